@@ -1,0 +1,201 @@
+package dev.coxswain.protocol;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A command's typed meaning. {@link #parse} checks the shape of a {@link Command} (known type,
+ * required arguments, argument types, finite numbers) without any run state; the trainer then
+ * checks what needs state (knob bounds, checkpoint existence).
+ */
+public sealed interface Action {
+
+  /** Set one or more knobs at once; all or nothing. */
+  record SetKnobs(Map<String, Double> values) implements Action {}
+
+  /** Multiply one knob by a factor (the agent's double and halve). */
+  record ScaleKnob(String knob, double factor) implements Action {}
+
+  /** Save a checkpoint now, optionally with a tag that names it. */
+  record SaveCheckpoint(String tag) implements Action {}
+
+  /** Restore a checkpoint and continue on a new branch (the old branch's history stays). */
+  record LoadCheckpoint(String checkpoint, String branch) implements Action {}
+
+  /** Hold at the control point; commands are still handled. */
+  record Pause() implements Action {}
+
+  /** Leave a pause. */
+  record Resume() implements Action {}
+
+  /** End the run at this step boundary. */
+  record Stop() implements Action {}
+
+  /** Run an evaluation on the validation data now. */
+  record Evaluate() implements Action {}
+
+  /** Record a free-text note in the run's log. */
+  record Note(String text) implements Action {}
+
+  /** Names: letters, digits, dot, dash and underscore; no path separators. */
+  Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+
+  /** Maximum length of a note. */
+  int MAX_NOTE = 4000;
+
+  /** Turns a command into its typed action, or says exactly which field is wrong. */
+  static Action parse(Command c) throws InvalidCommandException {
+    if (c.type() == null || c.type().isBlank()) {
+      throw new InvalidCommandException("type", "command type is missing");
+    }
+    CommandType type =
+        CommandType.fromWire(c.type())
+            .orElseThrow(
+                () ->
+                    new InvalidCommandException(
+                        "type",
+                        "unknown command '" + c.type() + "'; known: " + CommandType.known()));
+    Map<String, Object> a = c.args();
+    return switch (type) {
+      case SET_KNOBS -> {
+        onlyKnown(a, null);
+        if (a.isEmpty()) {
+          throw new InvalidCommandException("args", "set_knobs needs at least one knob");
+        }
+        Map<String, Double> values = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : a.entrySet()) {
+          values.put(e.getKey(), number(a, e.getKey()));
+        }
+        yield new SetKnobs(Collections.unmodifiableMap(values));
+      }
+      case SCALE_KNOB -> {
+        onlyKnown(a, Set.of("knob", "factor"));
+        String knob = string(a, "knob", true);
+        double factor = number(a, "factor");
+        if (!(factor > 0)) {
+          throw new InvalidCommandException("args.factor", "factor must be > 0, got " + factor);
+        }
+        yield new ScaleKnob(knob, factor);
+      }
+      case SAVE_CHECKPOINT -> {
+        onlyKnown(a, Set.of("tag"));
+        yield new SaveCheckpoint(name(a, "tag", false));
+      }
+      case LOAD_CHECKPOINT -> {
+        onlyKnown(a, Set.of("checkpoint", "branch"));
+        String ckpt = string(a, "checkpoint", true);
+        if (ckpt.contains("..") || ckpt.startsWith("/") || ckpt.contains("\\")) {
+          throw new InvalidCommandException(
+              "args.checkpoint",
+              "checkpoint must be an id like main/200 or a tag, got '" + ckpt + "'");
+        }
+        yield new LoadCheckpoint(ckpt, name(a, "branch", false));
+      }
+      case PAUSE -> {
+        onlyKnown(a, Set.of());
+        yield new Pause();
+      }
+      case RESUME -> {
+        onlyKnown(a, Set.of());
+        yield new Resume();
+      }
+      case STOP -> {
+        onlyKnown(a, Set.of());
+        yield new Stop();
+      }
+      case EVALUATE -> {
+        onlyKnown(a, Set.of());
+        yield new Evaluate();
+      }
+      case NOTE -> {
+        onlyKnown(a, Set.of("text"));
+        String text = string(a, "text", true);
+        if (text.length() > MAX_NOTE) {
+          throw new InvalidCommandException(
+              "args.text", "note is " + text.length() + " characters; at most " + MAX_NOTE);
+        }
+        yield new Note(text);
+      }
+    };
+  }
+
+  private static void onlyKnown(Map<String, Object> a, Set<String> allowed)
+      throws InvalidCommandException {
+    if (allowed == null) {
+      return;
+    }
+    for (String k : a.keySet()) {
+      if (!allowed.contains(k)) {
+        throw new InvalidCommandException(
+            "args." + k,
+            "unexpected argument '"
+                + k
+                + "'"
+                + (allowed.isEmpty() ? "; this command takes none" : "; allowed: " + allowed));
+      }
+    }
+  }
+
+  private static double number(Map<String, Object> a, String key) throws InvalidCommandException {
+    Object v = a.get(key);
+    if (v == null) {
+      throw new InvalidCommandException(
+          "args." + key, "'" + key + "' is required and must be a number");
+    }
+    if (!(v instanceof Number n)) {
+      throw new InvalidCommandException(
+          "args." + key, "'" + key + "' must be a number, got " + describe(v));
+    }
+    double d = n.doubleValue();
+    if (Double.isNaN(d) || Double.isInfinite(d)) {
+      throw new InvalidCommandException("args." + key, "'" + key + "' must be finite, got " + d);
+    }
+    return d;
+  }
+
+  private static String string(Map<String, Object> a, String key, boolean required)
+      throws InvalidCommandException {
+    Object v = a.get(key);
+    if (v == null) {
+      if (required) {
+        throw new InvalidCommandException("args." + key, "'" + key + "' is required");
+      }
+      return null;
+    }
+    if (!(v instanceof String s)) {
+      throw new InvalidCommandException(
+          "args." + key, "'" + key + "' must be a string, got " + describe(v));
+    }
+    if (required && s.isBlank()) {
+      throw new InvalidCommandException("args." + key, "'" + key + "' must not be empty");
+    }
+    return s;
+  }
+
+  private static String name(Map<String, Object> a, String key, boolean required)
+      throws InvalidCommandException {
+    String s = string(a, key, required);
+    if (s != null && !NAME.matcher(s).matches()) {
+      throw new InvalidCommandException(
+          "args." + key,
+          "'" + key + "' must be 1-64 letters, digits, '.', '-' or '_', got '" + s + "'");
+    }
+    return s;
+  }
+
+  private static String describe(Object v) {
+    String kind =
+        v instanceof String
+            ? "string"
+            : v instanceof Boolean
+                ? "boolean"
+                : v instanceof Map
+                    ? "object"
+                    : v instanceof java.util.List ? "array" : v.getClass().getSimpleName();
+    String text = String.valueOf(v);
+    return kind + " " + (text.length() > 40 ? text.substring(0, 40) + "..." : text);
+  }
+}

@@ -1,0 +1,31 @@
+package dev.coxswain.protocol;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** The kinds of event a run emits. */
+public enum EventType {
+  METRICS,
+  EVAL,
+  COMMAND,
+  COMMAND_RESULT,
+  KNOBS,
+  STATUS,
+  CHECKPOINT,
+  BRANCH,
+  HEALTH,
+  NOTE,
+  AGENT_DECISION,
+  HEARTBEAT;
+
+  @JsonValue
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  @JsonCreator
+  public static EventType fromWire(String wire) {
+    return valueOf(wire.toUpperCase(Locale.ROOT));
+  }
+}

@@ -1,0 +1,610 @@
+package dev.coxswain.trainer;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.trainer.checkpoint.CheckpointMeta;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import dev.coxswain.trainer.control.ControlPoint;
+import dev.coxswain.trainer.control.Knobs;
+import dev.coxswain.trainer.data.Batch;
+import dev.coxswain.trainer.data.BatchSource;
+import dev.coxswain.trainer.events.EventSink;
+import dev.coxswain.trainer.health.HealthMonitor;
+import dev.coxswain.trainer.optim.AdamW;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+
+/**
+ * A DJL training loop with a control point between steps. {@link #run} trains on the calling
+ * thread; {@link #submit} may be called from any thread and the command takes effect at the next
+ * step boundary, with exactly one result.
+ *
+ * <pre>{@code
+ * try (InteractiveTrainer t = InteractiveTrainer.builder(workload, config)
+ *     .optRunDir(dir).optSink(sink).build()) {
+ *   RunOutcome end = t.run();
+ * }
+ * }</pre>
+ */
+public final class InteractiveTrainer implements AutoCloseable {
+  private static final int LOSS_TAIL = 20;
+
+  private final Workload workload;
+  private final TrainerConfig config;
+  private final EventSink sink;
+  private final NDManager manager;
+  private final Block block;
+  private final ParameterStore parameterStore;
+  private final List<Pair<String, Parameter>> trainable;
+  private final AdamW optimizer;
+  private final Knobs knobs;
+  private final ControlPoint controlPoint;
+  private final HealthMonitor health;
+  private final CheckpointStore checkpoints;
+  private final Set<String> branches = new HashSet<>();
+  private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
+  private final long parameterCount;
+
+  private volatile String branch = "main";
+  private volatile long step;
+  private volatile String status = "created";
+  private volatile Map<String, Object> lastMetrics = Map.of();
+  private volatile long firstStepDoneMillis;
+  private double lastLoss = Double.NaN;
+  private long skipped;
+
+  private InteractiveTrainer(Builder b) throws IOException {
+    this.workload = b.workload;
+    this.config = b.config;
+    this.sink = b.sink;
+    this.checkpoints = new CheckpointStore(b.runDir.resolve("checkpoints"));
+    this.knobs = Knobs.optimizerDefaults(config.lr());
+    config.knobOverrides().forEach(knobs::register);
+    this.health = new HealthMonitor(config.spikeFactor(), config.spikeWindow());
+    this.controlPoint = new ControlPoint(this::onResult);
+    this.manager = NDManager.newBaseManager();
+    this.block = workload.block();
+    Engine.getInstance().setRandomSeed((int) config.seed());
+    block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    this.parameterStore = new ParameterStore(manager, false);
+    this.trainable = new ArrayList<>();
+    long count = 0;
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        trainable.add(p);
+        p.getValue().getArray().setRequiresGradient(true);
+        count += p.getValue().getArray().size();
+      }
+    }
+    this.parameterCount = count;
+    this.optimizer = new AdamW(manager);
+    branches.add(branch);
+    for (CheckpointMeta m : checkpoints.list()) {
+      branches.add(m.branch());
+    }
+    if (b.resumeFrom != null) {
+      CheckpointMeta m =
+          checkpoints
+              .resolve(b.resumeFrom)
+              .orElseThrow(
+                  () ->
+                      new IOException(
+                          "no checkpoint '" + b.resumeFrom + "' in " + checkpoints.root()));
+      restore(m);
+      branch = m.branch();
+    }
+  }
+
+  /** Starts building a trainer for this workload. */
+  public static Builder builder(Workload workload, TrainerConfig config) {
+    return new Builder(workload, config);
+  }
+
+  /**
+   * Queues a command for the next step boundary and records that it was received. Any thread.
+   *
+   * @return completes with the command's one result
+   */
+  public CompletableFuture<CommandResult> submit(Command command) {
+    emit(EventType.COMMAND, Json.toMap(command));
+    return controlPoint.submit(command);
+  }
+
+  /** Trains until max steps or a stop command. Blocks the calling thread. */
+  public RunOutcome run() {
+    setStatus("running");
+    String end;
+    try {
+      while (true) {
+        if (controlPoint.boundary(step + 1, this::apply, () -> {})) {
+          end = "stopped";
+          break;
+        }
+        if (step >= config.maxSteps()) {
+          end = "finished";
+          break;
+        }
+        trainStep(step + 1);
+      }
+      double val = workload.data().validationBatches() > 0 ? evaluate() : Double.NaN;
+      if (config.checkpointAtEnd() && step > 0) {
+        saveCheckpoint(null, false);
+      }
+      controlPoint.close("the run has " + end + " at step " + step, step);
+      setStatus(end);
+      return new RunOutcome(end, step, branch, tailLoss(), val, skipped);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail(e);
+      throw new IllegalStateException("training interrupted at step " + step, e);
+    } catch (IOException e) {
+      fail(e);
+      throw new java.io.UncheckedIOException(e);
+    } catch (RuntimeException | Error e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  private void fail(Throwable e) {
+    controlPoint.close("the run failed at step " + step, step);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("status", "failed");
+    p.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+    status = "failed";
+    emit(EventType.STATUS, p);
+  }
+
+  private void trainStep(long s) throws IOException {
+    Knobs.Snapshot k = knobs.snapshot(); // one set of values for the whole step
+    long t0 = System.nanoTime();
+    double loss;
+    double gradNorm;
+    double clipScale = 1;
+    double updateRatio = 0;
+    long tokens;
+    try (NDScope scope = new NDScope();
+        NDManager stepManager = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + s));
+      Batch batch = workload.data().trainBatch(stepManager, s);
+      tokens = batch.tokens();
+      NDArray lossArray;
+      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDList out = block.forward(parameterStore, batch.data(), true);
+        lossArray = workload.loss().evaluate(batch.labels(), out);
+        gc.backward(lossArray);
+      }
+      List<AdamW.Slot> slots = new ArrayList<>(trainable.size());
+      for (Pair<String, Parameter> p : trainable) {
+        NDArray w = p.getValue().getArray();
+        slots.add(new AdamW.Slot(p.getKey(), w, w.getGradient()));
+      }
+      loss = lossArray.getFloat();
+      gradNorm = AdamW.globalNorm(slots);
+      if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
+        double maxNorm = k.get("max_grad_norm");
+        if (maxNorm > 0 && gradNorm > maxNorm) {
+          clipScale = maxNorm / (gradNorm + 1e-6);
+        }
+        updateRatio = optimizer.update(slots, k, clipScale);
+      }
+      for (AdamW.Slot slot : slots) {
+        // PyTorch accumulates gradients until they are zeroed; a skipped step must not leak into
+        // the next.
+        JniUtils.zeroGrad((PtNDArray) slot.weight());
+      }
+    }
+    double ms = (System.nanoTime() - t0) / 1e6;
+    step = s;
+    boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("loss", finite ? loss : null);
+    m.put("lr", k.get("lr"));
+    m.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null);
+    m.put("clip_scale", clipScale);
+    m.put("update_ratio", updateRatio);
+    m.put("tokens_per_s", tokens / (ms / 1000));
+    m.put("step_ms", ms);
+    m.put("skipped", !finite);
+    lastMetrics = m;
+    if (firstStepDoneMillis == 0) {
+      firstStepDoneMillis = System.currentTimeMillis();
+    }
+    emit(EventType.METRICS, m);
+    if (!finite) {
+      skipped++;
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("kind", "nonfinite");
+      h.put("loss", String.valueOf(loss));
+      h.put("grad_norm", String.valueOf(gradNorm));
+      h.put("action", "skipped the update; gradients zeroed, weights unchanged");
+      emit(EventType.HEALTH, h);
+    } else {
+      lastLoss = loss;
+      lossTail.addLast(loss);
+      if (lossTail.size() > LOSS_TAIL) {
+        lossTail.removeFirst();
+      }
+      health
+          .observe(loss)
+          .ifPresent(
+              spike ->
+                  emit(
+                      EventType.HEALTH,
+                      Map.of(
+                          "kind", "spike",
+                          "loss", spike.loss(),
+                          "window_mean", spike.mean(),
+                          "ratio", spike.ratio())));
+    }
+    if (config.evalEvery() > 0
+        && s % config.evalEvery() == 0
+        && workload.data().validationBatches() > 0) {
+      evaluate();
+    }
+    if (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0) {
+      saveCheckpoint(null, true);
+    }
+  }
+
+  /** Loss on the fixed validation batches; emits an {@code eval} event. */
+  private double evaluate() {
+    BatchSource data = workload.data();
+    int n = data.validationBatches();
+    if (n == 0) {
+      throw new IllegalStateException("this workload has no validation data");
+    }
+    long t0 = System.nanoTime();
+    double sum = 0;
+    try (NDScope scope = new NDScope();
+        NDManager evalManager = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      for (int i = 0; i < n; i++) {
+        Batch batch = data.validationBatch(evalManager, i);
+        NDList out = block.forward(parameterStore, batch.data(), false);
+        sum += workload.loss().evaluate(batch.labels(), out).getFloat();
+      }
+    }
+    double mean = sum / n;
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("eval_loss", mean);
+    e.put("perplexity", Math.exp(mean));
+    e.put("batches", n);
+    e.put("eval_ms", (System.nanoTime() - t0) / 1e6);
+    emit(EventType.EVAL, e);
+    return mean;
+  }
+
+  private CommandResult apply(Command c, Action action, long nextStep) throws Exception {
+    if (action instanceof Action.SetKnobs a) {
+      return changeKnobs(c, a.values(), nextStep);
+    } else if (action instanceof Action.ScaleKnob a) {
+      Optional<Knob> knob = knobs.get(a.knob());
+      if (knob.isEmpty()) {
+        return CommandResult.rejected(
+            c, nextStep, "unknown knob '" + a.knob() + "'; known: " + knobNames());
+      }
+      return changeKnobs(c, Map.of(a.knob(), knob.get().value() * a.factor()), nextStep);
+    } else if (action instanceof Action.Pause) {
+      if (controlPoint.isPaused()) {
+        return CommandResult.rejected(c, nextStep, "the run is already paused");
+      }
+      controlPoint.setPaused(true);
+      setStatus("paused");
+      return CommandResult.applied(c, nextStep, Map.of("paused_before_step", nextStep));
+    } else if (action instanceof Action.Resume) {
+      if (!controlPoint.isPaused()) {
+        return CommandResult.rejected(c, nextStep, "the run is not paused");
+      }
+      controlPoint.setPaused(false);
+      setStatus("running");
+      return CommandResult.applied(c, nextStep, Map.of());
+    } else if (action instanceof Action.Stop) {
+      controlPoint.requestStop();
+      return CommandResult.applied(c, nextStep, Map.of("last_step", nextStep - 1));
+    } else if (action instanceof Action.Evaluate) {
+      if (workload.data().validationBatches() == 0) {
+        return CommandResult.rejected(c, nextStep, "this workload has no validation data");
+      }
+      double loss = evaluate();
+      return CommandResult.applied(
+          c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss)));
+    } else if (action instanceof Action.SaveCheckpoint a) {
+      if (step == 0) {
+        return CommandResult.rejected(c, nextStep, "nothing to save before the first step");
+      }
+      CheckpointMeta m = saveCheckpoint(a.tag(), false);
+      return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
+    } else if (action instanceof Action.LoadCheckpoint a) {
+      return fork(c, a, nextStep);
+    } else if (action instanceof Action.Note a) {
+      emit(EventType.NOTE, Map.of("text", a.text(), "source", c.source().wire()));
+      return CommandResult.applied(c, nextStep, Map.of());
+    }
+    return CommandResult.rejected(
+        c, nextStep, "command '" + c.type() + "' is not supported by this trainer");
+  }
+
+  private CommandResult changeKnobs(Command c, Map<String, Double> values, long nextStep) {
+    Map<String, Double> before = knobs.snapshot().values();
+    Optional<String> problem = knobs.trySet(values);
+    if (problem.isPresent()) {
+      return CommandResult.rejected(c, nextStep, problem.get());
+    }
+    Map<String, Object> changed = new LinkedHashMap<>();
+    values.forEach((k, v) -> changed.put(k, Map.of("from", before.get(k), "to", v)));
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("knobs", knobs.snapshot().values());
+    p.put("changed", changed);
+    p.put("command_id", c.id());
+    p.put("source", c.source().wire());
+    p.put("from_step", nextStep);
+    emit(EventType.KNOBS, p);
+    return CommandResult.applied(c, nextStep, changed);
+  }
+
+  private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
+    Optional<CheckpointMeta> found = checkpoints.resolve(a.checkpoint());
+    if (found.isEmpty()) {
+      String available =
+          checkpoints.list().stream().map(CheckpointMeta::id).collect(Collectors.joining(", "));
+      return CommandResult.rejected(
+          c,
+          nextStep,
+          "no checkpoint '"
+              + a.checkpoint()
+              + "'; available: "
+              + (available.isEmpty() ? "none" : available));
+    }
+    String newBranch = a.branch() != null ? a.branch() : nextBranchName();
+    if (branches.contains(newBranch)) {
+      return CommandResult.rejected(c, nextStep, "branch '" + newBranch + "' already exists");
+    }
+    CheckpointMeta m = found.get();
+    String from = branch;
+    long fromStep = step;
+    restore(m); // throws (and changes nothing) if the checkpoint is missing or corrupt
+    branch = newBranch;
+    branches.add(newBranch);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("branch", newBranch);
+    p.put("checkpoint", m.id());
+    p.put("parent_branch", from);
+    p.put("left_at_step", fromStep);
+    p.put("resumes_at_step", m.step() + 1);
+    emit(EventType.BRANCH, p);
+    return CommandResult.applied(c, m.step() + 1, p);
+  }
+
+  private String nextBranchName() {
+    int n = branches.size();
+    while (branches.contains("b" + n)) {
+      n++;
+    }
+    return "b" + n;
+  }
+
+  /**
+   * Loads parameters, optimizer state, knobs and position from a checkpoint. All files are read and
+   * verified before anything changes; if loading the parameters still fails, the previous
+   * parameters are put back.
+   */
+  private void restore(CheckpointMeta m) throws IOException {
+    byte[] params;
+    byte[] opt;
+    try (InputStream in = checkpoints.open(m, "params.bin")) {
+      params = in.readAllBytes();
+    }
+    try (InputStream in = checkpoints.open(m, "optimizer.bin")) {
+      opt = in.readAllBytes();
+    }
+    ByteArrayOutputStream backup = new ByteArrayOutputStream();
+    block.saveParameters(new DataOutputStream(backup));
+    try {
+      block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(params)));
+    } catch (IOException | ai.djl.MalformedModelException | RuntimeException e) {
+      try {
+        block.loadParameters(
+            manager, new DataInputStream(new ByteArrayInputStream(backup.toByteArray())));
+      } catch (ai.djl.MalformedModelException e2) {
+        throw new IllegalStateException("could not put the previous parameters back", e2);
+      }
+      reattachGradients();
+      throw new IOException(
+          "checkpoint " + m.id() + " does not fit this model: " + e.getMessage(), e);
+    }
+    reattachGradients();
+    optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
+    knobs.restore(m.knobs());
+    step = m.step();
+    health.reset();
+    lossTail.clear();
+    lastLoss = m.loss() == null ? Double.NaN : m.loss();
+  }
+
+  private void reattachGradients() {
+    for (Pair<String, Parameter> p : trainable) {
+      p.getValue().getArray().setRequiresGradient(true);
+    }
+  }
+
+  private CheckpointMeta saveCheckpoint(String tag, boolean periodic) throws IOException {
+    CheckpointMeta meta =
+        new CheckpointMeta(
+            branch + "/" + step,
+            branch,
+            step,
+            tag,
+            periodic,
+            knobs.snapshot().values(),
+            optimizer.updates(),
+            config.seed(),
+            step + 1,
+            workload.data().describe(),
+            Double.isFinite(lastLoss) ? lastLoss : null,
+            null,
+            Instant.now());
+    Map<String, CheckpointStore.Part> parts = new LinkedHashMap<>();
+    parts.put("params.bin", block::saveParameters);
+    parts.put("optimizer.bin", optimizer::save);
+    CheckpointMeta saved = checkpoints.save(meta, parts);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("id", saved.id());
+    p.put("tag", saved.tag());
+    p.put("periodic", saved.periodic());
+    List<String> pruned =
+        periodic ? checkpoints.prune(branch, config.keepCheckpoints()) : List.of();
+    p.put("pruned", pruned);
+    emit(EventType.CHECKPOINT, p);
+    return saved;
+  }
+
+  private void onResult(CommandResult r) {
+    emit(EventType.COMMAND_RESULT, Json.toMap(r));
+  }
+
+  private void setStatus(String s) {
+    status = s;
+    emit(EventType.STATUS, Map.of("status", s));
+  }
+
+  private void emit(EventType type, Map<String, Object> payload) {
+    sink.accept(new Event(0, config.runId(), branch, step, type, Instant.now(), payload));
+  }
+
+  private String knobNames() {
+    return knobs.list().stream().map(Knob::name).collect(Collectors.joining(", "));
+  }
+
+  private double tailLoss() {
+    return lossTail.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  // --- read-only views, safe from any thread ---
+
+  public String runId() {
+    return config.runId();
+  }
+
+  public long step() {
+    return step;
+  }
+
+  public String branch() {
+    return branch;
+  }
+
+  public String status() {
+    return status;
+  }
+
+  public List<Knob> knobs() {
+    return knobs.list();
+  }
+
+  public Map<String, Object> lastMetrics() {
+    return lastMetrics;
+  }
+
+  public long parameterCount() {
+    return parameterCount;
+  }
+
+  /** Wall-clock millis when the first step finished, 0 before. */
+  public long firstStepDoneMillis() {
+    return firstStepDoneMillis;
+  }
+
+  public List<CheckpointMeta> checkpoints() throws IOException {
+    return checkpoints.list();
+  }
+
+  /** Copies of the current weights by parameter name (tests and tools; not for the hot path). */
+  public Map<String, float[]> weights() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : trainable) {
+      out.put(p.getKey(), p.getValue().getArray().toFloatArray());
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    optimizer.clear();
+    manager.close();
+  }
+
+  /** Builds an {@link InteractiveTrainer}. */
+  public static final class Builder {
+    private final Workload workload;
+    private final TrainerConfig config;
+    private Path runDir = Path.of("runs", "run");
+    private EventSink sink = EventSink.discard();
+    private String resumeFrom;
+
+    private Builder(Workload workload, TrainerConfig config) {
+      this.workload = workload;
+      this.config = config;
+    }
+
+    /** Where checkpoints go ({@code <runDir>/checkpoints}). */
+    public Builder optRunDir(Path dir) {
+      this.runDir = dir;
+      return this;
+    }
+
+    /** Where events go; wrap in a sequencing sink to number them. */
+    public Builder optSink(EventSink sink) {
+      this.sink = sink;
+      return this;
+    }
+
+    /** Continue from this checkpoint (id, tag or {@code latest}) on its own branch. */
+    public Builder optResumeFrom(String checkpointRef) {
+      this.resumeFrom = checkpointRef;
+      return this;
+    }
+
+    /**
+     * @throws IOException when the resume checkpoint is missing or corrupt
+     */
+    public InteractiveTrainer build() throws IOException {
+      return new InteractiveTrainer(this);
+    }
+  }
+}

@@ -1,0 +1,19 @@
+package dev.coxswain.trainer;
+
+/**
+ * How a run ended.
+ *
+ * @param status finished, stopped or failed
+ * @param step the last finished step
+ * @param branch the branch it ended on
+ * @param trainLoss mean training loss of the last (up to) 20 finite steps
+ * @param validationLoss loss on the validation data at the end (NaN without validation data)
+ * @param skippedSteps steps skipped because the loss or gradient was not finite
+ */
+public record RunOutcome(
+    String status,
+    long step,
+    String branch,
+    double trainLoss,
+    double validationLoss,
+    long skippedSteps) {}

@@ -1,0 +1,181 @@
+package dev.coxswain.trainer;
+
+import dev.coxswain.protocol.Knob;
+import java.util.ArrayList;
+import java.util.List;
+
+/** How a run is driven: length, seed, cadences, health thresholds and the knobs it starts with. */
+public final class TrainerConfig {
+  private final String runId;
+  private final long maxSteps;
+  private final long seed;
+  private final double lr;
+  private final int evalEvery;
+  private final int checkpointEvery;
+  private final int keepCheckpoints;
+  private final double spikeFactor;
+  private final int spikeWindow;
+  private final boolean checkpointAtEnd;
+  private final List<Knob> knobOverrides;
+
+  private TrainerConfig(Builder b) {
+    this.runId = b.runId;
+    this.maxSteps = b.maxSteps;
+    this.seed = b.seed;
+    this.lr = b.lr;
+    this.evalEvery = b.evalEvery;
+    this.checkpointEvery = b.checkpointEvery;
+    this.keepCheckpoints = b.keepCheckpoints;
+    this.spikeFactor = b.spikeFactor;
+    this.spikeWindow = b.spikeWindow;
+    this.checkpointAtEnd = b.checkpointAtEnd;
+    this.knobOverrides = List.copyOf(b.knobOverrides);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public long maxSteps() {
+    return maxSteps;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public double lr() {
+    return lr;
+  }
+
+  public int evalEvery() {
+    return evalEvery;
+  }
+
+  public int checkpointEvery() {
+    return checkpointEvery;
+  }
+
+  public int keepCheckpoints() {
+    return keepCheckpoints;
+  }
+
+  public double spikeFactor() {
+    return spikeFactor;
+  }
+
+  public int spikeWindow() {
+    return spikeWindow;
+  }
+
+  public boolean checkpointAtEnd() {
+    return checkpointAtEnd;
+  }
+
+  public List<Knob> knobOverrides() {
+    return knobOverrides;
+  }
+
+  /** Builds a {@link TrainerConfig}; every setting has a sensible default. */
+  public static final class Builder {
+    private String runId = "run";
+    private long maxSteps = 1000;
+    private long seed = 42;
+    private double lr = 1e-3;
+    private int evalEvery = 100;
+    private int checkpointEvery = 500;
+    private int keepCheckpoints = 3;
+    private double spikeFactor = 2.0;
+    private int spikeWindow = 100;
+    private boolean checkpointAtEnd = true;
+    private final List<Knob> knobOverrides = new ArrayList<>();
+
+    public Builder optRunId(String runId) {
+      if (runId == null || !runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+        throw new IllegalArgumentException(
+            "run id must be 1-64 letters, digits, '.', '-' or '_': " + runId);
+      }
+      this.runId = runId;
+      return this;
+    }
+
+    public Builder optMaxSteps(long maxSteps) {
+      if (maxSteps < 0) {
+        throw new IllegalArgumentException("max steps must be >= 0, got " + maxSteps);
+      }
+      this.maxSteps = maxSteps;
+      return this;
+    }
+
+    public Builder optSeed(long seed) {
+      this.seed = seed;
+      return this;
+    }
+
+    /** The starting learning rate. */
+    public Builder optLr(double lr) {
+      if (!(lr >= 0) || Double.isInfinite(lr)) {
+        throw new IllegalArgumentException("learning rate must be a finite number >= 0, got " + lr);
+      }
+      this.lr = lr;
+      return this;
+    }
+
+    /** Evaluate every this many steps; 0 turns periodic evaluation off. */
+    public Builder optEvalEvery(int steps) {
+      this.evalEvery = nonNegative("eval every", steps);
+      return this;
+    }
+
+    /** Checkpoint every this many steps; 0 turns periodic checkpoints off. */
+    public Builder optCheckpointEvery(int steps) {
+      this.checkpointEvery = nonNegative("checkpoint every", steps);
+      return this;
+    }
+
+    /** How many periodic checkpoints to keep per branch (manual ones are always kept). */
+    public Builder optKeepCheckpoints(int keep) {
+      if (keep < 1) {
+        throw new IllegalArgumentException("keep checkpoints must be >= 1, got " + keep);
+      }
+      this.keepCheckpoints = keep;
+      return this;
+    }
+
+    /** A loss above factor x the mean of the last window losses is reported as a spike. */
+    public Builder optSpike(double factor, int window) {
+      if (!(factor > 1) || window < 2) {
+        throw new IllegalArgumentException("spike factor must be > 1 and window >= 2");
+      }
+      this.spikeFactor = factor;
+      this.spikeWindow = window;
+      return this;
+    }
+
+    public Builder optCheckpointAtEnd(boolean value) {
+      this.checkpointAtEnd = value;
+      return this;
+    }
+
+    /** Registers a knob or replaces a default one (e.g. to change its bounds or start value). */
+    public Builder optKnob(Knob knob) {
+      this.knobOverrides.add(knob);
+      return this;
+    }
+
+    public TrainerConfig build() {
+      return new TrainerConfig(this);
+    }
+
+    private static int nonNegative(String what, int v) {
+      if (v < 0) {
+        throw new IllegalArgumentException(what + " must be >= 0, got " + v);
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.coxswain.trainer;
+
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.training.loss.Loss;
+import dev.coxswain.trainer.data.BatchSource;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What to train: a DJL block, the shape of its input, a loss and a source of batches. This is the
+ * whole library API surface a user needs to put their own model under the control point.
+ */
+public final class Workload {
+  private final String name;
+  private final Block block;
+  private final Shape[] inputShapes;
+  private final Loss loss;
+  private final BatchSource data;
+  private final Map<String, Object> description;
+
+  private Workload(Builder b) {
+    this.name = b.name;
+    this.block = b.block;
+    this.inputShapes = b.inputShapes;
+    this.loss = b.loss;
+    this.data = b.data;
+    this.description = b.description;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Block block() {
+    return block;
+  }
+
+  public Shape[] inputShapes() {
+    return inputShapes.clone();
+  }
+
+  public Loss loss() {
+    return loss;
+  }
+
+  public BatchSource data() {
+    return data;
+  }
+
+  /** Model description for run.json (sizes, parameter count is added by the trainer). */
+  public Map<String, Object> description() {
+    return description;
+  }
+
+  /** Builds a {@link Workload}; {@code setX} is required, {@code optX} optional. */
+  public static final class Builder {
+    private String name = "custom";
+    private Block block;
+    private Shape[] inputShapes;
+    private Loss loss;
+    private BatchSource data;
+    private Map<String, Object> description = Map.of();
+
+    public Builder setBlock(Block block) {
+      this.block = block;
+      return this;
+    }
+
+    /** The shape(s) of one input batch, used to initialize the block's parameters. */
+    public Builder setInputShape(Shape... shapes) {
+      this.inputShapes = shapes.clone();
+      return this;
+    }
+
+    public Builder setLoss(Loss loss) {
+      this.loss = loss;
+      return this;
+    }
+
+    public Builder setData(BatchSource data) {
+      this.data = data;
+      return this;
+    }
+
+    public Builder optName(String name) {
+      this.name = name;
+      return this;
+    }
+
+    public Builder optDescription(Map<String, Object> description) {
+      this.description = Map.copyOf(description);
+      return this;
+    }
+
+    public Workload build() {
+      Objects.requireNonNull(block, "workload needs a block (setBlock)");
+      Objects.requireNonNull(inputShapes, "workload needs the input shape (setInputShape)");
+      Objects.requireNonNull(loss, "workload needs a loss (setLoss)");
+      Objects.requireNonNull(data, "workload needs a batch source (setData)");
+      return new Workload(this);
+    }
+  }
+}

@@ -1,0 +1,112 @@
+package dev.coxswain.trainer.control;
+
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.KnobType;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The knobs of a run. Changed only by the training thread at the control point; other threads read
+ * the immutable {@link Snapshot} published after each change.
+ */
+public final class Knobs {
+  private final LinkedHashMap<String, Knob> knobs = new LinkedHashMap<>();
+  private volatile Snapshot published;
+
+  /** The optimizer knobs every run has, with the given starting learning rate. */
+  public static Knobs optimizerDefaults(double lr) {
+    Knobs k = new Knobs();
+    k.register(new Knob("lr", KnobType.DOUBLE, lr, 0, 10, "learning rate of AdamW"));
+    k.register(
+        new Knob("weight_decay", KnobType.DOUBLE, 0.01, 0, 1, "decoupled weight decay (AdamW)"));
+    k.register(
+        new Knob(
+            "max_grad_norm",
+            KnobType.DOUBLE,
+            1.0,
+            0,
+            1e6,
+            "clip gradients to this global L2 norm; 0 turns clipping off"));
+    k.register(new Knob("beta1", KnobType.DOUBLE, 0.9, 0, 0.9999, "AdamW first-moment decay"));
+    k.register(new Knob("beta2", KnobType.DOUBLE, 0.99, 0, 0.99999, "AdamW second-moment decay"));
+    k.register(new Knob("eps", KnobType.DOUBLE, 1e-8, 1e-12, 1e-2, "AdamW denominator epsilon"));
+    return k;
+  }
+
+  /** Adds a knob (or replaces one of the same name, e.g. to change its bounds). */
+  public void register(Knob knob) {
+    knobs.put(knob.name(), knob);
+    publish();
+  }
+
+  public Optional<Knob> get(String name) {
+    return Optional.ofNullable(knobs.get(name));
+  }
+
+  public List<Knob> list() {
+    return Collections.unmodifiableList(new ArrayList<>(knobs.values()));
+  }
+
+  /**
+   * Checks every value first and changes nothing unless all are valid.
+   *
+   * @return the reason the change was refused, or empty when it was applied
+   */
+  public Optional<String> trySet(Map<String, Double> values) {
+    for (Map.Entry<String, Double> e : values.entrySet()) {
+      Knob k = knobs.get(e.getKey());
+      if (k == null) {
+        return Optional.of(
+            "unknown knob '" + e.getKey() + "'; known: " + String.join(", ", knobs.keySet()));
+      }
+      Optional<String> problem = k.validate(e.getValue());
+      if (problem.isPresent()) {
+        return problem;
+      }
+    }
+    values.forEach((name, v) -> knobs.put(name, knobs.get(name).withValue(v)));
+    publish();
+    return Optional.empty();
+  }
+
+  /**
+   * Replaces all values at once (checkpoint restore); unknown names are ignored, bad values
+   * refused.
+   */
+  public Optional<String> restore(Map<String, Double> values) {
+    Map<String, Double> known = new LinkedHashMap<>();
+    values.forEach(
+        (k, v) -> {
+          if (knobs.containsKey(k)) {
+            known.put(k, v);
+          }
+        });
+    return trySet(known);
+  }
+
+  private void publish() {
+    Map<String, Double> v = new LinkedHashMap<>();
+    knobs.forEach((name, k) -> v.put(name, k.value()));
+    published = new Snapshot(Collections.unmodifiableMap(v));
+  }
+
+  /** The values as of the last change: read once per step, so one step sees one set of values. */
+  public Snapshot snapshot() {
+    return published;
+  }
+
+  /** An immutable set of knob values. */
+  public record Snapshot(Map<String, Double> values) {
+    public double get(String name) {
+      Double v = values.get(name);
+      if (v == null) {
+        throw new IllegalArgumentException("no knob '" + name + "'");
+      }
+      return v;
+    }
+  }
+}

@@ -1,0 +1,75 @@
+package dev.coxswain.trainer.events;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Appends events as JSON lines to a file. Every event is written through to the operating system
+ * before {@link #accept} returns; events that record decisions (commands, results, checkpoints,
+ * status, health) are also forced to the disk, so an acknowledged command survives a power cut.
+ */
+public final class JsonlEventSink implements EventSink {
+  private static final Set<EventType> DURABLE =
+      EnumSet.of(
+          EventType.COMMAND,
+          EventType.COMMAND_RESULT,
+          EventType.CHECKPOINT,
+          EventType.BRANCH,
+          EventType.STATUS,
+          EventType.HEALTH,
+          EventType.KNOBS,
+          EventType.NOTE);
+  private final Path path;
+  private final FileChannel channel;
+
+  public JsonlEventSink(Path path) throws IOException {
+    this.path = path;
+    Files.createDirectories(path.toAbsolutePath().getParent());
+    this.channel =
+        FileChannel.open(
+            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  }
+
+  @Override
+  public synchronized void accept(Event event) {
+    byte[] line = (Json.write(event) + "\n").getBytes(StandardCharsets.UTF_8);
+    try {
+      ByteBuffer buf = ByteBuffer.wrap(line);
+      while (buf.hasRemaining()) {
+        channel.write(buf);
+      }
+      if (DURABLE.contains(event.type())) {
+        channel.force(false);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  @Override
+  public synchronized void close() {
+    try {
+      if (channel.isOpen()) {
+        channel.force(false);
+        channel.close();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,59 @@
+package dev.coxswain.trainer.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.LayerNorm;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/** A pre-LN GPT block: x + attn(ln(x)), then x + mlp(ln(x)). */
+public final class DecoderBlock extends AbstractBlock {
+  private final LayerNorm ln1;
+  private final CausalSelfAttention attention;
+  private final LayerNorm ln2;
+  private final Linear fc;
+  private final Linear out;
+
+  public DecoderBlock(int embed, int heads) {
+    // axis(2) normalises over the embedding only; the default would mix time steps (leaks the
+    // future).
+    ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
+    attention = addChildBlock("attn", new CausalSelfAttention(embed, heads));
+    ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
+    fc = addChildBlock("fc", Linear.builder().setUnits(4L * embed).build());
+    out = addChildBlock("out", Linear.builder().setUnits(embed).build());
+  }
+
+  @Override
+  protected NDList forwardInternal(
+      ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+    NDArray x = inputs.singletonOrThrow();
+    NDList h = ln1.forward(ps, new NDList(x), training);
+    x = x.add(attention.forward(ps, h, training).singletonOrThrow());
+    h = ln2.forward(ps, new NDList(x), training);
+    NDArray m = Activation.gelu(fc.forward(ps, h, training).singletonOrThrow());
+    x = x.add(out.forward(ps, new NDList(m), training).singletonOrThrow());
+    return new NDList(x);
+  }
+
+  @Override
+  public Shape[] getOutputShapes(Shape[] inputShapes) {
+    return inputShapes;
+  }
+
+  @Override
+  protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    Shape s = inputShapes[0];
+    ln1.initialize(manager, dataType, s);
+    attention.initialize(manager, dataType, s);
+    ln2.initialize(manager, dataType, s);
+    fc.initialize(manager, dataType, s);
+    out.initialize(manager, dataType, new Shape(s.get(0), s.get(1), 4 * s.get(2)));
+  }
+}

@@ -1,0 +1,182 @@
+package dev.coxswain.trainer.optim;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import dev.coxswain.trainer.control.Knobs;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * AdamW (decoupled weight decay) that reads its knobs at every step and keeps its moments by
+ * parameter NAME, so its state survives a checkpoint and a new model instance. DJL's built-in
+ * optimizers can do neither: weight decay is fixed at build time and their state is private and
+ * keyed by per-instance ids.
+ *
+ * <p>Per parameter w with gradient g (already multiplied by the clip scale), at update t:
+ *
+ * <pre>
+ *   w ← w·(1 − lr·wd)
+ *   m ← β1·m + (1 − β1)·g          v ← β2·v + (1 − β2)·g²
+ *   w ← w − lr · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + eps)
+ * </pre>
+ *
+ * Must be called inside an {@link NDScope}: temporaries are freed when the scope closes.
+ */
+public final class AdamW {
+  private static final int MAGIC = 0x43584157; // "CXAW"
+  private static final int VERSION = 1;
+
+  private final NDManager stateManager;
+  private final Map<String, NDArray> first = new HashMap<>();
+  private final Map<String, NDArray> second = new HashMap<>();
+  private long updates;
+
+  /**
+   * @param stateManager the long-lived manager that owns the moment arrays
+   */
+  public AdamW(NDManager stateManager) {
+    this.stateManager = stateManager;
+  }
+
+  /** A named weight and its gradient. */
+  public record Slot(String name, NDArray weight, NDArray grad) {}
+
+  /** The global L2 norm of all gradients, before clipping (one host sync). */
+  public static double globalNorm(List<Slot> slots) {
+    NDList norms = new NDList(slots.size());
+    for (Slot s : slots) {
+      norms.add(s.grad().norm());
+    }
+    return NDArrays.stack(norms).norm().getFloat();
+  }
+
+  /**
+   * Applies one update to every slot.
+   *
+   * @param clipScale multiplier for the gradients (1 when no clipping is needed)
+   * @return the update/parameter ratio ||Δw|| / ||w|| over all weights
+   */
+  public double update(List<Slot> slots, Knobs.Snapshot knobs, double clipScale) {
+    double lr = knobs.get("lr");
+    double wd = knobs.get("weight_decay");
+    double b1 = knobs.get("beta1");
+    double b2 = knobs.get("beta2");
+    double eps = knobs.get("eps");
+    updates++;
+    double bc1 = 1 - Math.pow(b1, updates);
+    double bc2 = 1 - Math.pow(b2, updates);
+    NDList deltaNorms = new NDList(slots.size());
+    NDList weightNorms = new NDList(slots.size());
+    for (Slot s : slots) {
+      NDArray w = s.weight();
+      NDArray g = clipScale < 1 ? s.grad().mul(clipScale) : s.grad();
+      NDArray m = state(first, s);
+      NDArray v = state(second, s);
+      m.muli(b1).addi(g.mul(1 - b1));
+      v.muli(b2).addi(g.square().muli(1 - b2));
+      NDArray denom = v.sqrt().divi(Math.sqrt(bc2)).addi(eps);
+      NDArray delta = m.div(denom).muli(lr / bc1);
+      if (wd > 0) {
+        delta.addi(w.mul(lr * wd));
+      }
+      w.subi(delta);
+      deltaNorms.add(delta.norm());
+      weightNorms.add(w.norm());
+    }
+    float[] n =
+        NDArrays.stack(
+                new NDList(NDArrays.stack(deltaNorms).norm(), NDArrays.stack(weightNorms).norm()))
+            .toFloatArray();
+    return n[1] > 0 ? n[0] / n[1] : 0;
+  }
+
+  private NDArray state(Map<String, NDArray> map, Slot s) {
+    NDArray a = map.get(s.name());
+    if (a == null) {
+      a = stateManager.zeros(s.weight().getShape(), s.weight().getDataType());
+      NDScope.unregister(a); // lives as long as the optimizer, not the step
+      map.put(s.name(), a);
+    }
+    return a;
+  }
+
+  /** Number of updates applied so far (Adam's t). */
+  public long updates() {
+    return updates;
+  }
+
+  /** Writes t and both moments of every parameter, by name, in name order. */
+  public void save(DataOutputStream out) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeInt(VERSION);
+    out.writeLong(updates);
+    TreeMap<String, NDArray> names = new TreeMap<>(first);
+    out.writeInt(names.size());
+    for (String name : names.keySet()) {
+      out.writeUTF(name);
+      writeArray(out, first.get(name));
+      writeArray(out, second.get(name));
+    }
+  }
+
+  /** Replaces the whole state with what {@link #save} wrote. */
+  public void load(DataInputStream in) throws IOException {
+    if (in.readInt() != MAGIC) {
+      throw new IOException("not an AdamW state file (bad magic number)");
+    }
+    int version = in.readInt();
+    if (version != VERSION) {
+      throw new IOException("AdamW state version " + version + " is not supported");
+    }
+    long t = in.readLong();
+    int n = in.readInt();
+    Map<String, NDArray> m = new HashMap<>();
+    Map<String, NDArray> v = new HashMap<>();
+    for (int i = 0; i < n; i++) {
+      String name = in.readUTF();
+      m.put(name, readArray(in));
+      v.put(name, readArray(in));
+    }
+    clear();
+    first.putAll(m);
+    second.putAll(v);
+    updates = t;
+  }
+
+  /** Forgets all moments (a fresh optimizer). */
+  public void clear() {
+    first.values().forEach(NDArray::close);
+    second.values().forEach(NDArray::close);
+    first.clear();
+    second.clear();
+    updates = 0;
+  }
+
+  private static void writeArray(DataOutputStream out, NDArray a) throws IOException {
+    byte[] b = a.encode();
+    out.writeInt(b.length);
+    out.write(b);
+  }
+
+  private NDArray readArray(DataInputStream in) throws IOException {
+    int len = in.readInt();
+    if (len < 0 || len > (1 << 30)) {
+      throw new IOException("corrupt AdamW state: array length " + len);
+    }
+    byte[] b = in.readNBytes(len);
+    if (b.length != len) {
+      throw new IOException("corrupt AdamW state: truncated");
+    }
+    NDArray a = NDArray.decode(stateManager, b);
+    NDScope.unregister(a);
+    return a;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.coxswain.trainer;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.trainer.events.EventSink;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/** Records events and lets a test act when a given step's metrics are published. */
+final class Recorder implements EventSink {
+  private final List<Event> events = new ArrayList<>();
+  private final Map<Long, Consumer<Event>> onStep = new ConcurrentHashMap<>();
+
+  /** Runs {@code action} on the training thread right after step {@code step}'s metrics. */
+  Recorder at(long step, Consumer<Event> action) {
+    onStep.put(step, action);
+    return this;
+  }
+
+  @Override
+  public void accept(Event e) {
+    synchronized (this) {
+      events.add(e);
+      notifyAll();
+    }
+    if (e.type() == EventType.METRICS) {
+      Consumer<Event> a = onStep.remove(e.step());
+      if (a != null) {
+        a.accept(e);
+      }
+    }
+  }
+
+  synchronized List<Event> events() {
+    return new ArrayList<>(events);
+  }
+
+  synchronized List<Event> of(EventType type) {
+    return events.stream().filter(e -> e.type() == type).toList();
+  }
+
+  /** Waits (bounded) until an event matching {@code p} has been recorded, and returns it. */
+  synchronized Event await(Predicate<Event> p, long seconds) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (true) {
+      for (Event e : events) {
+        if (p.test(e)) {
+          return e;
+        }
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new AssertionError(
+            "no matching event within "
+                + seconds
+                + " s; last: "
+                + (events.isEmpty() ? "none" : events.get(events.size() - 1)));
+      }
+      wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+    }
+  }
+
+  static Predicate<Event> status(String s) {
+    return e -> e.type() == EventType.STATUS && s.equals(e.payload().get("status"));
+  }
+
+  /** Training losses by step for one branch. */
+  synchronized Map<Long, Double> losses(String branch) {
+    Map<Long, Double> out = new java.util.TreeMap<>();
+    for (Event e : events) {
+      if (e.type() == EventType.METRICS
+          && e.branch().equals(branch)
+          && e.payload().get("loss") != null) {
+        out.put(e.step(), ((Number) e.payload().get("loss")).doubleValue());
+      }
+    }
+    return out;
+  }
+}

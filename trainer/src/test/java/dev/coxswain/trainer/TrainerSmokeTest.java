@@ -1,0 +1,43 @@
+package dev.coxswain.trainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.protocol.EventType;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TrainerSmokeTest {
+  @TempDir Path dir;
+
+  @Test
+  void tinyGptLearnsAndPublishesEveryMetric() throws Exception {
+    Recorder rec = new Recorder();
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(
+                Fixtures.tinyGpt(1), Fixtures.config(60).optEvalEvery(30).build())
+            .optRunDir(dir)
+            .optSink(rec)
+            .build()) {
+      RunOutcome end = t.run();
+      assertEquals("finished", end.status());
+      assertEquals(60, end.step());
+      Map<Long, Double> losses = rec.losses("main");
+      assertEquals(60, losses.size());
+      double first = losses.get(1L);
+      assertTrue(
+          end.trainLoss() < first - 0.5, "loss fell from " + first + " to " + end.trainLoss());
+      var m = rec.of(EventType.METRICS).get(10).payload();
+      for (String key :
+          new String[] {
+            "loss", "lr", "grad_norm", "clip_scale", "update_ratio", "tokens_per_s", "step_ms"
+          }) {
+        assertTrue(m.get(key) instanceof Number, key + " missing in " + m);
+      }
+      assertEquals(3, rec.of(EventType.EVAL).size(), "evals at 30, 60 and the end");
+      assertTrue(Double.isFinite(end.validationLoss()));
+    }
+  }
+}
