@@ -146,6 +146,8 @@ public final class InteractiveTrainer implements AutoCloseable {
 
   /** Trains until max steps or a stop command. Blocks the calling thread. */
   public RunOutcome run() {
+    // Autograd mode is per thread in PyTorch and on by default: record only inside the collector.
+    JniUtils.setGradMode(false);
     setStatus("running");
     String end;
     try {
@@ -398,7 +400,12 @@ public final class InteractiveTrainer implements AutoCloseable {
     CheckpointMeta m = found.get();
     String from = branch;
     long fromStep = step;
-    restore(m); // throws (and changes nothing) if the checkpoint is missing or corrupt
+    try {
+      restore(m);
+    } catch (IOException e) {
+      // restore reads and verifies everything before it changes anything
+      return CommandResult.rejected(c, nextStep, e.getMessage());
+    }
     branch = newBranch;
     branches.add(newBranch);
     Map<String, Object> p = new LinkedHashMap<>();

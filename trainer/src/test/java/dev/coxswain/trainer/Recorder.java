@@ -52,6 +52,9 @@ final class Recorder implements EventSink {
         if (p.test(e)) {
           return e;
         }
+        if (status("failed").test(e)) {
+          throw new AssertionError("the run failed: " + e.payload());
+        }
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
