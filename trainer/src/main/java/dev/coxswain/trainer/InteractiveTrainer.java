@@ -68,7 +68,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final EventSink sink;
   private final NDManager manager;
   private final Block block;
-  private final ParameterStore parameterStore;
+  private ParameterStore parameterStore;
   private final List<Pair<String, Parameter>> trainable;
   private final AdamW optimizer;
   private final Knobs knobs;
@@ -84,7 +84,11 @@ public final class InteractiveTrainer implements AutoCloseable {
   private volatile String status = "created";
   private volatile Map<String, Object> lastMetrics = Map.of();
   private volatile long firstStepDoneMillis;
+  private volatile long controlNanos;
   private double lastLoss = Double.NaN;
+  private long lastEvalStep = -1;
+  private double lastEvalLoss = Double.NaN;
+  private double initialEvalLoss = Double.NaN;
   private long skipped;
 
   private InteractiveTrainer(Builder b) throws IOException {
@@ -93,7 +97,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     this.sink = b.sink;
     this.checkpoints = new CheckpointStore(b.runDir.resolve("checkpoints"));
     this.knobs = Knobs.optimizerDefaults(config.lr());
-    config.knobOverrides().forEach(knobs::register);
+    // the start lr is the config's; an lr override contributes its bounds
+    config
+        .knobOverrides()
+        .forEach(k -> knobs.register(k.name().equals("lr") ? k.withValue(config.lr()) : k));
     this.health = new HealthMonitor(config.spikeFactor(), config.spikeWindow());
     this.controlPoint = new ControlPoint(this::onResult);
     this.manager = NDManager.newBaseManager();
@@ -151,8 +158,14 @@ public final class InteractiveTrainer implements AutoCloseable {
     setStatus("running");
     String end;
     try {
+      if (step == 0 && workload.data().validationBatches() > 0) {
+        initialEvalLoss = evaluate(); // the baseline every later evaluation is read against
+      }
       while (true) {
-        if (controlPoint.boundary(step + 1, this::apply, () -> {})) {
+        long c0 = System.nanoTime();
+        boolean stop = controlPoint.boundary(step + 1, this::apply, () -> {});
+        controlNanos += System.nanoTime() - c0;
+        if (stop) {
           end = "stopped";
           break;
         }
@@ -162,13 +175,16 @@ public final class InteractiveTrainer implements AutoCloseable {
         }
         trainStep(step + 1);
       }
-      double val = workload.data().validationBatches() > 0 ? evaluate() : Double.NaN;
+      double val = Double.NaN;
+      if (workload.data().validationBatches() > 0) {
+        val = lastEvalStep == step ? lastEvalLoss : evaluate();
+      }
       if (config.checkpointAtEnd() && step > 0) {
         saveCheckpoint(null, false);
       }
       controlPoint.close("the run has " + end + " at step " + step, step);
       setStatus(end);
-      return new RunOutcome(end, step, branch, tailLoss(), val, skipped);
+      return new RunOutcome(end, step, branch, tailLoss(), initialEvalLoss, val, skipped);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail(e);
@@ -231,7 +247,8 @@ public final class InteractiveTrainer implements AutoCloseable {
         JniUtils.zeroGrad((PtNDArray) slot.weight());
       }
     }
-    double ms = (System.nanoTime() - t0) / 1e6;
+    long t1 = System.nanoTime();
+    double ms = (t1 - t0) / 1e6;
     step = s;
     boolean finite = Double.isFinite(loss) && Double.isFinite(gradNorm);
     Map<String, Object> m = new LinkedHashMap<>();
@@ -303,6 +320,8 @@ public final class InteractiveTrainer implements AutoCloseable {
       }
     }
     double mean = sum / n;
+    lastEvalStep = step;
+    lastEvalLoss = mean;
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("eval_loss", mean);
     e.put("perplexity", Math.exp(mean));
@@ -456,11 +475,14 @@ public final class InteractiveTrainer implements AutoCloseable {
           "checkpoint " + m.id() + " does not fit this model: " + e.getMessage(), e);
     }
     reattachGradients();
+    // ParameterStore caches array references on first use: a new one sees the loaded arrays.
+    parameterStore = new ParameterStore(manager, false);
     optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
     knobs.restore(m.knobs());
     step = m.step();
     health.reset();
     lossTail.clear();
+    lastEvalStep = -1;
     lastLoss = m.loss() == null ? Double.NaN : m.loss();
   }
 
@@ -550,6 +572,15 @@ public final class InteractiveTrainer implements AutoCloseable {
 
   public long parameterCount() {
     return parameterCount;
+  }
+
+  /**
+   * Time spent at the control point (draining and applying commands, including any time held there
+   * while paused) and publishing metrics and health checks; evaluations and periodic checkpoints
+   * are not counted. For the overhead benchmark.
+   */
+  public long controlPointNanos() {
+    return controlNanos;
   }
 
   /** Wall-clock millis when the first step finished, 0 before. */

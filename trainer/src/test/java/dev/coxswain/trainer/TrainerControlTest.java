@@ -309,6 +309,9 @@ class TrainerControlTest {
       assertEquals(
           List.of(11L, 12L, 13L, 14L, 15L, 16L, 17L, 18L, 19L, 20L),
           new ArrayList<>(rec.losses("b1").keySet()));
+      // the fork really continues from step 10's state: steps 11 and 12 repeat main's exactly
+      assertEquals(rec.losses("main").get(11L), rec.losses("b1").get(11L), 1e-5);
+      assertEquals(rec.losses("main").get(12L), rec.losses("b1").get(12L), 1e-5);
       // retention keeps the newest two periodic checkpoints per branch
       List<String> ids = t.checkpoints().stream().map(c -> c.id()).toList();
       assertEquals(List.of("b1/15", "b1/20", "main/5", "main/10"), ids);

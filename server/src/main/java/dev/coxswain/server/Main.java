@@ -1,0 +1,38 @@
+package dev.coxswain.server;
+
+import dev.coxswain.server.cli.BenchCommand;
+import dev.coxswain.server.cli.TrainCommand;
+import dev.coxswain.server.run.Provenance;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The one runnable jar: {@code java -jar coxswain.jar <command>}. */
+@Command(
+    name = "coxswain",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Steer DJL training while it runs.",
+    subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    if (System.getProperty("ai.djl.offline") == null) {
+      // DJL must never reach for the network: the natives ship inside the jar.
+      System.setProperty("ai.djl.offline", "true");
+    }
+    System.exit(new CommandLine(new Main()).execute(args));
+  }
+
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.err);
+  }
+
+  /** Prints the version from the build. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"coxswain " + Provenance.version()};
+    }
+  }
+}

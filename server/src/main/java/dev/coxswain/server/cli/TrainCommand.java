@@ -1,0 +1,187 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.Provenance;
+import dev.coxswain.server.run.RunDirectory;
+import dev.coxswain.trainer.InteractiveTrainer;
+import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.events.EventSink;
+import dev.coxswain.trainer.events.JsonlEventSink;
+import dev.coxswain.trainer.events.SequencingSink;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code coxswain train}: the default workload, headless, with a progress bar. */
+@Command(
+    name = "train",
+    mixinStandardHelpOptions = true,
+    description =
+        "Train the default workload (a character-level GPT on the State of the Union corpus) without a server.")
+public final class TrainCommand implements Callable<Integer> {
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML run configuration")
+  Path config;
+
+  @Option(names = "--max-steps", paramLabel = "N", description = "steps to train (default 600)")
+  Long maxSteps;
+
+  @Option(names = "--lr", paramLabel = "X", description = "starting learning rate (default 0.001)")
+  Double lr;
+
+  @Option(
+      names = "--seed",
+      paramLabel = "S",
+      description = "seed for initialization and data order (default 42)")
+  Long seed;
+
+  @Option(
+      names = "--run-dir",
+      paramLabel = "DIR",
+      description = "directory for this run (default runs/<run-id>)")
+  Path runDir;
+
+  @Option(
+      names = "--corpus",
+      paramLabel = "PATH",
+      description = "directory of .txt files or one text file (default data/sotu)")
+  Path corpus;
+
+  static final long DEFAULT_STEPS = 600;
+
+  @Override
+  public Integer call() {
+    PrintStream out = System.out;
+    PrintStream err = System.err;
+    RunConfig rc;
+    TrainerConfig tc;
+    CharGptWorkload wl;
+    String runId =
+        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+            + "-"
+            + UUID.randomUUID().toString().substring(0, 4);
+    try {
+      rc = config == null ? RunConfig.empty() : RunConfig.load(config);
+      if (rc.runId() != null) {
+        runId = rc.runId();
+      }
+      tc =
+          rc.trainer(
+              runId,
+              maxSteps != null ? maxSteps : rc.maxSteps() == null ? DEFAULT_STEPS : null,
+              lr,
+              seed);
+      wl = rc.workload();
+      if (corpus != null) {
+        wl = wl.withCorpus(corpus);
+      }
+    } catch (RunConfig.ConfigException | IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
+    Workload workload;
+    try {
+      workload = wl.build(tc.seed());
+    } catch (IOException | IllegalArgumentException e) {
+      err.println("error: cannot load the corpus: " + e.getMessage());
+      return 2;
+    }
+    Path dir = runDir != null ? runDir : Path.of("runs", runId);
+    Map<String, Object> runJson = new LinkedHashMap<>();
+    runJson.put("run_id", runId);
+    runJson.put("started", java.time.Instant.now().toString());
+    runJson.put("workload", workload.name());
+    runJson.put("model", workload.description());
+    runJson.put("data", workload.data().describe());
+    Map<String, Object> trainer = new LinkedHashMap<>();
+    trainer.put("max_steps", tc.maxSteps());
+    trainer.put("seed", tc.seed());
+    trainer.put("lr", tc.lr());
+    trainer.put("eval_every", tc.evalEvery());
+    trainer.put("checkpoint_every", tc.checkpointEvery());
+    trainer.put("keep_checkpoints", tc.keepCheckpoints());
+    trainer.put("spike", Map.of("factor", tc.spikeFactor(), "window", tc.spikeWindow()));
+    runJson.put("trainer", trainer);
+    runJson.put("config_file", config == null ? null : config.toString());
+    runJson.put("provenance", Provenance.collect());
+    RunDirectory rd;
+    try {
+      rd = RunDirectory.create(dir, runJson);
+    } catch (IOException e) {
+      err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
+      return 2;
+    }
+    ProgressPrinter progress = new ProgressPrinter(err, tc.maxSteps(), System.console() != null);
+    long t0 = System.nanoTime();
+    try (JsonlEventSink file = new JsonlEventSink(rd.events());
+        InteractiveTrainer t =
+            InteractiveTrainer.builder(workload, tc)
+                .optRunDir(rd.path())
+                .optSink(new SequencingSink(EventSink.fanout(file, progress), 0))
+                .build()) {
+      out.printf(
+          Locale.ROOT,
+          "coxswain %s: run %s, %s, %,d parameters, %d steps at lr %.2e, run directory %s%n",
+          Provenance.version(),
+          runId,
+          workload.name(),
+          t.parameterCount(),
+          tc.maxSteps(),
+          tc.lr(),
+          rd.path());
+      RunOutcome end = t.run();
+      progress.close();
+      double secs = (System.nanoTime() - t0) / 1e9;
+      long firstStep =
+          t.firstStepDoneMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+      out.printf(
+          Locale.ROOT,
+          "%s at step %d on branch %s in %.1f s (JVM start to first step: %d ms)%n",
+          end.status(),
+          end.step(),
+          end.branch(),
+          secs,
+          firstStep);
+      out.printf(
+          Locale.ROOT,
+          "final train loss %.4f (mean of last 20 steps), validation loss %.4f (perplexity %.2f);"
+              + " before training %.4f%n",
+          end.trainLoss(),
+          end.validationLoss(),
+          Math.exp(end.validationLoss()),
+          end.initialValidationLoss());
+      if (end.skippedSteps() > 0) {
+        out.println("skipped steps (non-finite loss or gradient): " + end.skippedSteps());
+      }
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("status", end.status());
+      summary.put("step", end.step());
+      summary.put("train_loss", end.trainLoss());
+      summary.put("validation_loss_start", end.initialValidationLoss());
+      summary.put("validation_loss", end.validationLoss());
+      summary.put("seconds", secs);
+      out.println(Json.write(summary));
+      return 0;
+    } catch (IOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    } catch (RuntimeException e) {
+      progress.close();
+      err.println("error: the run failed: " + e);
+      return 1;
+    }
+  }
+}

@@ -1,0 +1,193 @@
+package dev.coxswain.server.config;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.control.Knobs;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A run's configuration as written in YAML (snake_case keys; every key optional). Unknown keys are
+ * errors, so a typo never silently falls back to a default.
+ *
+ * <pre>
+ * max_steps: 600
+ * seed: 42
+ * lr: 0.003
+ * eval_every: 100
+ * checkpoint_every: 200
+ * keep_checkpoints: 3
+ * spike: {factor: 2.0, window: 100}
+ * model: {layers: 2, embed: 128, heads: 4, context: 64}
+ * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16}
+ * knobs: {lr: {min: 0, max: 1}, weight_decay: {value: 0.1}}
+ * </pre>
+ */
+public record RunConfig(
+    String runId,
+    Long maxSteps,
+    Long seed,
+    Double lr,
+    Integer evalEvery,
+    Integer checkpointEvery,
+    Integer keepCheckpoints,
+    Spike spike,
+    Model model,
+    Data data,
+    Map<String, KnobSetting> knobs) {
+
+  /** Loss-spike detection. */
+  public record Spike(Double factor, Integer window) {}
+
+  /** GPT size. */
+  public record Model(Integer layers, Integer embed, Integer heads, Integer context) {}
+
+  /** Corpus and batching. */
+  public record Data(
+      String corpus, Integer holdoutEvery, Integer batchSize, Integer validationBatches) {}
+
+  /** Start value and bounds of one knob. */
+  public record KnobSetting(Double value, Double min, Double max) {}
+
+  /** A configuration error, naming the file and the key. */
+  public static final class ConfigException extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public ConfigException(String message) {
+      super(message);
+    }
+  }
+
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  /** Everything at its default. */
+  public static RunConfig empty() {
+    return new RunConfig(null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  public static RunConfig load(Path file) throws ConfigException {
+    try {
+      RunConfig c = YAML.readValue(Files.readString(file), RunConfig.class);
+      return c == null ? empty() : c;
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file not found: " + file);
+    } catch (UnrecognizedPropertyException e) {
+      throw new ConfigException(
+          file
+              + ": unknown key '"
+              + e.getPropertyName()
+              + "' (known here: "
+              + e.getKnownPropertyIds()
+              + ")");
+    } catch (IOException e) {
+      throw new ConfigException(
+          file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+    }
+  }
+
+  /** The workload this configuration describes. */
+  public CharGptWorkload workload() {
+    CharGptWorkload d = CharGptWorkload.defaults();
+    Model m = model == null ? new Model(null, null, null, null) : model;
+    Data a = data == null ? new Data(null, null, null, null) : data;
+    return new CharGptWorkload(
+        a.corpus() == null ? d.corpus() : Path.of(a.corpus()),
+        or(a.holdoutEvery(), d.holdoutEvery()),
+        or(a.batchSize(), d.batchSize()),
+        or(m.context(), d.context()),
+        or(m.layers(), d.layers()),
+        or(m.embed(), d.embed()),
+        or(m.heads(), d.heads()),
+        or(a.validationBatches(), d.validationBatches()));
+  }
+
+  /**
+   * The trainer settings; command-line values, when not null, win over the file.
+   *
+   * @throws ConfigException for an unknown knob or a bad value
+   */
+  public TrainerConfig trainer(String runIdValue, Long maxStepsFlag, Double lrFlag, Long seedFlag)
+      throws ConfigException {
+    try {
+      TrainerConfig.Builder b = TrainerConfig.builder().optRunId(runIdValue);
+      Long steps = maxStepsFlag != null ? maxStepsFlag : maxSteps;
+      if (steps != null) {
+        b.optMaxSteps(steps);
+      }
+      Long s = seedFlag != null ? seedFlag : seed;
+      if (s != null) {
+        b.optSeed(s);
+      }
+      if (evalEvery != null) {
+        b.optEvalEvery(evalEvery);
+      }
+      if (checkpointEvery != null) {
+        b.optCheckpointEvery(checkpointEvery);
+      }
+      if (keepCheckpoints != null) {
+        b.optKeepCheckpoints(keepCheckpoints);
+      }
+      if (spike != null) {
+        b.optSpike(or(spike.factor(), 2.0), or(spike.window(), 100));
+      }
+      Knobs defaults = Knobs.optimizerDefaults(1e-3);
+      Double startLr = null;
+      if (knobs != null) {
+        for (Map.Entry<String, KnobSetting> e : knobs.entrySet()) {
+          Knob k =
+              defaults
+                  .get(e.getKey())
+                  .orElseThrow(
+                      () ->
+                          new ConfigException(
+                              "knobs: unknown knob '"
+                                  + e.getKey()
+                                  + "'; known: lr, weight_decay, max_grad_norm, beta1, beta2, eps"));
+          KnobSetting v = e.getValue() == null ? new KnobSetting(null, null, null) : e.getValue();
+          Knob changed =
+              new Knob(
+                  k.name(),
+                  k.type(),
+                  or(v.value(), k.value()),
+                  or(v.min(), k.min()),
+                  or(v.max(), k.max()),
+                  k.description());
+          if (k.name().equals("lr")) {
+            startLr = v.value();
+          }
+          b.optKnob(changed);
+        }
+      }
+      Double l = lrFlag != null ? lrFlag : lr != null ? lr : startLr;
+      if (l != null) {
+        b.optLr(l);
+      }
+      TrainerConfig c = b.build();
+      for (Knob k : c.knobOverrides()) {
+        if (k.name().equals("lr") && k.validate(c.lr()).isPresent()) {
+          throw new ConfigException("lr: " + k.validate(c.lr()).get());
+        }
+      }
+      return c;
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(e.getMessage());
+    }
+  }
+
+  private static <T> T or(T v, T d) {
+    return v != null ? v : d;
+  }
+}
