@@ -4,7 +4,6 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
 import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
@@ -132,9 +131,8 @@ public final class ThroughputBenchmark {
         trainer.initialize(w.inputShapes());
         long last = System.nanoTime();
         for (int s = 1; s <= o.warmup() + o.steps(); s++) {
-          try (NDScope scope = new NDScope();
-              NDManager m = trainer.getManager().newSubManager()) {
-            scope.suppressNotUsedWarning();
+          // no NDScope here: DJL's Adam creates its state lazily inside the first step
+          try (NDManager m = trainer.getManager().newSubManager()) {
             Batch b = w.data().trainBatch(m, s);
             try (GradientCollector gc = trainer.newGradientCollector()) {
               NDList pred = trainer.forward(b.data());

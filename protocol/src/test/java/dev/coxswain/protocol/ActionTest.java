@@ -1,0 +1,91 @@
+package dev.coxswain.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ActionTest {
+  private static Command c(String type, Map<String, Object> args) {
+    return Command.of(type, Source.API, args);
+  }
+
+  @Test
+  void parsesEveryKnownCommand() throws Exception {
+    Action.SetKnobs set =
+        (Action.SetKnobs) Action.parse(c("set_knobs", Map.of("lr", 1e-4, "weight_decay", 0)));
+    assertEquals(1e-4, set.values().get("lr"));
+    assertEquals(0.0, set.values().get("weight_decay"));
+    Action.ScaleKnob scale =
+        (Action.ScaleKnob) Action.parse(c("scale_knob", Map.of("knob", "lr", "factor", 0.5)));
+    assertEquals("lr", scale.knob());
+    assertEquals(0.5, scale.factor());
+    assertEquals(
+        "best",
+        ((Action.SaveCheckpoint) Action.parse(c("save_checkpoint", Map.of("tag", "best")))).tag());
+    assertEquals(
+        null, ((Action.SaveCheckpoint) Action.parse(c("save_checkpoint", Map.of()))).tag());
+    Action.LoadCheckpoint load =
+        (Action.LoadCheckpoint)
+            Action.parse(
+                c("load_checkpoint", Map.of("checkpoint", "main/200", "branch", "low-lr")));
+    assertEquals("main/200", load.checkpoint());
+    assertEquals("low-lr", load.branch());
+    assertInstanceOf(Action.Pause.class, Action.parse(c("pause", Map.of())));
+    assertInstanceOf(Action.Resume.class, Action.parse(c("resume", null)));
+    assertInstanceOf(Action.Stop.class, Action.parse(c("stop", Map.of())));
+    assertInstanceOf(Action.Evaluate.class, Action.parse(c("evaluate", Map.of())));
+    assertEquals("hi", ((Action.Note) Action.parse(c("note", Map.of("text", "hi")))).text());
+  }
+
+  @Test
+  void namesTheFieldThatIsWrong() {
+    Map<String, Object> nan = new HashMap<>();
+    nan.put("lr", Double.POSITIVE_INFINITY);
+    record Case(String type, Map<String, Object> args, String field, String words) {}
+    List<Case> cases =
+        List.of(
+            new Case("", Map.of(), "type", "missing"),
+            new Case("fly", Map.of(), "type", "unknown command 'fly'"),
+            new Case("set_knobs", Map.of(), "args", "at least one"),
+            new Case("set_knobs", Map.of("lr", "0.1"), "args.lr", "must be a number, got string"),
+            new Case("set_knobs", Map.of("lr", true), "args.lr", "got boolean"),
+            new Case("set_knobs", Map.of("lr", List.of(1)), "args.lr", "got array"),
+            new Case("set_knobs", nan, "args.lr", "finite"),
+            new Case("scale_knob", Map.of("factor", 2), "args.knob", "required"),
+            new Case("scale_knob", Map.of("knob", "lr", "factor", -2), "args.factor", "> 0"),
+            new Case(
+                "scale_knob",
+                Map.of("knob", "lr", "factor", 2, "extra", 1),
+                "args.extra",
+                "unexpected"),
+            new Case("load_checkpoint", Map.of(), "args.checkpoint", "required"),
+            new Case(
+                "load_checkpoint",
+                Map.of("checkpoint", "/etc/passwd"),
+                "args.checkpoint",
+                "an id like"),
+            new Case(
+                "load_checkpoint",
+                Map.of("checkpoint", "main/1", "branch", "a b"),
+                "args.branch",
+                "letters"),
+            new Case("save_checkpoint", Map.of("tag", ""), "args.tag", "letters"),
+            new Case("note", Map.of("text", "  "), "args.text", "empty"),
+            new Case("stop", Map.of("force", true), "args.force", "takes none"));
+    for (Case k : cases) {
+      InvalidCommandException e =
+          assertThrows(
+              InvalidCommandException.class,
+              () -> Action.parse(c(k.type(), k.args())),
+              k.toString());
+      assertEquals(k.field(), e.field(), k.toString());
+      assertTrue(e.getMessage().contains(k.words()), e.getMessage() + " should say " + k.words());
+    }
+  }
+}

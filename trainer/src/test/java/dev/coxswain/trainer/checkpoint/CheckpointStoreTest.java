@@ -1,0 +1,99 @@
+package dev.coxswain.trainer.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointStoreTest {
+  @TempDir Path dir;
+
+  private static CheckpointMeta meta(String branch, long step, String tag, boolean periodic) {
+    return new CheckpointMeta(
+        branch + "/" + step, branch, step, tag, periodic, Map.of("lr", 0.1), step, 7, step + 1, Map.of(), 1.5, null, Instant.now());
+  }
+
+  private static Map<String, CheckpointStore.Part> parts(byte value) {
+    Map<String, CheckpointStore.Part> p = new LinkedHashMap<>();
+    p.put("params.bin", out -> out.write(new byte[] {value, value, value}));
+    return p;
+  }
+
+  @Test
+  void savesListsResolvesAndVerifies() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    s.save(meta("main", 10, null, true), parts((byte) 1));
+    s.save(meta("main", 20, "best", false), parts((byte) 2));
+    assertEquals(List.of("main/10", "main/20"), s.list().stream().map(CheckpointMeta::id).toList());
+    CheckpointMeta best = s.resolve("best").orElseThrow();
+    assertEquals(20, best.step());
+    assertEquals("main/20", s.resolve("latest").orElseThrow().id());
+    assertTrue(s.resolve("nope").isEmpty());
+    try (InputStream in = s.open(best, "params.bin")) {
+      assertArrayEquals(new byte[] {2, 2, 2}, in.readAllBytes());
+    }
+    try (Stream<Path> files = Files.list(dir.resolve("main"))) {
+      assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith(".tmp")), "no temporary left behind");
+    }
+  }
+
+  @Test
+  void detectsCorruptionAndMissingParts() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    CheckpointMeta m = s.save(meta("main", 5, null, false), parts((byte) 3));
+    Files.write(dir.resolve("main/5/params.bin"), new byte[] {3, 3, 4});
+    IOException e = assertThrows(IOException.class, () -> s.open(m, "params.bin"));
+    assertTrue(e.getMessage().contains("corrupt"), e.getMessage());
+    Files.delete(dir.resolve("main/5/params.bin"));
+    assertThrows(NoSuchFileException.class, () -> s.open(m, "params.bin"));
+    assertThrows(IOException.class, () -> s.open(m, "optimizer.bin"));
+  }
+
+  @Test
+  void retentionPrunesOnlyOldPeriodicCheckpointsOfThatBranch() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    for (long step = 10; step <= 50; step += 10) {
+      s.save(meta("main", step, null, step != 20), parts((byte) step));
+    }
+    s.save(meta("b1", 30, null, true), parts((byte) 9));
+    assertEquals(List.of("main/10", "main/30"), s.prune("main", 2));
+    assertEquals(List.of("b1/30", "main/20", "main/40", "main/50"), s.list().stream().map(CheckpointMeta::id).toList());
+  }
+
+  @Test
+  void aSecondSaveAtTheSameStepKeepsFilesAndAddsTheTag() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    s.save(meta("main", 10, null, true), parts((byte) 1));
+    CheckpointMeta again = s.save(meta("main", 10, "keep-me", false), parts((byte) 2));
+    assertEquals("keep-me", again.tag());
+    assertFalse(again.periodic(), "a manual save exempts it from retention");
+    try (InputStream in = s.open(again, "params.bin")) {
+      assertArrayEquals(new byte[] {1, 1, 1}, in.readAllBytes());
+    }
+  }
+
+  @Test
+  void aFailedWriteLeavesNoCheckpoint() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    Map<String, CheckpointStore.Part> bad = Map.of("params.bin", out -> {
+      throw new IOException("disk full");
+    });
+    assertThrows(IOException.class, () -> s.save(meta("main", 10, null, false), bad));
+    assertTrue(s.list().isEmpty());
+    assertTrue(s.resolve("main/10").isEmpty());
+  }
+}
