@@ -5,6 +5,8 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.coxswain.trainer.control.Knobs;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -28,7 +30,8 @@ import java.util.TreeMap;
  *   w ← w − lr · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + eps)
  * </pre>
  *
- * Must be called inside an {@link NDScope}: temporaries are freed when the scope closes.
+ * The update runs in the PyTorch engine's fused Adam kernel (one native call per parameter). Must
+ * be called inside an {@link NDScope}: temporaries are freed when the scope closes.
  */
 public final class AdamW {
   private static final int MAGIC = 0x43584157; // "CXAW"
@@ -75,20 +78,28 @@ public final class AdamW {
     double bc2 = 1 - Math.pow(b2, updates);
     NDList deltaNorms = new NDList(slots.size());
     NDList weightNorms = new NDList(slots.size());
+    // The engine's fused kernel computes lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps'); with
+    // eps' = eps*sqrt(bc2) that is exactly lr * m_hat / (sqrt(v_hat) + eps).
+    float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
+    float epsScaled = (float) (eps * Math.sqrt(bc2));
     for (Slot s : slots) {
       NDArray w = s.weight();
-      NDArray g = clipScale < 1 ? s.grad().mul(clipScale) : s.grad();
-      NDArray m = state(first, s);
-      NDArray v = state(second, s);
-      m.muli(b1).addi(g.mul(1 - b1));
-      v.muli(b2).addi(g.square().muli(1 - b2));
-      NDArray denom = v.sqrt().divi(Math.sqrt(bc2)).addi(eps);
-      NDArray delta = m.div(denom).muli(lr / bc1);
-      if (wd > 0) {
-        delta.addi(w.mul(lr * wd));
-      }
-      w.subi(delta);
-      deltaNorms.add(delta.norm());
+      NDArray before = w.duplicate();
+      JniUtils.adamUpdate(
+          (PtNDArray) w,
+          (PtNDArray) s.grad(),
+          (PtNDArray) state(first, s),
+          (PtNDArray) state(second, s),
+          (float) lr,
+          lrCorrected,
+          (float) wd,
+          (float) clipScale,
+          -1f, // no element-wise clamp: clipping is by global norm, through clipScale
+          (float) b1,
+          (float) b2,
+          epsScaled,
+          true);
+      deltaNorms.add(before.subi(w).norm());
       weightNorms.add(w.norm());
     }
     float[] n =

@@ -24,7 +24,19 @@ class CheckpointStoreTest {
 
   private static CheckpointMeta meta(String branch, long step, String tag, boolean periodic) {
     return new CheckpointMeta(
-        branch + "/" + step, branch, step, tag, periodic, Map.of("lr", 0.1), step, 7, step + 1, Map.of(), 1.5, null, Instant.now());
+        branch + "/" + step,
+        branch,
+        step,
+        tag,
+        periodic,
+        Map.of("lr", 0.1),
+        step,
+        7,
+        step + 1,
+        Map.of(),
+        1.5,
+        null,
+        Instant.now());
   }
 
   private static Map<String, CheckpointStore.Part> parts(byte value) {
@@ -47,7 +59,9 @@ class CheckpointStoreTest {
       assertArrayEquals(new byte[] {2, 2, 2}, in.readAllBytes());
     }
     try (Stream<Path> files = Files.list(dir.resolve("main"))) {
-      assertFalse(files.anyMatch(p -> p.getFileName().toString().startsWith(".tmp")), "no temporary left behind");
+      assertFalse(
+          files.anyMatch(p -> p.getFileName().toString().startsWith(".tmp")),
+          "no temporary left behind");
     }
   }
 
@@ -71,7 +85,9 @@ class CheckpointStoreTest {
     }
     s.save(meta("b1", 30, null, true), parts((byte) 9));
     assertEquals(List.of("main/10", "main/30"), s.prune("main", 2));
-    assertEquals(List.of("b1/30", "main/20", "main/40", "main/50"), s.list().stream().map(CheckpointMeta::id).toList());
+    assertEquals(
+        List.of("b1/30", "main/20", "main/40", "main/50"),
+        s.list().stream().map(CheckpointMeta::id).toList());
   }
 
   @Test
@@ -89,9 +105,12 @@ class CheckpointStoreTest {
   @Test
   void aFailedWriteLeavesNoCheckpoint() throws IOException {
     CheckpointStore s = new CheckpointStore(dir);
-    Map<String, CheckpointStore.Part> bad = Map.of("params.bin", out -> {
-      throw new IOException("disk full");
-    });
+    Map<String, CheckpointStore.Part> bad =
+        Map.of(
+            "params.bin",
+            out -> {
+              throw new IOException("disk full");
+            });
     assertThrows(IOException.class, () -> s.save(meta("main", 10, null, false), bad));
     assertTrue(s.list().isEmpty());
     assertTrue(s.resolve("main/10").isEmpty());

@@ -29,11 +29,13 @@ class EventSinksTest {
     SequencingSink s = new SequencingSink(ev -> seen.add(ev.seq()), 41);
     Thread[] ts = new Thread[4];
     for (int i = 0; i < ts.length; i++) {
-      ts[i] = new Thread(() -> {
-        for (int j = 0; j < 250; j++) {
-          s.accept(e(EventType.HEARTBEAT));
-        }
-      });
+      ts[i] =
+          new Thread(
+              () -> {
+                for (int j = 0; j < 250; j++) {
+                  s.accept(e(EventType.HEARTBEAT));
+                }
+              });
       ts[i].start();
     }
     for (Thread t : ts) {

@@ -20,10 +20,13 @@ import org.junit.jupiter.api.Test;
 /** AdamW on the engine against the same formula in plain Java doubles. */
 class AdamWTest {
   private static final float[] W0 = {0.5f, -1.0f, 2.0f, 0.0f};
-  private static final float[][] GRADS = {{0.1f, -0.2f, 0.3f, 0f}, {-0.4f, 0.1f, 0.0f, 1f}, {0.2f, 0.2f, -0.5f, -1f}};
+  private static final float[][] GRADS = {
+    {0.1f, -0.2f, 0.3f, 0f}, {-0.4f, 0.1f, 0.0f, 1f}, {0.2f, 0.2f, -0.5f, -1f}
+  };
 
   private static Knobs.Snapshot knobs(double lr, double wd) {
-    return new Knobs.Snapshot(Map.of("lr", lr, "weight_decay", wd, "beta1", 0.9, "beta2", 0.99, "eps", 1e-8));
+    return new Knobs.Snapshot(
+        Map.of("lr", lr, "weight_decay", wd, "beta1", 0.9, "beta2", 0.99, "eps", 1e-8));
   }
 
   /** The reference: decoupled decay, bias-corrected moments. */
@@ -47,7 +50,8 @@ class AdamWTest {
     return w;
   }
 
-  private static float[] run(AdamW opt, NDManager nm, NDArray w, int from, int to, double lr, double wd, double clip) {
+  private static float[] run(
+      AdamW opt, NDManager nm, NDArray w, int from, int to, double lr, double wd, double clip) {
     for (int t = from; t < to; t++) {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
@@ -84,10 +88,13 @@ class AdamWTest {
 
   @Test
   void updateRatioIsDeltaNormOverWeightNorm() {
-    try (NDManager nm = NDManager.newBaseManager(); NDScope scope = new NDScope()) {
+    try (NDManager nm = NDManager.newBaseManager();
+        NDScope scope = new NDScope()) {
       scope.suppressNotUsedWarning();
       NDArray w = nm.create(W0.clone());
-      double ratio = new AdamW(nm).update(List.of(new AdamW.Slot("w", w, nm.create(GRADS[0]))), knobs(0.01, 0), 1);
+      double ratio =
+          new AdamW(nm)
+              .update(List.of(new AdamW.Slot("w", w, nm.create(GRADS[0]))), knobs(0.01, 0), 1);
       double[] after = reference(1, 0.01, 0, 1);
       double d = 0;
       double n = 0;
@@ -123,7 +130,12 @@ class AdamWTest {
     try (NDManager nm = NDManager.newBaseManager()) {
       AdamW opt = new AdamW(nm);
       IOException e =
-          assertThrows(IOException.class, () -> opt.load(new DataInputStream(new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))));
+          assertThrows(
+              IOException.class,
+              () ->
+                  opt.load(
+                      new DataInputStream(
+                          new ByteArrayInputStream(new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))));
       assertEquals("not an AdamW state file (bad magic number)", e.getMessage());
     }
   }

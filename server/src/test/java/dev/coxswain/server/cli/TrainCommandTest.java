@@ -1,0 +1,137 @@
+package dev.coxswain.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The headless CLI end to end, in process, on a small corpus and model. */
+class TrainCommandTest {
+  @TempDir Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream oldOut;
+  private PrintStream oldErr;
+
+  @BeforeEach
+  void capture() {
+    oldOut = System.out;
+    oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setOut(oldOut);
+    System.setErr(oldErr);
+  }
+
+  private int run(String... args) {
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  private Path corpus() throws Exception {
+    Path c = dir.resolve("corpus");
+    Files.createDirectories(c);
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 300; i++) {
+      sb.append("The state of the union is strong, and the crew rows on. ");
+    }
+    for (int i = 0; i < 4; i++) {
+      Files.writeString(c.resolve("doc" + i + ".txt"), sb.toString() + i);
+    }
+    return c;
+  }
+
+  private Path smallConfig() throws Exception {
+    Path f = dir.resolve("small.yaml");
+    Files.writeString(f, """
+        eval_every: 10
+        checkpoint_every: 10
+        model: {layers: 1, embed: 32, heads: 2, context: 16}
+        data: {holdout_every: 4, batch_size: 8, validation_batches: 2}
+        """);
+    return f;
+  }
+
+  @Test
+  void trainsWritesTheRunDirectoryAndPrintsFinalLosses() throws Exception {
+    Path runDir = dir.resolve("runs/r1");
+    int code = run("train", "--config", smallConfig().toString(), "--corpus", corpus().toString(),
+        "--max-steps", "30", "--lr", "0.003", "--seed", "5", "--run-dir", runDir.toString());
+    String stdout = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, stdout + err);
+    assertTrue(stdout.contains("finished at step 30"), stdout);
+    assertTrue(stdout.matches("(?s).*final train loss \\d+\\.\\d+.*validation loss \\d+\\.\\d+.*"), stdout);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("step     30/30"), "progress shown");
+    Map<?, ?> runJson = Json.read(Files.readString(runDir.resolve("run.json")), Map.class);
+    assertEquals(5, ((Map<?, ?>) runJson.get("trainer")).get("seed"));
+    assertTrue(((Map<?, ?>) runJson.get("provenance")).get("djl").toString().startsWith("0.35"));
+    List<String> lines = Files.readAllLines(runDir.resolve("events.jsonl"));
+    long metrics = lines.stream().map(l -> parse(l)).filter(e -> e.type() == EventType.METRICS).count();
+    assertEquals(30, metrics);
+    for (int i = 0; i < lines.size(); i++) {
+      assertEquals(i + 1, parse(lines.get(i)).seq(), "gap-free sequence numbers");
+    }
+    assertTrue(Files.exists(runDir.resolve("checkpoints/main/30/meta.json")));
+    Map<?, ?> summary = Json.read(stdout.lines().reduce((a, b) -> b).orElseThrow(), Map.class);
+    assertTrue(((Number) summary.get("validation_loss")).doubleValue() < ((Number) summary.get("validation_loss_start")).doubleValue());
+  }
+
+  private static Event parse(String line) {
+    try {
+      return Json.read(line, Event.class);
+    } catch (Exception e) {
+      throw new AssertionError(line, e);
+    }
+  }
+
+  @Test
+  void aMissingCorpusExitsNonZeroNamingThePathAndWritesNothing() throws Exception {
+    Path runDir = dir.resolve("runs/r2");
+    int code = run("train", "--corpus", dir.resolve("no-such-corpus").toString(), "--run-dir", runDir.toString());
+    assertEquals(2, code);
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertTrue(e.contains("no-such-corpus") && e.contains("corpus not found"), e);
+    assertFalse(Files.exists(runDir));
+  }
+
+  @Test
+  void badOptionsAndConfigsExitNonZeroWithTheReason() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "modle: {layers: 2}\n");
+    assertEquals(2, run("train", "--config", bad.toString()));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("unknown key 'modle'"));
+    assertEquals(2, run("train", "--lr", "-1", "--corpus", corpus().toString()));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("learning rate must be"));
+    assertEquals(2, run("train", "--max-steps", "many"));
+  }
+
+  @Test
+  void refusesToOverwriteAnExistingRun() throws Exception {
+    Path runDir = dir.resolve("runs/r3");
+    Files.createDirectories(runDir);
+    Files.writeString(runDir.resolve("events.jsonl"), "{}\n");
+    int code = run("train", "--config", smallConfig().toString(), "--corpus", corpus().toString(), "--max-steps", "2", "--run-dir", runDir.toString());
+    assertEquals(2, code);
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("already holds a run"));
+    assertEquals("{}\n", Files.readString(runDir.resolve("events.jsonl")));
+  }
+}

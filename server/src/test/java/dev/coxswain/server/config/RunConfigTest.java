@@ -1,0 +1,82 @@
+package dev.coxswain.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RunConfigTest {
+  @TempDir Path dir;
+
+  private Path yaml(String text) throws Exception {
+    Path f = dir.resolve("run.yaml");
+    Files.writeString(f, text);
+    return f;
+  }
+
+  @Test
+  void readsEveryKeyAndFlagsWin() throws Exception {
+    RunConfig c = RunConfig.load(yaml("""
+        max_steps: 50
+        seed: 3
+        lr: 0.002
+        eval_every: 10
+        checkpoint_every: 25
+        keep_checkpoints: 2
+        spike: {factor: 3.0, window: 20}
+        model: {layers: 1, embed: 32, heads: 2, context: 16}
+        data: {corpus: some/where, holdout_every: 5, batch_size: 4, validation_batches: 2}
+        knobs:
+          lr: {min: 0.0001, max: 0.5}
+          weight_decay: {value: 0.2}
+        """));
+    CharGptWorkload w = c.workload();
+    assertEquals(Path.of("some/where"), w.corpus());
+    assertEquals(1, w.layers());
+    assertEquals(16, w.context());
+    assertEquals(4, w.batchSize());
+    TrainerConfig t = c.trainer("r1", null, null, null);
+    assertEquals(50, t.maxSteps());
+    assertEquals(0.002, t.lr());
+    assertEquals(3, t.seed());
+    assertEquals(10, t.evalEvery());
+    assertEquals(3.0, t.spikeFactor());
+    Knob lr = t.knobOverrides().stream().filter(k -> k.name().equals("lr")).findFirst().orElseThrow();
+    assertEquals(0.5, lr.max());
+    TrainerConfig flags = c.trainer("r1", 7L, 0.01, 9L);
+    assertEquals(7, flags.maxSteps());
+    assertEquals(0.01, flags.lr());
+    assertEquals(9, flags.seed());
+  }
+
+  @Test
+  void anEmptyFileMeansDefaults() throws Exception {
+    RunConfig c = RunConfig.load(yaml(""));
+    assertEquals(CharGptWorkload.defaults(), c.workload());
+  }
+
+  @Test
+  void mistakesAreNamed() throws Exception {
+    RunConfig.ConfigException typo = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));
+    assertTrue(typo.getMessage().contains("unknown key 'max_stepz'"), typo.getMessage());
+    RunConfig.ConfigException missing = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(dir.resolve("nope.yaml")));
+    assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
+    RunConfig.ConfigException type = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_steps: lots\n")));
+    assertTrue(type.getMessage().contains("run.yaml"), type.getMessage());
+    RunConfig knob = RunConfig.load(yaml("knobs: {momentum: {value: 0.9}}\n"));
+    RunConfig.ConfigException k = assertThrows(RunConfig.ConfigException.class, () -> knob.trainer("r", null, null, null));
+    assertTrue(k.getMessage().contains("unknown knob 'momentum'"), k.getMessage());
+    RunConfig bounds = RunConfig.load(yaml("lr: 2.0\nknobs: {lr: {max: 1.0}}\n"));
+    RunConfig.ConfigException b = assertThrows(RunConfig.ConfigException.class, () -> bounds.trainer("r", null, null, null));
+    assertTrue(b.getMessage().contains("out of bounds"), b.getMessage());
+    RunConfig neg = RunConfig.load(yaml("eval_every: -1\n"));
+    assertThrows(RunConfig.ConfigException.class, () -> neg.trainer("r", null, null, null));
+  }
+}
