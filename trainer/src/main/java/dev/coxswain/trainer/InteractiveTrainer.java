@@ -213,7 +213,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     double loss;
     double gradNorm;
     double clipScale = 1;
-    double updateRatio = 0;
+    double updateRatio = Double.NaN;
     long tokens;
     try (NDScope scope = new NDScope();
         NDManager stepManager = manager.newSubManager()) {
@@ -239,7 +239,9 @@ public final class InteractiveTrainer implements AutoCloseable {
         if (maxNorm > 0 && gradNorm > maxNorm) {
           clipScale = maxNorm / (gradNorm + 1e-6);
         }
-        updateRatio = optimizer.update(slots, k, clipScale);
+        boolean measure =
+            config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
+        updateRatio = optimizer.update(slots, k, clipScale, measure);
       }
       for (AdamW.Slot slot : slots) {
         // PyTorch accumulates gradients until they are zeroed; a skipped step must not leak into
@@ -256,7 +258,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     m.put("lr", k.get("lr"));
     m.put("grad_norm", Double.isFinite(gradNorm) ? gradNorm : null);
     m.put("clip_scale", clipScale);
-    m.put("update_ratio", updateRatio);
+    m.put("update_ratio", Double.isFinite(updateRatio) ? updateRatio : null);
     m.put("tokens_per_s", tokens / (ms / 1000));
     m.put("step_ms", ms);
     m.put("skipped", !finite);

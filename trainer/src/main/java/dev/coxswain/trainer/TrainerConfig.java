@@ -16,6 +16,7 @@ public final class TrainerConfig {
   private final double spikeFactor;
   private final int spikeWindow;
   private final boolean checkpointAtEnd;
+  private final int updateRatioEvery;
   private final List<Knob> knobOverrides;
 
   private TrainerConfig(Builder b) {
@@ -29,6 +30,7 @@ public final class TrainerConfig {
     this.spikeFactor = b.spikeFactor;
     this.spikeWindow = b.spikeWindow;
     this.checkpointAtEnd = b.checkpointAtEnd;
+    this.updateRatioEvery = b.updateRatioEvery;
     this.knobOverrides = List.copyOf(b.knobOverrides);
   }
 
@@ -76,6 +78,10 @@ public final class TrainerConfig {
     return checkpointAtEnd;
   }
 
+  public int updateRatioEvery() {
+    return updateRatioEvery;
+  }
+
   public List<Knob> knobOverrides() {
     return knobOverrides;
   }
@@ -92,6 +98,7 @@ public final class TrainerConfig {
     private double spikeFactor = 2.0;
     private int spikeWindow = 100;
     private boolean checkpointAtEnd = true;
+    private int updateRatioEvery = 10;
     private final List<Knob> knobOverrides = new ArrayList<>();
 
     public Builder optRunId(String runId) {
@@ -153,6 +160,15 @@ public final class TrainerConfig {
       }
       this.spikeFactor = factor;
       this.spikeWindow = window;
+      return this;
+    }
+
+    /**
+     * Measure the update/parameter ratio on step 1 and every this many steps (it costs about four
+     * native calls per parameter); 0 never. Other steps publish it as null.
+     */
+    public Builder optUpdateRatioEvery(int steps) {
+      this.updateRatioEvery = nonNegative("update ratio every", steps);
       return this;
     }
 

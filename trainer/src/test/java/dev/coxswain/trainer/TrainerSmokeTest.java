@@ -29,13 +29,16 @@ class TrainerSmokeTest {
       double first = losses.get(1L);
       assertTrue(
           end.trainLoss() < first - 0.5, "loss fell from " + first + " to " + end.trainLoss());
-      var m = rec.of(EventType.METRICS).get(10).payload();
+      var m = rec.of(EventType.METRICS).get(9).payload(); // step 10: the ratio is measured
       for (String key :
           new String[] {
             "loss", "lr", "grad_norm", "clip_scale", "update_ratio", "tokens_per_s", "step_ms"
           }) {
         assertTrue(m.get(key) instanceof Number, key + " missing in " + m);
       }
+      double ratio = ((Number) m.get("update_ratio")).doubleValue();
+      assertTrue(ratio > 0 && ratio < 0.1, "update ratio " + ratio);
+      assertEquals(null, rec.of(EventType.METRICS).get(10).payload().get("update_ratio"));
       assertEquals(
           3, rec.of(EventType.EVAL).size(), "evals at 0, 30 and 60; the end reuses step 60");
       assertTrue(Double.isFinite(end.validationLoss()));

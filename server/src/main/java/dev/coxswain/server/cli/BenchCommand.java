@@ -19,13 +19,18 @@ import picocli.CommandLine.Option;
         "Throughput with the control point vs a plain DJL loop on the same model and data; peak RSS; JVM start to first step.")
 public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--steps", description = "measured steps per round (default ${DEFAULT-VALUE})")
-  int steps = 100;
+  int steps = 150;
 
   @Option(names = "--warmup", description = "unmeasured steps per round (default ${DEFAULT-VALUE})")
   int warmup = 10;
 
   @Option(names = "--rounds", description = "A-B rounds (default ${DEFAULT-VALUE})")
-  int rounds = 2;
+  int rounds = 3;
+
+  @Option(
+      names = "--update-ratio-every",
+      description = "measure the update/parameter ratio every N steps (default ${DEFAULT-VALUE})")
+  int updateRatioEvery = 10;
 
   @Option(
       names = "--config",
@@ -67,7 +72,8 @@ public final class BenchCommand implements Callable<Integer> {
     try {
       r =
           ThroughputBenchmark.run(
-              new ThroughputBenchmark.Options(wl, steps, warmup, rounds, 1e-3, scratch),
+              new ThroughputBenchmark.Options(
+                  wl, steps, warmup, rounds, 1e-3, updateRatioEvery, scratch),
               done -> System.err.printf("  %d/%d loops done%n", done, 2 * rounds));
     } catch (IOException e) {
       System.err.println("error: " + e.getMessage());
@@ -87,7 +93,13 @@ public final class BenchCommand implements Callable<Integer> {
         r.coxswainMsPerStep(),
         1000 / r.coxswainMsPerStep(),
         r.coxswainTokensPerSecond());
-    System.out.printf(Locale.ROOT, "throughput ratio      %.3f (coxswain / plain)%n", r.ratio());
+    System.out.printf(
+        Locale.ROOT,
+        "throughput ratio      %.3f coxswain/plain, median of %d rounds (range %.3f-%.3f)%n",
+        r.ratio(),
+        rounds,
+        r.ratioMin(),
+        r.ratioMax());
     System.out.printf(
         Locale.ROOT,
         "control point share   %.3f%% of coxswain loop time (target <= 1%%)%n",

@@ -26,6 +26,7 @@ import java.util.Map;
  * eval_every: 100
  * checkpoint_every: 200
  * keep_checkpoints: 3
+ * update_ratio_every: 10
  * spike: {factor: 2.0, window: 100}
  * model: {layers: 2, embed: 128, heads: 4, context: 64}
  * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16}
@@ -40,6 +41,7 @@ public record RunConfig(
     Integer evalEvery,
     Integer checkpointEvery,
     Integer keepCheckpoints,
+    Integer updateRatioEvery,
     Spike spike,
     Model model,
     Data data,
@@ -75,12 +77,16 @@ public record RunConfig(
 
   /** Everything at its default. */
   public static RunConfig empty() {
-    return new RunConfig(null, null, null, null, null, null, null, null, null, null, null);
+    return new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public static RunConfig load(Path file) throws ConfigException {
     try {
-      RunConfig c = YAML.readValue(Files.readString(file), RunConfig.class);
+      String text = Files.readString(file);
+      if (text.isBlank()) {
+        return empty();
+      }
+      RunConfig c = YAML.readValue(text, RunConfig.class);
       return c == null ? empty() : c;
     } catch (NoSuchFileException e) {
       throw new ConfigException("config file not found: " + file);
@@ -139,6 +145,9 @@ public record RunConfig(
       }
       if (keepCheckpoints != null) {
         b.optKeepCheckpoints(keepCheckpoints);
+      }
+      if (updateRatioEvery != null) {
+        b.optUpdateRatioEvery(updateRatioEvery);
       }
       if (spike != null) {
         b.optSpike(or(spike.factor(), 2.0), or(spike.window(), 100));

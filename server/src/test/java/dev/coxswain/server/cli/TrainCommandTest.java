@@ -62,7 +62,9 @@ class TrainCommandTest {
 
   private Path smallConfig() throws Exception {
     Path f = dir.resolve("small.yaml");
-    Files.writeString(f, """
+    Files.writeString(
+        f,
+        """
         eval_every: 10
         checkpoint_every: 10
         model: {layers: 1, embed: 32, heads: 2, context: 16}
@@ -74,25 +76,43 @@ class TrainCommandTest {
   @Test
   void trainsWritesTheRunDirectoryAndPrintsFinalLosses() throws Exception {
     Path runDir = dir.resolve("runs/r1");
-    int code = run("train", "--config", smallConfig().toString(), "--corpus", corpus().toString(),
-        "--max-steps", "30", "--lr", "0.003", "--seed", "5", "--run-dir", runDir.toString());
+    int code =
+        run(
+            "train",
+            "--config",
+            smallConfig().toString(),
+            "--corpus",
+            corpus().toString(),
+            "--max-steps",
+            "30",
+            "--lr",
+            "0.003",
+            "--seed",
+            "5",
+            "--run-dir",
+            runDir.toString());
     String stdout = out.toString(StandardCharsets.UTF_8);
     assertEquals(0, code, stdout + err);
     assertTrue(stdout.contains("finished at step 30"), stdout);
-    assertTrue(stdout.matches("(?s).*final train loss \\d+\\.\\d+.*validation loss \\d+\\.\\d+.*"), stdout);
+    assertTrue(
+        stdout.matches("(?s).*final train loss \\d+\\.\\d+.*validation loss \\d+\\.\\d+.*"),
+        stdout);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("step     30/30"), "progress shown");
     Map<?, ?> runJson = Json.read(Files.readString(runDir.resolve("run.json")), Map.class);
     assertEquals(5, ((Map<?, ?>) runJson.get("trainer")).get("seed"));
     assertTrue(((Map<?, ?>) runJson.get("provenance")).get("djl").toString().startsWith("0.35"));
     List<String> lines = Files.readAllLines(runDir.resolve("events.jsonl"));
-    long metrics = lines.stream().map(l -> parse(l)).filter(e -> e.type() == EventType.METRICS).count();
+    long metrics =
+        lines.stream().map(l -> parse(l)).filter(e -> e.type() == EventType.METRICS).count();
     assertEquals(30, metrics);
     for (int i = 0; i < lines.size(); i++) {
       assertEquals(i + 1, parse(lines.get(i)).seq(), "gap-free sequence numbers");
     }
     assertTrue(Files.exists(runDir.resolve("checkpoints/main/30/meta.json")));
     Map<?, ?> summary = Json.read(stdout.lines().reduce((a, b) -> b).orElseThrow(), Map.class);
-    assertTrue(((Number) summary.get("validation_loss")).doubleValue() < ((Number) summary.get("validation_loss_start")).doubleValue());
+    assertTrue(
+        ((Number) summary.get("validation_loss")).doubleValue()
+            < ((Number) summary.get("validation_loss_start")).doubleValue());
   }
 
   private static Event parse(String line) {
@@ -106,7 +126,13 @@ class TrainCommandTest {
   @Test
   void aMissingCorpusExitsNonZeroNamingThePathAndWritesNothing() throws Exception {
     Path runDir = dir.resolve("runs/r2");
-    int code = run("train", "--corpus", dir.resolve("no-such-corpus").toString(), "--run-dir", runDir.toString());
+    int code =
+        run(
+            "train",
+            "--corpus",
+            dir.resolve("no-such-corpus").toString(),
+            "--run-dir",
+            runDir.toString());
     assertEquals(2, code);
     String e = err.toString(StandardCharsets.UTF_8);
     assertTrue(e.contains("no-such-corpus") && e.contains("corpus not found"), e);
@@ -129,7 +155,17 @@ class TrainCommandTest {
     Path runDir = dir.resolve("runs/r3");
     Files.createDirectories(runDir);
     Files.writeString(runDir.resolve("events.jsonl"), "{}\n");
-    int code = run("train", "--config", smallConfig().toString(), "--corpus", corpus().toString(), "--max-steps", "2", "--run-dir", runDir.toString());
+    int code =
+        run(
+            "train",
+            "--config",
+            smallConfig().toString(),
+            "--corpus",
+            corpus().toString(),
+            "--max-steps",
+            "2",
+            "--run-dir",
+            runDir.toString());
     assertEquals(2, code);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("already holds a run"));
     assertEquals("{}\n", Files.readString(runDir.resolve("events.jsonl")));

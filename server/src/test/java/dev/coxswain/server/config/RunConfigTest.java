@@ -23,7 +23,10 @@ class RunConfigTest {
 
   @Test
   void readsEveryKeyAndFlagsWin() throws Exception {
-    RunConfig c = RunConfig.load(yaml("""
+    RunConfig c =
+        RunConfig.load(
+            yaml(
+                """
         max_steps: 50
         seed: 3
         lr: 0.002
@@ -48,7 +51,8 @@ class RunConfigTest {
     assertEquals(3, t.seed());
     assertEquals(10, t.evalEvery());
     assertEquals(3.0, t.spikeFactor());
-    Knob lr = t.knobOverrides().stream().filter(k -> k.name().equals("lr")).findFirst().orElseThrow();
+    Knob lr =
+        t.knobOverrides().stream().filter(k -> k.name().equals("lr")).findFirst().orElseThrow();
     assertEquals(0.5, lr.max());
     TrainerConfig flags = c.trainer("r1", 7L, 0.01, 9L);
     assertEquals(7, flags.maxSteps());
@@ -64,17 +68,24 @@ class RunConfigTest {
 
   @Test
   void mistakesAreNamed() throws Exception {
-    RunConfig.ConfigException typo = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));
+    RunConfig.ConfigException typo =
+        assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));
     assertTrue(typo.getMessage().contains("unknown key 'max_stepz'"), typo.getMessage());
-    RunConfig.ConfigException missing = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(dir.resolve("nope.yaml")));
+    RunConfig.ConfigException missing =
+        assertThrows(
+            RunConfig.ConfigException.class, () -> RunConfig.load(dir.resolve("nope.yaml")));
     assertTrue(missing.getMessage().contains("not found"), missing.getMessage());
-    RunConfig.ConfigException type = assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_steps: lots\n")));
+    RunConfig.ConfigException type =
+        assertThrows(
+            RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_steps: lots\n")));
     assertTrue(type.getMessage().contains("run.yaml"), type.getMessage());
     RunConfig knob = RunConfig.load(yaml("knobs: {momentum: {value: 0.9}}\n"));
-    RunConfig.ConfigException k = assertThrows(RunConfig.ConfigException.class, () -> knob.trainer("r", null, null, null));
+    RunConfig.ConfigException k =
+        assertThrows(RunConfig.ConfigException.class, () -> knob.trainer("r", null, null, null));
     assertTrue(k.getMessage().contains("unknown knob 'momentum'"), k.getMessage());
     RunConfig bounds = RunConfig.load(yaml("lr: 2.0\nknobs: {lr: {max: 1.0}}\n"));
-    RunConfig.ConfigException b = assertThrows(RunConfig.ConfigException.class, () -> bounds.trainer("r", null, null, null));
+    RunConfig.ConfigException b =
+        assertThrows(RunConfig.ConfigException.class, () -> bounds.trainer("r", null, null, null));
     assertTrue(b.getMessage().contains("out of bounds"), b.getMessage());
     RunConfig neg = RunConfig.load(yaml("eval_every: -1\n"));
     assertThrows(RunConfig.ConfigException.class, () -> neg.trainer("r", null, null, null));

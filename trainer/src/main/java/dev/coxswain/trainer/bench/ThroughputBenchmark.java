@@ -37,31 +37,38 @@ public final class ThroughputBenchmark {
 
   /** What to measure. */
   public record Options(
-      CharGptWorkload workload, int steps, int warmup, int rounds, double lr, Path scratch) {}
+      CharGptWorkload workload,
+      int steps,
+      int warmup,
+      int rounds,
+      double lr,
+      int updateRatioEvery,
+      Path scratch) {}
 
-  /** What was measured; times are medians over all measured steps of all rounds. */
+  /**
+   * What was measured. Times are medians over all measured steps; the ratio is the median of the
+   * per-round ratios (each round runs both loops back to back), with their range.
+   */
   public record Result(
       double plainMsPerStep,
       double coxswainMsPerStep,
       double plainTokensPerSecond,
       double coxswainTokensPerSecond,
+      double ratio,
+      double ratioMin,
+      double ratioMax,
       double controlPointShare,
       long peakRssBytes,
       long jvmStartToFirstStepMs,
       long parameters,
-      long tokensPerStep) {
-
-    /** Coxswain's throughput as a fraction of the plain loop's. */
-    public double ratio() {
-      return plainMsPerStep / coxswainMsPerStep;
-    }
-  }
+      long tokensPerStep) {}
 
   private ThroughputBenchmark() {}
 
   public static Result run(Options o, IntConsumer progress) throws IOException {
     List<Double> plain = new ArrayList<>();
     List<Double> cox = new ArrayList<>();
+    List<Double> ratios = new ArrayList<>();
     long cpNanos = 0;
     long loopNanos = 0;
     long firstStep = 0;
@@ -78,6 +85,7 @@ public final class ThroughputBenchmark {
               .optEvalEvery(0)
               .optCheckpointEvery(0)
               .optCheckpointAtEnd(false)
+              .optUpdateRatioEvery(o.updateRatioEvery())
               .build();
       EventSink timing =
           e -> {
@@ -98,13 +106,17 @@ public final class ThroughputBenchmark {
         params = t.parameterCount();
         cpNanos += t.controlPointNanos();
       }
+      List<Double> coxRound = new ArrayList<>();
       for (int i = o.warmup() + 1; i < stamps.size(); i++) {
-        cox.add((stamps.get(i) - stamps.get(i - 1)) / 1e6);
+        coxRound.add((stamps.get(i) - stamps.get(i - 1)) / 1e6);
       }
       loopNanos += stamps.get(stamps.size() - 1) - stamps.get(0);
       progress.accept(2 * round + 1);
-      plain.addAll(plainLoop(o.workload().build(1), o));
+      List<Double> plainRound = plainLoop(o.workload().build(1), o);
       progress.accept(2 * round + 2);
+      ratios.add(median(plainRound) / median(coxRound));
+      cox.addAll(coxRound);
+      plain.addAll(plainRound);
     }
     double p = median(plain);
     double c = median(cox);
@@ -113,6 +125,9 @@ public final class ThroughputBenchmark {
         c,
         tokens / (p / 1000),
         tokens / (c / 1000),
+        median(ratios),
+        ratios.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
+        ratios.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
         loopNanos == 0 ? 0 : (double) cpNanos / loopNanos,
         peakRss(),
         firstStep,

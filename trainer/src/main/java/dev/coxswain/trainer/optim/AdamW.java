@@ -65,9 +65,12 @@ public final class AdamW {
    * Applies one update to every slot.
    *
    * @param clipScale multiplier for the gradients (1 when no clipping is needed)
-   * @return the update/parameter ratio ||Δw|| / ||w|| over all weights
+   * @param measureRatio whether to measure the update/parameter ratio (costs four extra native
+   *     calls per parameter)
+   * @return the update/parameter ratio ||Δw|| / ||w|| over all weights, or NaN when not measured
    */
-  public double update(List<Slot> slots, Knobs.Snapshot knobs, double clipScale) {
+  public double update(
+      List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio) {
     double lr = knobs.get("lr");
     double wd = knobs.get("weight_decay");
     double b1 = knobs.get("beta1");
@@ -84,7 +87,7 @@ public final class AdamW {
     float epsScaled = (float) (eps * Math.sqrt(bc2));
     for (Slot s : slots) {
       NDArray w = s.weight();
-      NDArray before = w.duplicate();
+      NDArray before = measureRatio ? w.duplicate() : null;
       JniUtils.adamUpdate(
           (PtNDArray) w,
           (PtNDArray) s.grad(),
@@ -99,8 +102,13 @@ public final class AdamW {
           (float) b2,
           epsScaled,
           true);
-      deltaNorms.add(before.subi(w).norm());
-      weightNorms.add(w.norm());
+      if (measureRatio) {
+        deltaNorms.add(before.subi(w).norm());
+        weightNorms.add(w.norm());
+      }
+    }
+    if (!measureRatio) {
+      return Double.NaN;
     }
     float[] n =
         NDArrays.stack(

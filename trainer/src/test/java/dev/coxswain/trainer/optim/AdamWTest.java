@@ -3,6 +3,7 @@ package dev.coxswain.trainer.optim;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -56,7 +57,7 @@ class AdamWTest {
       try (NDScope scope = new NDScope()) {
         scope.suppressNotUsedWarning();
         NDArray g = nm.create(GRADS[t]);
-        opt.update(List.of(new AdamW.Slot("w", w, g)), knobs(lr, wd), clip);
+        opt.update(List.of(new AdamW.Slot("w", w, g)), knobs(lr, wd), clip, false);
       }
     }
     return w.toFloatArray();
@@ -79,6 +80,20 @@ class AdamWTest {
   }
 
   @Test
+  void theRatioIsNaNWhenNotMeasured() {
+    try (NDManager nm = NDManager.newBaseManager();
+        NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray w = nm.create(W0.clone());
+      double r =
+          new AdamW(nm)
+              .update(
+                  List.of(new AdamW.Slot("w", w, nm.create(GRADS[0]))), knobs(0.01, 0), 1, false);
+      assertTrue(Double.isNaN(r));
+    }
+  }
+
+  @Test
   void zeroLearningRateChangesNothingEvenWithDecay() {
     try (NDManager nm = NDManager.newBaseManager()) {
       NDArray w = nm.create(W0.clone());
@@ -94,7 +109,8 @@ class AdamWTest {
       NDArray w = nm.create(W0.clone());
       double ratio =
           new AdamW(nm)
-              .update(List.of(new AdamW.Slot("w", w, nm.create(GRADS[0]))), knobs(0.01, 0), 1);
+              .update(
+                  List.of(new AdamW.Slot("w", w, nm.create(GRADS[0]))), knobs(0.01, 0), 1, true);
       double[] after = reference(1, 0.01, 0, 1);
       double d = 0;
       double n = 0;
