@@ -37,6 +37,7 @@ public record CommandResult(
     return new CommandResult(c.id(), c.type(), CommandStatus.FAILED, step, error, null);
   }
 
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isApplied() {
     return status == CommandStatus.APPLIED;
   }

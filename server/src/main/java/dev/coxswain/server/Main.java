@@ -1,6 +1,8 @@
 package dev.coxswain.server;
 
 import dev.coxswain.server.cli.BenchCommand;
+import dev.coxswain.server.cli.ResumeCommand;
+import dev.coxswain.server.cli.ServeCommand;
 import dev.coxswain.server.cli.TrainCommand;
 import dev.coxswain.server.run.Provenance;
 import picocli.CommandLine;
@@ -12,7 +14,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Steer DJL training while it runs.",
-    subcommands = {TrainCommand.class, BenchCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      ServeCommand.class,
+      TrainCommand.class,
+      ResumeCommand.class,
+      BenchCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

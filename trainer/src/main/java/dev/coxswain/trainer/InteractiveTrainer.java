@@ -78,6 +78,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final Set<String> branches = new HashSet<>();
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
   private final long parameterCount;
+  private final boolean recordCommands;
 
   private volatile String branch = "main";
   private volatile long step;
@@ -95,6 +96,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     this.workload = b.workload;
     this.config = b.config;
     this.sink = b.sink;
+    this.recordCommands = b.recordCommands;
     this.checkpoints = new CheckpointStore(b.runDir.resolve("checkpoints"));
     this.knobs = Knobs.optimizerDefaults(config.lr());
     // the start lr is the config's; an lr override contributes its bounds
@@ -147,7 +149,9 @@ public final class InteractiveTrainer implements AutoCloseable {
    * @return completes with the command's one result
    */
   public CompletableFuture<CommandResult> submit(Command command) {
-    emit(EventType.COMMAND, Json.toMap(command));
+    if (recordCommands) {
+      emit(EventType.COMMAND, Json.toMap(command));
+    }
     return controlPoint.submit(command);
   }
 
@@ -156,6 +160,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     // Autograd mode is per thread in PyTorch and on by default: record only inside the collector.
     JniUtils.setGradMode(false);
     setStatus("running");
+    Map<String, Object> start = new LinkedHashMap<>();
+    start.put("knobs", knobs.snapshot().values());
+    start.put("specs", knobs.list().stream().map(Json::toMap).toList());
+    emit(EventType.KNOBS, start); // the full knob table, bounds included, for late readers
     String end;
     try {
       if (step == 0 && workload.data().validationBatches() > 0) {
@@ -616,6 +624,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     private Path runDir = Path.of("runs", "run");
     private EventSink sink = EventSink.discard();
     private String resumeFrom;
+    private boolean recordCommands = true;
 
     private Builder(Workload workload, TrainerConfig config) {
       this.workload = workload;
@@ -631,6 +640,15 @@ public final class InteractiveTrainer implements AutoCloseable {
     /** Where events go; wrap in a sequencing sink to number them. */
     public Builder optSink(EventSink sink) {
       this.sink = sink;
+      return this;
+    }
+
+    /**
+     * Whether {@link #submit} records a {@code command} event (default yes). A server that records
+     * each command durably before handing it over turns this off, so it is not recorded twice.
+     */
+    public Builder optRecordCommands(boolean value) {
+      this.recordCommands = value;
       return this;
     }
 

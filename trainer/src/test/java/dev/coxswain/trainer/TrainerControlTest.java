@@ -124,7 +124,8 @@ class TrainerControlTest {
       assertEquals(1.25e-3, lr(m.get(6)), 1e-12); // step 7
       assertEquals(2.5e-3, lr(m.get(7)), 1e-12); // step 8: doubled
       // one knobs event per change, and exactly one result per command
-      assertEquals(2, rec.of(EventType.KNOBS).size());
+      assertEquals(3, rec.of(EventType.KNOBS).size(), "the start table and one per change");
+      assertTrue(rec.of(EventType.KNOBS).get(0).payload().containsKey("specs"));
       assertEquals(2, rec.of(EventType.COMMAND_RESULT).size());
       assertEquals(2, rec.of(EventType.COMMAND).size());
       assertEquals(
@@ -384,7 +385,7 @@ class TrainerControlTest {
       assertEquals("main", t.branch());
       Map<String, float[]> now = t.weights();
       weights.forEach((name, w) -> assertArrayEquals(w, now.get(name), 0f, name));
-      assertEquals(0, rec.of(EventType.KNOBS).size());
+      assertEquals(1, rec.of(EventType.KNOBS).size(), "only the start table");
       assertEquals(0, rec.of(EventType.BRANCH).size());
 
       // the good checkpoint still loads, and training goes on

@@ -4,6 +4,7 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunDirectory;
+import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
@@ -11,17 +12,13 @@ import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.events.JsonlEventSink;
 import dev.coxswain.trainer.events.SequencingSink;
-import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -66,60 +63,28 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    RunConfig rc;
-    TrainerConfig tc;
-    CharGptWorkload wl;
-    String runId =
-        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
-            + "-"
-            + UUID.randomUUID().toString().substring(0, 4);
+    RunSpec spec;
     try {
-      rc = config == null ? RunConfig.empty() : RunConfig.load(config);
-      if (rc.runId() != null) {
-        runId = rc.runId();
-      }
-      tc =
-          rc.trainer(
-              runId,
-              maxSteps != null ? maxSteps : rc.maxSteps() == null ? DEFAULT_STEPS : null,
-              lr,
-              seed);
-      wl = rc.workload();
-      if (corpus != null) {
-        wl = wl.withCorpus(corpus);
-      }
+      RunConfig file = config == null ? RunConfig.empty() : RunConfig.load(config);
+      Map<String, Object> extra = new LinkedHashMap<>();
+      extra.put("config_file", config == null ? null : config.toString());
+      spec =
+          RunSpec.resolve(
+              file.withOverrides(null, maxSteps, lr, seed, corpus), DEFAULT_STEPS, extra);
     } catch (RunConfig.ConfigException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
-    }
-    Workload workload;
-    try {
-      workload = wl.build(tc.seed());
-    } catch (IOException | IllegalArgumentException e) {
+    } catch (IOException e) {
       err.println("error: cannot load the corpus: " + e.getMessage());
       return 2;
     }
+    TrainerConfig tc = spec.trainer();
+    Workload workload = spec.workload();
+    String runId = spec.runId();
     Path dir = runDir != null ? runDir : Path.of("runs", runId);
-    Map<String, Object> runJson = new LinkedHashMap<>();
-    runJson.put("run_id", runId);
-    runJson.put("started", java.time.Instant.now().toString());
-    runJson.put("workload", workload.name());
-    runJson.put("model", workload.description());
-    runJson.put("data", workload.data().describe());
-    Map<String, Object> trainer = new LinkedHashMap<>();
-    trainer.put("max_steps", tc.maxSteps());
-    trainer.put("seed", tc.seed());
-    trainer.put("lr", tc.lr());
-    trainer.put("eval_every", tc.evalEvery());
-    trainer.put("checkpoint_every", tc.checkpointEvery());
-    trainer.put("keep_checkpoints", tc.keepCheckpoints());
-    trainer.put("spike", Map.of("factor", tc.spikeFactor(), "window", tc.spikeWindow()));
-    runJson.put("trainer", trainer);
-    runJson.put("config_file", config == null ? null : config.toString());
-    runJson.put("provenance", Provenance.collect());
     RunDirectory rd;
     try {
-      rd = RunDirectory.create(dir, runJson);
+      rd = RunDirectory.create(dir, spec.runJson());
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;

@@ -75,6 +75,43 @@ public record RunConfig(
           .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
           .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
+  private static final ObjectMapper JSON =
+      new ObjectMapper()
+          .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+          .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL);
+
+  /** The same configuration with command-line values (where not null) written over it. */
+  public RunConfig withOverrides(String id, Long steps, Double rate, Long seedValue, Path corpus) {
+    Data d = data == null ? new Data(null, null, null, null) : data;
+    if (corpus != null) {
+      d = new Data(corpus.toString(), d.holdoutEvery(), d.batchSize(), d.validationBatches());
+    }
+    return new RunConfig(
+        id != null ? id : runId,
+        steps != null ? steps : maxSteps,
+        seedValue != null ? seedValue : seed,
+        rate != null ? rate : lr,
+        evalEvery,
+        checkpointEvery,
+        keepCheckpoints,
+        updateRatioEvery,
+        spike,
+        model,
+        d,
+        knobs);
+  }
+
+  /** The JSON form stored in run.json (snake_case, nulls left out), from which a run can resume. */
+  @SuppressWarnings("unchecked")
+  public Map<String, Object> toMap() {
+    return JSON.convertValue(this, Map.class);
+  }
+
+  /** Reads back what {@link #toMap} wrote. */
+  public static RunConfig fromMap(Map<String, Object> map) {
+    return JSON.convertValue(map, RunConfig.class);
+  }
+
   /** Everything at its default. */
   public static RunConfig empty() {
     return new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null);

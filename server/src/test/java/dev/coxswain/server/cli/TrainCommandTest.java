@@ -99,7 +99,7 @@ class TrainCommandTest {
         stdout);
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("step     30/30"), "progress shown");
     Map<?, ?> runJson = Json.read(Files.readString(runDir.resolve("run.json")), Map.class);
-    assertEquals(5, ((Map<?, ?>) runJson.get("trainer")).get("seed"));
+    assertEquals(5, ((Map<?, ?>) runJson.get("config")).get("seed"));
     assertTrue(((Map<?, ?>) runJson.get("provenance")).get("djl").toString().startsWith("0.35"));
     List<String> lines = Files.readAllLines(runDir.resolve("events.jsonl"));
     long metrics =

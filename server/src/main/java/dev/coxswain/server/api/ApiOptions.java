@@ -1,0 +1,45 @@
+package dev.coxswain.server.api;
+
+import java.util.List;
+
+/**
+ * How the HTTP API listens and defends itself.
+ *
+ * @param host interface to bind (loopback by default)
+ * @param port port, 0 for any free one
+ * @param token bearer token every mutating call must carry
+ * @param corsOrigins origins allowed to call from a browser; empty means CORS stays closed
+ * @param bodyLimit largest request body in bytes (413 above)
+ * @param commandsPerSecond sustained commands per client (429 above)
+ * @param burst commands a client may send at once before the rate applies
+ */
+public record ApiOptions(
+    String host,
+    int port,
+    String token,
+    List<String> corsOrigins,
+    long bodyLimit,
+    double commandsPerSecond,
+    int burst) {
+
+  public static ApiOptions defaults(String token) {
+    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20);
+  }
+
+  public ApiOptions withPort(int p) {
+    return new ApiOptions(host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst);
+  }
+
+  public ApiOptions withHost(String h) {
+    return new ApiOptions(h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst);
+  }
+
+  public ApiOptions withCors(List<String> origins) {
+    return new ApiOptions(
+        host, port, token, List.copyOf(origins), bodyLimit, commandsPerSecond, burst);
+  }
+
+  public ApiOptions withRate(double perSecond, int burstSize) {
+    return new ApiOptions(host, port, token, corsOrigins, bodyLimit, perSecond, burstSize);
+  }
+}

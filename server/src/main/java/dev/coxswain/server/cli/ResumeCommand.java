@@ -1,0 +1,71 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code coxswain resume RUN}: continue a crashed or stopped run from its last checkpoint. */
+@Command(
+    name = "resume",
+    mixinStandardHelpOptions = true,
+    description =
+        "Continue a run from its latest checkpoint, appending to its event log (sequence numbers continue).")
+public final class ResumeCommand implements Callable<Integer> {
+  @Mixin ServerOptions server = new ServerOptions();
+
+  @Parameters(paramLabel = "RUN", description = "the run's directory, or its id under runs/")
+  String run;
+
+  @Override
+  @SuppressWarnings("unchecked")
+  public Integer call() throws Exception {
+    Path dir = Path.of(run);
+    if (!Files.exists(dir.resolve("run.json"))) {
+      dir = Path.of("runs", run);
+    }
+    RunStore store;
+    try {
+      store = RunStore.open(dir);
+    } catch (IOException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    RunSpec spec;
+    try {
+      Object cfg = store.runJson().get("config");
+      if (!(cfg instanceof Map<?, ?> m)) {
+        throw new RunConfig.ConfigException(
+            "run.json of " + dir + " has no 'config' to resume from");
+      }
+      // the original run.json stays as it is; only the in-memory spec is rebuilt from its config
+      spec = RunSpec.resolve(RunConfig.fromMap((Map<String, Object>) m), 0, Map.of());
+    } catch (RunConfig.ConfigException | IllegalArgumentException e) {
+      store.close();
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    } catch (IOException e) {
+      store.close();
+      System.err.println("error: cannot load the corpus: " + e.getMessage());
+      return 2;
+    }
+    boolean hasCheckpoint = !new CheckpointStore(dir.resolve("checkpoints")).list().isEmpty();
+    String from = hasCheckpoint ? "latest" : null;
+    store.append(
+        dev.coxswain.protocol.EventType.STATUS,
+        Map.of(
+            "status",
+            "resuming",
+            "from",
+            from == null ? "the start (no checkpoint)" : "the latest checkpoint"));
+    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent());
+  }
+}

@@ -1,0 +1,66 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.server.CoxswainServer;
+import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.server.run.RunStore;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** Starts the server for a run, prints where it is, and waits for SIGTERM (or the run's end). */
+final class Serving {
+  private Serving() {}
+
+  static int serve(ServerOptions o, RunStore store, RunSpec spec, String resumeFrom, Path runsRoot)
+      throws Exception {
+    String envToken = System.getenv("COXSWAIN_TOKEN");
+    String token = ServerOptions.token(envToken);
+    CoxswainServer server;
+    try {
+      server = CoxswainServer.start(o.api(token), runsRoot, store, spec, resumeFrom, o.notifier());
+    } catch (Exception e) {
+      store.close();
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      System.err.println("error: cannot start: " + root.getMessage());
+      return 2;
+    }
+    String url = "http://" + o.host + ":" + server.port() + "/";
+    System.out.println(
+        "coxswain: serving run "
+            + store.runId()
+            + " on "
+            + url
+            + " (run directory "
+            + store.dir()
+            + ")");
+    if (envToken == null || envToken.isBlank()) {
+      // printed once, here, and nowhere else: set COXSWAIN_TOKEN to choose your own
+      System.out.println("coxswain: console " + url + "?token=" + token);
+    }
+    System.out.flush();
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.shutdown("SIGTERM");
+                  done.countDown();
+                },
+                "coxswain-shutdown"));
+    if (o.exitWhenDone) {
+      server
+          .host()
+          .finished()
+          .toCompletionStage()
+          .handle((r, e) -> null)
+          .toCompletableFuture()
+          .get();
+      server.shutdown("run ended");
+      return server.host().finished().succeeded() ? 0 : 1;
+    }
+    done.await();
+    return 0;
+  }
+}

@@ -1,0 +1,66 @@
+package dev.coxswain.server.run;
+
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Everything needed to start (or resume) a run of the default workload: the resolved configuration,
+ * the trainer settings, the loaded workload and the content of run.json.
+ */
+public record RunSpec(
+    String runId,
+    RunConfig config,
+    TrainerConfig trainer,
+    Workload workload,
+    Map<String, Object> runJson) {
+
+  /** A fresh run id: time of day plus a few random characters. */
+  public static String newRunId() {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-"
+        + UUID.randomUUID().toString().substring(0, 4);
+  }
+
+  /**
+   * Resolves the configuration and loads the corpus.
+   *
+   * @param defaultSteps used when neither the file nor the flags give max_steps
+   * @throws RunConfig.ConfigException for a bad configuration
+   * @throws IOException when the corpus cannot be loaded (the message names the path)
+   */
+  public static RunSpec resolve(RunConfig merged, long defaultSteps, Map<String, Object> extra)
+      throws RunConfig.ConfigException, IOException {
+    String id = merged.runId() != null ? merged.runId() : newRunId();
+    RunConfig c =
+        merged.withOverrides(id, merged.maxSteps() == null ? defaultSteps : null, null, null, null);
+    // an absolute corpus path, so that `resume` works from any directory
+    c = c.withOverrides(null, null, null, null, c.workload().corpus().toAbsolutePath());
+    TrainerConfig tc = c.trainer(id, null, null, null);
+    CharGptWorkload wl = c.workload();
+    Workload w;
+    try {
+      w = wl.build(tc.seed());
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    Map<String, Object> runJson = new LinkedHashMap<>();
+    runJson.put("run_id", id);
+    runJson.put("started", Instant.now().toString());
+    runJson.put("workload", w.name());
+    runJson.put("model", w.description());
+    runJson.put("data", w.data().describe());
+    runJson.put("config", c.toMap());
+    runJson.putAll(extra);
+    runJson.put("provenance", Provenance.collect());
+    return new RunSpec(id, c, tc, w, runJson);
+  }
+}

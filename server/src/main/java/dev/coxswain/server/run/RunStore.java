@@ -1,0 +1,321 @@
+package dev.coxswain.server.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.trainer.events.JsonlEventSink;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * The record of one run: assigns run-wide sequence numbers, appends every event to {@code
+ * events.jsonl} (durable types forced to disk before {@link #append} returns), keeps a bounded ring
+ * of recent events and a bounded command history in memory, and tells listeners. Thread-safe; the
+ * sequence order, the file order and the listener order are the same.
+ */
+public final class RunStore implements AutoCloseable {
+  /** Recent events kept in memory; older ones are read from the file. */
+  public static final int RING = 4096;
+
+  /** Commands whose history is kept in memory. */
+  public static final int HISTORY = 10_000;
+
+  private final String runId;
+  private final Path dir;
+  private final Map<String, Object> runJson;
+  private JsonlEventSink file;
+  private final ArrayDeque<Event> ring = new ArrayDeque<>();
+  private final LinkedHashMap<String, CommandRecord> commands = new LinkedHashMap<>();
+  private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+  private long lastSeq;
+  private String status = "created";
+  private String branch = "main";
+  private long step;
+  private Map<String, Object> lastMetrics = Map.of();
+  private Map<String, Object> lastEval = Map.of();
+  private List<Object> knobSpecs = List.of();
+  private Map<String, Object> knobValues = Map.of();
+  private Instant lastEventTime;
+
+  /** A command and, once it has one, its result. */
+  public record CommandRecord(Command command, long seq, CommandResult result) {}
+
+  private RunStore(String runId, Path dir, Map<String, Object> runJson) {
+    this.runId = runId;
+    this.dir = dir;
+    this.runJson = runJson;
+  }
+
+  /** Creates the directory and run.json of a new run. */
+  public static RunStore create(Path dir, Map<String, Object> runJson) throws IOException {
+    RunDirectory.create(dir, runJson);
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson);
+    s.file = new JsonlEventSink(dir.resolve("events.jsonl"));
+    return s;
+  }
+
+  /**
+   * Opens an existing run: reads run.json and the event log, drops a torn last line left by a
+   * crash, and continues the sequence after the last complete event.
+   */
+  @SuppressWarnings("unchecked")
+  public static RunStore open(Path dir) throws IOException {
+    Path rj = dir.resolve("run.json");
+    if (!Files.exists(rj)) {
+      throw new IOException("no run at " + dir + " (run.json is missing)");
+    }
+    Map<String, Object> runJson = Json.read(Files.readString(rj), Map.class);
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson);
+    Path events = dir.resolve("events.jsonl");
+    if (Files.exists(events)) {
+      repairTail(events);
+      try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          if (!line.isBlank()) {
+            Event e = parse(line);
+            s.lastSeq = e.seq();
+            s.remember(e);
+          }
+        }
+      }
+    }
+    s.file = new JsonlEventSink(events);
+    return s;
+  }
+
+  // A crash can leave a partial last line; everything before the last newline is whole.
+  private static void repairTail(Path events) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(events.toFile(), "rw")) {
+      long len = f.length();
+      long pos = len;
+      while (pos > 0) {
+        f.seek(pos - 1);
+        if (f.read() == '\n') {
+          break;
+        }
+        pos--;
+      }
+      if (pos < len) {
+        f.setLength(pos);
+      }
+    }
+  }
+
+  private static Event parse(String line) throws IOException {
+    try {
+      return Json.read(line, Event.class);
+    } catch (JsonProcessingException e) {
+      throw new IOException("corrupt event log line: " + e.getOriginalMessage(), e);
+    }
+  }
+
+  /** Assigns the next sequence number, records the event durably, then tells listeners. */
+  public synchronized Event append(Event event) {
+    Event e = event.withSeq(lastSeq + 1);
+    file.accept(e);
+    lastSeq = e.seq();
+    remember(e);
+    for (Consumer<Event> l : listeners) {
+      l.accept(e);
+    }
+    return e;
+  }
+
+  /**
+   * Records an event that arrived without run, branch or step (e.g. a command received by the API).
+   */
+  public Event append(EventType type, Map<String, Object> payload) {
+    synchronized (this) {
+      return append(new Event(0, runId, branch, step, type, Instant.now(), payload));
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void remember(Event e) {
+    ring.addLast(e);
+    if (ring.size() > RING) {
+      ring.removeFirst();
+    }
+    lastEventTime = e.time();
+    branch = e.branch();
+    step = e.step();
+    Map<String, Object> p = e.payload();
+    switch (e.type()) {
+      case STATUS -> status = String.valueOf(p.get("status"));
+      case METRICS -> lastMetrics = p;
+      case EVAL -> lastEval = p;
+      case KNOBS -> {
+        if (p.get("specs") instanceof List<?> l) {
+          knobSpecs = (List<Object>) l;
+        }
+        if (p.get("knobs") instanceof Map<?, ?> m) {
+          knobValues = (Map<String, Object>) m;
+        }
+      }
+      case COMMAND -> {
+        Command c = Json.fromMap(p, Command.class);
+        commands.put(c.id(), new CommandRecord(c, e.seq(), null));
+        if (commands.size() > HISTORY) {
+          Iterator<String> it = commands.keySet().iterator();
+          it.next();
+          it.remove();
+        }
+      }
+      case COMMAND_RESULT -> {
+        CommandResult r = Json.fromMap(p, CommandResult.class);
+        CommandRecord old = commands.get(r.commandId());
+        if (old != null) {
+          commands.put(r.commandId(), new CommandRecord(old.command(), old.seq(), r));
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /**
+   * Events with seq greater than {@code since}, oldest first, at most {@code limit}; from memory
+   * when the ring still holds them, otherwise from the file.
+   */
+  public List<Event> since(long since, int limit) throws IOException {
+    synchronized (this) {
+      if (!ring.isEmpty() && since >= ring.peekFirst().seq() - 1) {
+        List<Event> out = new ArrayList<>();
+        for (Event e : ring) {
+          if (e.seq() > since) {
+            out.add(e);
+            if (out.size() == limit) {
+              break;
+            }
+          }
+        }
+        return out;
+      }
+    }
+    return scan(e -> e.seq() > since, limit);
+  }
+
+  /** Reads the log from the start, keeping events that match, at most {@code limit}. */
+  public List<Event> scan(Predicate<Event> keep, int limit) throws IOException {
+    List<Event> out = new ArrayList<>();
+    long upTo;
+    synchronized (this) {
+      upTo = lastSeq; // a snapshot: lines appended while reading are left for the next call
+    }
+    try (BufferedReader r =
+        Files.newBufferedReader(dir.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
+      String line;
+      while ((line = r.readLine()) != null && out.size() < limit) {
+        if (line.isBlank()) {
+          continue;
+        }
+        Event e = parse(line);
+        if (e.seq() > upTo) {
+          break;
+        }
+        if (keep.test(e)) {
+          out.add(e);
+        }
+      }
+    }
+    return out;
+  }
+
+  public void addListener(Consumer<Event> l) {
+    listeners.add(l);
+  }
+
+  public void removeListener(Consumer<Event> l) {
+    listeners.remove(l);
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Map<String, Object> runJson() {
+    return runJson;
+  }
+
+  public synchronized long lastSeq() {
+    return lastSeq;
+  }
+
+  public synchronized String status() {
+    return status;
+  }
+
+  public synchronized Instant lastEventTime() {
+    return lastEventTime;
+  }
+
+  public synchronized boolean hasCommand(String id) {
+    return commands.containsKey(id);
+  }
+
+  public synchronized List<CommandRecord> commands() {
+    return new ArrayList<>(commands.values());
+  }
+
+  /** Knob specs (name, type, value, min, max, description) as last published, values current. */
+  @SuppressWarnings("unchecked")
+  public synchronized List<Map<String, Object>> knobs() {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Object o : knobSpecs) {
+      Map<String, Object> k = new LinkedHashMap<>((Map<String, Object>) o);
+      Object v = knobValues.get(k.get("name"));
+      if (v != null) {
+        k.put("value", v);
+      }
+      out.add(k);
+    }
+    return out;
+  }
+
+  /**
+   * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
+   */
+  public synchronized Map<String, Object> state() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("id", runId);
+    s.put("status", status);
+    s.put("step", step);
+    s.put("branch", branch);
+    s.put("last_seq", lastSeq);
+    s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
+    s.put("knobs", knobs());
+    s.put("last_metrics", lastMetrics);
+    s.put("last_eval", lastEval);
+    s.put("agent", runJson.getOrDefault("agent", Map.of("mode", "off")));
+    s.put("started", runJson.get("started"));
+    return s;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (file != null) {
+      file.close();
+    }
+  }
+}
