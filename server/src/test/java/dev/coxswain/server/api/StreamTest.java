@@ -49,6 +49,9 @@ class StreamTest {
             ws ->
                 ws.textMessageHandler(
                     text -> {
+                      if (done.future().isComplete()) {
+                        return; // frames already in flight when we closed
+                      }
                       try {
                         Event e = Json.read(text, Event.class);
                         seqs.add(e.seq());
