@@ -1,0 +1,112 @@
+package dev.coxswain.server;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** `coxswain` in a separate JVM, for tests that kill it or read everything it prints. */
+public final class ServerProcess implements AutoCloseable {
+  private static final Pattern SERVING =
+      Pattern.compile("serving run (\\S+) on http://127\\.0\\.0\\.1:(\\d+)/");
+  private final Process process;
+  private final Path out;
+  private final Path err;
+  private int port;
+  private String runId;
+
+  private ServerProcess(Process p, Path out, Path err) {
+    this.process = p;
+    this.out = out;
+    this.err = err;
+  }
+
+  /**
+   * Starts {@code coxswain <args>} with extra environment; output goes to files in {@code logs}.
+   */
+  public static ServerProcess start(Path logs, Map<String, String> env, String... args)
+      throws IOException {
+    Files.createDirectories(logs);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-Xmx512m");
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.coxswain.server.Main");
+    cmd.addAll(List.of(args));
+    int n = 0;
+    while (Files.exists(logs.resolve("out-" + n + ".txt"))) {
+      n++;
+    }
+    Path out = logs.resolve("out-" + n + ".txt");
+    Path err = logs.resolve("err-" + n + ".txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(env);
+    return new ServerProcess(pb.start(), out, err);
+  }
+
+  /** Waits for the line that says where it serves; fails with its output if it exits first. */
+  public ServerProcess awaitServing(long seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      Matcher m = SERVING.matcher(Files.readString(out));
+      if (m.find()) {
+        runId = m.group(1);
+        port = Integer.parseInt(m.group(2));
+        return this;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError("coxswain exited with " + process.exitValue() + ": " + output());
+      }
+      process.waitFor(50, TimeUnit.MILLISECONDS);
+    }
+    throw new AssertionError("coxswain did not start within " + seconds + " s: " + output());
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String runId() {
+    return runId;
+  }
+
+  public Process process() {
+    return process;
+  }
+
+  /** Everything it printed so far, stdout then stderr. */
+  public String output() throws IOException {
+    return Files.readString(out) + "\n--- stderr ---\n" + Files.readString(err);
+  }
+
+  /** kill -9: no shutdown hook runs. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, then wait for a clean exit. */
+  public int terminate(long seconds) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      process.destroyForcibly();
+      throw new AssertionError("no exit within " + seconds + " s of SIGTERM");
+    }
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process.isAlive()) {
+      kill();
+    }
+  }
+}
