@@ -51,6 +51,7 @@ public final class Notifier extends VerticleBase {
   private long lastProgressNanos = System.nanoTime();
   private boolean stallReported;
   private long timer;
+  private boolean stopped;
 
   public Notifier(Options options, RunStore store) {
     this.options = options;
@@ -132,6 +133,9 @@ public final class Notifier extends VerticleBase {
   }
 
   private void post(JsonObject m, int attempt) {
+    if (stopped) {
+      return; // a retry that outlived the server
+    }
     client
         .postAbs(options.url())
         .timeout(10_000)
@@ -162,6 +166,7 @@ public final class Notifier extends VerticleBase {
 
   @Override
   public Future<?> stop() {
+    stopped = true;
     store.removeListener(listener);
     vertx.cancelTimer(timer);
     client.close();
