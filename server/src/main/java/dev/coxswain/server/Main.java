@@ -1,6 +1,7 @@
 package dev.coxswain.server;
 
 import dev.coxswain.server.cli.BenchCommand;
+import dev.coxswain.server.cli.BenchServerCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
 import dev.coxswain.server.cli.TrainCommand;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ResumeCommand.class,
       BenchCommand.class,
+      BenchServerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

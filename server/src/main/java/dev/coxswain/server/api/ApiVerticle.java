@@ -25,6 +25,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +103,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/api/runs/:id/checkpoints").handler(this::checkpoints);
     router.get("/api/runs/:id/decisions").handler(this::decisions);
     router.get("/api/runs/:id/stream").handler(this::stream);
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router
         .route()
         .last()
