@@ -210,4 +210,91 @@ class ApiTest {
     assertEquals(
         Json.write(server.store().state().get("last_seq")), Json.write(page.get("last_seq")));
   }
+
+  @Test
+  void finishedRunsAreListedAndReadableAfterARestart() throws Exception {
+    server = TestRuns.start(dir, 15);
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    http.awaitState("t1", s -> "finished".equals(s.get("status")), 60);
+    server.shutdown("restart");
+    // a new server process-equivalent on the same runs directory, with a run of its own
+    dev.coxswain.server.config.RunConfig cfg =
+        dev.coxswain.server.config.RunConfig.load(TestRuns.config(dir, 1_000_000, 50))
+            .withOverrides("t2", null, null, null, null);
+    dev.coxswain.server.run.RunSpec spec =
+        dev.coxswain.server.run.RunSpec.resolve(cfg, 10, Map.of());
+    dev.coxswain.server.run.RunStore store =
+        dev.coxswain.server.run.RunStore.create(dir.resolve("runs/t2"), spec.runJson());
+    server =
+        CoxswainServer.start(
+            ApiOptions.defaults(TestRuns.TOKEN).withPort(0),
+            dir.resolve("runs"),
+            store,
+            spec,
+            null,
+            null);
+    http = new TestRuns.Http(server.port());
+    List<Map<String, Object>> all = list(http.json(http.get("/api/runs")), "runs");
+    assertEquals(List.of("t1", "t2"), all.stream().map(r -> r.get("id")).toList());
+    assertEquals(false, all.get(0).get("live"));
+    Map<String, Object> old = http.state("t1");
+    assertEquals("finished", old.get("status"));
+    assertEquals(15, ((Number) old.get("step")).intValue());
+    assertEquals("lr", list(old, "knobs").get(0).get("name"));
+    List<Map<String, Object>> metrics =
+        list(http.json(http.get("/api/runs/t1/metrics")), "metrics");
+    assertEquals(15, metrics.stream().filter(m -> "metrics".equals(m.get("type"))).count());
+    assertEquals(409, http.command("t1", "{\"type\":\"resume\"}").statusCode());
+  }
+
+  @Test
+  void corsIsClosedUnlessAnOriginIsConfigured() throws Exception {
+    server = TestRuns.start(dir, 1_000_000);
+    java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
+    java.net.http.HttpRequest req =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/runs"))
+            .header("Origin", "http://evil.example")
+            .GET()
+            .build();
+    HttpResponse<String> r = c.send(req, HttpResponse.BodyHandlers.ofString());
+    assertTrue(
+        r.headers().firstValue("Access-Control-Allow-Origin").isEmpty(),
+        r.headers().map().toString());
+    server.shutdown("next");
+    java.nio.file.Files.walk(dir.resolve("runs"))
+        .sorted(java.util.Comparator.reverseOrder())
+        .forEach(f -> f.toFile().delete());
+    server =
+        TestRuns.start(
+            dir,
+            1_000_000,
+            ApiOptions.defaults(TestRuns.TOKEN)
+                .withPort(0)
+                .withCors(List.of("http://console.example")),
+            null);
+    java.net.http.HttpRequest ok =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/runs"))
+            .header("Origin", "http://console.example")
+            .GET()
+            .build();
+    assertEquals(
+        "http://console.example",
+        c.send(ok, HttpResponse.BodyHandlers.ofString())
+            .headers()
+            .firstValue("Access-Control-Allow-Origin")
+            .orElse(null));
+    java.net.http.HttpRequest other =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/runs"))
+            .header("Origin", "http://evil.example")
+            .GET()
+            .build();
+    assertTrue(
+        c.send(other, HttpResponse.BodyHandlers.ofString())
+            .headers()
+            .firstValue("Access-Control-Allow-Origin")
+            .isEmpty());
+  }
 }

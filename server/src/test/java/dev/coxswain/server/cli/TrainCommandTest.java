@@ -170,4 +170,46 @@ class TrainCommandTest {
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("already holds a run"));
     assertEquals("{}\n", Files.readString(runDir.resolve("events.jsonl")));
   }
+
+  @Test
+  void serveRefusesBadOptionsBeforeStartingAnything() throws Exception {
+    assertEquals(
+        2,
+        run(
+            "serve",
+            "--agent",
+            "psychic",
+            "--corpus",
+            corpus().toString(),
+            "--run-dir",
+            dir.resolve("s1").toString()));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("--agent must be off, rule or openai"));
+    assertEquals(
+        2,
+        run(
+            "serve",
+            "--notify-url",
+            "ftp://example/x",
+            "--corpus",
+            corpus().toString(),
+            "--run-dir",
+            dir.resolve("s2").toString()));
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8).contains("--notify-url must be an http(s) URL"));
+    assertEquals(
+        2,
+        run(
+            "serve",
+            "--corpus",
+            dir.resolve("missing").toString(),
+            "--run-dir",
+            dir.resolve("s3").toString()));
+    assertFalse(
+        Files.exists(dir.resolve("s1"))
+            || Files.exists(dir.resolve("s2"))
+            || Files.exists(dir.resolve("s3")));
+    assertEquals(2, run("resume", dir.resolve("no-run-here").toString()));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("no run at"));
+  }
 }
