@@ -1,0 +1,325 @@
+package dev.coxswain.agent.policy;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.coxswain.agent.prompt.PromptTemplate;
+import dev.coxswain.agent.summary.Summary;
+import dev.coxswain.protocol.Json;
+import dev.langchain4j.agent.tool.ToolExecutionRequest;
+import dev.langchain4j.agent.tool.ToolSpecification;
+import dev.langchain4j.data.message.AiMessage;
+import dev.langchain4j.data.message.ChatMessage;
+import dev.langchain4j.data.message.SystemMessage;
+import dev.langchain4j.data.message.UserMessage;
+import dev.langchain4j.model.chat.request.ChatRequest;
+import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
+import dev.langchain4j.model.chat.response.ChatResponse;
+import dev.langchain4j.model.openai.OpenAiChatModel;
+import dev.langchain4j.model.openai.OpenAiTokenUsage;
+import dev.langchain4j.model.output.TokenUsage;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * An LLM behind any OpenAI-compatible endpoint, through LangChain4j. With the {@code lr-recovery}
+ * prompt it asks for a JSON answer (double, halve or keep); with {@code supervisor} it offers the
+ * permitted commands as tools. One call per {@link #decide}: retries, budgets and fallbacks are the
+ * caller's. An answer that is not a decision is asked again once, saying what was wrong.
+ */
+public final class OpenAiPolicy implements Policy {
+
+  /**
+   * How to reach the model.
+   *
+   * @param baseUrl e.g. {@code https://api.openai.com/v1} or a local server
+   * @param apiKey never logged, journaled or returned
+   * @param model e.g. {@code o4-mini}
+   * @param reasoningEffort low, medium or high (o-series); null to leave out
+   * @param maxCompletionTokens cap on output (reasoning included)
+   * @param timeout per call
+   */
+  public record Options(
+      String baseUrl,
+      String apiKey,
+      String model,
+      String reasoningEffort,
+      int maxCompletionTokens,
+      Duration timeout) {
+    public Options {
+      URI u;
+      try {
+        u = URI.create(baseUrl);
+      } catch (IllegalArgumentException | NullPointerException e) {
+        throw new IllegalArgumentException("OpenAI base URL is not a URL: '" + baseUrl + "'");
+      }
+      if (u.getScheme() == null
+          || !(u.getScheme().equals("http") || u.getScheme().equals("https"))
+          || u.getHost() == null) {
+        throw new IllegalArgumentException(
+            "OpenAI base URL must be http(s)://host/..., got '" + baseUrl + "'");
+      }
+      if (apiKey == null || apiKey.isBlank()) {
+        throw new IllegalArgumentException("an API key is required: set OPENAI_API_KEY");
+      }
+      if (model == null || model.isBlank()) {
+        throw new IllegalArgumentException("a model name is required");
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "Options[baseUrl=" + baseUrl + ", model=" + model + ", apiKey=(redacted)]";
+    }
+  }
+
+  private final OpenAiChatModel model;
+  private final PromptTemplate prompt;
+  private final Set<String> permitted;
+  private final int every;
+  private final boolean tools;
+
+  public OpenAiPolicy(Options o, PromptTemplate prompt, Set<String> permitted, int every) {
+    OpenAiChatModel.OpenAiChatModelBuilder b =
+        OpenAiChatModel.builder()
+            .httpClientBuilder(new ProviderHttpClient.Builder())
+            .baseUrl(o.baseUrl())
+            .apiKey(o.apiKey())
+            .modelName(o.model())
+            .maxCompletionTokens(o.maxCompletionTokens())
+            .timeout(o.timeout())
+            .maxRetries(0); // retries with Retry-After and a circuit breaker are ours
+    if (o.reasoningEffort() != null) {
+      b.reasoningEffort(o.reasoningEffort());
+    }
+    this.model = b.build();
+    this.prompt = prompt;
+    this.permitted = permitted;
+    this.every = every;
+    this.tools = prompt.name().equals("supervisor");
+  }
+
+  @Override
+  public String name() {
+    return "openai";
+  }
+
+  /** The two messages for a summary (also used to count tokens). */
+  public List<ChatMessage> messages(Summary s) {
+    Map<String, String> v = new LinkedHashMap<>();
+    v.put("summary", s.render());
+    v.put("every", Integer.toString(every));
+    v.put("from_step", Long.toString(s.fromStep()));
+    v.put("to_step", Long.toString(s.toStep()));
+    v.put("permitted", String.join(", ", permitted.stream().sorted().toList()));
+    return List.of(SystemMessage.from(prompt.system(v)), UserMessage.from(prompt.user(v)));
+  }
+
+  @Override
+  public Answer decide(Summary s) throws PolicyException {
+    List<ChatMessage> messages = new ArrayList<>(messages(s));
+    String promptText =
+        ((SystemMessage) messages.get(0)).text()
+            + "\n\n"
+            + ((UserMessage) messages.get(1)).singleText();
+    Usage used = Usage.NONE;
+    String problem = null;
+    for (int attempt = 1; attempt <= 2; attempt++) {
+      ChatResponse r = call(messages, used);
+      used = used.plus(usage(r.tokenUsage()));
+      AiMessage ai = r.aiMessage();
+      String raw =
+          ai.hasToolExecutionRequests()
+              ? ai.toolExecutionRequests().get(0).name()
+                  + " "
+                  + ai.toolExecutionRequests().get(0).arguments()
+              : String.valueOf(ai.text());
+      try {
+        Decision d =
+            ai.hasToolExecutionRequests()
+                ? fromTool(ai.toolExecutionRequests().get(0))
+                : fromJson(ai.text());
+        return new Answer(d, used, promptText, raw, attempt, problem);
+      } catch (IllegalArgumentException e) {
+        problem = e.getMessage();
+        if (attempt == 2) {
+          throw new PolicyException(
+              PolicyException.Kind.UNPARSEABLE, "unusable answer twice: " + problem, -1, used);
+        }
+        messages.add(ai.hasToolExecutionRequests() ? AiMessage.from(raw) : ai);
+        messages.add(
+            UserMessage.from(
+                "That answer could not be used: "
+                    + problem
+                    + ". Answer again, in the required form only."));
+      }
+    }
+    throw new IllegalStateException("unreachable");
+  }
+
+  private ChatResponse call(List<ChatMessage> messages, Usage usedSoFar) throws PolicyException {
+    ChatRequest.Builder req = ChatRequest.builder().messages(messages);
+    if (tools) {
+      req.toolSpecifications(toolSpecs());
+    }
+    try {
+      return model.chat(req.build());
+    } catch (RuntimeException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof ProviderHttpClient.Failure f) {
+          if (f.timeout) {
+            throw new PolicyException(PolicyException.Kind.TIMEOUT, f.getMessage(), -1, usedSoFar);
+          }
+          if (f.status == 429) {
+            throw new PolicyException(
+                PolicyException.Kind.RATE_LIMITED, f.getMessage(), f.retryAfterMillis, usedSoFar);
+          }
+          if (f.status == 0 || f.status >= 500) {
+            throw new PolicyException(
+                PolicyException.Kind.SERVER_ERROR, f.getMessage(), f.retryAfterMillis, usedSoFar);
+          }
+          throw new PolicyException(PolicyException.Kind.FATAL, f.getMessage(), -1, usedSoFar);
+        }
+      }
+      // anything else (a body LangChain4j cannot read) is the provider answering garbage
+      throw new PolicyException(
+          PolicyException.Kind.UNPARSEABLE,
+          "unreadable response: " + e.getClass().getSimpleName(),
+          -1,
+          usedSoFar);
+    }
+  }
+
+  private static Usage usage(TokenUsage u) {
+    if (u == null) {
+      return Usage.NONE;
+    }
+    long reasoning = 0;
+    if (u instanceof OpenAiTokenUsage o
+        && o.outputTokensDetails() != null
+        && o.outputTokensDetails().reasoningTokens() != null) {
+      reasoning = o.outputTokensDetails().reasoningTokens();
+    }
+    return new Usage(nz(u.inputTokenCount()), nz(u.outputTokenCount()), reasoning);
+  }
+
+  private static long nz(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  /** Parses {"action": ..., "args": {...}, "rationale": ...}, tolerating code fences around it. */
+  @SuppressWarnings("unchecked")
+  Decision fromJson(String text) {
+    if (text == null || text.isBlank()) {
+      throw new IllegalArgumentException("the answer was empty");
+    }
+    int start = text.indexOf('{');
+    int end = text.lastIndexOf('}');
+    if (start < 0 || end < start) {
+      throw new IllegalArgumentException("the answer was not a JSON object");
+    }
+    Map<String, Object> m;
+    try {
+      m = Json.mapper().readValue(text.substring(start, end + 1), Map.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the answer was not valid JSON");
+    }
+    Object action = m.get("action");
+    if (!(action instanceof String a)) {
+      throw new IllegalArgumentException("'action' is missing");
+    }
+    String norm = a.strip().toLowerCase(java.util.Locale.ROOT);
+    if (norm.equals("half") || norm.equals("same")) {
+      norm = norm.equals("half") ? "halve" : "keep"; // the reference's words
+    }
+    if (!permitted.contains(norm)) {
+      throw new IllegalArgumentException(
+          "unknown or unpermitted action '"
+              + a
+              + "'; permitted: "
+              + String.join(", ", permitted.stream().sorted().toList()));
+    }
+    Object args = m.getOrDefault("args", Map.of());
+    return new Decision(
+        norm,
+        args instanceof Map<?, ?> am ? (Map<String, Object>) am : Map.of(),
+        String.valueOf(m.getOrDefault("rationale", "")));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Decision fromTool(ToolExecutionRequest call) {
+    String name = call.name();
+    if (!permitted.contains(name)) {
+      throw new IllegalArgumentException("unknown or unpermitted tool '" + name + "'");
+    }
+    Map<String, Object> a;
+    try {
+      a =
+          call.arguments() == null || call.arguments().isBlank()
+              ? Map.of()
+              : Json.mapper().readValue(call.arguments(), Map.class);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the tool arguments were not valid JSON");
+    }
+    Map<String, Object> args = new LinkedHashMap<>(a);
+    String rationale = String.valueOf(args.getOrDefault("rationale", ""));
+    args.remove("rationale");
+    if (name.equals("set_knobs")) {
+      if (!(args.get("knob") instanceof String k) || !(args.get("value") instanceof Number v)) {
+        throw new IllegalArgumentException("set_knobs needs 'knob' (string) and 'value' (number)");
+      }
+      args = Map.of(k, v);
+    }
+    return new Decision(name, args, rationale);
+  }
+
+  private List<ToolSpecification> toolSpecs() {
+    List<ToolSpecification> out = new ArrayList<>();
+    for (String p : permitted.stream().sorted().toList()) {
+      JsonObjectSchema.Builder params = JsonObjectSchema.builder();
+      String description;
+      switch (p) {
+        case "set_knobs" -> {
+          params
+              .addStringProperty("knob", "the knob's name")
+              .addNumberProperty("value", "the new value, within the bounds");
+          description = "Set one knob to a value within its bounds.";
+        }
+        case "scale_knob" -> {
+          params
+              .addStringProperty("knob", "the knob's name")
+              .addNumberProperty("factor", "multiply by this, between 0.5 and 2");
+          description = "Multiply one knob by a factor.";
+        }
+        case "save_checkpoint" -> {
+          params.addStringProperty("tag", "a short name");
+          description = "Save a checkpoint now.";
+        }
+        case "load_checkpoint" -> {
+          params.addStringProperty("checkpoint", "checkpoint id like main/200, a tag, or latest");
+          description = "Roll back to a checkpoint (continues on a new branch).";
+        }
+        case "evaluate" -> description = "Evaluate on the validation data now.";
+        case "note" -> {
+          params.addStringProperty("text", "the note");
+          description = "Leave a note for the people reading the run.";
+        }
+        case "keep" -> description = "Change nothing.";
+        case "double" -> description = "Double the learning rate.";
+        case "halve" -> description = "Halve the learning rate.";
+        default -> description = p;
+      }
+      params.addStringProperty("rationale", "why, in at most 100 words");
+      out.add(
+          ToolSpecification.builder()
+              .name(p)
+              .description(description)
+              .parameters(params.build())
+              .build());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,59 @@
+package dev.coxswain.agent.policy;
+
+import dev.coxswain.agent.summary.Summary;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * No LLM: halve the learning rate when the window shows trouble (non-finite steps, loss spikes, a
+ * rising loss, or no progress against the previous window), otherwise keep. The baseline and the
+ * fallback.
+ */
+public final class RulePolicy implements Policy {
+  /**
+   * Relative improvement over the previous window below which the run counts as not progressing.
+   */
+  private final double minProgress;
+
+  public RulePolicy() {
+    this(0.01);
+  }
+
+  public RulePolicy(double minProgress) {
+    this.minProgress = minProgress;
+  }
+
+  @Override
+  public String name() {
+    return "rule";
+  }
+
+  @Override
+  public Answer decide(Summary s) {
+    Summary.Series loss = s.series().get("train_loss");
+    String why;
+    if (s.skipped() > 0) {
+      why = s.skipped() + " non-finite steps in the window";
+    } else if (s.spikes() > 0) {
+      why = s.spikes() + " loss spikes in the window";
+    } else if (loss != null
+        && loss.count() >= 10
+        && loss.trendPer100() > 0.05 * Math.abs(loss.mean())) {
+      why = String.format(Locale.ROOT, "loss rising (%+.3g per 100 steps)", loss.trendPer100());
+    } else if (loss != null
+        && loss.count() > 0
+        && Double.isFinite(s.previousWindowMeanLoss())
+        && loss.mean() > s.previousWindowMeanLoss() * (1 - minProgress)) {
+      why =
+          String.format(
+              Locale.ROOT,
+              "no progress: window mean %.4g vs previous %.4g",
+              loss.mean(),
+              s.previousWindowMeanLoss());
+    } else {
+      return new Answer(
+          Decision.keep("loss is falling without trouble"), Usage.NONE, "", "", 1, null);
+    }
+    return new Answer(new Decision("halve", Map.of(), why), Usage.NONE, "", "", 1, null);
+  }
+}

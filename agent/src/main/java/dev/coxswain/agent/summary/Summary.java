@@ -1,0 +1,136 @@
+package dev.coxswain.agent.summary;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * What the agent sees of one window of training: recent-biased samples of each series, their
+ * statistics, trouble, the knobs with their bounds and locks, and every command since the last
+ * decision.
+ */
+public record Summary(
+    long fromStep,
+    long toStep,
+    String branch,
+    String status,
+    Map<String, Series> series,
+    double bestEval,
+    long bestEvalStep,
+    int spikes,
+    int skipped,
+    List<KnobView> knobs,
+    List<CommandView> commands,
+    double previousWindowMeanLoss) {
+
+  /** One metric over the window. */
+  public record Series(
+      List<Point> samples,
+      double mean,
+      double trendPer100,
+      double volatility,
+      double last,
+      int count) {}
+
+  /** One sampled value. */
+  public record Point(long step, double value) {}
+
+  /** A knob as the agent sees it. */
+  public record KnobView(String name, double value, double min, double max, boolean locked) {}
+
+  /** A command since the last decision; human ones are marked. */
+  public record CommandView(
+      long step,
+      String source,
+      String type,
+      Map<String, Object> args,
+      String status,
+      String reason) {}
+
+  public double currentLr() {
+    return knobs.stream()
+        .filter(k -> k.name().equals("lr"))
+        .mapToDouble(KnobView::value)
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  /** A compact text form for a prompt. */
+  public String render() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT, "status %s, branch %s, steps %d-%d%n", status, branch, fromStep, toStep));
+    for (Map.Entry<String, Series> e : series.entrySet()) {
+      Series s = e.getValue();
+      if (s.count() == 0) {
+        sb.append(e.getKey()).append(": no data\n");
+        continue;
+      }
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%s: last %s, mean %s, trend %s per 100 steps, volatility %s, n=%d; samples",
+              e.getKey(),
+              g(s.last()),
+              g(s.mean()),
+              g(s.trendPer100()),
+              g(s.volatility()),
+              s.count()));
+      for (Point p : s.samples()) {
+        sb.append(' ').append(p.step()).append(':').append(g(p.value()));
+      }
+      sb.append('\n');
+    }
+    if (Double.isFinite(bestEval)) {
+      sb.append(
+          String.format(
+              Locale.ROOT, "best eval_loss so far: %s at step %d%n", g(bestEval), bestEvalStep));
+    }
+    if (Double.isFinite(previousWindowMeanLoss)) {
+      sb.append("previous window mean train_loss: ").append(g(previousWindowMeanLoss)).append('\n');
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT, "loss spikes: %d, skipped (non-finite) steps: %d%n", spikes, skipped));
+    sb.append("knobs:");
+    for (KnobView k : knobs) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              " %s=%s [%s, %s]%s;",
+              k.name(),
+              g(k.value()),
+              g(k.min()),
+              g(k.max()),
+              k.locked() ? " LOCKED by a human" : ""));
+    }
+    sb.append('\n');
+    if (commands.isEmpty()) {
+      sb.append("commands since the last decision: none\n");
+    } else {
+      sb.append("commands since the last decision:\n");
+      for (CommandView c : commands) {
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "- step %d, %s%s %s %s -> %s%s%n",
+                c.step(),
+                c.source(),
+                "human".equals(c.source()) ? " (a person)" : "",
+                c.type(),
+                c.args(),
+                c.status() == null ? "pending" : c.status(),
+                c.reason() == null ? "" : " (" + c.reason() + ")"));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static String g(double v) {
+    if (!Double.isFinite(v)) {
+      return String.valueOf(v);
+    }
+    return String.format(Locale.ROOT, "%.4g", v);
+  }
+}
