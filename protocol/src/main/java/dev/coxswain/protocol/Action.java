@@ -40,6 +40,15 @@ public sealed interface Action {
   /** Record a free-text note in the run's log. */
   record Note(String text) implements Action {}
 
+  /** Keep the agent (and rules) off a knob, for {@code steps} steps or until unlocked. */
+  record LockKnob(String knob, Long steps) implements Action {}
+
+  /** Give a knob back to the agent. */
+  record UnlockKnob(String knob) implements Action {}
+
+  /** Reconfigure the supervising agent: any of enabled, every, policy. */
+  record Agent(Boolean enabled, Integer every, String policy) implements Action {}
+
   /** Names: letters, digits, dot, dash and underscore; no path separators. */
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -109,6 +118,53 @@ public sealed interface Action {
       case EVALUATE -> {
         onlyKnown(a, Set.of());
         yield new Evaluate();
+      }
+      case LOCK_KNOB -> {
+        onlyKnown(a, Set.of("knob", "steps"));
+        String knob = string(a, "knob", true);
+        Long steps = null;
+        if (a.get("steps") != null) {
+          double n = number(a, "steps");
+          if (n < 1 || n != Math.rint(n)) {
+            throw new InvalidCommandException(
+                "args.steps", "'steps' must be a whole number >= 1, got " + n);
+          }
+          steps = (long) n;
+        }
+        yield new LockKnob(knob, steps);
+      }
+      case UNLOCK_KNOB -> {
+        onlyKnown(a, Set.of("knob"));
+        yield new UnlockKnob(string(a, "knob", true));
+      }
+      case AGENT -> {
+        onlyKnown(a, Set.of("enabled", "every", "policy"));
+        Boolean enabled = null;
+        if (a.get("enabled") != null) {
+          if (!(a.get("enabled") instanceof Boolean b)) {
+            throw new InvalidCommandException("args.enabled", "'enabled' must be true or false");
+          }
+          enabled = b;
+        }
+        Integer every = null;
+        if (a.get("every") != null) {
+          double n = number(a, "every");
+          if (n < 1 || n > 1_000_000 || n != Math.rint(n)) {
+            throw new InvalidCommandException(
+                "args.every", "'every' must be a whole number of steps between 1 and 1000000");
+          }
+          every = (int) n;
+        }
+        String policy = string(a, "policy", false);
+        if (policy != null && !Set.of("openai", "rule").contains(policy)) {
+          throw new InvalidCommandException(
+              "args.policy", "'policy' must be openai or rule, got '" + policy + "'");
+        }
+        if (enabled == null && every == null && policy == null) {
+          throw new InvalidCommandException(
+              "args", "agent needs at least one of enabled, every, policy");
+        }
+        yield new Agent(enabled, every, policy);
       }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));

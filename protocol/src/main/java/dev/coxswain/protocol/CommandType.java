@@ -16,7 +16,10 @@ public enum CommandType {
   RESUME,
   STOP,
   EVALUATE,
-  NOTE;
+  NOTE,
+  LOCK_KNOB,
+  UNLOCK_KNOB,
+  AGENT;
 
   @JsonValue
   public String wire() {

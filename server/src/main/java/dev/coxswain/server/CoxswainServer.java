@@ -1,7 +1,11 @@
 package dev.coxswain.server;
 
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
 import dev.coxswain.server.bus.Addresses;
@@ -16,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,10 +38,17 @@ public final class CoxswainServer {
   private final ApiVerticle api;
   private final RunStore store;
   private final RunHost host;
+  private final Supervisor supervisor;
   private volatile boolean down;
 
   private CoxswainServer(
-      Vertx vertx, RunRegistry registry, ApiVerticle api, RunStore store, RunHost host) {
+      Vertx vertx,
+      RunRegistry registry,
+      ApiVerticle api,
+      RunStore store,
+      RunHost host,
+      Supervisor supervisor) {
+    this.supervisor = supervisor;
     this.vertx = vertx;
     this.registry = registry;
     this.api = api;
@@ -61,6 +73,19 @@ public final class CoxswainServer {
       String resumeFrom,
       Notifier.Options notify)
       throws Exception {
+    return start(options, runsRoot, store, spec, resumeFrom, notify, null);
+  }
+
+  /** As above, with a supervising agent when {@code agent} is not null. */
+  public static CoxswainServer start(
+      ApiOptions options,
+      Path runsRoot,
+      RunStore store,
+      RunSpec spec,
+      String resumeFrom,
+      Notifier.Options notify,
+      AgentSettings agent)
+      throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
       RunRegistry registry = new RunRegistry();
@@ -81,15 +106,41 @@ public final class CoxswainServer {
       if (notify != null) {
         await(vertx.deployVerticle(new Notifier(notify, store)));
       }
+      Supervisor supervisor = null;
+      if (agent != null) {
+        supervisor = agent.build(store.dir(), gateway(store, host));
+        store.addListener(supervisor::accept); // close() stops it taking events
+      }
       await(
           vertx.deployVerticle(
               host, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
       vertx.eventBus().publish(Addresses.RUNS, Json.write(Map.of("run", id, "event", "started")));
-      return new CoxswainServer(vertx, registry, api, store, host);
+      return new CoxswainServer(vertx, registry, api, store, host, supervisor);
     } catch (Exception e) {
       vertx.close();
       throw e;
     }
+  }
+
+  /** The agent's way into the run: commands are recorded durably, then handed to the trainer. */
+  private static Supervisor.Gateway gateway(RunStore store, RunHost host) {
+    return new Supervisor.Gateway() {
+      @Override
+      public CompletableFuture<CommandResult> submit(Command command) {
+        store.append(EventType.COMMAND, Json.toMap(command));
+        return host.trainer().submit(command);
+      }
+
+      @Override
+      public void emit(EventType type, Map<String, Object> payload) {
+        store.append(type, payload);
+      }
+    };
+  }
+
+  /** The run's agent, or null without one. */
+  public Supervisor supervisor() {
+    return supervisor;
   }
 
   private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
@@ -119,6 +170,9 @@ public final class CoxswainServer {
     }
     down = true;
     try {
+      if (supervisor != null) {
+        supervisor.close(); // takes no more events, finishes the one under way
+      }
       if (!host.stopAndWait(reason, 120)) {
         LOG.warn("run {} did not stop within 120 s", store.runId());
       }

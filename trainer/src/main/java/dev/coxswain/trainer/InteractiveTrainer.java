@@ -20,6 +20,7 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.Source;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.control.ControlPoint;
@@ -76,6 +77,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final HealthMonitor health;
   private final CheckpointStore checkpoints;
   private final Set<String> branches = new HashSet<>();
+  private final Map<String, Long> locks = new java.util.TreeMap<>(); // knob -> last locked step
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
   private final long parameterCount;
   private final boolean recordCommands;
@@ -342,7 +344,60 @@ public final class InteractiveTrainer implements AutoCloseable {
   }
 
   private CommandResult apply(Command c, Action action, long nextStep) throws Exception {
-    if (action instanceof Action.SetKnobs a) {
+    if ((action instanceof Action.SetKnobs || action instanceof Action.ScaleKnob)
+        && (c.source() == Source.AGENT || c.source() == Source.RULE)) {
+      Set<String> touched =
+          action instanceof Action.SetKnobs a
+              ? a.values().keySet()
+              : Set.of(((Action.ScaleKnob) action).knob());
+      for (String k : touched) {
+        Long until = locks.get(k);
+        if (until != null && nextStep <= until) {
+          return CommandResult.rejected(
+              c,
+              nextStep,
+              "knob '"
+                  + k
+                  + "' is locked by a person"
+                  + (until == Long.MAX_VALUE ? "" : " until step " + until));
+        }
+      }
+    }
+    if (action instanceof Action.LockKnob a) {
+      if (knobs.get(a.knob()).isEmpty()) {
+        return CommandResult.rejected(
+            c, nextStep, "unknown knob '" + a.knob() + "'; known: " + knobNames());
+      }
+      locks.put(a.knob(), a.steps() == null ? Long.MAX_VALUE : nextStep + a.steps() - 1);
+      publishLocks(c);
+      return CommandResult.applied(
+          c,
+          nextStep,
+          Map.of(
+              "knob",
+              a.knob(),
+              "until_step",
+              a.steps() == null ? "until unlocked" : nextStep + a.steps() - 1));
+    } else if (action instanceof Action.UnlockKnob a) {
+      if (locks.remove(a.knob()) == null) {
+        return CommandResult.rejected(c, nextStep, "knob '" + a.knob() + "' is not locked");
+      }
+      publishLocks(c);
+      return CommandResult.applied(c, nextStep, Map.of("knob", a.knob()));
+    } else if (action instanceof Action.Agent a) {
+      // the agent lives outside the trainer; it reads its new settings from this result
+      Map<String, Object> d = new LinkedHashMap<>();
+      if (a.enabled() != null) {
+        d.put("enabled", a.enabled());
+      }
+      if (a.every() != null) {
+        d.put("every", a.every());
+      }
+      if (a.policy() != null) {
+        d.put("policy", a.policy());
+      }
+      return CommandResult.applied(c, nextStep, d);
+    } else if (action instanceof Action.SetKnobs a) {
       return changeKnobs(c, a.values(), nextStep);
     } else if (action instanceof Action.ScaleKnob a) {
       Optional<Knob> knob = knobs.get(a.knob());
@@ -391,6 +446,15 @@ public final class InteractiveTrainer implements AutoCloseable {
         c, nextStep, "command '" + c.type() + "' is not supported by this trainer");
   }
 
+  private void publishLocks(Command c) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("knobs", knobs.snapshot().values());
+    p.put("locks", List.copyOf(new java.util.TreeSet<>(locks.keySet())));
+    p.put("command_id", c.id());
+    p.put("source", c.source().wire());
+    emit(EventType.KNOBS, p);
+  }
+
   private CommandResult changeKnobs(Command c, Map<String, Double> values, long nextStep) {
     Map<String, Double> before = knobs.snapshot().values();
     Optional<String> problem = knobs.trySet(values);
@@ -401,6 +465,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     values.forEach((k, v) -> changed.put(k, Map.of("from", before.get(k), "to", v)));
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("knobs", knobs.snapshot().values());
+    p.put("locks", List.copyOf(locks.keySet()));
     p.put("changed", changed);
     p.put("command_id", c.id());
     p.put("source", c.source().wire());

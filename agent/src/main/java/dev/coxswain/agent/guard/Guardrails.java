@@ -1,0 +1,187 @@
+package dev.coxswain.agent.guard;
+
+import dev.coxswain.agent.policy.Decision;
+import dev.coxswain.agent.summary.Summary;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Checks every decision before it becomes a command, and says what it changed: permissions of the
+ * prompt, a per-decision factor band, absolute bounds, a cooldown between knob changes, and knobs a
+ * person has locked.
+ */
+public final class Guardrails {
+
+  /**
+   * @param minFactor smallest multiplier of a knob in one decision (default 0.5)
+   * @param maxFactor largest multiplier (default 2)
+   * @param cooldownSteps steps that must pass after a knob change before the next one (0: none)
+   * @param permitted actions the prompt allows
+   */
+  public record Config(
+      double minFactor, double maxFactor, long cooldownSteps, Set<String> permitted) {
+    public Config {
+      if (!(minFactor > 0 && minFactor <= 1 && maxFactor >= 1)) {
+        throw new IllegalArgumentException("factor band must satisfy 0 < min <= 1 <= max");
+      }
+    }
+
+    public static Config lrRecovery() {
+      return new Config(0.5, 2.0, 0, Set.of("double", "halve", "keep"));
+    }
+
+    public static Config supervisor() {
+      return new Config(
+          0.5,
+          2.0,
+          0,
+          Set.of(
+              "set_knobs",
+              "scale_knob",
+              "save_checkpoint",
+              "load_checkpoint",
+              "evaluate",
+              "note",
+              "keep"));
+    }
+  }
+
+  /**
+   * What to send.
+   *
+   * @param type command type to send, empty for none (keep)
+   * @param args its arguments
+   * @param edits what the guardrails changed, in words (empty when nothing)
+   */
+  public record Outcome(Optional<String> type, Map<String, Object> args, List<String> edits) {}
+
+  private final Config config;
+
+  public Guardrails(Config config) {
+    this.config = config;
+  }
+
+  public Config config() {
+    return config;
+  }
+
+  /**
+   * @param lastKnobChangeStep step of the agent's last knob change, or -1
+   */
+  public Outcome apply(Decision d, Summary s, long lastKnobChangeStep) {
+    List<String> edits = new ArrayList<>();
+    String action = d.action();
+    if (!config.permitted().contains(action)) {
+      edits.add("action '" + action + "' is not permitted by this prompt; kept instead");
+      return new Outcome(Optional.empty(), Map.of(), edits);
+    }
+    Map<String, Double> targets = new LinkedHashMap<>();
+    switch (action) {
+      case "keep" -> {
+        return new Outcome(Optional.empty(), Map.of(), edits);
+      }
+      case "double" -> targets.put("lr", s.currentLr() * 2);
+      case "halve" -> targets.put("lr", s.currentLr() * 0.5);
+      case "scale_knob" -> {
+        Object k = d.args().get("knob");
+        Object f = d.args().get("factor");
+        if (!(k instanceof String knob) || !(f instanceof Number factor)) {
+          edits.add("scale_knob without a knob name and a numeric factor; kept instead");
+          return new Outcome(Optional.empty(), Map.of(), edits);
+        }
+        Optional<Summary.KnobView> kv = knob(s, knob);
+        if (kv.isEmpty()) {
+          edits.add("unknown knob '" + knob + "'; kept instead");
+          return new Outcome(Optional.empty(), Map.of(), edits);
+        }
+        targets.put(knob, kv.get().value() * factor.doubleValue());
+      }
+      case "set_knobs" -> {
+        for (Map.Entry<String, Object> e : d.args().entrySet()) {
+          if (!(e.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            edits.add("dropped " + e.getKey() + ": not a finite number");
+          } else if (knob(s, e.getKey()).isEmpty()) {
+            edits.add("dropped unknown knob '" + e.getKey() + "'");
+          } else {
+            targets.put(e.getKey(), n.doubleValue());
+          }
+        }
+      }
+      default -> {
+        return new Outcome(Optional.of(action), d.args(), edits); // checkpoints, evaluate, note
+      }
+    }
+    // knob changes: locks, cooldown, factor band, absolute bounds
+    if (lastKnobChangeStep >= 0
+        && config.cooldownSteps() > 0
+        && s.toStep() - lastKnobChangeStep < config.cooldownSteps()) {
+      edits.add(
+          "cooldown: the last change was at step "
+              + lastKnobChangeStep
+              + ", fewer than "
+              + config.cooldownSteps()
+              + " steps ago; kept instead");
+      return new Outcome(Optional.empty(), Map.of(), edits);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Double> e : targets.entrySet()) {
+      Summary.KnobView k = knob(s, e.getKey()).orElseThrow();
+      double want = e.getValue();
+      if (k.locked()) {
+        edits.add("knob '" + k.name() + "' is locked by a person; not changed");
+        continue;
+      }
+      double v = want;
+      if (k.value() > 0) {
+        double lo = k.value() * config.minFactor();
+        double hi = k.value() * config.maxFactor();
+        if (v < lo || v > hi) {
+          double clamped = Math.max(lo, Math.min(hi, v));
+          edits.add(
+              String.format(
+                  Locale.ROOT,
+                  "%s: %.4g is a factor of %.3g; clamped to %.4g (band %.3g-%.3gx)",
+                  k.name(),
+                  v,
+                  v / k.value(),
+                  clamped,
+                  config.minFactor(),
+                  config.maxFactor()));
+          v = clamped;
+        }
+      }
+      if (v < k.min() || v > k.max()) {
+        double clamped = Math.max(k.min(), Math.min(k.max(), v));
+        edits.add(
+            String.format(
+                Locale.ROOT,
+                "%s: %.4g is outside [%.4g, %.4g]; clamped to %.4g",
+                k.name(),
+                v,
+                k.min(),
+                k.max(),
+                clamped));
+        v = clamped;
+      }
+      if (v != k.value()) {
+        out.put(k.name(), v);
+      }
+    }
+    if (out.isEmpty()) {
+      if (edits.isEmpty()) {
+        edits.add("no change left to make");
+      }
+      return new Outcome(Optional.empty(), Map.of(), edits);
+    }
+    return new Outcome(Optional.of("set_knobs"), out, edits);
+  }
+
+  private static Optional<Summary.KnobView> knob(Summary s, String name) {
+    return s.knobs().stream().filter(k -> k.name().equals(name)).findFirst();
+  }
+}

@@ -1,0 +1,106 @@
+package dev.coxswain.server.agent;
+
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.budget.Budget;
+import dev.coxswain.agent.guard.Guardrails;
+import dev.coxswain.agent.journal.Journal;
+import dev.coxswain.agent.policy.OpenAiPolicy;
+import dev.coxswain.agent.policy.Policy;
+import dev.coxswain.agent.policy.RulePolicy;
+import dev.coxswain.agent.prompt.PromptTemplate;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Everything needed to start the supervising agent of a run, checked at start-up so a wrong
+ * configuration fails before training begins.
+ *
+ * @param mode rule or openai
+ * @param prompt lr-recovery or supervisor
+ * @param openai endpoint settings (openai mode only)
+ * @param config loop settings
+ * @param maxTokens token cap for the run
+ * @param maxUsd dollar cap for the run
+ * @param inputPrice USD per million input tokens
+ * @param outputPrice USD per million output tokens
+ * @param promptsDir a directory overriding the built-in prompts, or null
+ */
+public record AgentSettings(
+    String mode,
+    String prompt,
+    OpenAiPolicy.Options openai,
+    Supervisor.Config config,
+    long maxTokens,
+    double maxUsd,
+    double inputPrice,
+    double outputPrice,
+    Path promptsDir) {
+
+  /** The agent's section of run.json: no key, and the endpoint's host only. */
+  public Map<String, Object> describe() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("mode", mode);
+    m.put("prompt", prompt);
+    m.put("every", config.every());
+    m.put("blocking", config.blocking());
+    if (openai != null) {
+      m.put("model", openai.model());
+      m.put("endpoint_host", URI.create(openai.baseUrl()).getHost());
+      m.put("reasoning_effort", openai.reasoningEffort());
+      m.put("max_completion_tokens", openai.maxCompletionTokens());
+      m.put("timeout_s", openai.timeout().toSeconds());
+    }
+    m.put(
+        "budget",
+        Map.of(
+            "max_tokens",
+            maxTokens,
+            "max_usd",
+            maxUsd,
+            "usd_per_million_input",
+            inputPrice,
+            "usd_per_million_output",
+            outputPrice));
+    return m;
+  }
+
+  /**
+   * Checks the prompt (and builds nothing that talks to the network).
+   *
+   * @throws IOException naming an unknown prompt
+   */
+  public PromptTemplate template() throws IOException {
+    return PromptTemplate.load(prompt, promptsDir);
+  }
+
+  /** Builds the supervisor for a run directory. */
+  public Supervisor build(Path runDir, Supervisor.Gateway gateway) throws IOException {
+    PromptTemplate t = template();
+    Guardrails.Config g =
+        prompt.equals("supervisor")
+            ? Guardrails.Config.supervisor()
+            : Guardrails.Config.lrRecovery();
+    Policy rule = new RulePolicy();
+    Policy primary =
+        mode.equals("openai") ? new OpenAiPolicy(openai, t, g.permitted(), config.every()) : rule;
+    return new Supervisor(
+        config,
+        primary,
+        rule,
+        new Guardrails(g),
+        new Budget(maxTokens, maxUsd, inputPrice, outputPrice),
+        new Journal(runDir.resolve("agent.jsonl")),
+        gateway,
+        prompt);
+  }
+
+  /** Default o4-mini settings against a base URL and key. */
+  public static OpenAiPolicy.Options openAiDefaults(
+      String baseUrl, String key, String model, Duration timeout) {
+    return new OpenAiPolicy.Options(baseUrl, key, model, "low", 4000, timeout);
+  }
+}
