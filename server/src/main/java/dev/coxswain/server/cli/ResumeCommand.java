@@ -66,6 +66,7 @@ public final class ResumeCommand implements Callable<Integer> {
             "resuming",
             "from",
             from == null ? "the start (no checkpoint)" : "the latest checkpoint"));
-    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent());
+    // the agent is not restarted on resume; start it again with the console's agent command later
+    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), null);
   }
 }

@@ -1,5 +1,8 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.policy.OpenAiPolicy;
+import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.notify.Notifier;
 import dev.coxswain.server.run.RunSpec;
@@ -7,6 +10,7 @@ import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -47,18 +51,116 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--agent", description = "supervising agent: off (default), rule, openai")
   String agent = "off";
 
+  @Option(
+      names = "--agent-prompt",
+      description =
+          "lr-recovery (double, halve or keep; default) or supervisor (commands as tools)")
+  String agentPrompt = "lr-recovery";
+
+  @Option(names = "--agent-every", description = "decide every N steps (default ${DEFAULT-VALUE})")
+  int agentEvery = 100;
+
+  @Option(
+      names = "--agent-blocking",
+      description = "pause training while the agent decides (the reference's behaviour)")
+  boolean agentBlocking;
+
+  @Option(
+      names = "--agent-model",
+      description =
+          "model name (default ${DEFAULT-VALUE}); endpoint from OPENAI_BASE_URL, key from OPENAI_API_KEY")
+  String agentModel = "o4-mini";
+
+  @Option(
+      names = "--agent-reasoning",
+      description =
+          "reasoning effort for o-series models: low, medium, high, or none (default ${DEFAULT-VALUE})")
+  String agentReasoning = "low";
+
+  @Option(
+      names = "--agent-max-completion-tokens",
+      description = "cap on each answer, reasoning included (default ${DEFAULT-VALUE})")
+  int agentMaxCompletion = 4000;
+
+  @Option(
+      names = "--agent-timeout",
+      description = "seconds per LLM call (default ${DEFAULT-VALUE})")
+  int agentTimeout = 60;
+
+  @Option(
+      names = "--agent-budget-usd",
+      description = "dollar cap for the run (default ${DEFAULT-VALUE})")
+  double agentBudgetUsd = 5.0;
+
+  @Option(
+      names = "--agent-budget-tokens",
+      description = "token cap for the run (default ${DEFAULT-VALUE})")
+  long agentBudgetTokens = 5_000_000;
+
+  @Option(
+      names = "--agent-price",
+      arity = "2",
+      paramLabel = "USD",
+      description = "USD per million input and output tokens (default 1.10 4.40, o4-mini)")
+  double[] agentPrice = {1.10, 4.40};
+
+  @Option(
+      names = "--prompts",
+      paramLabel = "DIR",
+      description = "directory of prompt files overriding the built-in ones")
+  Path prompts;
+
+  /** The agent's settings from the options and the environment, or null for off. */
+  AgentSettings agentSettings(Map<String, String> env) throws IOException {
+    if (agent.equals("off")) {
+      return null;
+    }
+    if (!agent.equals("rule") && !agent.equals("openai")) {
+      throw new IllegalArgumentException(
+          "--agent must be off, rule or openai, got '" + agent + "'");
+    }
+    OpenAiPolicy.Options openai = null;
+    if (agent.equals("openai")) {
+      String key = env.get("OPENAI_API_KEY");
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException(
+            "--agent openai needs OPENAI_API_KEY in the environment");
+      }
+      String base = env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1");
+      openai =
+          new OpenAiPolicy.Options(
+              base,
+              key,
+              agentModel,
+              agentReasoning.equals("none") ? null : agentReasoning,
+              agentMaxCompletion,
+              Duration.ofSeconds(agentTimeout));
+    }
+    AgentSettings a =
+        new AgentSettings(
+            agent,
+            agentPrompt,
+            openai,
+            Supervisor.Config.defaults().withEvery(agentEvery).withBlocking(agentBlocking),
+            agentBudgetTokens,
+            agentBudgetUsd,
+            agentPrice[0],
+            agentPrice[1],
+            prompts);
+    a.template(); // an unknown prompt fails here, before anything starts
+    return a;
+  }
+
   static final long DEFAULT_STEPS = 2000;
 
   @Override
   public Integer call() throws Exception {
     PrintStream err = System.err;
-    if (!agent.equals("off")) {
-      if (!agent.equals("rule") && !agent.equals("openai")) {
-        err.println("error: --agent must be off, rule or openai, got '" + agent + "'");
-      } else {
-        err.println(
-            "error: --agent " + agent + " is not available in this build yet; use --agent off");
-      }
+    AgentSettings agentSettings;
+    try {
+      agentSettings = agentSettings(System.getenv());
+    } catch (IllegalArgumentException | IOException e) {
+      err.println("error: " + e.getMessage());
       return 2;
     }
     Notifier.Options notify;
@@ -67,7 +169,7 @@ public final class ServeCommand implements Callable<Integer> {
       notify = server.notifier();
       RunConfig file = config == null ? RunConfig.empty() : RunConfig.load(config);
       Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("agent", Map.of("mode", agent));
+      extra.put("agent", agentSettings == null ? Map.of("mode", "off") : agentSettings.describe());
       spec =
           RunSpec.resolve(
               file.withOverrides(null, maxSteps, lr, seed, corpus), DEFAULT_STEPS, extra);
@@ -86,6 +188,7 @@ public final class ServeCommand implements Callable<Integer> {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;
     }
-    return Serving.serve(server, store, spec, null, dir.toAbsolutePath().getParent());
+    return Serving.serve(
+        server, store, spec, null, dir.toAbsolutePath().getParent(), agentSettings);
   }
 }

@@ -1,6 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.server.CoxswainServer;
+import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
@@ -10,13 +11,21 @@ import java.util.concurrent.CountDownLatch;
 final class Serving {
   private Serving() {}
 
-  static int serve(ServerOptions o, RunStore store, RunSpec spec, String resumeFrom, Path runsRoot)
+  static int serve(
+      ServerOptions o,
+      RunStore store,
+      RunSpec spec,
+      String resumeFrom,
+      Path runsRoot,
+      AgentSettings agent)
       throws Exception {
     String envToken = System.getenv("COXSWAIN_TOKEN");
     String token = ServerOptions.token(envToken);
     CoxswainServer server;
     try {
-      server = CoxswainServer.start(o.api(token), runsRoot, store, spec, resumeFrom, o.notifier());
+      server =
+          CoxswainServer.start(
+              o.api(token), runsRoot, store, spec, resumeFrom, o.notifier(), agent);
     } catch (Exception e) {
       store.close();
       Throwable root = e;

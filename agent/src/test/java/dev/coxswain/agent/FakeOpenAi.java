@@ -1,0 +1,183 @@
+package dev.coxswain.agent;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.coxswain.protocol.Json;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An OpenAI-compatible chat-completions server on 127.0.0.1 for tests: it answers from a script of
+ * replies (JSON content, tool calls, HTTP errors with Retry-After, hangs, garbage) and records
+ * every request it received.
+ */
+public final class FakeOpenAi implements AutoCloseable {
+
+  /** One scripted answer. */
+  public sealed interface Reply {}
+
+  /** A normal answer with this text and usage. */
+  public record Text(String content, int inputTokens, int outputTokens, int reasoningTokens)
+      implements Reply {}
+
+  /** A tool call. */
+  public record Tool(String name, String argumentsJson, int inputTokens, int outputTokens)
+      implements Reply {}
+
+  /** An HTTP error. */
+  public record Status(int code, String retryAfter) implements Reply {}
+
+  /** No answer for this long. */
+  public record Hang(long millis) implements Reply {}
+
+  /** A 200 whose body is not JSON. */
+  public record Garbage(String body) implements Reply {}
+
+  public static Reply decision(String action, String rationale) {
+    return new Text(
+        "{\"action\": \"" + action + "\", \"rationale\": \"" + rationale + "\"}", 700, 60, 40);
+  }
+
+  private final HttpServer server;
+  private final ExecutorService pool = Executors.newCachedThreadPool();
+  private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
+  private final List<String> requests = new ArrayList<>();
+  private volatile Reply fallback = decision("keep", "all good");
+
+  public FakeOpenAi() throws IOException {
+    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    server.setExecutor(pool);
+    server.createContext("/v1/chat/completions", this::handle);
+    server.start();
+  }
+
+  public String baseUrl() {
+    return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
+  }
+
+  /** Answers these next, in order; after them, the fallback. */
+  public FakeOpenAi then(Reply... replies) {
+    script.addAll(List.of(replies));
+    return this;
+  }
+
+  /** What to answer when the script is empty. */
+  public FakeOpenAi always(Reply r) {
+    fallback = r;
+    return this;
+  }
+
+  public synchronized List<String> requests() {
+    return new ArrayList<>(requests);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+    synchronized (this) {
+      requests.add(body);
+    }
+    Reply r = script.poll();
+    if (r == null) {
+      r = fallback;
+    }
+    try {
+      if (r instanceof Hang h) {
+        try {
+          TimeUnit.MILLISECONDS.sleep(h.millis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        send(ex, 200, completion("{\"action\":\"keep\",\"rationale\":\"late\"}", null, 10, 10, 0));
+      } else if (r instanceof Status s) {
+        if (s.retryAfter() != null) {
+          ex.getResponseHeaders().add("Retry-After", s.retryAfter());
+        }
+        send(
+            ex,
+            s.code(),
+            "{\"error\":{\"message\":\"scripted " + s.code() + "\",\"type\":\"server_error\"}}");
+      } else if (r instanceof Garbage g) {
+        send(ex, 200, g.body());
+      } else if (r instanceof Tool t) {
+        send(ex, 200, completion(null, t, t.inputTokens(), t.outputTokens(), 0));
+      } else if (r instanceof Text t) {
+        send(
+            ex,
+            200,
+            completion(t.content(), null, t.inputTokens(), t.outputTokens(), t.reasoningTokens()));
+      }
+    } catch (IOException e) {
+      // the client gave up (a timeout test): nothing to do
+    }
+  }
+
+  private static String completion(String content, Tool tool, int in, int out, int reasoning) {
+    Map<String, Object> message = new LinkedHashMap<>();
+    message.put("role", "assistant");
+    message.put("content", content);
+    if (tool != null) {
+      message.put(
+          "tool_calls",
+          List.of(
+              Map.of(
+                  "id",
+                  "call_1",
+                  "type",
+                  "function",
+                  "function",
+                  Map.of("name", tool.name(), "arguments", tool.argumentsJson()))));
+    }
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("id", "chatcmpl-test");
+    c.put("object", "chat.completion");
+    c.put("created", 1_700_000_000);
+    c.put("model", "o4-mini");
+    c.put(
+        "choices",
+        List.of(
+            Map.of(
+                "index",
+                0,
+                "message",
+                message,
+                "finish_reason",
+                tool != null ? "tool_calls" : "stop")));
+    c.put(
+        "usage",
+        Map.of(
+            "prompt_tokens",
+            in,
+            "completion_tokens",
+            out,
+            "total_tokens",
+            in + out,
+            "completion_tokens_details",
+            Map.of("reasoning_tokens", reasoning)));
+    return Json.write(c);
+  }
+
+  private static void send(HttpExchange ex, int code, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json");
+    ex.sendResponseHeaders(code, b.length);
+    try (OutputStream o = ex.getResponseBody()) {
+      o.write(b);
+    }
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    pool.shutdownNow();
+  }
+}
