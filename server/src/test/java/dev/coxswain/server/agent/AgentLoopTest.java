@@ -1,0 +1,349 @@
+package dev.coxswain.server.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.loss.Loss;
+import dev.coxswain.agent.FakeOpenAi;
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.policy.OpenAiPolicy;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.CoxswainServer;
+import dev.coxswain.server.TestRuns;
+import dev.coxswain.server.api.ApiOptions;
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.data.CharCorpus;
+import dev.coxswain.trainer.data.CharWindowSource;
+import dev.coxswain.trainer.model.CharGpt;
+import dev.coxswain.trainer.model.GptConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole loop with real parts: DJL trainer -> summary -> LangChain4j -> a chat-completions
+ * server on loopback -> decision -> guardrails -> command -> the trainer's result.
+ */
+class AgentLoopTest {
+  @TempDir Path dir;
+  private final FakeOpenAi llm;
+  private CoxswainServer server;
+
+  AgentLoopTest() throws Exception {
+    llm = new FakeOpenAi();
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.shutdown("test over");
+    }
+    llm.close();
+  }
+
+  private AgentSettings settings(String prompt, long maxTokens, Duration timeout) {
+    return new AgentSettings(
+        "openai",
+        prompt,
+        new OpenAiPolicy.Options(
+            llm.baseUrl(), "sk-fake-agent-key-42", "o4-mini", "low", 2000, timeout),
+        new Supervisor.Config(10, false, 3, 50, 3, 3, 20, 3),
+        maxTokens,
+        5.0,
+        1.10,
+        4.40,
+        null);
+  }
+
+  private void start(AgentSettings agent, Workload workload, int checkpointEvery) throws Exception {
+    RunConfig cfg =
+        RunConfig.load(TestRuns.config(dir, 1_000_000, checkpointEvery))
+            .withOverrides("a1", null, null, null, null);
+    RunSpec spec = RunSpec.resolve(cfg, 1_000_000, Map.of("agent", agent.describe()));
+    if (workload != null) {
+      spec = new RunSpec(spec.runId(), spec.config(), spec.trainer(), workload, spec.runJson());
+    }
+    RunStore store = RunStore.create(dir.resolve("runs/a1"), spec.runJson());
+    server =
+        CoxswainServer.start(
+            ApiOptions.defaults(TestRuns.TOKEN).withPort(0),
+            dir.resolve("runs"),
+            store,
+            spec,
+            null,
+            null,
+            agent);
+  }
+
+  private List<Event> events(Predicate<Event> p) throws Exception {
+    return server.store().scan(p, 1_000_000);
+  }
+
+  private List<Event> await(Predicate<Event> p, int count, long seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    List<Event> got = events(p);
+    while (got.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "only " + got.size() + " of " + count + " matching events within " + seconds + " s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+      got = events(p);
+    }
+    return got;
+  }
+
+  private static Predicate<Event> type(EventType t) {
+    return e -> e.type() == t;
+  }
+
+  private static Predicate<Event> health(String kind) {
+    return e -> e.type() == EventType.HEALTH && kind.equals(e.payload().get("kind"));
+  }
+
+  private static double lrAfter(List<Event> all, String commandId) {
+    boolean seen = false;
+    for (Event e : all) {
+      if (e.type() == EventType.COMMAND_RESULT && commandId.equals(e.payload().get("command_id"))) {
+        seen = true;
+      } else if (seen && e.type() == EventType.METRICS) {
+        return ((Number) e.payload().get("lr")).doubleValue();
+      }
+    }
+    throw new AssertionError("no metrics after " + commandId);
+  }
+
+  @Test
+  void doubleHalveAndKeepChangeTheLearningRateThroughTheWholeLoop() throws Exception {
+    llm.then(
+            FakeOpenAi.decision("double", "too slow"),
+            FakeOpenAi.decision("halve", "too noisy"),
+            FakeOpenAi.decision("keep", "fine"))
+        .always(FakeOpenAi.decision("keep", "fine"));
+    start(settings("lr-recovery", 1_000_000, Duration.ofSeconds(10)), null, 1000);
+    List<Event> decisions = await(type(EventType.AGENT_DECISION), 3, 60);
+    List<Event> agentCmds =
+        await(
+            e -> e.type() == EventType.COMMAND && "agent".equals(e.payload().get("source")), 2, 60);
+    await(
+        e ->
+            e.type() == EventType.COMMAND_RESULT
+                && agentCmds.get(1).payload().get("id").equals(e.payload().get("command_id")),
+        1,
+        60);
+    List<Event> all = events(e -> true);
+    assertEquals(Map.of("lr", 0.002), agentCmds.get(0).payload().get("args"));
+    assertEquals(0.002, lrAfter(all, (String) agentCmds.get(0).payload().get("id")), 1e-12);
+    assertEquals(0.001, lrAfter(all, (String) agentCmds.get(1).payload().get("id")), 1e-12);
+    Map<String, Object> third = decisions.get(2).payload();
+    assertEquals("keep", ((Map<?, ?>) third.get("decision")).get("action"));
+    assertTrue(
+        ((Number) ((Map<?, ?>) decisions.get(0).payload().get("usage")).get("input_tokens"))
+                .longValue()
+            > 0);
+    // the journal and the API carry the same decisions, with the prompt and the cost; no key
+    // anywhere
+    List<String> journal = Files.readAllLines(dir.resolve("runs/a1/agent.jsonl"));
+    assertTrue(journal.stream().filter(l -> l.contains("\"prompt\"")).count() >= 3);
+    assertTrue(
+        journal.stream()
+            .anyMatch(
+                l -> l.contains("\"type\":\"result\"") && l.contains("\"status\":\"applied\"")));
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    assertTrue(http.get("/api/runs/a1/decisions").body().contains("too noisy"));
+    for (String f : List.of("agent.jsonl", "events.jsonl", "run.json")) {
+      assertTrue(
+          !Files.readString(dir.resolve("runs/a1/" + f)).contains("sk-fake-agent-key-42"), f);
+    }
+  }
+
+  @Test
+  void faultsNeverStopTrainingAndEachIsHandled() throws Exception {
+    llm.then(
+            new FakeOpenAi.Status(429, "1"),
+            FakeOpenAi.decision("double", "after a 429"),
+            new FakeOpenAi.Status(500, null),
+            FakeOpenAi.decision("halve", "after a 500"),
+            new FakeOpenAi.Hang(3000),
+            FakeOpenAi.decision("keep", "after a hang"),
+            new FakeOpenAi.Garbage("<<<not json>>>"),
+            new FakeOpenAi.Text("no idea", 10, 5, 0),
+            FakeOpenAi.decision("triple", "more"),
+            FakeOpenAi.decision("keep", "ok then"))
+        .always(FakeOpenAi.decision("keep", "fine"));
+    start(settings("lr-recovery", 1_000_000, Duration.ofSeconds(1)), null, 1000);
+    long t0 = System.nanoTime();
+    List<Event> d = await(type(EventType.AGENT_DECISION), 5, 120);
+    String notes =
+        d.subList(0, 5).stream()
+            .map(e -> String.valueOf(e.payload().get("notes")))
+            .toList()
+            .toString();
+    assertTrue(notes.contains("RATE_LIMITED"), notes);
+    assertTrue(notes.contains("SERVER_ERROR"), notes);
+    assertTrue(notes.contains("TIMEOUT"), notes);
+    assertTrue(notes.contains("unusable answer after a re-ask"), notes);
+    assertTrue(notes.contains("unknown or unpermitted action 'triple'"), notes);
+    assertTrue(System.nanoTime() - t0 >= 1_000_000_000L, "Retry-After was honoured");
+    assertEquals("double", ((Map<?, ?>) d.get(0).payload().get("decision")).get("action"));
+    assertEquals(
+        "keep",
+        ((Map<?, ?>) d.get(3).payload().get("decision")).get("action"),
+        "garbage twice is treated as keep");
+    long steps = events(type(EventType.METRICS)).size();
+    assertTrue(
+        steps > 5 * 10 + 50,
+        "training kept stepping while the agent struggled: " + steps + " steps");
+  }
+
+  @Test
+  void supervisorToolCallsAreClampedAndHumanLocksRespected() throws Exception {
+    llm.then(
+            new FakeOpenAi.Tool(
+                "scale_knob",
+                "{\"knob\":\"lr\",\"factor\":100,\"rationale\":\"go fast\"}",
+                800,
+                40))
+        .always(
+            new FakeOpenAi.Tool(
+                "scale_knob", "{\"knob\":\"lr\",\"factor\":2,\"rationale\":\"again\"}", 800, 40));
+    start(settings("supervisor", 1_000_000, Duration.ofSeconds(10)), null, 1000);
+    Event first = await(type(EventType.AGENT_DECISION), 1, 60).get(0);
+    assertTrue(
+        String.valueOf(first.payload().get("guardrail_edits")).contains("clamped"),
+        first.payload().toString());
+    Event cmd =
+        await(
+                e -> e.type() == EventType.COMMAND && "agent".equals(e.payload().get("source")),
+                1,
+                60)
+            .get(0);
+    assertEquals(Map.of("lr", 0.002), cmd.payload().get("args"), "factor 100 became 2");
+    // a person locks lr: the agent's next wishes are kept out
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    assertEquals(
+        202,
+        http.command("a1", "{\"type\":\"lock_knob\",\"args\":{\"knob\":\"lr\"}}").statusCode());
+    Event locked =
+        await(
+                e ->
+                    e.type() == EventType.COMMAND_RESULT
+                        && "lock_knob".equals(e.payload().get("type")),
+                1,
+                60)
+            .get(0);
+    assertEquals("applied", locked.payload().get("status"));
+    long lockSeq = locked.seq();
+    await(e -> e.type() == EventType.AGENT_DECISION && e.seq() > lockSeq + 5, 2, 60);
+    List<Event> after = events(e -> e.seq() > lockSeq);
+    for (Event e : after) {
+      if (e.type() == EventType.METRICS) {
+        double lr = ((Number) e.payload().get("lr")).doubleValue();
+        assertTrue(lr <= 0.004 + 1e-12, "lr moved after the lock: " + lr);
+      }
+      if (e.type() == EventType.AGENT_DECISION && e.seq() > lockSeq + 5) {
+        assertTrue(
+            String.valueOf(e.payload().get("guardrail_edits")).contains("locked by a person"),
+            e.payload().toString());
+      }
+    }
+  }
+
+  @Test
+  void anExhaustedBudgetHandsOverToTheRulePolicy() throws Exception {
+    llm.always(FakeOpenAi.decision("keep", "fine")); // 760 tokens each
+    start(settings("lr-recovery", 1500, Duration.ofSeconds(10)), null, 1000);
+    await(health("budget_exhausted"), 1, 60);
+    List<Event> d = await(type(EventType.AGENT_DECISION), 4, 60);
+    assertEquals("openai", d.get(0).payload().get("policy"));
+    assertEquals("openai", d.get(1).payload().get("policy"));
+    assertEquals("rule", d.get(2).payload().get("policy"));
+    assertEquals(2, llm.requests().size(), "no call after the cap");
+  }
+
+  @Test
+  void aDeadEndpointOpensTheBreakerAndItClosesWhenTheEndpointAnswers() throws Exception {
+    for (int i = 0; i < 9; i++) {
+      llm.then(new FakeOpenAi.Status(500, null));
+    }
+    llm.always(FakeOpenAi.decision("keep", "back"));
+    start(settings("lr-recovery", 1_000_000, Duration.ofSeconds(10)), null, 1000);
+    await(health("agent_fallback"), 1, 60);
+    await(health("agent_recovered"), 1, 60);
+    List<Event> d = await(type(EventType.AGENT_DECISION), 5, 60);
+    assertEquals("rule", d.get(0).payload().get("policy"));
+    assertEquals("openai", d.get(d.size() - 1).payload().get("policy"));
+  }
+
+  /** A loss that turns NaN for good once poisoned. */
+  static final class Poison extends Loss {
+    private final Loss inner = Loss.softmaxCrossEntropyLoss();
+    final AtomicBoolean on = new AtomicBoolean();
+
+    Poison() {
+      super("poison");
+    }
+
+    @Override
+    public NDArray evaluate(NDList labels, NDList predictions) {
+      NDArray l = inner.evaluate(labels, predictions);
+      return on.get() ? l.mul(Float.NaN) : l;
+    }
+  }
+
+  @Test
+  void anInjectedDivergenceIsRolledBackAtMostThreeTimesThenPaused() throws Exception {
+    llm.always(FakeOpenAi.decision("keep", "fine"));
+    Poison poison = new Poison();
+    CharCorpus corpus = CharCorpus.load(TestRuns.corpus(dir), 4);
+    Workload w =
+        Workload.builder()
+            .setBlock(new CharGpt(new GptConfig(corpus.vocabSize(), 8, 1, 16, 2)))
+            .setInputShape(new Shape(4, 8))
+            .setLoss(poison)
+            .setData(new CharWindowSource(corpus, 4, 8, 42, 0))
+            .build();
+    start(settings("lr-recovery", 1_000_000, Duration.ofSeconds(10)), w, 10);
+    await(e -> e.type() == EventType.CHECKPOINT && e.step() >= 20, 1, 60);
+    poison.on.set(true);
+    await(health("recovery_exhausted"), 1, 60);
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    http.awaitState("a1", s -> "paused".equals(s.get("status")), 30);
+    List<Event> loads =
+        events(
+            e ->
+                e.type() == EventType.COMMAND && "load_checkpoint".equals(e.payload().get("type")));
+    assertEquals(3, loads.size(), "at most three rollbacks in a row");
+    assertTrue(loads.stream().allMatch(e -> "rule".equals(e.payload().get("source"))));
+    List<Event> rollbacks = events(health("rollback"));
+    assertEquals(3, rollbacks.size());
+    List<Event> branches = events(type(EventType.BRANCH));
+    assertEquals(3, branches.size());
+    // each rollback halved the learning rate of the restored state
+    List<Event> scales =
+        events(
+            e ->
+                e.type() == EventType.COMMAND_RESULT
+                    && "scale_knob".equals(e.payload().get("type")));
+    assertEquals(3, scales.size());
+    assertTrue(
+        scales.stream().allMatch(e -> "applied".equals(e.payload().get("status"))),
+        Json.write(scales));
+  }
+}
