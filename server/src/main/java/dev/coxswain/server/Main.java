@@ -1,5 +1,6 @@
 package dev.coxswain.server;
 
+import dev.coxswain.server.cli.BenchAgentCommand;
 import dev.coxswain.server.cli.BenchCommand;
 import dev.coxswain.server.cli.BenchServerCommand;
 import dev.coxswain.server.cli.ResumeCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       BenchCommand.class,
       BenchServerCommand.class,
+      BenchAgentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * No LLM: halve the learning rate when the window shows trouble (non-finite steps, loss spikes, a
- * rising loss, or no progress against the previous window), otherwise keep. The baseline and the
- * fallback.
+ * rising loss) or no progress (the loss falls by less than 2% of its level per 100 steps),
+ * otherwise keep. The baseline and the fallback. Like a plateau scheduler, it also halves a healthy
+ * run that has flattened out.
  */
 public final class RulePolicy implements Policy {
   /**
@@ -16,7 +17,7 @@ public final class RulePolicy implements Policy {
   private final double minProgress;
 
   public RulePolicy() {
-    this(0.01);
+    this(0.02);
   }
 
   public RulePolicy(double minProgress) {
@@ -41,15 +42,15 @@ public final class RulePolicy implements Policy {
         && loss.trendPer100() > 0.05 * Math.abs(loss.mean())) {
       why = String.format(Locale.ROOT, "loss rising (%+.3g per 100 steps)", loss.trendPer100());
     } else if (loss != null
-        && loss.count() > 0
-        && Double.isFinite(s.previousWindowMeanLoss())
-        && loss.mean() > s.previousWindowMeanLoss() * (1 - minProgress)) {
+        && loss.count() >= 10
+        && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
       why =
           String.format(
               Locale.ROOT,
-              "no progress: window mean %.4g vs previous %.4g",
+              "no progress: loss moves %+.3g per 100 steps around %.4g (needs -%.0f%% per 100 steps)",
+              loss.trendPer100(),
               loss.mean(),
-              s.previousWindowMeanLoss());
+              100 * minProgress);
     } else {
       return new Answer(
           Decision.keep("loss is falling without trouble"), Usage.NONE, "", "", 1, null);
