@@ -45,6 +45,12 @@ import org.slf4j.LoggerFactory;
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
+  /** A spike has recovered once a step's loss is back within 10% of the mean before it. */
+  static final double SPIKE_RECOVERED = 1.1;
+
+  /** A window whose mean loss is this many times the best window's has jumped, not drifted. */
+  static final double LEVEL_JUMP = 1.2;
+
   /** How the supervisor reaches the run. */
   public interface Gateway {
     /** Records and sends a command; completes with its one result. */
@@ -241,7 +247,23 @@ public final class Supervisor implements AutoCloseable {
       case METRICS -> {
         watchHealth(e);
         if (enabled && e.step() > 0 && e.step() % every == 0 && !recovering) {
-          decide(e.step());
+          Summary.Series loss = summarizer.summarize().series().get("train_loss");
+          double best = summarizer.summarize().bestWindowMeanLoss();
+          if (loss.count() >= 10 && Double.isFinite(best) && loss.mean() > LEVEL_JUMP * best) {
+            // the run got much worse and a whole window did not bring it back: a spike that stayed
+            troubleStart = Math.max(1, e.step() - every + 1);
+            recover(
+                e.step(),
+                String.format(
+                    java.util.Locale.ROOT,
+                    "the loss level jumped to %.4g, %.0f%% above the best window so far (%.4g), and stayed there",
+                    loss.mean(),
+                    100 * (loss.mean() / best - 1),
+                    best));
+            summarizer.startWindow();
+          } else {
+            decide(e.step());
+          }
         }
       }
       case CHECKPOINT -> {
@@ -481,7 +503,7 @@ public final class Supervisor implements AutoCloseable {
     }
     if (spikeSince >= 0 && !skipped) {
       double loss = ((Number) e.payload().get("loss")).doubleValue();
-      if (Double.isFinite(preSpikeMean) && loss < 2 * preSpikeMean) {
+      if (Double.isFinite(preSpikeMean) && loss < SPIKE_RECOVERED * preSpikeMean) {
         spikeSince = -1; // it recovered by itself
       } else if (e.step() - spikeSince >= config.spikePatience()) {
         troubleStart = spikeSince;

@@ -36,7 +36,8 @@ class GuardrailsAndSummaryTest {
         s.skipped(),
         List.of(knobs),
         s.commands(),
-        s.previousWindowMeanLoss());
+        s.previousWindowMeanLoss(),
+        s.bestWindowMeanLoss());
   }
 
   @Test
@@ -178,6 +179,18 @@ class GuardrailsAndSummaryTest {
     z.startWindow();
     for (int i = 101; i <= 200; i++) {
       z.accept(metrics(i, 4.5 + (i % 2) * 0.3, 0.1)); // no progress, noisy
+    }
+    assertEquals(
+        "keep",
+        new RulePolicy().decide(z.summarize()).decision().action(),
+        "a plateau is not trouble");
+    assertEquals(
+        "halve",
+        new RulePolicy(0.02).decide(z.summarize()).decision().action(),
+        "unless asked to halve on plateaus");
+    z.startWindow();
+    for (int i = 201; i <= 300; i++) {
+      z.accept(metrics(i, 4.0 + (i - 200) * 0.02, 0.1)); // rising
     }
     assertEquals("halve", new RulePolicy().decide(z.summarize()).decision().action());
   }

@@ -47,6 +47,7 @@ class OpenAiPolicyTest {
             new Summary.KnobView("lr", 0.01, 0, 10, false),
             new Summary.KnobView("weight_decay", 0.01, 0, 1, false)),
         List.of(),
+        Double.NaN,
         Double.NaN);
   }
 

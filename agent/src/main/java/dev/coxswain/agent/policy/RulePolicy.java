@@ -11,13 +11,16 @@ import java.util.Map;
  * run that has flattened out.
  */
 public final class RulePolicy implements Policy {
+  /** A window mean this much above the best window so far counts as the run having got worse. */
+  static final double WORSE = 0.05;
+
   /**
    * Relative improvement over the previous window below which the run counts as not progressing.
    */
   private final double minProgress;
 
   public RulePolicy() {
-    this(0.02);
+    this(0);
   }
 
   public RulePolicy(double minProgress) {
@@ -42,6 +45,18 @@ public final class RulePolicy implements Policy {
         && loss.trendPer100() > 0.05 * Math.abs(loss.mean())) {
       why = String.format(Locale.ROOT, "loss rising (%+.3g per 100 steps)", loss.trendPer100());
     } else if (loss != null
+        && loss.count() >= 10
+        && Double.isFinite(s.bestWindowMeanLoss())
+        && loss.mean() > s.bestWindowMeanLoss() * (1 + WORSE)) {
+      why =
+          String.format(
+              Locale.ROOT,
+              "loss %.4g is %.0f%% above the best window so far (%.4g)",
+              loss.mean(),
+              100 * (loss.mean() / s.bestWindowMeanLoss() - 1),
+              s.bestWindowMeanLoss());
+    } else if (minProgress > 0
+        && loss != null
         && loss.count() >= 10
         && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
       why =

@@ -31,6 +31,7 @@ public final class Summarizer {
   private double bestEval = Double.POSITIVE_INFINITY;
   private long bestEvalStep;
   private double previousMean = Double.NaN;
+  private double bestMean = Double.NaN;
 
   public Summarizer() {
     for (String s : SERIES) {
@@ -152,7 +153,8 @@ public final class Summarizer {
         skipped,
         knobs,
         new ArrayList<>(commands.values()),
-        previousMean);
+        previousMean,
+        bestMean);
   }
 
   /** Starts a new window after a decision; the best evaluation and knobs carry over. */
@@ -160,6 +162,7 @@ public final class Summarizer {
     Summary.Series loss = stats(window.get("train_loss"));
     if (loss.count() > 0) {
       previousMean = loss.mean();
+      bestMean = Double.isNaN(bestMean) ? loss.mean() : Math.min(bestMean, loss.mean());
     }
     window.values().forEach(List::clear);
     commands.clear();

@@ -21,7 +21,8 @@ public record Summary(
     int skipped,
     List<KnobView> knobs,
     List<CommandView> commands,
-    double previousWindowMeanLoss) {
+    double previousWindowMeanLoss,
+    double bestWindowMeanLoss) {
 
   /** One metric over the window. */
   public record Series(
@@ -88,7 +89,8 @@ public record Summary(
               Locale.ROOT, "best eval_loss so far: %s at step %d%n", g(bestEval), bestEvalStep));
     }
     if (Double.isFinite(previousWindowMeanLoss)) {
-      sb.append("previous window mean train_loss: ").append(g(previousWindowMeanLoss)).append('\n');
+      sb.append("previous window mean train_loss: ").append(g(previousWindowMeanLoss));
+      sb.append(", best window mean so far: ").append(g(bestWindowMeanLoss)).append('\n');
     }
     sb.append(
         String.format(

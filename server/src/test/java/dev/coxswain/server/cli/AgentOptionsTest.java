@@ -1,0 +1,64 @@
+package dev.coxswain.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.agent.AgentSettings;
+import java.io.IOException;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** A wrong agent configuration fails at start with a message, before anything runs. */
+class AgentOptionsTest {
+  private static ServeCommand parse(String... args) {
+    ServeCommand c = new ServeCommand();
+    new CommandLine(c).parseArgs(args);
+    return c;
+  }
+
+  @Test
+  void openaiNeedsAKeyAValidUrlAndAKnownPrompt() throws Exception {
+    IllegalArgumentException noKey =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parse("--agent", "openai").agentSettings(Map.of()));
+    assertTrue(noKey.getMessage().contains("OPENAI_API_KEY"));
+    IllegalArgumentException badUrl =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                parse("--agent", "openai")
+                    .agentSettings(
+                        Map.of("OPENAI_API_KEY", "sk-x", "OPENAI_BASE_URL", "localhost:9")));
+    assertTrue(badUrl.getMessage().contains("base URL"), badUrl.getMessage());
+    IOException prompt =
+        assertThrows(
+            IOException.class,
+            () -> parse("--agent", "rule", "--agent-prompt", "haiku").agentSettings(Map.of()));
+    assertTrue(prompt.getMessage().contains("unknown prompt 'haiku'"));
+    assertThrows(
+        IllegalArgumentException.class, () -> parse("--agent", "psychic").agentSettings(Map.of()));
+    assertNull(parse().agentSettings(Map.of()), "off by default");
+  }
+
+  @Test
+  void theDescriptionInRunJsonHasNoKey() throws Exception {
+    AgentSettings a =
+        parse("--agent", "openai", "--agent-every", "25")
+            .agentSettings(
+                Map.of(
+                    "OPENAI_API_KEY",
+                    "sk-very-secret",
+                    "OPENAI_BASE_URL",
+                    "http://127.0.0.1:1/v1"));
+    String json = Json.write(a.describe());
+    assertFalse(json.contains("sk-very-secret"), json);
+    assertEquals(25, a.describe().get("every"));
+    assertEquals("127.0.0.1", a.describe().get("endpoint_host"));
+  }
+}
