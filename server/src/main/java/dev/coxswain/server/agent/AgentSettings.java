@@ -28,6 +28,7 @@ import java.util.Map;
  * @param inputPrice USD per million input tokens
  * @param outputPrice USD per million output tokens
  * @param promptsDir a directory overriding the built-in prompts, or null
+ * @param replayJournal the agent.jsonl to replay (replay mode only)
  */
 public record AgentSettings(
     String mode,
@@ -38,7 +39,8 @@ public record AgentSettings(
     double maxUsd,
     double inputPrice,
     double outputPrice,
-    Path promptsDir) {
+    Path promptsDir,
+    Path replayJournal) {
 
   /** The agent's section of run.json: no key, and the endpoint's host only. */
   public Map<String, Object> describe() {

@@ -48,7 +48,7 @@ public final class ServeCommand implements Callable<Integer> {
   @Option(names = "--corpus", paramLabel = "PATH", description = "corpus (default data/sotu)")
   Path corpus;
 
-  @Option(names = "--agent", description = "supervising agent: off (default), rule, openai")
+  @Option(names = "--agent", description = "supervising agent: off (default), rule, openai, replay")
   String agent = "off";
 
   @Option(
@@ -146,7 +146,8 @@ public final class ServeCommand implements Callable<Integer> {
             agentBudgetUsd,
             agentPrice[0],
             agentPrice[1],
-            prompts);
+            prompts,
+            agentReplay);
     a.template(); // an unknown prompt fails here, before anything starts
     return a;
   }

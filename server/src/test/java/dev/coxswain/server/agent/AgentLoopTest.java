@@ -68,6 +68,7 @@ class AgentLoopTest {
         5.0,
         1.10,
         4.40,
+        null,
         null);
   }
 

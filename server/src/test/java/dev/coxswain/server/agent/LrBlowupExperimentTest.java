@@ -49,6 +49,7 @@ class LrBlowupExperimentTest {
                 0,
                 1.10,
                 4.40,
+                null,
                 null);
     RunSpec spec = RunSpec.resolve(cfg, 900, Map.of());
     RunStore store = RunStore.create(dir.resolve("runs/lr-" + agent), spec.runJson());

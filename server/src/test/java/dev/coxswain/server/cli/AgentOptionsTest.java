@@ -44,6 +44,16 @@ class AgentOptionsTest {
     assertThrows(
         IllegalArgumentException.class, () -> parse("--agent", "psychic").agentSettings(Map.of()));
     assertNull(parse().agentSettings(Map.of()), "off by default");
+    IllegalArgumentException noJournal =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> parse("--agent", "replay").agentSettings(Map.of()));
+    assertTrue(noJournal.getMessage().contains("--agent-replay"));
+    assertThrows(
+        IOException.class,
+        () ->
+            parse("--agent", "replay", "--agent-replay", "/nonexistent/agent.jsonl")
+                .agentSettings(Map.of()));
   }
 
   @Test

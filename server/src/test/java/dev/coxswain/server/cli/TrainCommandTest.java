@@ -184,7 +184,8 @@ class TrainCommandTest {
             "--run-dir",
             dir.resolve("s1").toString()));
     assertTrue(
-        err.toString(StandardCharsets.UTF_8).contains("--agent must be off, rule or openai"));
+        err.toString(StandardCharsets.UTF_8)
+            .contains("--agent must be off, rule, openai or replay"));
     assertEquals(
         2,
         run(
