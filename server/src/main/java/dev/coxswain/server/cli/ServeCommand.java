@@ -105,6 +105,12 @@ public final class ServeCommand implements Callable<Integer> {
   double[] agentPrice = {1.10, 4.40};
 
   @Option(
+      names = "--agent-replay",
+      paramLabel = "FILE",
+      description = "with --agent replay: the agent.jsonl of an earlier run")
+  Path agentReplay;
+
+  @Option(
       names = "--prompts",
       paramLabel = "DIR",
       description = "directory of prompt files overriding the built-in ones")
@@ -115,9 +121,16 @@ public final class ServeCommand implements Callable<Integer> {
     if (agent.equals("off")) {
       return null;
     }
-    if (!agent.equals("rule") && !agent.equals("openai")) {
+    if (!agent.equals("rule") && !agent.equals("openai") && !agent.equals("replay")) {
       throw new IllegalArgumentException(
-          "--agent must be off, rule or openai, got '" + agent + "'");
+          "--agent must be off, rule, openai or replay, got '" + agent + "'");
+    }
+    if (agent.equals("replay")) {
+      if (agentReplay == null) {
+        throw new IllegalArgumentException(
+            "--agent replay needs --agent-replay FILE (an earlier run's agent.jsonl)");
+      }
+      ReplayPolicy.fromJournal(agentReplay); // a missing or empty journal fails here
     }
     OpenAiPolicy.Options openai = null;
     if (agent.equals("openai")) {
