@@ -2,6 +2,7 @@ package dev.coxswain.server.cli;
 
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.policy.OpenAiPolicy;
+import dev.coxswain.agent.policy.ReplayPolicy;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.notify.Notifier;
