@@ -4,7 +4,6 @@ import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.ReplayPolicy;
 import dev.coxswain.server.agent.AgentSettings;
-import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.notify.Notifier;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -28,26 +27,7 @@ import picocli.CommandLine.Option;
 public final class ServeCommand implements Callable<Integer> {
   @Mixin ServerOptions server = new ServerOptions();
 
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML run configuration")
-  Path config;
-
-  @Option(
-      names = "--run-dir",
-      paramLabel = "DIR",
-      description = "directory for this run (default runs/<run-id>)")
-  Path runDir;
-
-  @Option(names = "--max-steps", paramLabel = "N", description = "steps to train (default 2000)")
-  Long maxSteps;
-
-  @Option(names = "--lr", paramLabel = "X", description = "starting learning rate")
-  Double lr;
-
-  @Option(names = "--seed", paramLabel = "S", description = "seed")
-  Long seed;
-
-  @Option(names = "--corpus", paramLabel = "PATH", description = "corpus (default data/sotu)")
-  Path corpus;
+  @Mixin RunOptions run = new RunOptions();
 
   @Option(names = "--agent", description = "supervising agent: off (default), rule, openai, replay")
   String agent = "off";
@@ -179,23 +159,19 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     Notifier.Options notify;
-    RunSpec spec;
     try {
       notify = server.notifier();
-      RunConfig file = config == null ? RunConfig.empty() : RunConfig.load(config);
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("agent", agentSettings == null ? Map.of("mode", "off") : agentSettings.describe());
-      spec =
-          RunSpec.resolve(
-              file.withOverrides(null, maxSteps, lr, seed, corpus), DEFAULT_STEPS, extra);
-    } catch (RunConfig.ConfigException | IllegalArgumentException e) {
+    } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
-    } catch (IOException e) {
-      err.println("error: cannot load the corpus: " + e.getMessage());
+    }
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("agent", agentSettings == null ? Map.of("mode", "off") : agentSettings.describe());
+    RunSpec spec = run.resolve(DEFAULT_STEPS, extra, err);
+    if (spec == null) {
       return 2;
     }
-    Path dir = runDir != null ? runDir : Path.of("runs", spec.runId());
+    Path dir = run.dir(spec.runId());
     RunStore store;
     try {
       store = RunStore.create(dir, spec.runJson());

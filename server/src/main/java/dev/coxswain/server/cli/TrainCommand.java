@@ -1,7 +1,6 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunDirectory;
 import dev.coxswain.server.run.RunSpec;
@@ -21,7 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /** {@code coxswain train}: the default workload, headless, with a progress bar. */
 @Command(
@@ -30,32 +29,7 @@ import picocli.CommandLine.Option;
     description =
         "Train the default workload (a character-level GPT on the State of the Union corpus) without a server.")
 public final class TrainCommand implements Callable<Integer> {
-  @Option(names = "--config", paramLabel = "FILE", description = "YAML run configuration")
-  Path config;
-
-  @Option(names = "--max-steps", paramLabel = "N", description = "steps to train (default 600)")
-  Long maxSteps;
-
-  @Option(names = "--lr", paramLabel = "X", description = "starting learning rate (default 0.001)")
-  Double lr;
-
-  @Option(
-      names = "--seed",
-      paramLabel = "S",
-      description = "seed for initialization and data order (default 42)")
-  Long seed;
-
-  @Option(
-      names = "--run-dir",
-      paramLabel = "DIR",
-      description = "directory for this run (default runs/<run-id>)")
-  Path runDir;
-
-  @Option(
-      names = "--corpus",
-      paramLabel = "PATH",
-      description = "directory of .txt files or one text file (default data/sotu)")
-  Path corpus;
+  @Mixin RunOptions run = new RunOptions();
 
   static final long DEFAULT_STEPS = 600;
 
@@ -63,25 +37,14 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    RunSpec spec;
-    try {
-      RunConfig file = config == null ? RunConfig.empty() : RunConfig.load(config);
-      Map<String, Object> extra = new LinkedHashMap<>();
-      extra.put("config_file", config == null ? null : config.toString());
-      spec =
-          RunSpec.resolve(
-              file.withOverrides(null, maxSteps, lr, seed, corpus), DEFAULT_STEPS, extra);
-    } catch (RunConfig.ConfigException | IllegalArgumentException e) {
-      err.println("error: " + e.getMessage());
-      return 2;
-    } catch (IOException e) {
-      err.println("error: cannot load the corpus: " + e.getMessage());
+    RunSpec spec = run.resolve(DEFAULT_STEPS, Map.of(), err);
+    if (spec == null) {
       return 2;
     }
     TrainerConfig tc = spec.trainer();
     Workload workload = spec.workload();
     String runId = spec.runId();
-    Path dir = runDir != null ? runDir : Path.of("runs", runId);
+    Path dir = run.dir(runId);
     RunDirectory rd;
     try {
       rd = RunDirectory.create(dir, spec.runJson());

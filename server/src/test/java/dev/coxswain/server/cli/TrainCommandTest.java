@@ -48,16 +48,7 @@ class TrainCommandTest {
   }
 
   private Path corpus() throws Exception {
-    Path c = dir.resolve("corpus");
-    Files.createDirectories(c);
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 300; i++) {
-      sb.append("The state of the union is strong, and the crew rows on. ");
-    }
-    for (int i = 0; i < 4; i++) {
-      Files.writeString(c.resolve("doc" + i + ".txt"), sb.toString() + i);
-    }
-    return c;
+    return dev.coxswain.server.TestRuns.corpus(dir);
   }
 
   private Path smallConfig() throws Exception {
