@@ -247,8 +247,9 @@ public final class Supervisor implements AutoCloseable {
       case METRICS -> {
         watchHealth(e);
         if (enabled && e.step() > 0 && e.step() % every == 0 && !recovering) {
-          Summary.Series loss = summarizer.summarize().series().get("train_loss");
-          double best = summarizer.summarize().bestWindowMeanLoss();
+          Summary window = summarizer.summarize();
+          Summary.Series loss = window.series().get("train_loss");
+          double best = window.bestWindowMeanLoss();
           if (loss.count() >= 10 && Double.isFinite(best) && loss.mean() > LEVEL_JUMP * best) {
             // the run got much worse and a whole window did not bring it back: a spike that stayed
             troubleStart = Math.max(1, e.step() - every + 1);
