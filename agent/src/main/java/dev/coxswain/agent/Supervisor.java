@@ -263,7 +263,7 @@ public final class Supervisor implements AutoCloseable {
                     best));
             summarizer.startWindow();
           } else {
-            decide(e.step());
+            decide(e.step(), window);
           }
         }
       }
@@ -299,8 +299,7 @@ public final class Supervisor implements AutoCloseable {
 
   // --- decisions ---
 
-  private void decide(long step) {
-    Summary s = summarizer.summarize();
+  private void decide(long step, Summary s) {
     decisions++;
     long t0 = System.nanoTime();
     if (config.blocking()) {
