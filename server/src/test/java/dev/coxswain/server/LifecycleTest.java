@@ -49,7 +49,11 @@ class LifecycleTest {
             "--config",
             config.toString(),
             "--run-dir",
-            runDir.toString())) {
+            runDir.toString(),
+            "--agent",
+            "rule",
+            "--agent-every",
+            "10")) {
       p.awaitServing(120);
       TestRuns.Http http = new TestRuns.Http(p.port());
       http.awaitState(p.runId(), s -> ((Number) s.get("step")).longValue() >= 35, 120);
@@ -104,6 +108,10 @@ class LifecycleTest {
             .max()
             .orElseThrow());
     assertEquals(EventType.NOTE, last.type());
+    // the agent came back with the run and kept deciding
+    assertTrue(
+        after.stream().anyMatch(e -> e.type() == EventType.AGENT_DECISION && e.step() > checkpoint),
+        "the rule agent decides after the resume");
   }
 
   @Test

@@ -100,6 +100,58 @@ public record AgentSettings(
         prompt);
   }
 
+  /**
+   * The agent a run had, from its run.json section (see {@link #describe}), so that {@code resume}
+   * brings it back. The key and the endpoint come from the environment again: run.json never holds
+   * the key.
+   *
+   * @return null when the run had no agent
+   * @throws IllegalArgumentException when the run had an OpenAI agent and no key is set
+   */
+  @SuppressWarnings("unchecked")
+  public static AgentSettings fromRunJson(Object section, Map<String, String> env) {
+    if (!(section instanceof Map<?, ?> raw)) {
+      return null;
+    }
+    Map<String, Object> m = (Map<String, Object>) raw;
+    String mode = String.valueOf(m.getOrDefault("mode", "off"));
+    if (mode.equals("off")) {
+      return null;
+    }
+    int every = ((Number) m.getOrDefault("every", 100)).intValue();
+    boolean blocking = Boolean.TRUE.equals(m.get("blocking"));
+    Map<String, Object> budget =
+        m.get("budget") instanceof Map<?, ?> b ? (Map<String, Object>) b : Map.of();
+    OpenAiPolicy.Options openai = null;
+    if (mode.equals("openai")) {
+      String key = env.get("OPENAI_API_KEY");
+      if (key == null || key.isBlank()) {
+        throw new IllegalArgumentException(
+            "this run was supervised by an OpenAI agent: set OPENAI_API_KEY to resume it");
+      }
+      Object effort = m.get("reasoning_effort");
+      openai =
+          new OpenAiPolicy.Options(
+              env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+              key,
+              String.valueOf(m.getOrDefault("model", "o4-mini")),
+              effort == null ? null : String.valueOf(effort),
+              ((Number) m.getOrDefault("max_completion_tokens", 4000)).intValue(),
+              Duration.ofSeconds(((Number) m.getOrDefault("timeout_s", 60)).longValue()));
+    }
+    return new AgentSettings(
+        mode,
+        String.valueOf(m.getOrDefault("prompt", "lr-recovery")),
+        openai,
+        Supervisor.Config.defaults().withEvery(every).withBlocking(blocking),
+        ((Number) budget.getOrDefault("max_tokens", 5_000_000)).longValue(),
+        ((Number) budget.getOrDefault("max_usd", 5.0)).doubleValue(),
+        ((Number) budget.getOrDefault("usd_per_million_input", 1.10)).doubleValue(),
+        ((Number) budget.getOrDefault("usd_per_million_output", 4.40)).doubleValue(),
+        null,
+        m.get("replay") == null ? null : Path.of(String.valueOf(m.get("replay"))));
+  }
+
   /** Default o4-mini settings against a base URL and key. */
   public static OpenAiPolicy.Options openAiDefaults(
       String baseUrl, String key, String model, Duration timeout) {

@@ -1,5 +1,6 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -40,7 +41,10 @@ public final class ResumeCommand implements Callable<Integer> {
       return 2;
     }
     RunSpec spec;
+    AgentSettings agent;
     try {
+      // the run's agent comes back with it (the key from the environment; budgets start afresh)
+      agent = AgentSettings.fromRunJson(store.runJson().get("agent"), System.getenv());
       Object cfg = store.runJson().get("config");
       if (!(cfg instanceof Map<?, ?> m)) {
         throw new RunConfig.ConfigException(
@@ -66,7 +70,6 @@ public final class ResumeCommand implements Callable<Integer> {
             "resuming",
             "from",
             from == null ? "the start (no checkpoint)" : "the latest checkpoint"));
-    // the agent is not restarted on resume; start it again with the console's agent command later
-    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), null);
+    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), agent);
   }
 }

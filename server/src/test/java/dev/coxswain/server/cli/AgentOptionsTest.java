@@ -71,4 +71,25 @@ class AgentOptionsTest {
     assertEquals(25, a.describe().get("every"));
     assertEquals("127.0.0.1", a.describe().get("endpoint_host"));
   }
+
+  @Test
+  void resumeRebuildsTheAgentFromRunJsonWithTheKeyFromTheEnvironment() throws Exception {
+    AgentSettings a =
+        parse("--agent", "openai", "--agent-every", "25", "--agent-prompt", "supervisor")
+            .agentSettings(
+                Map.of("OPENAI_API_KEY", "sk-1", "OPENAI_BASE_URL", "http://127.0.0.1:1/v1"));
+    Object section = Json.mapper().readValue(Json.write(a.describe()), Map.class);
+    IllegalArgumentException noKey =
+        assertThrows(
+            IllegalArgumentException.class, () -> AgentSettings.fromRunJson(section, Map.of()));
+    assertTrue(noKey.getMessage().contains("OPENAI_API_KEY"));
+    AgentSettings back =
+        AgentSettings.fromRunJson(
+            section, Map.of("OPENAI_API_KEY", "sk-2", "OPENAI_BASE_URL", "http://127.0.0.1:2/v1"));
+    assertEquals("supervisor", back.prompt());
+    assertEquals(25, back.config().every());
+    assertEquals("o4-mini", back.openai().model());
+    assertNull(AgentSettings.fromRunJson(Map.of("mode", "off"), Map.of()));
+    assertNull(AgentSettings.fromRunJson(null, Map.of()));
+  }
 }
