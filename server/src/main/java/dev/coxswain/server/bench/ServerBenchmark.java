@@ -6,12 +6,11 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
-import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.bus.EventPublisher;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.WebSocketClient;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -147,14 +146,7 @@ public final class ServerBenchmark {
     Vertx vertx = Vertx.vertx();
     RunStore store =
         RunStore.create(dir, Map.of("run_id", "bench", "started", Instant.now().toString()));
-    store.addListener(
-        e ->
-            vertx
-                .eventBus()
-                .publish(
-                    Addresses.events("bench"),
-                    Json.write(e),
-                    new DeliveryOptions().addHeader("seq", Long.toString(e.seq()))));
+    EventPublisher.attach(store, vertx.eventBus());
     RunRegistry registry = new RunRegistry();
     registry.add(store, null);
     ApiVerticle api = new ApiVerticle(registry, ApiOptions.defaults(TOKEN).withPort(0));

@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
@@ -44,6 +45,7 @@ public final class RunStore implements AutoCloseable {
   private final ArrayDeque<Event> ring = new ArrayDeque<>();
   private final LinkedHashMap<String, CommandRecord> commands = new LinkedHashMap<>();
   private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
+  private final List<BiConsumer<Event, String>> jsonListeners = new CopyOnWriteArrayList<>();
   private long lastSeq;
   private String status = "created";
   private String branch = "main";
@@ -130,11 +132,15 @@ public final class RunStore implements AutoCloseable {
   /** Assigns the next sequence number, records the event durably, then tells listeners. */
   public synchronized Event append(Event event) {
     Event e = event.withSeq(lastSeq + 1);
-    file.accept(e);
+    String json = Json.write(e); // once: the same text goes to the file and to JSON listeners
+    file.append(e.type(), json);
     lastSeq = e.seq();
     remember(e);
     for (Consumer<Event> l : listeners) {
       l.accept(e);
+    }
+    for (BiConsumer<Event, String> l : jsonListeners) {
+      l.accept(e, json);
     }
     return e;
   }
@@ -240,6 +246,11 @@ public final class RunStore implements AutoCloseable {
 
   public void addListener(Consumer<Event> l) {
     listeners.add(l);
+  }
+
+  /** Like {@link #addListener}, with the event's JSON line as written to the file. */
+  public void addJsonListener(BiConsumer<Event, String> l) {
+    jsonListeners.add(l);
   }
 
   public void removeListener(Consumer<Event> l) {

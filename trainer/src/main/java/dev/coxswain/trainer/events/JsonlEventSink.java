@@ -42,14 +42,19 @@ public final class JsonlEventSink implements EventSink {
   }
 
   @Override
-  public synchronized void accept(Event event) {
-    byte[] line = (Json.write(event) + "\n").getBytes(StandardCharsets.UTF_8);
+  public void accept(Event event) {
+    append(event.type(), Json.write(event));
+  }
+
+  /** Appends an event already written as JSON (one line, no newline), so it is serialized once. */
+  public synchronized void append(EventType type, String json) {
+    byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
     try {
       ByteBuffer buf = ByteBuffer.wrap(line);
       while (buf.hasRemaining()) {
         channel.write(buf);
       }
-      if (DURABLE.contains(event.type())) {
+      if (DURABLE.contains(type)) {
         channel.force(false);
       }
     } catch (IOException e) {
