@@ -9,6 +9,7 @@ import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
 import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.bus.EventPublisher;
 import dev.coxswain.server.notify.Notifier;
 import dev.coxswain.server.run.RunHost;
 import dev.coxswain.server.run.RunRegistry;
@@ -17,7 +18,6 @@ import dev.coxswain.server.run.RunStore;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -91,14 +91,7 @@ public final class CoxswainServer {
       RunRegistry registry = new RunRegistry();
       registry.scan(runsRoot);
       String id = store.runId();
-      store.addListener(
-          e ->
-              vertx
-                  .eventBus()
-                  .publish(
-                      Addresses.events(id),
-                      Json.write(e),
-                      new DeliveryOptions().addHeader("seq", Long.toString(e.seq()))));
+      EventPublisher.attach(store, vertx.eventBus());
       RunHost host = new RunHost(store, spec, resumeFrom);
       registry.add(store, host);
       ApiVerticle api = new ApiVerticle(registry, options);
@@ -127,8 +120,7 @@ public final class CoxswainServer {
     return new Supervisor.Gateway() {
       @Override
       public CompletableFuture<CommandResult> submit(Command command) {
-        store.append(EventType.COMMAND, Json.toMap(command));
-        return host.trainer().submit(command);
+        return host.submitRecorded(command);
       }
 
       @Override

@@ -1,6 +1,8 @@
 package dev.coxswain.server.run;
 
 import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.server.bus.Addresses;
@@ -11,6 +13,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,6 +87,15 @@ public final class RunHost extends VerticleBase {
     return finished.future();
   }
 
+  /**
+   * Records a command durably in the run's log, then hands it to the trainer (for commands from
+   * this process: the agent, shutdown). Completes with the command's one result.
+   */
+  public CompletableFuture<CommandResult> submitRecorded(Command command) {
+    store.append(EventType.COMMAND, Json.toMap(command));
+    return trainer.submit(command);
+  }
+
   public InteractiveTrainer trainer() {
     return trainer;
   }
@@ -97,9 +109,7 @@ public final class RunHost extends VerticleBase {
     if (thread == null || !thread.isAlive()) {
       return true;
     }
-    Command stop = Command.of("stop", Source.API, Map.of()).withReason(reason);
-    store.append(dev.coxswain.protocol.EventType.COMMAND, Json.toMap(stop));
-    trainer.submit(stop);
+    submitRecorded(Command.of("stop", Source.API, Map.of()).withReason(reason));
     thread.join(TimeUnit.SECONDS.toMillis(seconds));
     return !thread.isAlive();
   }
