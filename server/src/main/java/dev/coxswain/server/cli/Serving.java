@@ -45,8 +45,12 @@ final class Serving {
             + store.dir()
             + ")");
     if (envToken == null || envToken.isBlank()) {
-      // printed once, here, and nowhere else: set COXSWAIN_TOKEN to choose your own
-      System.out.println("coxswain: console " + url + "?token=" + token);
+      // printed once, here, and nowhere else: set COXSWAIN_TOKEN to choose your own. In the
+      // fragment, so the browser never sends it to a server; the console moves it to the tab's
+      // session storage and clears the address bar.
+      System.out.println("coxswain: console " + url + "#token=" + token);
+    } else {
+      System.out.println("coxswain: console " + url + " (token from COXSWAIN_TOKEN)");
     }
     System.out.flush();
     CountDownLatch done = new CountDownLatch(1);

@@ -1,5 +1,7 @@
 package dev.coxswain.server.run;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
@@ -9,10 +11,14 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.trainer.events.JsonlEventSink;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.RandomAccessFile;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -20,6 +26,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
@@ -38,6 +45,11 @@ public final class RunStore implements AutoCloseable {
   /** Commands whose history is kept in memory. */
   public static final int HISTORY = 10_000;
 
+  /**
+   * Every this many events the byte offset of its line is indexed, so old events are a seek away.
+   */
+  static final int INDEX_EVERY = 512;
+
   private final String runId;
   private final Path dir;
   private final Map<String, Object> runJson;
@@ -55,6 +67,8 @@ public final class RunStore implements AutoCloseable {
   private List<Object> knobSpecs = List.of();
   private Map<String, Object> knobValues = Map.of();
   private Instant lastEventTime;
+  private final TreeMap<Long, Long> offsets = new TreeMap<>(); // seq -> byte offset of its line
+  private long bytes; // length of events.jsonl
 
   /** A command and, once it has one, its result. */
   public record CommandRecord(Command command, long seq, CommandResult result) {}
@@ -94,8 +108,10 @@ public final class RunStore implements AutoCloseable {
           if (!line.isBlank()) {
             Event e = parse(line);
             s.lastSeq = e.seq();
+            s.index(e.seq());
             s.remember(e);
           }
+          s.bytes += utf8Length(line) + 1;
         }
       }
     }
@@ -134,6 +150,8 @@ public final class RunStore implements AutoCloseable {
     Event e = event.withSeq(lastSeq + 1);
     String json = Json.write(e); // once: the same text goes to the file and to JSON listeners
     file.append(e.type(), json);
+    index(e.seq());
+    bytes += utf8Length(json) + 1;
     lastSeq = e.seq();
     remember(e);
     for (Consumer<Event> l : listeners) {
@@ -152,6 +170,30 @@ public final class RunStore implements AutoCloseable {
     synchronized (this) {
       return append(new Event(0, runId, branch, step, type, Instant.now(), payload));
     }
+  }
+
+  private void index(long seq) {
+    if (seq % INDEX_EVERY == 1) {
+      offsets.put(seq, bytes);
+    }
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n++;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
   }
 
   @SuppressWarnings("unchecked")
@@ -215,7 +257,34 @@ public final class RunStore implements AutoCloseable {
         return out;
       }
     }
-    return scan(e -> e.seq() > since, limit);
+    long from;
+    long upTo;
+    synchronized (this) {
+      Map.Entry<Long, Long> at = offsets.floorEntry(since + 1);
+      from = at == null ? 0 : at.getValue();
+      upTo = lastSeq;
+    }
+    // seek to the indexed line at or before since+1: reading old events costs one page, not the log
+    List<Event> out = new ArrayList<>();
+    try (FileChannel ch = FileChannel.open(dir.resolve("events.jsonl"), StandardOpenOption.READ);
+        BufferedReader r =
+            new BufferedReader(
+                new InputStreamReader(Channels.newInputStream(ch.position(from)), UTF_8))) {
+      String line;
+      while ((line = r.readLine()) != null && out.size() < limit) {
+        if (line.isBlank()) {
+          continue;
+        }
+        Event e = parse(line);
+        if (e.seq() > upTo) {
+          break;
+        }
+        if (e.seq() > since) {
+          out.add(e);
+        }
+      }
+    }
+    return out;
   }
 
   /** Reads the log from the start, keeping events that match, at most {@code limit}. */
