@@ -233,6 +233,18 @@ public final class RunStore implements AutoCloseable {
         if (old != null) {
           commands.put(r.commandId(), new CommandRecord(old.command(), old.seq(), r));
         }
+        // an applied knob change says {knob: {from, to}}: the knobs the API reports follow it
+        if ("applied".equals(p.get("status")) && p.get("detail") instanceof Map<?, ?> detail) {
+          Map<String, Object> values = new LinkedHashMap<>(knobValues);
+          for (Map.Entry<?, ?> d : detail.entrySet()) {
+            if (d.getValue() instanceof Map<?, ?> change
+                && change.get("to") instanceof Number to
+                && values.containsKey(String.valueOf(d.getKey()))) {
+              values.put(String.valueOf(d.getKey()), to);
+            }
+          }
+          knobValues = values;
+        }
       }
       default -> {}
     }

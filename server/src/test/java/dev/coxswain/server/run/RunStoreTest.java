@@ -49,4 +49,45 @@ class RunStoreTest {
       assertEquals("after reopening", s.since(n, 10).get(0).payload().get("text"));
     }
   }
+
+  @Test
+  void appliedKnobChangesUpdateTheReportedKnobsAndRejectedOnesDoNot() throws Exception {
+    try (RunStore s = RunStore.create(dir.resolve("k"), Map.of("run_id", "k"))) {
+      s.append(
+          EventType.KNOBS,
+          Map.of(
+              "knobs", Map.of("lr", 0.001),
+              "specs", List.of(Map.of("name", "lr", "value", 0.001, "min", 0.0, "max", 10.0))));
+      s.append(
+          EventType.COMMAND_RESULT,
+          Map.of(
+              "command_id",
+              "c1",
+              "type",
+              "scale_knob",
+              "status",
+              "rejected",
+              "step",
+              3,
+              "reason",
+              "no",
+              "detail",
+              Map.of("lr", Map.of("from", 0.001, "to", 9.0))));
+      assertEquals(0.001, ((Number) s.knobs().get(0).get("value")).doubleValue());
+      s.append(
+          EventType.COMMAND_RESULT,
+          Map.of(
+              "command_id",
+              "c2",
+              "type",
+              "scale_knob",
+              "status",
+              "applied",
+              "step",
+              4,
+              "detail",
+              Map.of("lr", Map.of("from", 0.001, "to", 0.0005))));
+      assertEquals(0.0005, ((Number) s.knobs().get(0).get("value")).doubleValue());
+    }
+  }
 }

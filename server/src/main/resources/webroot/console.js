@@ -1,0 +1,773 @@
+// Coxswain web console: one run, live. Plain JavaScript and the vendored uPlot; no build step.
+// Everything on the page is derived from the run's event stream (replayed from seq 0, then live),
+// so a reload, a reconnect or a finished run all show the same thing.
+(function () {
+  "use strict";
+
+  const $ = (id) => document.getElementById(id);
+  const TOKEN_KEY = "coxswain.token";
+  const DRAW_EVERY_MS = 250;
+  const BRANCH_COLORS = ["#2456d6", "#e08a00", "#1f9d55", "#c2185b", "#00838f", "#6d4c41", "#5e35b1"];
+  const SOURCES = ["human", "agent", "rule", "api"];
+  const FINAL = new Set(["finished", "stopped", "failed"]);
+
+  // ---------- formatting ----------
+
+  /** Engineering notation: exponents in multiples of 3, at most 4 significant digits. */
+  function fmt(x, digits = 4) {
+    if (x === null || x === undefined || x === "") return "–";
+    if (typeof x !== "number") return String(x);
+    if (!Number.isFinite(x)) return String(x);
+    if (x === 0) return "0";
+    const a = Math.abs(x);
+    if (a >= 1e-2 && a < 1e5) return Number(x.toPrecision(digits)).toString();
+    let e = Math.floor(Math.log10(a) / 3) * 3;
+    let m = (x / Math.pow(10, e)).toPrecision(digits - 1);
+    if (Math.abs(Number(m)) >= 1000) { e += 3; m = (x / Math.pow(10, e)).toPrecision(digits - 1); }
+    return trim(Number(m).toString()) + "e" + e;
+  }
+  function trim(s) {
+    return s.includes(".") && !s.includes("e") ? s.replace(/\.?0+$/, "") : s;
+  }
+  function fmtDuration(s) {
+    if (!Number.isFinite(s) || s < 0) return "–";
+    if (s < 60) return Math.round(s) + "s";
+    if (s < 3600) return Math.floor(s / 60) + "m " + Math.round(s % 60) + "s";
+    return Math.floor(s / 3600) + "h " + Math.round((s % 3600) / 60) + "m";
+  }
+  function text(el, s) { if (el.textContent !== s) el.textContent = s; }
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "class") el.className = v;
+      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+      else el.setAttribute(k, v === true ? "" : v);
+    }
+    for (const k of kids) if (k !== null && k !== undefined) el.append(k instanceof Node ? k : String(k));
+    return el;
+  }
+  function describeArgs(type, args) {
+    const a = args || {};
+    switch (type) {
+      case "set_knobs": return Object.entries(a).map(([k, v]) => k + " = " + fmt(v)).join(", ");
+      case "scale_knob": return a.knob + " × " + fmt(a.factor);
+      case "load_checkpoint": return a.checkpoint + (a.branch ? " → " + a.branch : "");
+      case "save_checkpoint": return a.tag || "";
+      case "lock_knob": return a.knob + (a.steps ? " for " + a.steps + " steps" : "");
+      case "unlock_knob": return a.knob;
+      case "agent": return Object.entries(a).map(([k, v]) => k + " = " + v).join(", ");
+      case "note": return a.text || "";
+      default: return Object.keys(a).length ? JSON.stringify(a) : "";
+    }
+  }
+
+  // ---------- state ----------
+
+  const S = {
+    runId: null, token: sessionStorage.getItem(TOKEN_KEY), live: false, connected: false,
+    lastSeq: 0, status: "connecting", step: null, branch: "main", maxSteps: null,
+    lastLoss: null, lastVal: null, stepTimes: [],
+    specs: [], values: {}, locks: new Set(),
+    commands: new Map(), // id -> {cmd, seq, step, result}
+    errTargets: new Map(), // command id -> element that shows its rejection
+    decisions: [], agent: { mode: "off", enabled: true, every: null, policy: null, fallback: false, budgetOut: false,
+      tokens: 0, cost: 0, spent: 0, budget: null },
+    checkpoints: [],
+  };
+  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null };
+
+  // ---------- series store: dense by step, one array per branch and metric ----------
+
+  const store = { x: [], branches: new Map() }; // branch -> {idx, color, loss, ema, lr, gn, tps, ev, emaOf}
+  function branchData(name) {
+    let b = store.branches.get(name);
+    if (!b) {
+      const n = store.x.length;
+      const col = BRANCH_COLORS[store.branches.size % BRANCH_COLORS.length];
+      b = { name, color: col, loss: new Array(n).fill(null), ema: new Array(n).fill(null), lr: new Array(n).fill(null),
+        gn: new Array(n).fill(null), tps: new Array(n).fill(null), ev: new Array(n).fill(null) };
+      store.branches.set(name, b);
+      charts.forEach((c) => c.addBranch(b));
+    }
+    return b;
+  }
+  function ensureStep(step) {
+    const x = store.x;
+    while (x.length <= step) {
+      x.push(x.length);
+      for (const b of store.branches.values()) {
+        b.loss.push(null); b.ema.push(null); b.lr.push(null); b.gn.push(null); b.tps.push(null); b.ev.push(null);
+      }
+    }
+  }
+  function smoothing() { return Number($("smoothing").value); }
+  function emaAt(b, step, loss) {
+    let prev = null;
+    for (let s = step - 1; s >= 0 && s >= step - 50; s--) { if (b.ema[s] !== null) { prev = b.ema[s]; break; } }
+    if (loss === null) return prev;
+    const a = smoothing();
+    return prev === null ? loss : a * prev + (1 - a) * loss;
+  }
+  function recomputeEma() {
+    for (const b of store.branches.values()) {
+      let prev = null;
+      const a = smoothing();
+      for (let s = 0; s < b.loss.length; s++) {
+        const v = b.loss[s];
+        if (v !== null) prev = prev === null ? v : a * prev + (1 - a) * v;
+        b.ema[s] = v === null && prev !== null && b.lr[s] === null ? null : prev;
+      }
+    }
+    scheduleDraw();
+  }
+  const pos = (v) => (typeof v === "number" && v > 0 ? v : null);
+  const num = (v) => (typeof v === "number" && Number.isFinite(v) ? v : null);
+
+  // ---------- charts ----------
+
+  const charts = [];
+  function makeChart(id, title, opts) {
+    const el = $(id);
+    const c = { el, title, opts, zoomed: false, u: null, marks: new Map(), layer: null, series: [] };
+    const yScale = opts.log ? { distr: 3 } : {};
+    const axes = [
+      { values: (u, vals) => vals.map((v) => fmt(v)), size: 28 },
+      { values: (u, vals) => vals.map((v) => fmt(v, 3)), size: 58 },
+    ];
+    if (opts.rightAxis) axes.push(opts.rightAxis);
+    c.u = new uPlot({
+      title, width: Math.max(300, el.clientWidth - 12), height: opts.height || 190,
+      scales: { x: { time: false }, y: yScale },
+      series: [{ label: "step", value: (u, v) => (v === null ? "–" : String(v)) }],
+      axes, legend: { show: true, live: true },
+      cursor: { sync: { key: "coxswain" }, drag: { x: true, y: false } },
+      hooks: {
+        draw: [() => placeMarks(c)],
+        setScale: [(u, key) => {
+          if (key !== "x" || !store.x.length) return;
+          c.zoomed = u.scales.x.min > 0.5 || u.scales.x.max < store.x.length - 1.5;
+        }],
+      },
+    }, [store.x], el);
+    c.layer = h("div", { class: "marks" });
+    c.u.over.append(c.layer);
+    c.addBranch = (b) => {
+      for (const s of opts.series(b)) {
+        c.series.push(s.data);
+        c.u.addSeries(Object.assign({ spanGaps: !!s.spanGaps, points: { show: !!s.points } }, s.opts), c.series.length);
+      }
+      c.u.setData(c.data(), !c.zoomed); // uPlot must never draw a series without its data
+    };
+    c.data = () => [store.x, ...c.series.map((f) => f())];
+    charts.push(c);
+    return c;
+  }
+
+  function buildCharts() {
+    makeChart("chart-loss", "train loss (raw and smoothed)", {
+      series: (b) => [
+        { data: () => b.loss, opts: { label: b.name + " raw", stroke: b.color + "55", width: 1, value: (u, v) => fmt(v) } },
+        { data: () => b.ema, opts: { label: b.name + " smoothed", stroke: b.color, width: 2, value: (u, v) => fmt(v) } },
+      ],
+    });
+    makeChart("chart-eval", "validation loss (left) and perplexity (right)", {
+      series: (b) => [
+        { data: () => b.ev, spanGaps: true, points: true,
+          opts: { label: b.name + " val loss", stroke: b.color, width: 2, value: (u, v) => (v === null ? "–" : fmt(v) + " (ppl " + fmt(Math.exp(v)) + ")") } },
+      ],
+      rightAxis: { side: 1, scale: "y", grid: { show: false }, size: 58, values: (u, vals) => vals.map((v) => fmt(Math.exp(v), 3)) },
+    });
+    makeChart("chart-lr", "learning rate (log scale)", {
+      log: true, height: 150,
+      series: (b) => [{ data: () => b.lr, opts: { label: b.name + " lr", stroke: b.color, width: 2, value: (u, v) => fmt(v) } }],
+    });
+    makeChart("chart-grad", "gradient norm (log scale, before clipping)", {
+      log: true, height: 150,
+      series: (b) => [{ data: () => b.gn, opts: { label: b.name + " grad norm", stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
+    });
+    makeChart("chart-tps", "throughput (tokens/s)", {
+      height: 130,
+      series: (b) => [{ data: () => b.tps, opts: { label: b.name + " tokens/s", stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
+    });
+    const ro = new ResizeObserver(() => {
+      for (const c of charts) {
+        const w = Math.max(300, c.el.clientWidth - 12);
+        if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
+      }
+    });
+    ro.observe($("charts"));
+  }
+
+  let drawTimer = null;
+  let lastDraw = 0;
+  function scheduleDraw() {
+    if (stats.firstUndrawn === null) stats.firstUndrawn = performance.now();
+    if (drawTimer !== null) return;
+    const wait = Math.max(0, lastDraw + DRAW_EVERY_MS - performance.now());
+    drawTimer = setTimeout(() => requestAnimationFrame(draw), wait);
+  }
+  function draw() {
+    drawTimer = null;
+    const t0 = performance.now();
+    for (const c of charts) {
+      c.u.batch(() => c.u.setData(c.data(), !c.zoomed));
+    }
+    renderPanels();
+    const t1 = performance.now();
+    lastDraw = t1;
+    stats.draws++;
+    pushStat(stats.drawMs, t1 - t0);
+    if (stats.firstUndrawn !== null) { pushStat(stats.updateMs, t1 - stats.firstUndrawn); stats.firstUndrawn = null; }
+  }
+  function pushStat(a, v) { a.push(v); if (a.length > 2000) a.shift(); }
+
+  // ---------- intervention marks ----------
+
+  const marks = new Map(); // command id -> mark
+  function markFor(id) {
+    const r = S.commands.get(id);
+    if (!r) return null;
+    let m = marks.get(id);
+    if (!m) { m = { id }; marks.set(id, m); }
+    const res = r.result;
+    m.source = SOURCES.includes(r.cmd.source) ? r.cmd.source : "api";
+    m.status = res ? res.status : "pending";
+    m.step = res && res.step > 0 ? res.step : r.step;
+    m.branch = r.branch;
+    return m;
+  }
+  function markText(id) {
+    const r = S.commands.get(id);
+    if (!r) return "";
+    const c = r.cmd, res = r.result;
+    let s = "[" + c.source + "] " + c.type + " " + describeArgs(c.type, c.args) + "\n";
+    if (!res) s += "pending (received at step " + r.step + ")";
+    else if (res.status === "applied") s += "applied from step " + res.step + detailText(res.detail);
+    else s += res.status + ": " + (res.reason || res.error || "");
+    if (c.reason) s += "\nreason: " + c.reason;
+    const d = S.decisions.find((x) => x.command_id === id);
+    if (d && d.decision && d.decision.rationale && d.decision.rationale !== c.reason) s += "\nagent: " + d.decision.rationale;
+    return s;
+  }
+  function detailText(d) {
+    if (!d || typeof d !== "object") return "";
+    const parts = [];
+    for (const [k, v] of Object.entries(d)) {
+      if (v && typeof v === "object" && "from" in v && "to" in v) parts.push(k + " " + fmt(v.from) + " → " + fmt(v.to));
+    }
+    return parts.length ? " (" + parts.join(", ") + ")" : "";
+  }
+  function placeMarks(c) {
+    const u = c.u;
+    const width = u.over.clientWidth;
+    const seen = new Set();
+    for (const m of marks.values()) {
+      seen.add(m.id);
+      let el = c.marks.get(m.id);
+      if (!el) {
+        el = h("div", { class: "mark", "data-command-id": m.id });
+        el.addEventListener("mouseenter", (ev) => showTip(ev, markText(m.id)));
+        el.addEventListener("mousemove", moveTip);
+        el.addEventListener("mouseleave", hideTip);
+        c.layer.append(el);
+        c.marks.set(m.id, el);
+      }
+      el.className = "mark " + m.source;
+      el.dataset.status = m.status;
+      el.dataset.step = m.step;
+      const x = store.x.length ? u.valToPos(m.step, "x") : -1;
+      if (x < 0 || x > width) { el.style.display = "none"; }
+      else { el.style.display = ""; el.style.left = x + "px"; }
+    }
+    for (const [id, el] of c.marks) if (!seen.has(id)) { el.remove(); c.marks.delete(id); }
+  }
+  const tip = () => $("tip");
+  function showTip(ev, s) { const t = tip(); t.textContent = s; t.hidden = false; moveTip(ev); }
+  function moveTip(ev) {
+    const t = tip();
+    const x = Math.min(ev.clientX + 14, window.innerWidth - t.offsetWidth - 8);
+    t.style.left = x + "px"; t.style.top = ev.clientY + 14 + "px";
+  }
+  function hideTip() { tip().hidden = true; }
+
+  // ---------- events ----------
+
+  function apply(e) {
+    if (typeof e.seq !== "number" || e.seq <= S.lastSeq) return; // replays after a reconnect: once only
+    S.lastSeq = e.seq;
+    stats.events++;
+    const p = e.payload || {};
+    switch (e.type) {
+      case "metrics": {
+        const b = branchData(e.branch);
+        ensureStep(e.step);
+        const loss = num(p.loss);
+        b.loss[e.step] = loss; b.lr[e.step] = pos(p.lr); b.gn[e.step] = pos(p.grad_norm); b.tps[e.step] = num(p.tokens_per_s);
+        b.ema[e.step] = emaAt(b, e.step, loss);
+        S.step = e.step; S.branch = e.branch;
+        if (loss !== null) S.lastLoss = b.ema[e.step];
+        if (num(p.lr) !== null) S.values.lr = p.lr;
+        const t = Date.parse(e.time);
+        if (Number.isFinite(t)) { S.stepTimes.push([e.step, t]); if (S.stepTimes.length > 101) S.stepTimes.shift(); }
+        if (S.status !== "paused" && !FINAL.has(S.status)) S.status = "running";
+        break;
+      }
+      case "eval": {
+        const b = branchData(e.branch);
+        ensureStep(e.step);
+        b.ev[e.step] = num(p.eval_loss);
+        S.lastVal = num(p.eval_loss);
+        break;
+      }
+      case "knobs":
+        if (Array.isArray(p.specs)) { S.specs = p.specs; knobsDirty = true; }
+        if (p.knobs && typeof p.knobs === "object") Object.assign(S.values, p.knobs);
+        if (Array.isArray(p.locks)) S.locks = new Set(p.locks);
+        break;
+      case "status":
+        S.status = String(p.status);
+        break;
+      case "command":
+        S.commands.set(p.id, { cmd: p, seq: e.seq, step: e.step, branch: e.branch, result: null });
+        markFor(p.id);
+        break;
+      case "command_result": {
+        const r = S.commands.get(p.command_id);
+        if (r) { r.result = p; markFor(p.command_id); }
+        if (p.status === "applied" && p.detail) {
+          for (const [k, v] of Object.entries(p.detail)) if (v && typeof v === "object" && "to" in v) S.values[k] = v.to;
+          if (p.type === "agent") {
+            if (typeof p.detail.enabled === "boolean") S.agent.enabled = p.detail.enabled;
+            if (typeof p.detail.every === "number") S.agent.every = p.detail.every;
+            if (typeof p.detail.policy === "string") S.agent.policy = p.detail.policy;
+          }
+        }
+        const target = S.errTargets.get(p.command_id);
+        if (target) {
+          if (p.status !== "applied") target.textContent = p.status + ": " + (p.reason || p.error || "");
+          S.errTargets.delete(p.command_id);
+        }
+        break;
+      }
+      case "agent_decision":
+        S.decisions.push(p);
+        if (S.decisions.length > 500) S.decisions.shift();
+        if (p.usage) S.agent.tokens += (p.usage.input_tokens || 0) + (p.usage.output_tokens || 0);
+        if (typeof p.cost_usd === "number") S.agent.cost += p.cost_usd;
+        if (typeof p.budget_spent_usd === "number") S.agent.spent = p.budget_spent_usd;
+        if (p.policy) S.agent.lastPolicy = p.policy;
+        break;
+      case "health":
+        if (p.kind === "agent_fallback") S.agent.fallback = true;
+        if (p.kind === "agent_recovered") S.agent.fallback = false;
+        if (p.kind === "budget_exhausted") S.agent.budgetOut = true;
+        if (["agent_fallback", "agent_recovered", "budget_exhausted", "rollback", "recovery_exhausted", "recovery_impossible"].includes(p.kind)) {
+          S.decisions.push({ step: e.step, health: p.kind, message: p.message });
+        }
+        break;
+      case "checkpoint":
+        scheduleCheckpoints();
+        break;
+      default:
+        break;
+    }
+    scheduleDraw();
+  }
+
+  // ---------- panels ----------
+
+  let knobsDirty = true;
+  function renderPanels() {
+    renderStatus();
+    if (knobsDirty) buildKnobs();
+    updateKnobs();
+    renderAgent();
+    renderHistory();
+    renderControlsEnabled();
+  }
+  function readOnly() { return !S.live || FINAL.has(S.status); }
+  function renderStatus() {
+    const st = $("st-status");
+    text(st, S.status); st.dataset.status = S.status;
+    text($("st-step"), S.step === null ? "–" : S.step + (S.maxSteps ? " / " + S.maxSteps : ""));
+    text($("st-branch"), S.branch || "–");
+    text($("st-lr"), fmt(S.values.lr));
+    text($("st-loss"), fmt(S.lastLoss));
+    text($("st-val"), S.lastVal === null ? "–" : fmt(S.lastVal) + " (ppl " + fmt(Math.exp(S.lastVal)) + ")");
+    let eta = "–";
+    if (S.status === "paused") eta = "paused";
+    else if (FINAL.has(S.status)) eta = "done";
+    else if (S.maxSteps && S.stepTimes.length > 5) {
+      const [s0, t0] = S.stepTimes[0], [s1, t1] = S.stepTimes[S.stepTimes.length - 1];
+      if (s1 > s0) eta = fmtDuration(((S.maxSteps - S.step) * (t1 - t0)) / (s1 - s0) / 1000);
+    }
+    text($("st-eta"), eta);
+  }
+
+  function buildKnobs() {
+    knobsDirty = false;
+    const box = $("knobs");
+    box.textContent = "";
+    if (!S.specs.length) { box.append(h("p", { class: "muted" }, "waiting for the run's knobs…")); return; }
+    for (const k of S.specs) {
+      const input = h("input", { type: "text", inputmode: "decimal", "aria-label": "new value for " + k.name, placeholder: "new value" });
+      const err = h("p", { class: "err", role: "alert" });
+      const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
+      const form = h("form", { class: "edit" }, input, setBtn);
+      form.addEventListener("submit", (ev) => {
+        ev.preventDefault();
+        const raw = input.value.trim();
+        const n = Number(raw);
+        // the server explains what is wrong with a value; send what was typed when it is not a number
+        const value = raw !== "" && Number.isFinite(n) ? n : raw;
+        send({ type: "set_knobs", args: { [k.name]: value } }, setBtn, err, input);
+      });
+      if (k.name === "lr") {
+        const dbl = h("button", { type: "button", "data-role": "double", title: "double the learning rate" }, "×2");
+        const half = h("button", { type: "button", "data-role": "halve", title: "halve the learning rate" }, "×½");
+        dbl.addEventListener("click", () => send({ type: "scale_knob", args: { knob: "lr", factor: 2 } }, dbl, err));
+        half.addEventListener("click", () => send({ type: "scale_knob", args: { knob: "lr", factor: 0.5 } }, half, err));
+        form.append(dbl, half);
+      }
+      const lock = h("button", { type: "button", "data-role": "lock", title: "lock against the agent" }, "Lock");
+      lock.addEventListener("click", () => {
+        const locked = S.locks.has(k.name);
+        send({ type: locked ? "unlock_knob" : "lock_knob", args: { knob: k.name } }, lock, err);
+      });
+      form.append(lock);
+      box.append(h("div", { class: "knob", "data-knob": k.name },
+        h("span", { class: "name", title: k.description || "" }, k.name, h("span", { class: "lock", hidden: true }, "locked")),
+        h("span", { class: "val" }, "–"),
+        h("span", { class: "bounds" }, "[" + fmt(k.min) + ", " + fmt(k.max) + "]"), h("span"),
+        form, err));
+    }
+  }
+  function updateKnobs() {
+    for (const row of document.querySelectorAll("#knobs .knob")) {
+      const name = row.dataset.knob;
+      text(row.querySelector(".val"), fmt(S.values[name]));
+      const locked = S.locks.has(name);
+      row.querySelector(".lock").hidden = !locked;
+      text(row.querySelector('[data-role="lock"]'), locked ? "Unlock" : "Lock");
+    }
+  }
+
+  function renderAgent() {
+    const a = S.agent;
+    const configured = a.mode && a.mode !== "off";
+    const policy = a.lastPolicy || a.policy || a.mode;
+    text($("ag-policy"), configured ? policy + (a.fallback ? " (fell back to rule)" : "") + (a.model ? " · " + a.model : "") : "none (start with --agent)");
+    const state = !configured ? "off" : !a.enabled ? "off (turned off)" : a.budgetOut ? "budget spent: rule" : a.fallback ? "fallback: LLM failing" : "on";
+    const stEl = $("ag-state");
+    text(stEl, state);
+    stEl.className = a.fallback || a.budgetOut ? "warn" : "";
+    text($("ag-every"), a.every ? "every " + a.every + " steps" : "–");
+    const b = a.budget || {};
+    text($("ag-tokens"), fmt(a.tokens) + (b.max_tokens ? " / " + fmt(b.max_tokens) : ""));
+    text($("ag-cost"), "$" + a.cost.toFixed(4) + (b.max_usd ? " / $" + b.max_usd.toFixed(2) : ""));
+    text($("agent-toggle"), a.enabled ? "Turn off" : "Turn on");
+    const list = $("decisions");
+    const shown = S.decisions.slice(-30).reverse();
+    const sig = shown.length + ":" + (shown[0] ? (shown[0].id || shown[0].step + shown[0].health) : "");
+    if (list.dataset.sig === sig) return;
+    list.dataset.sig = sig;
+    list.textContent = "";
+    for (const d of shown) {
+      if (d.health) {
+        list.append(h("li", {}, h("span", { class: "act rollback" }, d.health), " at step " + d.step, h("span", { class: "why" }, d.message || "")));
+        continue;
+      }
+      const dec = d.decision || {};
+      const tokens = d.usage ? (d.usage.input_tokens || 0) + (d.usage.output_tokens || 0) : 0;
+      list.append(h("li", { "data-decision": d.id || "" },
+        "step " + d.step + " · ", h("span", { class: "act " + (dec.action || "") }, dec.action || "?"),
+        " · " + (d.policy || "") + (tokens ? " · " + fmt(tokens) + " tok" : "") + (d.latency_ms !== undefined ? " · " + fmt(d.latency_ms) + " ms" : ""),
+        h("span", { class: "why" }, dec.rationale || "")));
+    }
+  }
+
+  let historySig = "";
+  function renderHistory() {
+    const rows = [...S.commands.values()];
+    const sig = rows.length + ":" + rows.filter((r) => r.result).length;
+    if (sig === historySig) return;
+    historySig = sig;
+    const body = $("history").tBodies[0];
+    body.textContent = "";
+    for (const r of rows.slice(-500).reverse()) {
+      const c = r.cmd, res = r.result;
+      let status, cls;
+      if (!res) { status = "pending"; cls = "pending"; }
+      else if (res.status === "applied") { status = "applied at step " + res.step + detailText(res.detail); cls = "applied"; }
+      else { status = res.status + ": " + (res.reason || res.error || ""); cls = res.status; }
+      body.append(h("tr", { "data-command-id": c.id, "data-status": res ? res.status : "pending" },
+        h("td", { class: "num" }, r.seq), h("td", {}, h("span", { class: "src " + c.source }, c.source)),
+        h("td", {}, c.type + " " + describeArgs(c.type, c.args)),
+        h("td", { class: "status-" + cls }, status), h("td", {}, c.reason || "")));
+    }
+  }
+
+  function renderControlsEnabled() {
+    const off = readOnly() || !S.connected;
+    for (const el of document.querySelectorAll("#side button, #side input")) {
+      if (el.classList.contains("busy")) continue;
+      el.disabled = off;
+    }
+    const configured = S.agent.mode && S.agent.mode !== "off";
+    if (!configured) for (const el of document.querySelectorAll("#agent-form button, #agent-form input")) el.disabled = true;
+    const banner = $("banner");
+    if (!S.connected && S.wasConnected) {
+      return; // the connection banner is set by the socket code
+    }
+    if (readOnly() && S.runId) {
+      banner.hidden = false; banner.dataset.kind = "readonly";
+      text(banner, "Run " + S.runId + " is " + (S.live ? S.status : S.status + " and not hosted by this server") + ": read-only.");
+    } else if (banner.dataset.kind !== "lost") {
+      banner.hidden = true;
+    }
+  }
+
+  // ---------- checkpoints ----------
+
+  let ckptTimer = null;
+  function scheduleCheckpoints() {
+    if (ckptTimer) return;
+    ckptTimer = setTimeout(() => { ckptTimer = null; loadCheckpoints(); }, 300);
+  }
+  async function loadCheckpoints() {
+    if (!S.runId) return;
+    try {
+      const r = await fetch("api/runs/" + encodeURIComponent(S.runId) + "/checkpoints");
+      if (!r.ok) return;
+      S.checkpoints = (await r.json()).checkpoints || [];
+    } catch (e) { return; }
+    const body = $("ckpts");
+    body.textContent = "";
+    for (const ck of S.checkpoints.slice().reverse()) {
+      const branch = h("input", { type: "text", size: 7, placeholder: "branch", "aria-label": "new branch name for " + ck.id });
+      const load = h("button", { type: "button", title: "load into a new branch" }, "Load");
+      const err = $("ckpt-err");
+      load.addEventListener("click", () => {
+        const args = { checkpoint: ck.id };
+        if (branch.value.trim()) args.branch = branch.value.trim();
+        send({ type: "load_checkpoint", args }, load, err, branch);
+      });
+      body.append(h("tr", { "data-checkpoint": ck.id }, h("td", {}, ck.id), h("td", { class: "num" }, ck.step),
+        h("td", {}, ck.tag || (ck.periodic ? "periodic" : "")), h("td", {}, branch, " ", load)));
+    }
+    renderControlsEnabled();
+  }
+
+  // ---------- commands ----------
+
+  let counter = 0;
+  function newId() {
+    const rnd = crypto.getRandomValues(new Uint32Array(1))[0].toString(36);
+    return "h-" + Date.now().toString(36) + "-" + rnd + "-" + (++counter);
+  }
+  function askToken(message) {
+    return new Promise((resolve) => {
+      const d = $("token-dialog");
+      $("token-input").value = "";
+      const p = d.querySelector("p");
+      if (message) p.dataset.msg = message;
+      p.firstChild.textContent = message ? message + " " : "Commands need the server's token (printed by ";
+      d.showModal();
+      const done = (ok) => {
+        d.close();
+        $("token-ok").onclick = null; $("token-cancel").onclick = null;
+        if (ok && $("token-input").value.trim()) setToken($("token-input").value.trim());
+        resolve(S.token);
+      };
+      $("token-ok").onclick = (ev) => { ev.preventDefault(); done(true); };
+      $("token-cancel").onclick = () => done(false);
+    });
+  }
+  function setToken(t) {
+    S.token = t;
+    if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
+    text($("token-btn"), t ? "forget token" : "set token");
+  }
+
+  /** Posts one command. The button stays disabled until the server answers: no double sends. */
+  async function send(body, btn, errEl, input) {
+    if (btn && (btn.disabled || btn.classList.contains("busy"))) return;
+    if (errEl) errEl.textContent = "";
+    if (input) input.classList.remove("invalid");
+    if (readOnly()) { if (errEl) errEl.textContent = "this run is " + S.status + ": read-only"; return; }
+    if (!S.token && !(await askToken())) { if (errEl) errEl.textContent = "no token: command not sent"; return; }
+    const cmd = Object.assign({ id: newId(), source: "human" }, body);
+    if (btn) { btn.disabled = true; btn.classList.add("busy"); }
+    try {
+      const r = await fetch("api/runs/" + encodeURIComponent(S.runId) + "/commands", {
+        method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer " + S.token },
+        body: JSON.stringify(cmd),
+      });
+      let answer = {};
+      try { answer = await r.json(); } catch (e) { /* not JSON */ }
+      if (r.status === 202) {
+        if (errEl) S.errTargets.set(cmd.id, errEl);
+        if (input) input.value = "";
+        return;
+      }
+      if (r.status === 401) { setToken(null); }
+      let msg = answer.error || "HTTP " + r.status;
+      if (r.status === 429) msg += " (retry in " + (r.headers.get("Retry-After") || "1") + " s)";
+      if (r.status === 401) msg += " — set the token and try again";
+      if (errEl) errEl.textContent = msg;
+      if (input && r.status === 400) input.classList.add("invalid");
+    } catch (e) {
+      if (errEl) errEl.textContent = "not sent: the connection to the server is lost";
+    } finally {
+      if (btn) { btn.classList.remove("busy"); btn.disabled = readOnly() || !S.connected; }
+    }
+  }
+
+  function wireControls() {
+    for (const b of document.querySelectorAll("#run-panel [data-cmd]")) {
+      b.addEventListener("click", () => {
+        const type = b.dataset.cmd;
+        if (type === "stop" && !confirm("Stop the run? It saves a final checkpoint and ends.")) return;
+        send({ type, args: {} }, b, $("run-err"));
+      });
+    }
+    $("save-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const tag = $("save-tag").value.trim();
+      send({ type: "save_checkpoint", args: tag ? { tag } : {} }, ev.submitter || $("save-form").querySelector("button"), $("run-err"), $("save-tag"));
+    });
+    $("agent-toggle").addEventListener("click", (ev) =>
+      send({ type: "agent", args: { enabled: !S.agent.enabled } }, ev.currentTarget, $("agent-err")));
+    $("agent-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const raw = $("agent-every").value.trim();
+      const n = Number(raw);
+      send({ type: "agent", args: { every: raw !== "" && Number.isFinite(n) ? n : raw } },
+        ev.submitter || $("agent-form").querySelector('button[type="submit"]'), $("agent-err"), $("agent-every"));
+    });
+    $("smoothing").addEventListener("input", () => { text($("smoothing-val"), $("smoothing").value); recomputeEma(); });
+    $("token-btn").addEventListener("click", () => { if (S.token) setToken(null); else askToken(); });
+    $("run-select").addEventListener("change", (ev) => {
+      const u = new URL(location.href); u.searchParams.set("run", ev.target.value); location.href = u.toString();
+    });
+  }
+
+  // ---------- connection ----------
+
+  let ws = null, attempt = 0;
+  function setConn(state, label) {
+    const c = $("st-conn"); c.dataset.state = state; text(c, label);
+  }
+  async function refreshState() {
+    const r = await fetch("api/runs/" + encodeURIComponent(S.runId));
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    const st = await r.json();
+    S.live = !!st.live;
+    S.maxSteps = st.max_steps || S.maxSteps;
+    if (S.lastSeq === 0) {
+      S.status = st.status;
+      if (Array.isArray(st.knobs) && st.knobs.length && !S.specs.length) {
+        S.specs = st.knobs; knobsDirty = true;
+        for (const k of st.knobs) S.values[k.name] = k.value;
+      }
+    }
+    const ag = st.agent || {};
+    S.agent.mode = ag.mode || "off";
+    S.agent.model = ag.model;
+    S.agent.budget = ag.budget || null;
+    if (S.agent.every === null && ag.every) S.agent.every = ag.every;
+    if (!S.agent.policy && ag.mode && ag.mode !== "off") S.agent.policy = ag.mode;
+  }
+  function connect() {
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const url = proto + "//" + location.host + location.pathname.replace(/[^/]*$/, "") +
+      "api/runs/" + encodeURIComponent(S.runId) + "/stream?since=" + S.lastSeq;
+    setConn("connecting", S.wasConnected ? "reconnecting…" : "connecting…");
+    ws = new WebSocket(url);
+    ws.onopen = () => {
+      attempt = 0; S.connected = true; S.wasConnected = true;
+      setConn("live", FINAL.has(S.status) ? "connected (" + S.status + ")" : "live");
+      const b = $("banner"); if (b.dataset.kind === "lost") { b.hidden = true; b.dataset.kind = ""; }
+      scheduleDraw();
+    };
+    ws.onmessage = (m) => {
+      let e;
+      try { e = JSON.parse(m.data); } catch (err) { console.warn("unreadable event", err); return; }
+      apply(e);
+    };
+    ws.onclose = (ev) => {
+      ws = null;
+      S.connected = false;
+      const wait = Math.min(5000, 500 * Math.pow(2, attempt++));
+      setConn("lost", "connection lost");
+      const b = $("banner");
+      b.hidden = false; b.dataset.kind = "lost";
+      text(b, "Connection to the server lost" + (ev.reason ? " (" + ev.reason + ")" : "") +
+        ". Reconnecting in " + Math.round(wait / 100) / 10 + " s (attempt " + attempt + "); commands are disabled until it is back.");
+      renderControlsEnabled();
+      setTimeout(reconnect, wait);
+    };
+  }
+  async function reconnect() {
+    try { await refreshState(); } catch (e) { ws = null; S.connected = false; return connectLater(); }
+    connect();
+  }
+  function connectLater() {
+    const wait = Math.min(5000, 500 * Math.pow(2, attempt++));
+    const b = $("banner");
+    b.hidden = false; b.dataset.kind = "lost";
+    text(b, "Connection to the server lost. Reconnecting in " + Math.round(wait / 100) / 10 + " s (attempt " + attempt + "); commands are disabled until it is back.");
+    setConn("lost", "connection lost");
+    setTimeout(reconnect, wait);
+  }
+
+  async function start() {
+    // the token may come in the URL fragment printed at start: keep it in this tab, clear the address bar
+    const hash = new URLSearchParams(location.hash.slice(1));
+    if (hash.get("token")) {
+      setToken(hash.get("token"));
+      history.replaceState(null, "", location.pathname + location.search);
+    } else {
+      setToken(S.token);
+    }
+    buildCharts();
+    wireControls();
+    let runs = [];
+    try {
+      const r = await fetch("api/runs");
+      runs = (await r.json()).runs || [];
+    } catch (e) {
+      connectLater();
+      return;
+    }
+    const wanted = new URLSearchParams(location.search).get("run");
+    const live = runs.find((r) => r.live);
+    const pick = runs.find((r) => r.id === wanted) || live || runs[runs.length - 1];
+    const sel = $("run-select");
+    for (const r of runs) sel.append(h("option", { value: r.id, selected: pick && r.id === pick.id }, r.id + " · " + r.status + (r.live ? "" : " (read-only)")));
+    if (!pick) { text($("banner"), "This server has no runs."); $("banner").hidden = false; return; }
+    S.runId = pick.id;
+    document.title = "Coxswain · " + S.runId;
+    try { await refreshState(); } catch (e) { return connectLater(); }
+    renderPanels();
+    connect();
+    loadCheckpoints();
+  }
+
+  // read by the browser tests and the benchmark
+  window.coxswain = {
+    stats, fmt,
+    snapshot: () => ({
+      runId: S.runId, lastSeq: S.lastSeq, connected: S.connected, status: S.status, step: S.step,
+      branches: [...store.branches.values()].map((b) => ({ name: b.name, points: b.loss.filter((v) => v !== null).length,
+        evals: b.ev.filter((v) => v !== null).length })),
+      marks: [...marks.values()].map((m) => Object.assign({}, m)),
+      drawnMarks: document.querySelectorAll("#chart-loss .mark").length,
+      heap: performance.memory ? performance.memory.usedJSHeapSize : null,
+    }),
+    apply,
+  };
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

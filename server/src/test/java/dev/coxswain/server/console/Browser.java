@@ -1,0 +1,87 @@
+package dev.coxswain.server.console;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.Function;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * Debian's headless Chromium driven through its chromedriver, with its own profile and temp
+ * directory. Selenium Manager never runs: the driver and the browser are named explicitly.
+ */
+final class Browser implements AutoCloseable {
+  static final String CHROMIUM = System.getProperty("coxswain.chromium", "/usr/bin/chromium");
+  static final String DRIVER = System.getProperty("coxswain.chromedriver", "/usr/bin/chromedriver");
+
+  final ChromeDriver driver;
+
+  Browser(Path home, int width, int height) throws Exception {
+    if (!Files.isExecutable(Path.of(CHROMIUM)) || !Files.isExecutable(Path.of(DRIVER))) {
+      throw new AssertionError(
+          "the console's browser tests need Debian's chromium and chromedriver at "
+              + CHROMIUM
+              + " and "
+              + DRIVER
+              + ": apt-get install -y chromium chromium-driver (.ci/run does)");
+    }
+    Path tmp = Files.createDirectories(home.resolve("tmp"));
+    ChromeDriverService service =
+        new ChromeDriverService.Builder()
+            .usingDriverExecutable(new File(DRIVER))
+            .usingAnyFreePort()
+            .withEnvironment(Map.of("TMPDIR", tmp.toString()))
+            .withLogFile(home.resolve("chromedriver.log").toFile())
+            .build();
+    ChromeOptions o = new ChromeOptions();
+    o.setBinary(CHROMIUM);
+    o.addArguments(
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--enable-precise-memory-info",
+        "--window-size=" + width + "," + height,
+        "--user-data-dir=" + Files.createDirectories(home.resolve("profile")));
+    driver = new ChromeDriver(service, o);
+  }
+
+  Object js(String script, Object... args) {
+    return ((JavascriptExecutor) driver).executeScript(script, args);
+  }
+
+  @SuppressWarnings("unchecked")
+  Map<String, Object> snapshot() {
+    return (Map<String, Object>) js("return window.coxswain ? window.coxswain.snapshot() : null");
+  }
+
+  <T> T await(long seconds, String what, Function<WebDriver, T> until) {
+    return new WebDriverWait(driver, Duration.ofSeconds(seconds))
+        .pollingEvery(Duration.ofMillis(100))
+        .withMessage(what)
+        .until(until);
+  }
+
+  void screenshot(Path file) throws Exception {
+    Files.createDirectories(file.getParent());
+    Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
+  }
+
+  @Override
+  public void close() {
+    driver.quit();
+  }
+}

@@ -1,0 +1,281 @@
+package dev.coxswain.server.console;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.server.ServerProcess;
+import dev.coxswain.server.TestRuns;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Keys;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.interactions.Actions;
+
+/**
+ * The console in a real headless Chromium against a real server process training the default
+ * workload on the real corpus, with the rule agent deciding every 20 steps.
+ */
+@SuppressWarnings("unchecked")
+class ConsoleBrowserTest {
+  @TempDir Path dir;
+
+  private static double number(Object o) {
+    return ((Number) o).doubleValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static double knob(TestRuns.Http http, String run, String name) throws Exception {
+    for (Map<String, Object> k : (List<Map<String, Object>>) http.state(run).get("knobs")) {
+      if (name.equals(k.get("name"))) {
+        return number(k.get("value"));
+      }
+    }
+    throw new AssertionError("no knob " + name);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static long humanCommands(TestRuns.Http http, String run) throws Exception {
+    List<Map<String, Object>> cs =
+        (List<Map<String, Object>>)
+            http.json(http.get("/api/runs/" + run + "/commands")).get("commands");
+    return cs.stream()
+        .filter(c -> "human".equals(((Map<String, Object>) c.get("command")).get("source")))
+        .count();
+  }
+
+  private static long snap(Browser b, String key) {
+    return ((Number) b.snapshot().get(key)).longValue();
+  }
+
+  @SuppressWarnings("unchecked")
+  private static long points(Browser b) {
+    List<Map<String, Object>> br = (List<Map<String, Object>>) b.snapshot().get("branches");
+    return br.isEmpty() ? 0 : ((Number) br.get(0).get("points")).longValue();
+  }
+
+  /** Pixels of the main branch's colour (#2456d6) drawn on the loss chart's canvas. */
+  private static long seriesPixels(Browser b) {
+    return ((Number)
+            b.js(
+                "const c = document.querySelector('#chart-loss canvas');"
+                    + "const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;"
+                    + "let n = 0; for (let i = 0; i < d.length; i += 4) {"
+                    + "  if (d[i+3] > 0 && d[i] < 90 && d[i+1] > 60 && d[i+1] < 120 && d[i+2] > 180) n++; }"
+                    + "return n;"))
+        .longValue();
+  }
+
+  @Test
+  void liveChartsHumanOverrideRejectionsDoubleClicksAndARestart() throws Exception {
+    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu"));
+    assertTrue(Files.isDirectory(corpus), "corpus missing at " + corpus);
+    Path cfg = dir.resolve("console.yaml");
+    Files.writeString(cfg, "max_steps: 100000\neval_every: 40\ncheckpoint_every: 40\n");
+    Path runDir = dir.resolve("runs/console");
+    Map<String, String> env = Map.of("COXSWAIN_TOKEN", TestRuns.TOKEN);
+    String[] serve = {
+      "serve",
+      "--port",
+      "0",
+      "--config",
+      cfg.toString(),
+      "--run-dir",
+      runDir.toString(),
+      "--corpus",
+      corpus.toString(),
+      "--agent",
+      "rule",
+      "--agent-every",
+      "20"
+    };
+    ServerProcess p = ServerProcess.start(dir.resolve("logs"), env, serve).awaitServing(120);
+    int port = p.port();
+    String run = p.runId();
+    TestRuns.Http http = new TestRuns.Http(port);
+    String base = "http://127.0.0.1:" + port + "/";
+    try (Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
+      // the token comes in the fragment, goes to the tab's storage and leaves the address bar
+      b.driver.get(base + "#token=" + TestRuns.TOKEN);
+      b.await(
+          30, "the console starts", d -> b.snapshot() != null && b.snapshot().get("runId") != null);
+      assertFalse(b.driver.getCurrentUrl().contains("token"), b.driver.getCurrentUrl());
+      assertEquals(TestRuns.TOKEN, b.js("return sessionStorage.getItem('coxswain.token')"));
+
+      // charts render points from the live run
+      b.await(120, "40 points and an evaluation", d -> points(b) >= 40 && evals(b) >= 1);
+      b.await(10, "the loss curve is drawn", d -> seriesPixels(b) > 100);
+      assertTrue(b.driver.findElement(By.id("st-status")).getText().contains("running"));
+      assertTrue(
+          b.driver.findElements(By.cssSelector("#chart-loss .u-legend")).size() == 1,
+          "the loss chart has a legend");
+
+      // lock lr against the agent, so the only change to lr below is the person's
+      WebElement lrRow = b.driver.findElement(By.cssSelector("#knobs [data-knob='lr']"));
+      lrRow.findElement(By.cssSelector("[data-role='lock']")).click();
+      b.await(30, "lr locked", d -> lrRow.findElement(By.cssSelector(".lock")).isDisplayed());
+
+      // x1/2 halves lr (checked through the API) and a human mark appears on every chart
+      double before = knob(http, run, "lr");
+      long humanBefore = humanCommands(http, run);
+      lrRow.findElement(By.cssSelector("[data-role='halve']")).click();
+      b.await(
+          30,
+          "lr halved",
+          d -> {
+            try {
+              return Math.abs(knob(http, run, "lr") - before / 2) < 1e-12;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+      WebElement row =
+          b.await(
+              30,
+              "the halving is applied in the history",
+              d ->
+                  d.findElements(By.cssSelector("#history tr[data-status='applied']")).stream()
+                      .filter(r -> r.getText().contains("scale_knob"))
+                      .findFirst()
+                      .orElse(null));
+      String id = row.getAttribute("data-command-id");
+      assertTrue(row.getText().contains("applied at step"), row.getText());
+      WebElement mark =
+          b.await(
+              30,
+              "a human mark on the loss chart",
+              d ->
+                  d
+                      .findElements(
+                          By.cssSelector("#chart-loss .mark.human[data-command-id='" + id + "']"))
+                      .stream()
+                      .filter(WebElement::isDisplayed)
+                      .findFirst()
+                      .orElse(null));
+      assertEquals(
+          5,
+          b.driver.findElements(By.cssSelector(".mark.human[data-command-id='" + id + "']")).size(),
+          "marked on all five charts");
+      new Actions(b.driver).moveToElement(mark).perform();
+      WebElement tip =
+          b.await(
+              10,
+              "the mark's tooltip",
+              d -> d.findElement(By.id("tip")).isDisplayed() ? d.findElement(By.id("tip")) : null);
+      assertTrue(
+          tip.getText().contains("scale_knob") && tip.getText().contains("applied from step"),
+          tip.getText());
+
+      // a double click sends one command, not two
+      WebElement dbl = lrRow.findElement(By.cssSelector("[data-role='double']"));
+      new Actions(b.driver).doubleClick(dbl).perform();
+      b.await(
+          30,
+          "lr doubled back",
+          d -> {
+            try {
+              return Math.abs(knob(http, run, "lr") - before) < 1e-12;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+      Thread.sleep(1500);
+      assertEquals(
+          humanBefore + 2, humanCommands(http, run), "the halving and one doubling: sent once");
+      assertEquals(before, knob(http, run, "lr"), 1e-12);
+
+      // bad values are refused in the page with the server's reason, and nothing changes
+      WebElement input = lrRow.findElement(By.cssSelector("input"));
+      WebElement err = lrRow.findElement(By.cssSelector(".err"));
+      input.sendKeys("50", Keys.ENTER);
+      b.await(15, "out of bounds is refused", d -> err.getText().contains("out of bounds"));
+      assertTrue(input.getAttribute("class").contains("invalid"));
+      input.clear();
+      input.sendKeys("fast", Keys.ENTER);
+      b.await(15, "a word is refused", d -> err.getText().contains("must be a number"));
+      assertEquals(before, knob(http, run, "lr"), 1e-12);
+      assertEquals(humanBefore + 2, humanCommands(http, run), "refused values are not recorded");
+
+      // the agent's decisions are listed with their rationale
+      b.await(
+          60,
+          "agent decisions",
+          d -> !d.findElements(By.cssSelector("#decisions li[data-decision]")).isEmpty());
+      assertTrue(b.driver.findElement(By.id("ag-policy")).getText().startsWith("rule"));
+
+      b.screenshot(Path.of("target", "console", "live-run.png"));
+
+      // the server restarts: the page says the connection is lost, then catches up by itself
+      long seqBefore = snap(b, "lastSeq");
+      long stepBefore = snap(b, "step");
+      p.terminate(60);
+      b.await(
+          20,
+          "the lost connection is shown",
+          d -> {
+            WebElement banner = d.findElement(By.id("banner"));
+            return banner.isDisplayed()
+                && banner.getText().contains("Connection to the server lost");
+          });
+      assertFalse(
+          b.driver.findElement(By.cssSelector("[data-cmd='pause']")).isEnabled(),
+          "controls off while disconnected");
+      p =
+          ServerProcess.start(
+                  dir.resolve("logs"),
+                  env,
+                  "resume",
+                  runDir.toString(),
+                  "--port",
+                  Integer.toString(port))
+              .awaitServing(120);
+      b.await(
+          60,
+          "reconnected and stepping again",
+          d ->
+              Boolean.TRUE.equals(b.snapshot().get("connected"))
+                  && snap(b, "step") > stepBefore + 5);
+      long serverSeq =
+          number(http.state(run).get("last_seq")) > 0
+              ? (long) number(http.state(run).get("last_seq"))
+              : 0;
+      b.await(30, "caught up with the server", d -> snap(b, "lastSeq") >= serverSeq);
+      assertTrue(snap(b, "lastSeq") > seqBefore);
+      Map<String, Object> stats = (Map<String, Object>) b.js("return window.coxswain.stats");
+      assertEquals(
+          snap(b, "lastSeq"),
+          ((Number) stats.get("events")).longValue(),
+          "every event applied exactly once: no duplicate, no gap");
+      assertTrue(
+          b.driver.findElement(By.id("banner")).getText().isEmpty()
+              || !b.driver.findElement(By.id("banner")).isDisplayed());
+
+      // stop from the page: the run ends and the page turns read-only
+      b.driver.findElement(By.cssSelector("[data-cmd='stop']")).click();
+      b.driver.switchTo().alert().accept();
+      b.await(
+          60,
+          "stopped, read-only",
+          d -> {
+            WebElement banner = d.findElement(By.id("banner"));
+            return banner.isDisplayed() && banner.getText().contains("read-only");
+          });
+      assertFalse(b.driver.findElement(By.cssSelector("[data-cmd='pause']")).isEnabled());
+      assertNotNull(b.snapshot());
+    } finally {
+      p.close();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static long evals(Browser b) {
+    List<Map<String, Object>> br = (List<Map<String, Object>>) b.snapshot().get("branches");
+    return br.isEmpty() ? 0 : ((Number) br.get(0).get("evals")).longValue();
+  }
+}
