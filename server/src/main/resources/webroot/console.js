@@ -110,6 +110,7 @@
     return prev === null ? loss : a * prev + (1 - a) * loss;
   }
   function recomputeEma() {
+    store.dirtyFrom = 0;
     for (const b of store.branches.values()) {
       let prev = null;
       const a = smoothing();
@@ -144,10 +145,7 @@
       cursor: { sync: { key: "coxswain" }, drag: { x: true, y: false } },
       hooks: {
         draw: [() => placeMarks(c)],
-        setScale: [(u, key) => {
-          if (key !== "x" || !store.x.length) return;
-          c.zoomed = u.scales.x.min > 0.5 || u.scales.x.max < store.x.length - 1.5;
-        }],
+        setSelect: [(u) => { if (u.select.width > 0) { c.zoomed = true; scheduleDraw(); } }],
       },
     }, [store.x], el);
     c.layer = h("div", { class: "marks" });
@@ -159,7 +157,8 @@
       }
       c.u.setData(c.data(), !c.zoomed); // uPlot must never draw a series without its data
     };
-    c.data = () => [store.x, ...c.series.map((f) => f())];
+    c.data = () => view(c);
+    c.u.over.addEventListener("dblclick", () => { c.zoomed = false; scheduleDraw(); });
     charts.push(c);
     return c;
   }
@@ -199,12 +198,64 @@
     ro.observe($("charts"));
   }
 
+  // What uPlot gets. Up to DECIMATE_ABOVE steps, the arrays themselves. Beyond, min and max of
+  // each series over buckets of B steps (B a power of two, at most MAX_BUCKETS buckets), so a draw
+  // costs the same at 300,000 steps as at 8,000; spikes survive as the bucket's max. Only buckets at
+  // or after the first step written since the last draw are recomputed. A zoom on a narrow range
+  // gets the full-resolution slice of that range.
+  const DECIMATE_ABOVE = 8192;
+  const MAX_BUCKETS = 2048;
+  store.dirtyFrom = 0;
+  function view(c) {
+    const n = store.x.length;
+    const series = c.series.map((f) => f());
+    if (c.zoomed) {
+      const lo = Math.max(0, Math.floor(c.u.scales.x.min) - 1), hi = Math.min(n, Math.ceil(c.u.scales.x.max) + 2);
+      if (hi - lo <= DECIMATE_ABOVE) return [store.x.slice(lo, hi), ...series.map((a) => a.slice(lo, hi))];
+    }
+    if (n <= DECIMATE_ABOVE) { c.cache = null; return [store.x, ...series]; }
+    let B = 1;
+    while (Math.ceil(n / B) > MAX_BUCKETS) B *= 2;
+    let k = c.cache;
+    let from = 0;
+    if (!k || k.B !== B || k.ns !== series.length) {
+      k = c.cache = { B, ns: series.length, x: [], ys: series.map(() => []), n: 0 };
+    } else {
+      from = Math.floor(Math.min(store.dirtyFrom, k.n) / B);
+    }
+    const nb = Math.ceil(n / B);
+    for (let i = from; i < nb; i++) {
+      const lo = i * B, hi = Math.min(n, lo + B);
+      k.x[2 * i] = lo;
+      k.x[2 * i + 1] = hi - lo > 1 ? lo + (hi - lo) / 2 : lo + 0.5;
+      for (let j = 0; j < series.length; j++) {
+        const a = series[j];
+        let mn = null, mx = null, imn = 0, imx = 0;
+        for (let t = lo; t < hi; t++) {
+          const v = a[t];
+          if (v === null) continue;
+          if (mn === null || v < mn) { mn = v; imn = t; }
+          if (mx === null || v > mx) { mx = v; imx = t; }
+        }
+        const y = k.ys[j];
+        // in the order they happened, so the line goes through the extremes as the run did
+        if (imn <= imx) { y[2 * i] = mn; y[2 * i + 1] = mx; } else { y[2 * i] = mx; y[2 * i + 1] = mn; }
+      }
+    }
+    k.x.length = 2 * nb;
+    for (const y of k.ys) y.length = 2 * nb;
+    k.n = n;
+    return [k.x, ...k.ys];
+  }
+
   let drawTimer = null;
   let lastDraw = 0;
   function scheduleDraw() {
     if (stats.firstUndrawn === null) stats.firstUndrawn = performance.now();
     if (drawTimer !== null) return;
-    const wait = Math.max(0, lastDraw + DRAW_EVERY_MS - performance.now());
+    // while replaying a long history, draw once a second: the history is not news
+    const every = S.lastSeq < S.replayTo ? 1000 : DRAW_EVERY_MS;
+    const wait = Math.max(0, lastDraw + every - performance.now());
     drawTimer = setTimeout(() => requestAnimationFrame(draw), wait);
   }
   function draw() {
@@ -213,6 +264,7 @@
     for (const c of charts) {
       c.u.batch(() => c.u.setData(c.data(), !c.zoomed));
     }
+    store.dirtyFrom = Infinity;
     renderPanels();
     const t1 = performance.now();
     lastDraw = t1;
@@ -303,6 +355,7 @@
         const b = branchData(e.branch);
         ensureStep(e.step);
         const loss = num(p.loss);
+        store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.loss[e.step] = loss; b.lr[e.step] = pos(p.lr); b.gn[e.step] = pos(p.grad_norm); b.tps[e.step] = num(p.tokens_per_s);
         b.ema[e.step] = emaAt(b, e.step, loss);
         S.step = e.step; S.branch = e.branch;
@@ -316,6 +369,7 @@
       case "eval": {
         const b = branchData(e.branch);
         ensureStep(e.step);
+        store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
         S.lastVal = num(p.eval_loss);
         break;
@@ -664,6 +718,7 @@
     if (!r.ok) throw new Error("HTTP " + r.status);
     const st = await r.json();
     S.live = !!st.live;
+    S.replayTo = st.last_seq || 0;
     S.maxSteps = st.max_steps || S.maxSteps;
     if (S.lastSeq === 0) {
       S.status = st.status;
@@ -767,6 +822,7 @@
       heap: performance.memory ? performance.memory.usedJSHeapSize : null,
     }),
     apply,
+    drawNow: () => { if (drawTimer !== null) { clearTimeout(drawTimer); drawTimer = null; } draw(); },
   };
 
   document.addEventListener("DOMContentLoaded", start);

@@ -54,6 +54,7 @@ final class Browser implements AutoCloseable {
         "--disable-sync",
         "--no-first-run",
         "--enable-precise-memory-info",
+        "--js-flags=--expose-gc",
         "--window-size=" + width + "," + height,
         "--user-data-dir=" + Files.createDirectories(home.resolve("profile")));
     driver = new ChromeDriver(service, o);
