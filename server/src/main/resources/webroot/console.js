@@ -20,7 +20,7 @@
     if (!Number.isFinite(x)) return String(x);
     if (x === 0) return "0";
     const a = Math.abs(x);
-    if (a >= 1e-2 && a < 1e5) return Number(x.toPrecision(digits)).toString();
+    if (a >= 1e-2 && a < 1e4) return Number(x.toPrecision(digits)).toString();
     let e = Math.floor(Math.log10(a) / 3) * 3;
     let m = (x / Math.pow(10, e)).toPrecision(digits - 1);
     if (Math.abs(Number(m)) >= 1000) { e += 3; m = (x / Math.pow(10, e)).toPrecision(digits - 1); }
@@ -153,7 +153,8 @@
     c.addBranch = (b) => {
       for (const s of opts.series(b)) {
         c.series.push(s.data);
-        c.u.addSeries(Object.assign({ spanGaps: !!s.spanGaps, points: { show: !!s.points } }, s.opts), c.series.length);
+        // points: uPlot's default shows them only where they are sparse enough to see
+        c.u.addSeries(Object.assign({ spanGaps: !!s.spanGaps }, s.points ? {} : { points: { show: false } }, s.opts), c.series.length);
       }
       c.u.setData(c.data(), !c.zoomed); // uPlot must never draw a series without its data
     };

@@ -173,7 +173,7 @@ public final class InteractiveTrainer implements AutoCloseable {
       }
       while (true) {
         long c0 = System.nanoTime();
-        boolean stop = controlPoint.boundary(step + 1, this::apply, () -> {});
+        boolean stop = controlPoint.boundary(() -> step + 1, this::apply, () -> {});
         controlNanos += System.nanoTime() - c0;
         if (stop) {
           end = "stopped";

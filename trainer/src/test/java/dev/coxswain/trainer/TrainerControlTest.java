@@ -320,6 +320,32 @@ class TrainerControlTest {
   }
 
   @Test
+  void aCommandAfterALoadInTheSameBatchReportsTheForksStep() throws Exception {
+    Recorder rec = new Recorder();
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(
+                Fixtures.tinyGpt(1), Fixtures.config(16).optCheckpointEvery(5).build())
+            .optRunDir(dir)
+            .optSink(rec)
+            .build()) {
+      List<CompletableFuture<CommandResult>> r = new ArrayList<>();
+      rec.at(
+          12,
+          e -> {
+            r.add(t.submit(cmd("load_checkpoint", Map.of("checkpoint", "main/10"))));
+            r.add(t.submit(cmd("scale_knob", Map.of("knob", "lr", "factor", 0.5))));
+          });
+      start(t).get(120, TimeUnit.SECONDS);
+      CommandResult load = result(r.get(0));
+      CommandResult scale = result(r.get(1));
+      assertEquals(CommandStatus.APPLIED, load.status(), load.reason());
+      assertEquals(CommandStatus.APPLIED, scale.status(), scale.reason());
+      assertEquals(11, load.step(), "the fork's first step");
+      assertEquals(11, scale.step(), "applied from the fork's first step, not main's step 13");
+    }
+  }
+
+  @Test
   void everyBadCommandIsRejectedWithItsReasonAndChangesNothing() throws Exception {
     Recorder rec = new Recorder();
     try (InteractiveTrainer t =

@@ -79,7 +79,10 @@ class ConsoleBrowserTest {
     Path cfg = dir.resolve("console.yaml");
     Files.writeString(cfg, "max_steps: 100000\neval_every: 40\ncheckpoint_every: 40\n");
     Path runDir = dir.resolve("runs/console");
-    Map<String, String> env = Map.of("COXSWAIN_TOKEN", TestRuns.TOKEN);
+    // one PyTorch thread: the server shares 2 cores with Chromium without oversubscribing them
+    Map<String, String> env =
+        Map.of(
+            "COXSWAIN_TOKEN", TestRuns.TOKEN, "JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
     String[] serve = {
       "serve",
       "--port",
@@ -256,6 +259,45 @@ class ConsoleBrowserTest {
           b.driver.findElement(By.id("banner")).getText().isEmpty()
               || !b.driver.findElement(By.id("banner")).isDisplayed());
 
+      // without a token the page asks once; a wrong one is refused and forgotten, nothing recorded
+      b.js("sessionStorage.removeItem('coxswain.token')");
+      b.driver.navigate().refresh();
+      b.await(
+          60,
+          "the reloaded page has caught up",
+          d -> snap(b, "lastSeq") > 0 && Boolean.TRUE.equals(b.snapshot().get("connected")));
+      long humanNow = humanCommands(http, run);
+      WebElement evaluate = b.driver.findElement(By.cssSelector("[data-cmd='evaluate']"));
+      evaluate.click();
+      b.await(
+          10, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+      b.driver.findElement(By.id("token-input")).sendKeys("not-the-token");
+      b.driver.findElement(By.id("token-ok")).click();
+      WebElement runErr = b.driver.findElement(By.id("run-err"));
+      b.await(15, "a wrong token is refused", d -> runErr.getText().contains("wrong token"));
+      assertEquals(
+          null,
+          b.js("return sessionStorage.getItem('coxswain.token')"),
+          "a refused token is forgotten");
+      assertEquals(humanNow, humanCommands(http, run));
+      evaluate.click();
+      b.await(10, "asked again", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+      b.driver.findElement(By.id("token-input")).sendKeys(TestRuns.TOKEN);
+      b.driver.findElement(By.id("token-ok")).click();
+      b.await(
+          30,
+          "evaluate recorded",
+          d -> {
+            try {
+              return humanCommands(http, run) == humanNow + 1;
+            } catch (Exception e) {
+              return false;
+            }
+          });
+      assertEquals("", runErr.getText());
+      assertEquals("500e-6", b.js("return window.coxswain.fmt(0.0005)"), "engineering notation");
+      assertEquals("45.2e3", b.js("return window.coxswain.fmt(45195.3)"));
+
       // stop from the page: the run ends and the page turns read-only
       b.driver.findElement(By.cssSelector("[data-cmd='stop']")).click();
       b.driver.switchTo().alert().accept();
@@ -267,6 +309,16 @@ class ConsoleBrowserTest {
             return banner.isDisplayed() && banner.getText().contains("read-only");
           });
       assertFalse(b.driver.findElement(By.cssSelector("[data-cmd='pause']")).isEnabled());
+      // opened afresh, the stopped run shows its whole history, read-only
+      long finalSeq = (long) number(http.state(run).get("last_seq"));
+      b.driver.navigate().refresh();
+      b.await(
+          60, "the stopped run replays", d -> points(b) >= 40 && snap(b, "lastSeq") >= finalSeq);
+      assertTrue(b.driver.findElement(By.id("banner")).getText().contains("read-only"));
+      assertFalse(
+          b.driver
+              .findElement(By.cssSelector("#knobs [data-knob='lr'] [data-role='halve']"))
+              .isEnabled());
       assertNotNull(b.snapshot());
     } finally {
       p.close();

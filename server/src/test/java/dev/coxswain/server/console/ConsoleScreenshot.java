@@ -16,8 +16,8 @@ import org.openqa.selenium.WebElement;
  * Makes the README's screenshot (not part of the suite): a real default-workload run with the rule
  * agent, driven through the console. At step 300 a person types lr 0.03 (30x too high); the agent
  * rolls back to the step-300 checkpoint with half the rate (a new branch); the person locks lr,
- * halves it once more and asks for an evaluation. Writes target/console/console.png. Run: {@code mvn
- * -pl server -am verify -Dtest=ConsoleScreenshot -Dsurefire.failIfNoSpecifiedTests=false}
+ * halves it once more and asks for an evaluation. Writes target/console/console.png. Run: {@code
+ * mvn -pl server -am verify -Dtest=ConsoleScreenshot -Dsurefire.failIfNoSpecifiedTests=false}
  */
 class ConsoleScreenshot {
   @TempDir Path dir;
@@ -31,26 +31,51 @@ class ConsoleScreenshot {
     try (ServerProcess p =
             ServerProcess.start(
                     dir.resolve("logs"),
-                    Map.of("COXSWAIN_TOKEN", TestRuns.TOKEN),
-                    "serve", "--port", "0", "--config", cfg.toString(),
-                    "--run-dir", dir.resolve("runs/demo").toString(), "--corpus", corpus.toString(),
-                    "--agent", "rule", "--agent-every", "50")
+                    // one PyTorch thread: shares 2 cores with the browser without oversubscribing
+                    Map.of(
+                        "COXSWAIN_TOKEN",
+                        TestRuns.TOKEN,
+                        "JAVA_TOOL_OPTIONS",
+                        "-Dai.djl.pytorch.num_threads=1"),
+                    "serve",
+                    "--port",
+                    "0",
+                    "--config",
+                    cfg.toString(),
+                    "--run-dir",
+                    dir.resolve("runs/demo").toString(),
+                    "--corpus",
+                    corpus.toString(),
+                    "--agent",
+                    "rule",
+                    "--agent-every",
+                    "50")
                 .awaitServing(120);
         Browser b = new Browser(dir.resolve("chromium"), 1440, 1800)) {
       b.driver.get("http://127.0.0.1:" + p.port() + "/#token=" + TestRuns.TOKEN);
-      b.await(120, "step 300", d -> b.snapshot() != null && b.snapshot().get("step") != null
-          && ((Number) b.snapshot().get("step")).longValue() >= 300);
+      b.await(
+          900,
+          "step 300",
+          d ->
+              b.snapshot() != null
+                  && b.snapshot().get("step") != null
+                  && ((Number) b.snapshot().get("step")).longValue() >= 300);
       WebElement lr = b.driver.findElement(By.cssSelector("#knobs [data-knob='lr']"));
       lr.findElement(By.cssSelector("input")).sendKeys("0.03", Keys.ENTER);
-      b.await(300, "the agent rolls back into a new branch", d ->
-          ((List<Map<String, Object>>) b.snapshot().get("branches")).size() >= 2);
-      b.await(120, "80 steps on the new branch", d -> ((Number) b.snapshot().get("step")).longValue() >= 380);
+      b.await(
+          900,
+          "the agent rolls back into a new branch",
+          d -> ((List<Map<String, Object>>) b.snapshot().get("branches")).size() >= 2);
+      b.await(
+          600,
+          "80 steps on the new branch",
+          d -> ((Number) b.snapshot().get("step")).longValue() >= 380);
       lr.findElement(By.cssSelector("[data-role='lock']")).click();
       Thread.sleep(1500);
       lr.findElement(By.cssSelector("[data-role='halve']")).click();
       Thread.sleep(1500);
       b.driver.findElement(By.cssSelector("[data-cmd='evaluate']")).click();
-      b.await(300, "step 800", d -> ((Number) b.snapshot().get("step")).longValue() >= 800);
+      b.await(1200, "step 800", d -> ((Number) b.snapshot().get("step")).longValue() >= 800);
       b.js("window.scrollTo(0, 0)");
       Thread.sleep(600);
       b.screenshot(Path.of("target", "console", "console.png"));

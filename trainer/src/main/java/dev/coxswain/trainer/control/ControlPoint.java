@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 
 /**
  * The seam between steps where commands take effect ("apply before advance"). Any thread may {@link
@@ -66,7 +67,7 @@ public final class ControlPoint {
    *
    * @return true when the run must stop
    */
-  public boolean boundary(long nextStep, Applier applier, Runnable onPauseWait)
+  public boolean boundary(LongSupplier nextStep, Applier applier, Runnable onPauseWait)
       throws InterruptedException {
     drain(nextStep, applier);
     while (paused && !stopRequested) {
@@ -81,7 +82,7 @@ public final class ControlPoint {
     return stopRequested;
   }
 
-  private void drain(long nextStep, Applier applier) {
+  private void drain(LongSupplier nextStep, Applier applier) {
     List<Pending> batch = new ArrayList<>();
     queue.drainTo(batch);
     for (Pending p : batch) {
@@ -89,7 +90,9 @@ public final class ControlPoint {
     }
   }
 
-  private void handle(Pending p, long nextStep, Applier applier) {
+  // nextStep is read per command: a load earlier in the same batch moves the run to another step
+  private void handle(Pending p, LongSupplier nextSteps, Applier applier) {
+    long nextStep = nextSteps.getAsLong();
     CommandResult r;
     try {
       Action action = Action.parse(p.command());
