@@ -76,6 +76,9 @@
     checkpoints: [],
   };
   const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null };
+  const errors = []; // script errors on this page, for the browser tests
+  window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
+  window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
 
   // ---------- series store: dense by step, one array per branch and metric ----------
 
@@ -315,6 +318,7 @@
     const u = c.u;
     const width = u.over.clientWidth;
     const seen = new Set();
+    const taken = new Map(); // pixel -> marks already there: several at one step sit side by side
     for (const m of marks.values()) {
       seen.add(m.id);
       let el = c.marks.get(m.id);
@@ -330,8 +334,12 @@
       el.dataset.status = m.status;
       el.dataset.step = m.step;
       const x = store.x.length ? u.valToPos(m.step, "x") : -1;
-      if (x < 0 || x > width) { el.style.display = "none"; }
-      else { el.style.display = ""; el.style.left = x + "px"; }
+      if (x < 0 || x > width) { el.style.display = "none"; continue; }
+      const px = Math.round(x);
+      const k = taken.get(px) || 0;
+      taken.set(px, k + 1);
+      el.style.display = "";
+      el.style.left = x + 3 * k + "px";
     }
     for (const [id, el] of c.marks) if (!seen.has(id)) { el.remove(); c.marks.delete(id); }
   }
@@ -382,6 +390,8 @@
         break;
       case "status":
         S.status = String(p.status);
+        // whether this server hosts the run can change with its status (a resume, an end): ask
+        if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
         break;
       case "command":
         S.commands.set(p.id, { cmd: p, seq: e.seq, step: e.step, branch: e.branch, result: null });
@@ -542,25 +552,36 @@
     }
   }
 
+  // rows are keyed by command id and updated in place: no flicker, and a row a person is reading stays put
+  const historyRows = new Map();
   let historySig = "";
   function renderHistory() {
-    const rows = [...S.commands.values()];
-    const sig = rows.length + ":" + rows.filter((r) => r.result).length;
+    const sig = S.commands.size + ":" + [...S.commands.values()].filter((r) => r.result).length;
     if (sig === historySig) return;
     historySig = sig;
     const body = $("history").tBodies[0];
-    body.textContent = "";
-    for (const r of rows.slice(-500).reverse()) {
+    for (const r of [...S.commands.values()].slice(-500)) {
       const c = r.cmd, res = r.result;
       let status, cls;
       if (!res) { status = "pending"; cls = "pending"; }
       else if (res.status === "applied") { status = "applied at step " + res.step + detailText(res.detail); cls = "applied"; }
       else { status = res.status + ": " + (res.reason || res.error || ""); cls = res.status; }
-      body.append(h("tr", { "data-command-id": c.id, "data-status": res ? res.status : "pending" },
-        h("td", { class: "num" }, r.seq), h("td", {}, h("span", { class: "src " + c.source }, c.source)),
-        h("td", {}, c.type + " " + describeArgs(c.type, c.args)),
-        h("td", { class: "status-" + cls }, status), h("td", {}, c.reason || "")));
+      let tr = historyRows.get(c.id);
+      if (!tr) {
+        tr = h("tr", { "data-command-id": c.id },
+          h("td", { class: "num" }, r.seq), h("td", {}, h("span", { class: "src " + c.source }, c.source)),
+          h("td", {}, c.type + " " + describeArgs(c.type, c.args)), h("td", {}), h("td", {}, c.reason || ""));
+        body.prepend(tr);
+        historyRows.set(c.id, tr);
+      }
+      const state = res ? res.status : "pending";
+      if (tr.dataset.status !== state || tr.cells[3].textContent !== status) {
+        tr.dataset.status = state;
+        tr.cells[3].className = "status-" + cls;
+        tr.cells[3].textContent = status;
+      }
     }
+    while (body.rows.length > 500) { const last = body.rows[body.rows.length - 1]; historyRows.delete(last.dataset.commandId); last.remove(); }
   }
 
   function renderControlsEnabled() {
@@ -599,7 +620,8 @@
     } catch (e) { return; }
     const body = $("ckpts");
     body.textContent = "";
-    for (const ck of S.checkpoints.slice().reverse()) {
+    const newestFirst = S.checkpoints.slice().sort((a, b) => b.step - a.step || String(a.id).localeCompare(String(b.id)));
+    for (const ck of newestFirst) {
       const branch = h("input", { type: "text", size: 7, placeholder: "branch", "aria-label": "new branch name for " + ck.id });
       const load = h("button", { type: "button", title: "load into a new branch" }, "Load");
       const err = $("ckpt-err");
@@ -714,12 +736,12 @@
   function setConn(state, label) {
     const c = $("st-conn"); c.dataset.state = state; text(c, label);
   }
-  async function refreshState() {
+  async function refreshState(beforeReplay) {
     const r = await fetch("api/runs/" + encodeURIComponent(S.runId));
     if (!r.ok) throw new Error("HTTP " + r.status);
     const st = await r.json();
     S.live = !!st.live;
-    S.replayTo = st.last_seq || 0;
+    if (beforeReplay) S.replayTo = st.last_seq || 0;
     S.maxSteps = st.max_steps || S.maxSteps;
     if (S.lastSeq === 0) {
       S.status = st.status;
@@ -734,6 +756,14 @@
     S.agent.budget = ag.budget || null;
     if (S.agent.every === null && ag.every) S.agent.every = ag.every;
     if (!S.agent.policy && ag.mode && ag.mode !== "off") S.agent.policy = ag.mode;
+  }
+  let stateTimer = null;
+  function scheduleStateRefresh() {
+    if (stateTimer) return;
+    stateTimer = setTimeout(() => {
+      stateTimer = null;
+      refreshState().then(scheduleDraw, () => {}); // a failure shows up on the socket
+    }, 300);
   }
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
@@ -766,7 +796,7 @@
     };
   }
   async function reconnect() {
-    try { await refreshState(); } catch (e) { ws = null; S.connected = false; return connectLater(); }
+    try { await refreshState(true); } catch (e) { ws = null; S.connected = false; return connectLater(); }
     connect();
   }
   function connectLater() {
@@ -805,7 +835,7 @@
     if (!pick) { text($("banner"), "This server has no runs."); $("banner").hidden = false; return; }
     S.runId = pick.id;
     document.title = "Coxswain · " + S.runId;
-    try { await refreshState(); } catch (e) { return connectLater(); }
+    try { await refreshState(true); } catch (e) { return connectLater(); }
     renderPanels();
     connect();
     loadCheckpoints();
@@ -815,12 +845,15 @@
   window.coxswain = {
     stats, fmt,
     snapshot: () => ({
-      runId: S.runId, lastSeq: S.lastSeq, connected: S.connected, status: S.status, step: S.step,
+      runId: S.runId, lastSeq: S.lastSeq, connected: S.connected, status: S.status, step: S.step, live: S.live,
+      readOnly: readOnly(), draws: stats.draws, drawPending: drawTimer !== null, sinceDrawMs: performance.now() - lastDraw,
+      banner: { kind: $("banner").dataset.kind, hidden: $("banner").hidden },
       branches: [...store.branches.values()].map((b) => ({ name: b.name, points: b.loss.filter((v) => v !== null).length,
         evals: b.ev.filter((v) => v !== null).length })),
       marks: [...marks.values()].map((m) => Object.assign({}, m)),
       drawnMarks: document.querySelectorAll("#chart-loss .mark").length,
       heap: performance.memory ? performance.memory.usedJSHeapSize : null,
+      errors: errors.slice(),
     }),
     apply,
     drawNow: () => { if (drawTimer !== null) { clearTimeout(drawTimer); drawTimer = null; } draw(); },

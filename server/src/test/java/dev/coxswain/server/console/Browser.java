@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -60,6 +61,40 @@ final class Browser implements AutoCloseable {
     driver = new ChromeDriver(service, o);
   }
 
+  /**
+   * Arguments of {@code coxswain serve} for a default-workload run on the real corpus with the rule
+   * agent, on any free port.
+   */
+  static String[] serve(Path config, Path runDir, int agentEvery) {
+    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu"));
+    if (!Files.isDirectory(corpus)) {
+      throw new AssertionError("corpus missing at " + corpus + ": run scripts/fetch-corpus.sh");
+    }
+    return new String[] {
+      "serve",
+      "--port",
+      "0",
+      "--config",
+      config.toString(),
+      "--run-dir",
+      runDir.toString(),
+      "--corpus",
+      corpus.toString(),
+      "--agent",
+      "rule",
+      "--agent-every",
+      Integer.toString(agentEvery)
+    };
+  }
+
+  /**
+   * The server's environment: the test token, and one PyTorch thread so that the server shares 2
+   * cores with Chromium without oversubscribing them.
+   */
+  static Map<String, String> serverEnv(String token) {
+    return Map.of("COXSWAIN_TOKEN", token, "JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
+  }
+
   Object js(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
@@ -72,6 +107,7 @@ final class Browser implements AutoCloseable {
   <T> T await(long seconds, String what, Function<WebDriver, T> until) {
     return new WebDriverWait(driver, Duration.ofSeconds(seconds))
         .pollingEvery(Duration.ofMillis(100))
+        .ignoring(StaleElementReferenceException.class) // the page redraws while it is read
         .withMessage(what)
         .until(until);
   }

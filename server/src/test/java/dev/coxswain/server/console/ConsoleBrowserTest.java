@@ -74,30 +74,11 @@ class ConsoleBrowserTest {
 
   @Test
   void liveChartsHumanOverrideRejectionsDoubleClicksAndARestart() throws Exception {
-    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu"));
-    assertTrue(Files.isDirectory(corpus), "corpus missing at " + corpus);
     Path cfg = dir.resolve("console.yaml");
     Files.writeString(cfg, "max_steps: 100000\neval_every: 40\ncheckpoint_every: 40\n");
     Path runDir = dir.resolve("runs/console");
-    // one PyTorch thread: the server shares 2 cores with Chromium without oversubscribing them
-    Map<String, String> env =
-        Map.of(
-            "COXSWAIN_TOKEN", TestRuns.TOKEN, "JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
-    String[] serve = {
-      "serve",
-      "--port",
-      "0",
-      "--config",
-      cfg.toString(),
-      "--run-dir",
-      runDir.toString(),
-      "--corpus",
-      corpus.toString(),
-      "--agent",
-      "rule",
-      "--agent-every",
-      "20"
-    };
+    Map<String, String> env = Browser.serverEnv(TestRuns.TOKEN);
+    String[] serve = Browser.serve(cfg, runDir, 20);
     ServerProcess p = ServerProcess.start(dir.resolve("logs"), env, serve).awaitServing(120);
     int port = p.port();
     String run = p.runId();
@@ -255,9 +236,11 @@ class ConsoleBrowserTest {
           snap(b, "lastSeq"),
           ((Number) stats.get("events")).longValue(),
           "every event applied exactly once: no duplicate, no gap");
-      assertTrue(
-          b.driver.findElement(By.id("banner")).getText().isEmpty()
-              || !b.driver.findElement(By.id("banner")).isDisplayed());
+      b.await(
+          10,
+          "no banner once the resumed run is running",
+          d -> !d.findElement(By.id("banner")).isDisplayed());
+      assertEquals(List.of(), b.snapshot().get("errors"), "no script errors on the page");
 
       // without a token the page asks once; a wrong one is refused and forgotten, nothing recorded
       b.js("sessionStorage.removeItem('coxswain.token')");

@@ -25,31 +25,13 @@ class ConsoleScreenshot {
   @Test
   @SuppressWarnings("unchecked")
   void aRunWithInterventions() throws Exception {
-    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu"));
     Path cfg = dir.resolve("demo.yaml");
     Files.writeString(cfg, "max_steps: 1200\neval_every: 50\ncheckpoint_every: 100\n");
     try (ServerProcess p =
             ServerProcess.start(
                     dir.resolve("logs"),
-                    // one PyTorch thread: shares 2 cores with the browser without oversubscribing
-                    Map.of(
-                        "COXSWAIN_TOKEN",
-                        TestRuns.TOKEN,
-                        "JAVA_TOOL_OPTIONS",
-                        "-Dai.djl.pytorch.num_threads=1"),
-                    "serve",
-                    "--port",
-                    "0",
-                    "--config",
-                    cfg.toString(),
-                    "--run-dir",
-                    dir.resolve("runs/demo").toString(),
-                    "--corpus",
-                    corpus.toString(),
-                    "--agent",
-                    "rule",
-                    "--agent-every",
-                    "50")
+                    Browser.serverEnv(TestRuns.TOKEN),
+                    Browser.serve(cfg, dir.resolve("runs/demo"), 50))
                 .awaitServing(120);
         Browser b = new Browser(dir.resolve("chromium"), 1440, 1800)) {
       b.driver.get("http://127.0.0.1:" + p.port() + "/#token=" + TestRuns.TOKEN);
