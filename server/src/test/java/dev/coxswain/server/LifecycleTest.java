@@ -184,8 +184,8 @@ class LifecycleTest {
         Files.exists(runDir.resolve("checkpoints/main/" + stopped.step() + "/meta.json")),
         "checkpoint at the stop");
     assertTrue(output.contains("serving run"));
-    assertFalse(
-        output.contains("console http"), "with COXSWAIN_TOKEN set the token is not printed");
+    assertTrue(output.contains("console http"), "the console's address is printed");
+    assertFalse(output.contains("#token="), "with COXSWAIN_TOKEN set the token is not printed");
     for (String secret : List.of(token, apiKey)) {
       for (String r : responses) {
         assertFalse(
