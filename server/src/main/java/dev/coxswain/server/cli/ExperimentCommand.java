@@ -36,6 +36,14 @@ public final class ExperimentCommand implements Callable<Integer> {
           "train nothing: write the report if every run is complete, else list the missing")
   boolean reportOnly;
 
+  @Option(
+      names = "--threads",
+      paramLabel = "N",
+      description =
+          "PyTorch intra-op threads (default ${DEFAULT-VALUE}: on a shared 2-core machine, 2 threads"
+              + " spin against other processes and a step can take 15x longer; results are the same)")
+  int threads = 1;
+
   /** The command line that produced the results, as printed in them. */
   String commandLine() {
     StringBuilder b = new StringBuilder("./coxswain experiment ").append(file);
@@ -54,6 +62,13 @@ public final class ExperimentCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
+    if (threads < 1) {
+      System.err.println("error: --threads must be at least 1");
+      return 2;
+    }
+    // read when the engine starts, which is after this (nothing has trained in this JVM yet)
+    System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     Experiment x = new Experiment(config, out, System.getenv(), System.err);
     if (!x.config().agentPolicies().contains("openai") || x.openAiArm()) {
       // nothing to say

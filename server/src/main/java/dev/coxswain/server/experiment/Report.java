@@ -124,7 +124,7 @@ public final class Report {
     StringBuilder table = new StringBuilder();
     table.append(
         "| arm | seeds | final val loss | final perplexity | best val loss | best perplexity | vs (c) |"
-            + " interventions | rollbacks | steps computed | LLM tokens (in/out) | LLM cost | wall time per run |\n");
+            + " interventions (per seed) | rollbacks (per seed) | steps computed (per seed) | LLM tokens (in/out) | LLM cost | wall time per run |\n");
     table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<Map<String, Object>> json = new ArrayList<>();
     for (Map.Entry<Arm, List<RunResult>> e : arms.entrySet()) {
@@ -210,8 +210,7 @@ public final class Report {
     long outTok = rs.stream().mapToLong(RunResult::outputTokens).sum();
     double cost = rs.stream().mapToDouble(RunResult::costUsd).sum();
     boolean llm = a.control() == Arm.Control.AGENT_OPENAI;
-    String interventions =
-        rs.stream().map(r -> String.valueOf(r.interventions())).toList().toString();
+    String interventions = perSeed(rs, RunResult::interventions);
     String stopped =
         rs.stream().anyMatch(r -> !"finished".equals(r.status()))
             ? " (some runs stopped: " + rs.stream().map(RunResult::status).toList() + ")"
@@ -228,11 +227,16 @@ public final class Report {
         bestPpl.text("%.3f"),
         100 * (fin.mean() / oracleFinal - 1),
         a.control() == Arm.Control.LINEAR_DECAY ? "schedule, every 10 steps" : interventions,
-        rs.stream().map(r -> String.valueOf(r.rollbacks())).toList(),
-        rs.stream().map(r -> String.valueOf(r.stepsTrained())).toList(),
+        perSeed(rs, RunResult::rollbacks),
+        perSeed(rs, RunResult::stepsTrained),
         llm ? String.format(Locale.ROOT, "%,d / %,d", in, outTok) : "—",
         llm ? String.format(Locale.ROOT, "$%.4f", cost) : "—",
         wall.mean());
+  }
+
+  /** One value per seed, in seed order: "3, 3, 5". */
+  private static String perSeed(List<RunResult> rs, java.util.function.Function<RunResult, ?> f) {
+    return String.join(", ", rs.stream().map(r -> String.valueOf(f.apply(r))).toList());
   }
 
   private Map<String, Object> summary(Arm a, List<RunResult> rs, double oracleFinal) {
@@ -260,6 +264,13 @@ public final class Report {
     return m;
   }
 
+  private static final java.awt.BasicStroke[] LINES = {
+    org.knowm.xchart.style.lines.SeriesLines.SOLID,
+    org.knowm.xchart.style.lines.SeriesLines.DASH_DASH,
+    org.knowm.xchart.style.lines.SeriesLines.DOT_DOT,
+    org.knowm.xchart.style.lines.SeriesLines.DASH_DOT
+  };
+
   private static final Color[] COLORS = {
     new Color(0xD6, 0x27, 0x28),
     new Color(0x1F, 0x77, 0xB4),
@@ -276,7 +287,7 @@ public final class Report {
     XYChart chart =
         new XYChartBuilder()
             .width(1100)
-            .height(620)
+            .height(720)
             .title(
                 lr
                     ? c.name() + ": learning rate vs step (seed " + c.seeds().get(0) + ")"
@@ -287,7 +298,8 @@ public final class Report {
             .xAxisTitle("step")
             .yAxisTitle(lr ? "learning rate (log scale)" : "validation loss")
             .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+    chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
     chart.getStyler().setChartBackgroundColor(Color.WHITE);
     chart.getStyler().setMarkerSize(4);
     if (lr) {
@@ -338,6 +350,8 @@ public final class Report {
       s.setLineColor(color);
       s.setMarkerColor(color);
       s.setMarker(lr ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
+      // arms that coincide (a run the agent left alone) stay visible through their dashes
+      s.setLineStyle(LINES[(i - 1) % LINES.length]);
     }
     BufferedImage img = BitmapEncoder.getBufferedImage(chart);
     BufferedImage framed =
