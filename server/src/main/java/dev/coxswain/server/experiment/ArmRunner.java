@@ -32,10 +32,12 @@ import java.util.function.Consumer;
 final class ArmRunner {
   private final ExperimentConfig config;
   private final Map<String, String> env;
+  private final String commit;
 
-  ArmRunner(ExperimentConfig config, Map<String, String> env) {
+  ArmRunner(ExperimentConfig config, Map<String, String> env, String commit) {
     this.config = config;
     this.env = env;
+    this.commit = commit;
   }
 
   /** The run configuration of one arm and seed. */
@@ -102,6 +104,7 @@ final class ArmRunner {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("experiment", config.name());
     extra.put("arm", arm.id());
+    extra.put("commit", commit);
     AgentSettings agent = agent(arm);
     if (agent != null) {
       extra.put("agent", agent.describe());
@@ -235,7 +238,8 @@ final class ArmRunner {
             cost[0],
             wall,
             seen.evals,
-            lrs);
+            lrs,
+            commit);
     deleteCheckpoints(dir.resolve("checkpoints"));
     // written last, atomically: its presence is what marks the run complete
     Path tmp = dir.resolve("result.json.tmp");

@@ -177,7 +177,7 @@ public final class Experiment {
 
   /** Runs what is missing, in plan order. */
   public void runMissing() throws Exception {
-    ArmRunner runner = new ArmRunner(config, env);
+    ArmRunner runner = new ArmRunner(config, env, Report.commit());
     List<Arm> plan = new ArrayList<>();
     // the sweep first: the oracle's other seeds need its winner
     for (Arm a : fixedArms()) {

@@ -99,8 +99,24 @@ public final class Report {
 
     StringBuilder md = new StringBuilder();
     md.append("# ").append(c.name()).append(": results\n\n");
-    md.append("Produced by `").append(command).append("` at commit `").append(commit);
-    md.append("` (").append(when).append(").\n\n");
+    md.append("Produced by `")
+        .append(command)
+        .append("`; report written at commit `")
+        .append(commit);
+    md.append("` (").append(when).append("). Runs trained at commit ");
+    Map<String, Long> trained = new TreeMap<>();
+    arms.values().stream()
+        .flatMap(List::stream)
+        .distinct()
+        .forEach(
+            r -> trained.merge(r.commit() == null ? "not recorded" : r.commit(), 1L, Long::sum));
+    md.append(
+            String.join(
+                ", ",
+                trained.entrySet().stream()
+                    .map(e -> "`" + e.getKey() + "` (" + e.getValue() + " runs)")
+                    .toList()))
+        .append(".\n\n");
     md.append(
         String.format(
             Locale.ROOT,
@@ -184,6 +200,7 @@ public final class Report {
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("command", command);
     all.put("commit", commit);
+    all.put("trained_at", trained);
     all.put("time", when);
     all.put("experiment", c.name());
     all.put("oracle_lr", oracle.lr());

@@ -26,6 +26,7 @@ import java.util.List;
  * @param wallSeconds wall time of the run
  * @param evals (step, validation loss) on the final line of branches
  * @param lrs (step, lr) on the final line of branches, where the lr changed, and the last step
+ * @param commit the git commit of the code that trained it (null in results from before this field)
  */
 public record RunResult(
     String arm,
@@ -47,4 +48,5 @@ public record RunResult(
     double costUsd,
     double wallSeconds,
     List<double[]> evals,
-    List<double[]> lrs) {}
+    List<double[]> lrs,
+    String commit) {}
