@@ -123,7 +123,8 @@ public final class Report {
             "Default workload (character-level GPT on the State of the Union corpus), %d steps per"
                 + " run%s; validation every %d steps, checkpoints every %d; seeds %s."
                 + " Values are mean ± standard deviation over seeds; perplexity is exp(loss)."
-                + " \"vs (c)\" is the final validation loss against the oracle's mean.\n\n",
+                + " \"vs (c)\" is the final validation loss against the oracle's mean; \"best\" is the"
+                + " lowest validation loss after step %d (the arm's own part of the run).\n\n",
             c.steps(),
             c.pretrainSteps() > 0
                 ? String.format(
@@ -136,7 +137,8 @@ public final class Report {
                 : "",
             c.evalEvery(),
             c.checkpointEvery(),
-            c.seeds()));
+            c.seeds(),
+            c.pretrainSteps()));
     StringBuilder table = new StringBuilder();
     table.append(
         "| arm | seeds | final val loss | final perplexity | best val loss | best perplexity | vs (c) |"
@@ -173,7 +175,7 @@ public final class Report {
               e.getKey().lr() == oracle.lr() ? " (best)" : "",
               rs.stream().map(r -> String.valueOf(r.seed())).toList(),
               Stat.of(rs.stream().map(RunResult::finalValLoss).toList()).text("%.4f"),
-              Stat.of(rs.stream().map(RunResult::bestValLoss).toList()).text("%.4f"),
+              Stat.of(rs.stream().map(this::best).toList()).text("%.4f"),
               Stat.of(rs.stream().map(RunResult::wallSeconds).toList()).mean()));
       json.add(summary(e.getKey(), rs, oracleFinal));
     }
@@ -220,8 +222,8 @@ public final class Report {
   private String row(Arm a, List<RunResult> rs, double oracleFinal) {
     Stat fin = Stat.of(rs.stream().map(RunResult::finalValLoss).toList());
     Stat finPpl = Stat.of(rs.stream().map(r -> Math.exp(r.finalValLoss())).toList());
-    Stat best = Stat.of(rs.stream().map(RunResult::bestValLoss).toList());
-    Stat bestPpl = Stat.of(rs.stream().map(r -> Math.exp(r.bestValLoss())).toList());
+    Stat best = Stat.of(rs.stream().map(this::best).toList());
+    Stat bestPpl = Stat.of(rs.stream().map(r -> Math.exp(best(r))).toList());
     Stat wall = Stat.of(rs.stream().map(RunResult::wallSeconds).toList());
     long in = rs.stream().mapToLong(RunResult::inputTokens).sum();
     long outTok = rs.stream().mapToLong(RunResult::outputTokens).sum();
@@ -251,6 +253,19 @@ public final class Report {
         wall.mean());
   }
 
+  /**
+   * The best validation loss of the arm's own part of a run (after the shared pretraining), so that
+   * an arm that only made the pretrained model worse does not report the pretrained model's loss.
+   */
+  double best(RunResult r) {
+    long from = x.config().pretrainSteps();
+    return r.evals().stream()
+        .filter(p -> p[0] > from)
+        .mapToDouble(p -> p[1])
+        .min()
+        .orElse(r.bestValLoss());
+  }
+
   /** One value per seed, in seed order: "3, 3, 5". */
   private static String perSeed(List<RunResult> rs, java.util.function.Function<RunResult, ?> f) {
     return String.join(", ", rs.stream().map(r -> String.valueOf(f.apply(r))).toList());
@@ -263,7 +278,7 @@ public final class Report {
     m.put("start_lr", a.lr());
     m.put("seeds", rs.stream().map(RunResult::seed).toList());
     Stat fin = Stat.of(rs.stream().map(RunResult::finalValLoss).toList());
-    Stat best = Stat.of(rs.stream().map(RunResult::bestValLoss).toList());
+    Stat best = Stat.of(rs.stream().map(this::best).toList());
     m.put(
         "final_val_loss",
         Map.of("mean", fin.mean(), "sd", fin.sd(), "min", fin.min(), "max", fin.max()));
