@@ -81,7 +81,7 @@ public final class BenchAllCommand implements Callable<Integer> {
     System.err.println("1/3 bench: control point vs a plain DJL loop ...");
     ThroughputBenchmark.Result t =
         ThroughputBenchmark.run(
-            new ThroughputBenchmark.Options(wl, steps, 10, rounds, 1e-3, 10, scratch.resolve("t")),
+            new ThroughputBenchmark.Options(wl, steps, 10, rounds, 1e-3, 10, scratch),
             done -> System.err.printf("  %d/%d loops done%n", done, 2 * rounds));
     rows.add(
         new Row(
