@@ -1,8 +1,10 @@
 package dev.coxswain.server;
 
 import dev.coxswain.server.cli.BenchAgentCommand;
+import dev.coxswain.server.cli.BenchAllCommand;
 import dev.coxswain.server.cli.BenchCommand;
 import dev.coxswain.server.cli.BenchServerCommand;
+import dev.coxswain.server.cli.ExperimentCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
 import dev.coxswain.server.cli.TrainCommand;
@@ -23,6 +25,8 @@ import picocli.CommandLine.Command;
       BenchCommand.class,
       BenchServerCommand.class,
       BenchAgentCommand.class,
+      BenchAllCommand.class,
+      ExperimentCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

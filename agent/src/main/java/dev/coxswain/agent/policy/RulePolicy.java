@@ -5,19 +5,39 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * No LLM: halve the learning rate when the window shows trouble (non-finite steps, loss spikes, a
- * rising loss) or no progress (the loss falls by less than 2% of its level per 100 steps),
- * otherwise keep. The baseline and the fallback. Like a plateau scheduler, it also halves a healthy
- * run that has flattened out.
+ * No LLM: the baseline, the fallback, and the stand-in for the LLM in the lr-recovery case study.
+ * Each window it answers double, halve or keep:
+ *
+ * <ul>
+ *   <li>halve when the window shows trouble: non-finite steps, loss spikes, a rising loss, or a
+ *       loss more than 5% above the best window so far;
+ *   <li>halve when there is no progress (the loss falls by less than {@code minProgress} of its
+ *       level per 100 steps), if asked to; like a plateau scheduler, this also halves a healthy run
+ *       that has flattened out, but never below 1/32 of the known-good lr;
+ *   <li>double back when the run is calm and improving at a lr that is at most half of the highest
+ *       lr it has trained well at (the known-good lr), and below any lr that caused trouble: this
+ *       undoes a halving (its own, or the automatic recovery's) that the run turned out not to
+ *       need, and never goes above a lr the run has shown to work;
+ *   <li>otherwise keep.
+ * </ul>
+ *
+ * It remembers, across decisions, the known-good lr (a window without trouble whose loss fell below
+ * the previous window's) and the lowest lr that caused trouble.
  */
 public final class RulePolicy implements Policy {
   /** A window mean this much above the best window so far counts as the run having got worse. */
   static final double WORSE = 0.05;
 
+  /** Plateau halvings stop at this fraction of the known-good lr. */
+  static final double PLATEAU_FLOOR = 1.0 / 32;
+
   /**
    * Relative improvement over the previous window below which the run counts as not progressing.
    */
   private final double minProgress;
+
+  private double knownGood = Double.NaN;
+  private double troubleAt = Double.POSITIVE_INFINITY;
 
   public RulePolicy() {
     this(0);
@@ -32,44 +52,95 @@ public final class RulePolicy implements Policy {
     return "rule";
   }
 
+  /** The highest lr seen training well, or NaN before any (for tests and the journal). */
+  public double knownGoodLr() {
+    return knownGood;
+  }
+
   @Override
-  public Answer decide(Summary s) {
+  public synchronized Answer decide(Summary s) {
     Summary.Series loss = s.series().get("train_loss");
-    String why;
-    if (s.skipped() > 0) {
-      why = s.skipped() + " non-finite steps in the window";
-    } else if (s.spikes() > 0) {
-      why = s.spikes() + " loss spikes in the window";
-    } else if (loss != null
-        && loss.count() >= 10
-        && loss.trendPer100() > 0.05 * Math.abs(loss.mean())) {
-      why = String.format(Locale.ROOT, "loss rising (%+.3g per 100 steps)", loss.trendPer100());
-    } else if (loss != null
-        && loss.count() >= 10
-        && Double.isFinite(s.bestWindowMeanLoss())
-        && loss.mean() > s.bestWindowMeanLoss() * (1 + WORSE)) {
-      why =
-          String.format(
-              Locale.ROOT,
-              "loss %.4g is %.0f%% above the best window so far (%.4g)",
-              loss.mean(),
-              100 * (loss.mean() / s.bestWindowMeanLoss() - 1),
-              s.bestWindowMeanLoss());
-    } else if (minProgress > 0
-        && loss != null
-        && loss.count() >= 10
-        && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
-      why =
+    double lr = s.currentLr();
+    String trouble = trouble(s, loss);
+    if (trouble != null) {
+      if (Double.isFinite(lr) && lr > 0) {
+        troubleAt = Math.min(troubleAt, lr);
+      }
+      return answer("halve", trouble);
+    }
+    boolean enough = loss != null && loss.count() >= 10;
+    boolean improving =
+        enough
+            && Double.isFinite(s.previousWindowMeanLoss())
+            && loss.mean() < s.previousWindowMeanLoss();
+    if (improving && Double.isFinite(lr) && lr > 0 && lr < troubleAt) {
+      knownGood = Double.isNaN(knownGood) ? lr : Math.max(knownGood, lr);
+    }
+    if (minProgress > 0 && enough && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
+      String why =
           String.format(
               Locale.ROOT,
               "no progress: loss moves %+.3g per 100 steps around %.4g (needs -%.0f%% per 100 steps)",
               loss.trendPer100(),
               loss.mean(),
               100 * minProgress);
-    } else {
-      return new Answer(
-          Decision.keep("loss is falling without trouble"), Usage.NONE, "", "", 1, null);
+      if (Double.isFinite(knownGood) && lr * 0.5 < knownGood * PLATEAU_FLOOR) {
+        return answer(
+            "keep",
+            why
+                + String.format(
+                    Locale.ROOT,
+                    "; but lr %.3g is at the floor (1/32 of the known-good %.3g)",
+                    lr,
+                    knownGood));
+      }
+      return answer("halve", why);
     }
-    return new Answer(new Decision("halve", Map.of(), why), Usage.NONE, "", "", 1, null);
+    if (improving
+        && Double.isFinite(knownGood)
+        && lr * 2 <= knownGood * (1 + 1e-9)
+        && lr * 2 < troubleAt) {
+      return answer(
+          "double",
+          String.format(
+              Locale.ROOT,
+              "calm and improving (mean %.4g after %.4g) at lr %.3g, half or less of the lr %.3g"
+                  + " it trained well at: the lower lr is not needed",
+              loss.mean(),
+              s.previousWindowMeanLoss(),
+              lr,
+              knownGood));
+    }
+    return answer("keep", "loss is falling without trouble");
+  }
+
+  /** What is wrong with the window, or null. */
+  private static String trouble(Summary s, Summary.Series loss) {
+    if (s.skipped() > 0) {
+      return s.skipped() + " non-finite steps in the window";
+    }
+    if (s.spikes() > 0) {
+      return s.spikes() + " loss spikes in the window";
+    }
+    if (loss != null && loss.count() >= 10 && loss.trendPer100() > 0.05 * Math.abs(loss.mean())) {
+      return String.format(Locale.ROOT, "loss rising (%+.3g per 100 steps)", loss.trendPer100());
+    }
+    if (loss != null
+        && loss.count() >= 10
+        && Double.isFinite(s.bestWindowMeanLoss())
+        && loss.mean() > s.bestWindowMeanLoss() * (1 + WORSE)) {
+      return String.format(
+          Locale.ROOT,
+          "loss %.4g is %.0f%% above the best window so far (%.4g)",
+          loss.mean(),
+          100 * (loss.mean() / s.bestWindowMeanLoss() - 1),
+          s.bestWindowMeanLoss());
+    }
+    return null;
+  }
+
+  private static Answer answer(String action, String why) {
+    Decision d = action.equals("keep") ? Decision.keep(why) : new Decision(action, Map.of(), why);
+    return new Answer(d, Usage.NONE, "", "", 1, null);
   }
 }

@@ -118,18 +118,33 @@ public record RunConfig(
   }
 
   public static RunConfig load(Path file) throws ConfigException {
+    String text;
     try {
-      String text = Files.readString(file);
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException("config file not found: " + file);
+    } catch (IOException e) {
+      throw new ConfigException(
+          file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+    }
+    return parse(text, file.toString());
+  }
+
+  /**
+   * Reads a configuration from YAML text.
+   *
+   * @param origin where the text came from, for error messages (a file, or a file and a key)
+   */
+  public static RunConfig parse(String text, String origin) throws ConfigException {
+    try {
       if (text.isBlank()) {
         return empty();
       }
       RunConfig c = YAML.readValue(text, RunConfig.class);
       return c == null ? empty() : c;
-    } catch (NoSuchFileException e) {
-      throw new ConfigException("config file not found: " + file);
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(
-          file
+          origin
               + ": unknown key '"
               + e.getPropertyName()
               + "' (known here: "
@@ -137,7 +152,7 @@ public record RunConfig(
               + ")");
     } catch (IOException e) {
       throw new ConfigException(
-          file + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
+          origin + ": " + e.getMessage().lines().findFirst().orElse("unreadable"));
     }
   }
 

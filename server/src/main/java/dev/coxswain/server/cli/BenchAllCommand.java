@@ -1,0 +1,167 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.agent.bench.AgentBenchmark;
+import dev.coxswain.server.bench.ServerBenchmark;
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.trainer.bench.ThroughputBenchmark;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coxswain bench-all}: the whole-system figures of {@code bench}, {@code bench-server} and
+ * {@code bench-agent}, measured one after the other and printed in one table.
+ */
+@Command(
+    name = "bench-all",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run bench, bench-server (latency and fan-out) and bench-agent, and print their key figures in one table.")
+public final class BenchAllCommand implements Callable<Integer> {
+  @Option(
+      names = "--steps",
+      description = "measured steps per throughput round (default ${DEFAULT-VALUE})")
+  int steps = 150;
+
+  @Option(names = "--rounds", description = "throughput A-B rounds (default ${DEFAULT-VALUE})")
+  int rounds = 3;
+
+  @Option(names = "--commands", description = "commands to time (default ${DEFAULT-VALUE})")
+  int commands = 100;
+
+  @Option(names = "--clients", description = "WebSocket clients (default ${DEFAULT-VALUE})")
+  int clients = 50;
+
+  @Option(
+      names = "--fanout-events",
+      description = "events in the fan-out test (default ${DEFAULT-VALUE})")
+  int fanoutEvents = 4000;
+
+  @Option(
+      names = "--config",
+      paramLabel = "FILE",
+      description = "YAML run configuration (model and data sizes)")
+  Path config;
+
+  @Option(names = "--corpus", paramLabel = "PATH", description = "corpus (default data/sotu)")
+  Path corpus;
+
+  /** One line of the table. */
+  record Row(String figure, String value, String target, String from) {}
+
+  @Override
+  public Integer call() throws Exception {
+    if (steps < 10 || rounds < 1 || commands < 1 || clients < 1 || fanoutEvents < 1) {
+      System.err.println(
+          "error: need --steps >= 10, --rounds >= 1, --commands >= 1, --clients >= 1, --fanout-events >= 1");
+      return 2;
+    }
+    RunConfig file;
+    try {
+      file = config == null ? RunConfig.empty() : RunConfig.load(config);
+    } catch (RunConfig.ConfigException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    CharGptWorkload wl = file.workload();
+    if (corpus != null) {
+      wl = wl.withCorpus(corpus);
+    }
+    Path scratch = Files.createTempDirectory("coxswain-bench-all");
+    List<Row> rows = new ArrayList<>();
+
+    System.err.println("1/3 bench: control point vs a plain DJL loop ...");
+    ThroughputBenchmark.Result t =
+        ThroughputBenchmark.run(
+            new ThroughputBenchmark.Options(wl, steps, 10, rounds, 1e-3, 10, scratch),
+            done -> System.err.printf("  %d/%d loops done%n", done, 2 * rounds));
+    rows.add(
+        new Row(
+            "control-point overhead: throughput ratio coxswain / plain DJL",
+            String.format(
+                Locale.ROOT,
+                "%.3f (median of %d rounds, range %.3f-%.3f)",
+                t.ratio(),
+                rounds,
+                t.ratioMin(),
+                t.ratioMax()),
+            "",
+            "bench"));
+    rows.add(
+        new Row(
+            "control-point overhead: share of loop time",
+            String.format(Locale.ROOT, "%.3f %%", 100 * t.controlPointShare()),
+            "<= 1 %",
+            "bench"));
+
+    System.err.println("2/3 bench-server: command latency and fan-out ...");
+    RunSpec spec =
+        RunSpec.resolve(
+            file.withOverrides("latency", 1_000_000L, null, null, corpus), 1_000_000, Map.of());
+    ServerBenchmark.Latency l =
+        ServerBenchmark.commandLatency(
+            spec, scratch.resolve("runs/latency"), commands, System.err::println);
+    rows.add(
+        new Row(
+            "command latency, POST to applied: p50 / p99",
+            String.format(
+                Locale.ROOT,
+                "%.1f ms / %.1f ms (%.2f / %.2f steps of %.1f ms)",
+                l.p50Ms(),
+                l.p99Ms(),
+                l.p50Ms() / l.medianStepMs(),
+                l.p99Ms() / l.medianStepMs(),
+                l.medianStepMs()),
+            "",
+            "bench-server"));
+    ServerBenchmark.Fanout f =
+        ServerBenchmark.fanout(scratch.resolve("runs/fanout"), clients, 200, fanoutEvents);
+    rows.add(
+        new Row(
+            "fan-out to " + clients + " WebSocket clients: p99 delivery",
+            String.format(
+                Locale.ROOT,
+                "%.1f ms (p50 %.2f ms); %d dropped, %d duplicated",
+                f.p99Ms(),
+                f.p50Ms(),
+                f.dropped(),
+                f.duplicated()),
+            "0 dropped",
+            "bench-server"));
+
+    System.err.println("3/3 bench-agent: tokens per decision ...");
+    AgentBenchmark.Result a =
+        AgentBenchmark.run(
+            AgentBenchmark.syntheticWindow(1, 100), 10_000, 100, 300, 1500, 1.10, 4.40);
+    for (AgentBenchmark.PromptFigures p : a.prompts()) {
+      rows.add(
+          new Row(
+              "input tokens per decision, prompt " + p.prompt(),
+              String.format(Locale.ROOT, "%,d (o200k_base)", p.inputTokens()),
+              p.prompt().equals("lr-recovery") ? "<= 1,500" : "",
+              "bench-agent"));
+    }
+    rows.add(
+        new Row(
+            "o4-mini cost of 10,000 steps at N = 100",
+            String.format(Locale.ROOT, "$%.2f to $%.2f", a.usdLow(), a.usdHigh()),
+            "",
+            "bench-agent"));
+
+    System.out.println("| figure | value | target | from |");
+    System.out.println("|---|---|---|---|");
+    for (Row r : rows) {
+      System.out.printf(
+          Locale.ROOT, "| %s | %s | %s | %s |%n", r.figure(), r.value(), r.target(), r.from());
+    }
+    return 0;
+  }
+}
