@@ -29,7 +29,8 @@ import java.util.Map;
  * update_ratio_every: 10
  * spike: {factor: 2.0, window: 100}
  * model: {layers: 2, embed: 128, heads: 4, context: 64}
- * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16}
+ * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16,
+ *        tokenizer: char}     # or gpt2: GPT-2's BPE (jtokkit r50k_base)
  * knobs: {lr: {min: 0, max: 1}, weight_decay: {value: 0.1}}
  * </pre>
  */
@@ -55,7 +56,11 @@ public record RunConfig(
 
   /** Corpus and batching. */
   public record Data(
-      String corpus, Integer holdoutEvery, Integer batchSize, Integer validationBatches) {}
+      String corpus,
+      Integer holdoutEvery,
+      Integer batchSize,
+      Integer validationBatches,
+      String tokenizer) {}
 
   /** Start value and bounds of one knob. */
   public record KnobSetting(Double value, Double min, Double max) {}
@@ -82,9 +87,15 @@ public record RunConfig(
 
   /** The same configuration with command-line values (where not null) written over it. */
   public RunConfig withOverrides(String id, Long steps, Double rate, Long seedValue, Path corpus) {
-    Data d = data == null ? new Data(null, null, null, null) : data;
+    Data d = data == null ? new Data(null, null, null, null, null) : data;
     if (corpus != null) {
-      d = new Data(corpus.toString(), d.holdoutEvery(), d.batchSize(), d.validationBatches());
+      d =
+          new Data(
+              corpus.toString(),
+              d.holdoutEvery(),
+              d.batchSize(),
+              d.validationBatches(),
+              d.tokenizer());
     }
     return new RunConfig(
         id != null ? id : runId,
@@ -141,6 +152,13 @@ public record RunConfig(
         return empty();
       }
       RunConfig c = YAML.readValue(text, RunConfig.class);
+      if (c != null && c.data() != null && c.data().tokenizer() != null) {
+        String t = c.data().tokenizer();
+        if (!t.equals("char") && !t.equals("gpt2")) {
+          throw new ConfigException(
+              origin + ": data.tokenizer must be 'char' or 'gpt2', got '" + t + "'");
+        }
+      }
       return c == null ? empty() : c;
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(
@@ -160,7 +178,7 @@ public record RunConfig(
   public CharGptWorkload workload() {
     CharGptWorkload d = CharGptWorkload.defaults();
     Model m = model == null ? new Model(null, null, null, null) : model;
-    Data a = data == null ? new Data(null, null, null, null) : data;
+    Data a = data == null ? new Data(null, null, null, null, null) : data;
     return new CharGptWorkload(
         a.corpus() == null ? d.corpus() : Path.of(a.corpus()),
         or(a.holdoutEvery(), d.holdoutEvery()),
@@ -169,7 +187,8 @@ public record RunConfig(
         or(m.layers(), d.layers()),
         or(m.embed(), d.embed()),
         or(m.heads(), d.heads()),
-        or(a.validationBatches(), d.validationBatches()));
+        or(a.validationBatches(), d.validationBatches()),
+        a.tokenizer() == null ? d.tokenizer() : a.tokenizer());
   }
 
   /**

@@ -67,6 +67,18 @@ class RunConfigTest {
   }
 
   @Test
+  void theTokenizerIsCharByDefaultGpt2OnRequestAndNothingElse() throws Exception {
+    assertEquals("char", RunConfig.load(yaml("")).workload().tokenizer());
+    assertEquals("gpt2", RunConfig.load(yaml("data: {tokenizer: gpt2}\n")).workload().tokenizer());
+    RunConfig.ConfigException bad =
+        assertThrows(
+            RunConfig.ConfigException.class,
+            () -> RunConfig.load(yaml("data: {tokenizer: bpe}\n")));
+    assertTrue(bad.getMessage().contains("data.tokenizer"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("'bpe'"), bad.getMessage());
+  }
+
+  @Test
   void mistakesAreNamed() throws Exception {
     RunConfig.ConfigException typo =
         assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));

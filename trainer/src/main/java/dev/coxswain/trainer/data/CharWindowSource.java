@@ -72,8 +72,8 @@ public final class CharWindowSource implements BatchSource {
     for (int b = 0; b < batchSize; b++) {
       int o = (int) offsets[b];
       for (int t = 0; t < context; t++) {
-        x[b * context + t] = text[o + t];
-        y[b * context + t] = text[o + t + 1];
+        x[b * context + t] = CharCorpus.token(text, o + t);
+        y[b * context + t] = CharCorpus.token(text, o + t + 1);
       }
     }
     return new Batch(

@@ -24,6 +24,7 @@ import java.util.Map;
  * @param embed embedding width
  * @param heads attention heads
  * @param validationBatches batches per evaluation
+ * @param tokenizer "char" (one token per character) or "gpt2" (GPT-2's BPE via jtokkit)
  */
 public record CharGptWorkload(
     Path corpus,
@@ -33,9 +34,11 @@ public record CharGptWorkload(
     int layers,
     int embed,
     int heads,
-    int validationBatches) {
+    int validationBatches,
+    String tokenizer) {
 
   public CharGptWorkload {
+    CharCorpus.Tokenizer.fromWire(tokenizer); // names the problem when it is neither
     if (holdoutEvery < 2) {
       throw new IllegalArgumentException("holdout_every must be >= 2, got " + holdoutEvery);
     }
@@ -47,12 +50,12 @@ public record CharGptWorkload(
 
   /** 2 layers, width 128, 4 heads, 64 characters of context, batches of 32, on data/sotu. */
   public static CharGptWorkload defaults() {
-    return new CharGptWorkload(Path.of("data", "sotu"), 10, 32, 64, 2, 128, 4, 16);
+    return new CharGptWorkload(Path.of("data", "sotu"), 10, 32, 64, 2, 128, 4, 16, "char");
   }
 
   public CharGptWorkload withCorpus(Path path) {
     return new CharGptWorkload(
-        path, holdoutEvery, batchSize, context, layers, embed, heads, validationBatches);
+        path, holdoutEvery, batchSize, context, layers, embed, heads, validationBatches, tokenizer);
   }
 
   /**
@@ -61,11 +64,13 @@ public record CharGptWorkload(
    * @throws IOException naming the corpus path when it cannot be read
    */
   public Workload build(long seed) throws IOException {
-    CharCorpus text = CharCorpus.load(corpus, holdoutEvery);
+    CharCorpus text =
+        CharCorpus.load(corpus, holdoutEvery, CharCorpus.Tokenizer.fromWire(tokenizer));
     GptConfig g = new GptConfig(text.vocabSize(), context, layers, embed, heads);
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("model", "char-gpt (pre-LN)");
     d.put("vocab", g.vocab());
+    d.put("tokenizer", tokenizer);
     d.put("context", context);
     d.put("layers", layers);
     d.put("embed", embed);
