@@ -619,7 +619,7 @@
   async function loadCheckpoints() {
     if (!S.runId) return;
     try {
-      const r = await fetch("api/runs/" + encodeURIComponent(S.runId) + "/checkpoints");
+      const r = await read("api/runs/" + encodeURIComponent(S.runId) + "/checkpoints");
       if (!r.ok) return;
       S.checkpoints = (await r.json()).checkpoints || [];
     } catch (e) { return; }
@@ -729,7 +729,10 @@
         ev.submitter || $("agent-form").querySelector('button[type="submit"]'), $("agent-err"), $("agent-every"));
     });
     $("smoothing").addEventListener("input", () => { text($("smoothing-val"), $("smoothing").value); recomputeEma(); });
-    $("token-btn").addEventListener("click", () => { if (S.token) setToken(null); else askToken(); });
+    $("token-btn").addEventListener("click", async () => {
+      if (S.token) { setToken(null); return; }
+      if ((await askToken()) && S.privateReads && !S.runId) location.reload();
+    });
     $("run-select").addEventListener("change", (ev) => {
       const u = new URL(location.href); u.searchParams.set("run", ev.target.value); location.href = u.toString();
     });
@@ -737,12 +740,29 @@
 
   // ---------- connection ----------
 
+  /**
+   * A GET. Reads are open unless the server runs with --private; then a 401 asks for the token
+   * (once) and the read is tried again with it.
+   */
+  async function read(path) {
+    const get = () => fetch(path, { headers: S.token ? { Authorization: "Bearer " + S.token } : {} });
+    let r = await get();
+    if (r.status === 401) {
+      S.privateReads = true;
+      if (S.token) setToken(null);
+      if (!(await askToken("This server shows its runs only to holders of its token."))) throw new Error("no token");
+      r = await get();
+      if (r.status === 401) { setToken(null); throw new Error("the server refused the token"); }
+    }
+    return r;
+  }
+
   let ws = null, attempt = 0;
   function setConn(state, label) {
     const c = $("st-conn"); c.dataset.state = state; text(c, label);
   }
   async function refreshState(beforeReplay) {
-    const r = await fetch("api/runs/" + encodeURIComponent(S.runId));
+    const r = await read("api/runs/" + encodeURIComponent(S.runId));
     if (!r.ok) throw new Error("HTTP " + r.status);
     const st = await r.json();
     S.live = !!st.live;
@@ -777,6 +797,9 @@
     setConn("connecting", S.wasConnected ? "reconnecting…" : "connecting…");
     ws = new WebSocket(url);
     ws.onopen = () => {
+      // a server with --private waits for the token as the first message (a browser cannot put it
+      // in a header); an open server ignores it
+      if (S.token) ws.send(JSON.stringify({ token: S.token }));
       attempt = 0; S.connected = true; S.wasConnected = true;
       setConn("live", FINAL.has(S.status) ? "connected (" + S.status + ")" : "live");
       const b = $("banner"); if (b.dataset.kind === "lost") { b.hidden = true; b.dataset.kind = ""; }
@@ -790,6 +813,7 @@
     ws.onclose = (ev) => {
       ws = null;
       S.connected = false;
+      if (ev.code === 1008) setToken(null); // the token was refused: the next read asks again
       const wait = Math.min(5000, 500 * Math.pow(2, attempt++));
       setConn("lost", "connection lost");
       const b = $("banner");
@@ -826,9 +850,15 @@
     wireControls();
     let runs = [];
     try {
-      const r = await fetch("api/runs");
+      const r = await read("api/runs");
       runs = (await r.json()).runs || [];
     } catch (e) {
+      if (S.privateReads) {
+        const b = $("banner");
+        b.hidden = false; b.dataset.kind = "lost";
+        text(b, "This server shows its runs only with its token (" + e.message + "). Use \u201cset token\u201d above.");
+        return;
+      }
       connectLater();
       return;
     }

@@ -12,6 +12,7 @@ import java.util.List;
  * @param bodyLimit largest request body in bytes (413 above)
  * @param commandsPerSecond sustained commands per client (429 above)
  * @param burst commands a client may send at once before the rate applies
+ * @param privateReads reads (GET /api/... and the event stream) need the token too
  */
 public record ApiOptions(
     String host,
@@ -20,26 +21,35 @@ public record ApiOptions(
     List<String> corsOrigins,
     long bodyLimit,
     double commandsPerSecond,
-    int burst) {
+    int burst,
+    boolean privateReads) {
 
   public static ApiOptions defaults(String token) {
-    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20);
+    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false);
   }
 
   public ApiOptions withPort(int p) {
-    return new ApiOptions(host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst);
+    return new ApiOptions(
+        host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads);
   }
 
   public ApiOptions withHost(String h) {
-    return new ApiOptions(h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst);
+    return new ApiOptions(
+        h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads);
   }
 
   public ApiOptions withCors(List<String> origins) {
     return new ApiOptions(
-        host, port, token, List.copyOf(origins), bodyLimit, commandsPerSecond, burst);
+        host, port, token, List.copyOf(origins), bodyLimit, commandsPerSecond, burst, privateReads);
   }
 
   public ApiOptions withRate(double perSecond, int burstSize) {
-    return new ApiOptions(host, port, token, corsOrigins, bodyLimit, perSecond, burstSize);
+    return new ApiOptions(
+        host, port, token, corsOrigins, bodyLimit, perSecond, burstSize, privateReads);
+  }
+
+  /** Reads need the token too (the console then asks for it before showing anything). */
+  public ApiOptions withPrivateReads(boolean on) {
+    return new ApiOptions(host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, on);
   }
 }

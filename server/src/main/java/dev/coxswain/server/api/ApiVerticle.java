@@ -88,6 +88,10 @@ public final class ApiVerticle extends VerticleBase {
                   .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
                   .allowedHeaders(Set.of("Authorization", "Content-Type")));
     }
+    if (options.privateReads()) {
+      // the console page itself holds no data; everything under /api needs the token
+      router.get("/api/*").handler(this::authorizeRead);
+    }
     router.get("/api/runs").handler(this::listRuns);
     router.get("/api/runs/:id").handler(this::runState);
     router
@@ -183,17 +187,31 @@ public final class ApiVerticle extends VerticleBase {
   // --- security ---
 
   private void authorize(RoutingContext ctx) {
-    String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    String expected = "Bearer " + options.token();
-    if (h == null
-        || !MessageDigest.isEqual(
-            h.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+    if (!tokenMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION))) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer");
       error(
           ctx, 401, "missing or wrong token: send Authorization: Bearer <token>", "Authorization");
       return;
     }
     ctx.next();
+  }
+
+  private boolean tokenMatches(String header) {
+    String expected = "Bearer " + options.token();
+    return header != null
+        && MessageDigest.isEqual(
+            header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
+  }
+
+  // With --private: the stream is let through to its handshake, where the token comes either in
+  // the Authorization header or, from a browser (which cannot set headers on a WebSocket), as the
+  // first message; other reads need the header.
+  private void authorizeRead(RoutingContext ctx) {
+    if (ctx.request().path().endsWith("/stream")) {
+      ctx.next();
+      return;
+    }
+    authorize(ctx);
   }
 
   private void rateLimit(RoutingContext ctx) {
@@ -532,7 +550,38 @@ public final class ApiVerticle extends VerticleBase {
       return;
     }
     RunStore store = found.get();
-    ctx.request().toWebSocket().onSuccess(ws -> new Subscriber(store, ws, since).start());
+    boolean headerOk = tokenMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+    ctx.request()
+        .toWebSocket()
+        .onSuccess(
+            ws -> {
+              if (!options.privateReads() || headerOk) {
+                new Subscriber(store, ws, since).start();
+                return;
+              }
+              // the first message must be {"token": "..."}; nothing is sent before it
+              long timer =
+                  vertx.setTimer(5000, t -> ws.close((short) 1008, "send {\"token\": ...} first"));
+              ws.textMessageHandler(
+                  text -> {
+                    ws.textMessageHandler(null);
+                    vertx.cancelTimer(timer);
+                    String token = null;
+                    try {
+                      Object m = Json.mapper().readValue(text, Object.class);
+                      if (m instanceof Map<?, ?> map && map.get("token") instanceof String s) {
+                        token = s;
+                      }
+                    } catch (Exception e) {
+                      token = null; // not JSON: refused below like a wrong token
+                    }
+                    if (token != null && tokenMatches("Bearer " + token)) {
+                      new Subscriber(store, ws, since).start();
+                    } else {
+                      ws.close((short) 1008, "missing or wrong token");
+                    }
+                  });
+            });
   }
 
   /** One WebSocket client. Runs entirely on this verticle's event loop. */

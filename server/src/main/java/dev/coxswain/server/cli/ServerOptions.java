@@ -37,6 +37,13 @@ final class ServerOptions {
   List<String> corsOrigins = new ArrayList<>();
 
   @Option(
+      names = "--private",
+      description =
+          "reads (GET /api/... and the event stream) need the token too; by default anyone who"
+              + " can reach the port may watch")
+  boolean privateReads;
+
+  @Option(
       names = "--exit-when-done",
       description = "exit once the run has finished, stopped or failed")
   boolean exitWhenDone;
@@ -52,7 +59,11 @@ final class ServerOptions {
   }
 
   ApiOptions api(String token) {
-    return ApiOptions.defaults(token).withHost(host).withPort(port).withCors(corsOrigins);
+    return ApiOptions.defaults(token)
+        .withHost(host)
+        .withPort(port)
+        .withCors(corsOrigins)
+        .withPrivateReads(privateReads);
   }
 
   Notifier.Options notifier() {
