@@ -271,7 +271,15 @@ class AgentLoopTest {
       if (e.type() == EventType.AGENT_DECISION && e.step() > lockStep + 1) {
         assertTrue(
             String.valueOf(e.payload().get("guardrail_edits")).contains("locked by a person"),
-            e.payload().toString());
+            "lock result at step "
+                + lockStep
+                + " (seq "
+                + lockSeq
+                + "); events since: "
+                + after.stream()
+                    .filter(x -> x.type() != EventType.METRICS)
+                    .map(x -> x.seq() + ":" + x.type().wire() + "@" + x.step() + x.payload())
+                    .toList());
       }
     }
   }

@@ -231,10 +231,13 @@ class ConsoleBrowserTest {
               : 0;
       b.await(30, "caught up with the server", d -> snap(b, "lastSeq") >= serverSeq);
       assertTrue(snap(b, "lastSeq") > seqBefore);
-      Map<String, Object> stats = (Map<String, Object>) b.js("return window.coxswain.stats");
+      // read together, in one script: events keep arriving between two calls
+      List<Object> counts =
+          (List<Object>)
+              b.js("return [window.coxswain.snapshot().lastSeq, window.coxswain.stats.events]");
       assertEquals(
-          snap(b, "lastSeq"),
-          ((Number) stats.get("events")).longValue(),
+          ((Number) counts.get(0)).longValue(),
+          ((Number) counts.get(1)).longValue(),
           "every event applied exactly once: no duplicate, no gap");
       b.await(
           10,
