@@ -149,9 +149,9 @@ public final class RunStore implements AutoCloseable {
   public synchronized Event append(Event event) {
     Event e = event.withSeq(lastSeq + 1);
     String json = Json.write(e); // once: the same text goes to the file and to JSON listeners
-    file.append(e.type(), json);
+    int written = file.append(e.type(), json);
     index(e.seq());
-    bytes += utf8Length(json) + 1;
+    bytes += written; // the sink has encoded the line already: no second pass over it
     lastSeq = e.seq();
     remember(e);
     for (Consumer<Event> l : listeners) {

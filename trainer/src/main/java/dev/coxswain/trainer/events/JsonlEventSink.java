@@ -46,8 +46,12 @@ public final class JsonlEventSink implements EventSink {
     append(event.type(), Json.write(event));
   }
 
-  /** Appends an event already written as JSON (one line, no newline), so it is serialized once. */
-  public synchronized void append(EventType type, String json) {
+  /**
+   * Appends an event already written as JSON (one line, no newline), so it is serialized once.
+   *
+   * @return the bytes written, newline included
+   */
+  public synchronized int append(EventType type, String json) {
     byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
     try {
       ByteBuffer buf = ByteBuffer.wrap(line);
@@ -57,6 +61,7 @@ public final class JsonlEventSink implements EventSink {
       if (DURABLE.contains(type)) {
         channel.force(false);
       }
+      return line.length;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to " + path + ": " + e.getMessage(), e);
     }
