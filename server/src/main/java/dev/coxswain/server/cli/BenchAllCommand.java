@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -45,14 +46,7 @@ public final class BenchAllCommand implements Callable<Integer> {
       description = "events in the fan-out test (default ${DEFAULT-VALUE})")
   int fanoutEvents = 4000;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "YAML run configuration (model and data sizes)")
-  Path config;
-
-  @Option(names = "--corpus", paramLabel = "PATH", description = "corpus (default data/sotu)")
-  Path corpus;
+  @Mixin WorkloadOptions data;
 
   /** One line of the table. */
   record Row(String figure, String value, String target, String from) {}
@@ -66,15 +60,12 @@ public final class BenchAllCommand implements Callable<Integer> {
     }
     RunConfig file;
     try {
-      file = config == null ? RunConfig.empty() : RunConfig.load(config);
+      file = data.runConfig();
     } catch (RunConfig.ConfigException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    CharGptWorkload wl = file.workload();
-    if (corpus != null) {
-      wl = wl.withCorpus(corpus);
-    }
+    CharGptWorkload wl = data.workload(file);
     Path scratch = Files.createTempDirectory("coxswain-bench-all");
     List<Row> rows = new ArrayList<>();
 
@@ -105,7 +96,9 @@ public final class BenchAllCommand implements Callable<Integer> {
     System.err.println("2/3 bench-server: command latency and fan-out ...");
     RunSpec spec =
         RunSpec.resolve(
-            file.withOverrides("latency", 1_000_000L, null, null, corpus), 1_000_000, Map.of());
+            file.withOverrides("latency", 1_000_000L, null, null, data.corpus),
+            1_000_000,
+            Map.of());
     ServerBenchmark.Latency l =
         ServerBenchmark.commandLatency(
             spec, scratch.resolve("runs/latency"), commands, System.err::println);

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code coxswain bench}: what the control point costs, on the default workload. */
@@ -32,14 +33,7 @@ public final class BenchCommand implements Callable<Integer> {
       description = "measure the update/parameter ratio every N steps (default ${DEFAULT-VALUE})")
   int updateRatioEvery = 10;
 
-  @Option(
-      names = "--config",
-      paramLabel = "FILE",
-      description = "YAML run configuration (model and data sizes)")
-  Path config;
-
-  @Option(names = "--corpus", paramLabel = "PATH", description = "corpus (default data/sotu)")
-  Path corpus;
+  @Mixin WorkloadOptions data;
 
   @Override
   public Integer call() throws IOException {
@@ -49,13 +43,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
     CharGptWorkload wl;
     try {
-      wl = (config == null ? RunConfig.empty() : RunConfig.load(config)).workload();
+      wl = data.workload(data.runConfig());
     } catch (RunConfig.ConfigException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
-    }
-    if (corpus != null) {
-      wl = wl.withCorpus(corpus);
     }
     Path scratch = Files.createTempDirectory("coxswain-bench");
     System.out.printf(
