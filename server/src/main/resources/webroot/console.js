@@ -75,7 +75,7 @@
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
-  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null };
+  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, lastSent: null };
   const errors = []; // script errors on this page, for the browser tests
   window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
   window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
@@ -681,6 +681,7 @@
     if (!S.token && !(await askToken())) { if (errEl) errEl.textContent = "no token: command not sent"; return; }
     const cmd = Object.assign({ id: newId(), source: "human" }, body);
     if (btn) { btn.disabled = true; btn.classList.add("busy"); }
+    stats.inflight++; stats.sent++; stats.lastSent = cmd.id;
     try {
       const r = await fetch("api/runs/" + encodeURIComponent(S.runId) + "/commands", {
         method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer " + S.token },
@@ -702,6 +703,7 @@
     } catch (e) {
       if (errEl) errEl.textContent = "not sent: the connection to the server is lost";
     } finally {
+      stats.inflight--;
       if (btn) { btn.classList.remove("busy"); btn.disabled = readOnly() || !S.connected; }
     }
   }
@@ -882,6 +884,9 @@
     snapshot: () => ({
       runId: S.runId, lastSeq: S.lastSeq, connected: S.connected, status: S.status, step: S.step, live: S.live,
       readOnly: readOnly(), draws: stats.draws, drawPending: drawTimer !== null, sinceDrawMs: performance.now() - lastDraw,
+      inflight: stats.inflight,
+      lastSentStatus: stats.lastSent === null ? null
+        : S.commands.get(stats.lastSent) ? (S.commands.get(stats.lastSent).result || { status: "pending" }).status : "unrecorded",
       banner: { kind: $("banner").dataset.kind, hidden: $("banner").hidden },
       branches: [...store.branches.values()].map((b) => ({ name: b.name, points: b.loss.filter((v) => v !== null).length,
         evals: b.ev.filter((v) => v !== null).length })),

@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.openqa.selenium.JavascriptExecutor;
@@ -110,6 +111,19 @@ final class Browser implements AutoCloseable {
         .ignoring(StaleElementReferenceException.class) // the page redraws while it is read
         .withMessage(what)
         .until(until);
+  }
+
+  /** Clicks a control and waits until the command it sent has a result on the page. */
+  void clickAndAwaitResult(org.openqa.selenium.WebElement control, long seconds) {
+    long sent = ((Number) js("return window.coxswain.stats.sent")).longValue();
+    control.click();
+    await(
+        seconds,
+        "the result of the command sent by " + control.getText(),
+        d ->
+            ((Number) js("return window.coxswain.stats.sent")).longValue() > sent
+                && List.of("applied", "rejected", "failed")
+                    .contains(snapshot().get("lastSentStatus")));
   }
 
   void screenshot(Path file) throws Exception {

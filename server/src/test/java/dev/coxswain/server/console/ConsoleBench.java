@@ -118,8 +118,7 @@ class ConsoleBench {
           ((Number) ((List<Map<String, Object>>) snap.get("branches")).get(0).get("points"))
               .longValue();
       assertEquals(n, points, "every step is a point");
-      b.js("window.gc && window.gc()");
-      Thread.sleep(500);
+      b.js("window.gc()"); // synchronous with --expose-gc
       double heapLoaded = mib(b.js("return performance.memory.usedJSHeapSize"));
 
       // one live update, applied and drawn synchronously on all five charts, 30 times
@@ -143,14 +142,19 @@ class ConsoleBench {
               + "window.__live = setInterval(() => window.coxswain.apply({seq: ++seq, run: 'night', branch: 'main',"
               + "  step: ++step, type: 'metrics', time: new Date().toISOString(),"
               + "  payload: {loss: 1.6, lr: 1e-3, grad_norm: 0.5, tokens_per_s: 44000}}), 100);");
-      Thread.sleep(30_000);
+      long liveFrom = ((Number) b.js("return window.coxswain.stats.events")).longValue();
+      b.await(
+          120,
+          "300 live updates (30 s at 10 steps/s)",
+          d ->
+              ((Number) b.js("return window.coxswain.stats.events")).longValue() >= liveFrom + 300);
       b.js("clearInterval(window.__live)");
-      Thread.sleep(600);
+      b.await(
+          10, "the last update drawn", d -> Boolean.FALSE.equals(b.snapshot().get("drawPending")));
       Map<String, Object> stats = (Map<String, Object>) b.js("return window.coxswain.stats");
       double[] draws = toArray((List<Object>) stats.get("drawMs"));
       double[] latency = toArray((List<Object>) stats.get("updateMs"));
-      b.js("window.gc && window.gc()");
-      Thread.sleep(500);
+      b.js("window.gc()");
       double heapAfter = mib(b.js("return performance.memory.usedJSHeapSize"));
       long marks = (Long) b.js("return document.querySelectorAll('.mark').length");
       b.screenshot(Path.of("target", "console", "bench-" + n + ".png"));

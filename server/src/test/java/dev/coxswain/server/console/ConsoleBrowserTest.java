@@ -169,7 +169,11 @@ class ConsoleBrowserTest {
               return false;
             }
           });
-      Thread.sleep(1500);
+      // every request the page sent has been answered: a second one would have gone out by now
+      b.await(
+          30,
+          "no request in flight",
+          d -> ((Number) b.snapshot().get("inflight")).longValue() == 0);
       assertEquals(
           humanBefore + 2, humanCommands(http, run), "the halving and one doubling: sent once");
       assertEquals(before, knob(http, run, "lr"), 1e-12);

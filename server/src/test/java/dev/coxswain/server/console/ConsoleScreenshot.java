@@ -52,14 +52,11 @@ class ConsoleScreenshot {
           600,
           "80 steps on the new branch",
           d -> ((Number) b.snapshot().get("step")).longValue() >= 380);
-      lr.findElement(By.cssSelector("[data-role='lock']")).click();
-      Thread.sleep(1500);
-      lr.findElement(By.cssSelector("[data-role='halve']")).click();
-      Thread.sleep(1500);
-      b.driver.findElement(By.cssSelector("[data-cmd='evaluate']")).click();
+      b.clickAndAwaitResult(lr.findElement(By.cssSelector("[data-role='lock']")), 120);
+      b.clickAndAwaitResult(lr.findElement(By.cssSelector("[data-role='halve']")), 120);
+      b.clickAndAwaitResult(b.driver.findElement(By.cssSelector("[data-cmd='evaluate']")), 120);
       b.await(1200, "step 800", d -> ((Number) b.snapshot().get("step")).longValue() >= 800);
       b.js("window.scrollTo(0, 0)");
-      Thread.sleep(600);
       b.screenshot(Path.of("target", "console", "console.png"));
     }
   }

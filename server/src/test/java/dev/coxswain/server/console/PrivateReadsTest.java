@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,6 +32,7 @@ class PrivateReadsTest {
   private static final class Client implements WebSocket.Listener {
     final List<String> messages = new CopyOnWriteArrayList<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
+    final CountDownLatch five = new CountDownLatch(5);
     private final StringBuilder part = new StringBuilder();
 
     @Override
@@ -39,6 +41,7 @@ class PrivateReadsTest {
       if (last) {
         messages.add(part.toString());
         part.setLength(0);
+        five.countDown();
       }
       ws.request(1);
       return null;
@@ -103,7 +106,13 @@ class PrivateReadsTest {
       // the stream: nothing before the token; a wrong first message closes it with 1008
       Client silent = new Client();
       WebSocket w1 = open(port, "t1", silent, null);
-      Thread.sleep(1000);
+      // let the run produce 20 more events while the socket waits for its token
+      long seqAtOpen = lastSeq(http, base);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (lastSeq(http, base) < seqAtOpen + 20 && System.nanoTime() < deadline) {
+        java.util.concurrent.locks.LockSupport.parkNanos(20_000_000);
+      }
+      assertTrue(lastSeq(http, base) >= seqAtOpen + 20, "the run kept producing events");
       assertEquals(List.of(), silent.messages, "no event before the token");
       w1.sendText("{\"token\": \"nope\"}", true);
       assertEquals(1008, silent.closed.get(10, TimeUnit.SECONDS));
@@ -113,12 +122,8 @@ class PrivateReadsTest {
       open(port, "t1", byMessage, null).sendText("{\"token\": \"" + TestRuns.TOKEN + "\"}", true);
       Client byHeader = new Client();
       open(port, "t1", byHeader, "Bearer " + TestRuns.TOKEN);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while ((byMessage.messages.size() < 5 || byHeader.messages.size() < 5)
-          && System.nanoTime() < deadline) {
-        Thread.sleep(50);
-      }
-      assertTrue(byMessage.messages.size() >= 5 && byHeader.messages.size() >= 5);
+      assertTrue(byMessage.five.await(30, TimeUnit.SECONDS), "events after the token message");
+      assertTrue(byHeader.five.await(30, TimeUnit.SECONDS), "events with the token header");
       assertTrue(byMessage.messages.get(0).contains("\"seq\":1,"), byMessage.messages.get(0));
 
       // the console asks for the token before it shows anything, then works as usual
@@ -139,6 +144,18 @@ class PrivateReadsTest {
     } finally {
       server.shutdown("test over");
     }
+  }
+
+  private static long lastSeq(HttpClient http, String base) throws Exception {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create(base + "/api/runs/t1"))
+                .header("Authorization", "Bearer " + TestRuns.TOKEN)
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    return ((Number)
+            dev.coxswain.protocol.Json.mapper().readValue(r.body(), Map.class).get("last_seq"))
+        .longValue();
   }
 
   @SuppressWarnings("unchecked")
