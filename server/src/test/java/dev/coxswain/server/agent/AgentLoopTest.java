@@ -110,6 +110,11 @@ class AgentLoopTest {
     return got;
   }
 
+  /** The step whose window an agent_decision event judged. */
+  private static long decidedAt(Event decision) {
+    return ((Number) decision.payload().get("step")).longValue();
+  }
+
   private static Predicate<Event> type(EventType t) {
     return e -> e.type() == t;
   }
@@ -253,7 +258,10 @@ class AgentLoopTest {
     long lockSeq = locked.seq();
     // a decision already under way when the lock landed was summarized before it: judge later ones
     long lockStep = locked.step();
-    await(e -> e.type() == EventType.AGENT_DECISION && e.step() > lockStep + 1, 2, 60);
+    // judge by the step a decision's window ends at (its payload), not the step at which the event
+    // was recorded: a tiny model steps faster than the agent decides, so a decision about step 30
+    // can be recorded at step 56, after a lock that landed at step 42
+    await(e -> e.type() == EventType.AGENT_DECISION && decidedAt(e) > lockStep + 1, 2, 60);
     List<Event> after = events(e -> e.seq() > lockSeq);
     double lockedLr = Double.NaN;
     for (Event e : after) {
@@ -268,7 +276,7 @@ class AgentLoopTest {
         // one decided before the lock may still arrive: the trainer refuses it
         assertEquals("rejected", e.payload().get("status"), e.payload().toString());
       }
-      if (e.type() == EventType.AGENT_DECISION && e.step() > lockStep + 1) {
+      if (e.type() == EventType.AGENT_DECISION && decidedAt(e) > lockStep + 1) {
         assertTrue(
             String.valueOf(e.payload().get("guardrail_edits")).contains("locked by a person"),
             "lock result at step "
