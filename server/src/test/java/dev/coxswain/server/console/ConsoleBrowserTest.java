@@ -304,7 +304,11 @@ class ConsoleBrowserTest {
       b.driver.navigate().refresh();
       b.await(
           60, "the stopped run replays", d -> points(b) >= 40 && snap(b, "lastSeq") >= finalSeq);
-      assertTrue(b.driver.findElement(By.id("banner")).getText().contains("read-only"));
+      // the page draws (and sets its banner) at most once a second while it replays
+      b.await(
+          10,
+          "the replayed stopped run says read-only",
+          d -> d.findElement(By.id("banner")).getText().contains("read-only"));
       assertFalse(
           b.driver
               .findElement(By.cssSelector("#knobs [data-knob='lr'] [data-role='halve']"))
