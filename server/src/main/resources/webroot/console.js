@@ -13,7 +13,10 @@
 
   // ---------- formatting ----------
 
-  /** Engineering notation: exponents in multiples of 3, at most 4 significant digits. */
+  /**
+   * The notation people who train models read: plain decimals from 0.01 to 10,000 (0.01, 1, 312.5),
+   * otherwise scientific with a one-digit mantissa (2.5e-4, 1e-8, 1.2e5); at most 4 significant digits.
+   */
   function fmt(x, digits = 4) {
     if (x === null || x === undefined || x === "") return "–";
     if (typeof x !== "number") return String(x);
@@ -21,13 +24,11 @@
     if (x === 0) return "0";
     const a = Math.abs(x);
     if (a >= 1e-2 && a < 1e4) return Number(x.toPrecision(digits)).toString();
-    let e = Math.floor(Math.log10(a) / 3) * 3;
-    let m = (x / Math.pow(10, e)).toPrecision(digits - 1);
-    if (Math.abs(Number(m)) >= 1000) { e += 3; m = (x / Math.pow(10, e)).toPrecision(digits - 1); }
-    return trim(Number(m).toString()) + "e" + e;
+    const [m, e] = x.toExponential(digits - 1).split("e");
+    return trim(m) + "e" + Number(e);
   }
   function trim(s) {
-    return s.includes(".") && !s.includes("e") ? s.replace(/\.?0+$/, "") : s;
+    return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
   }
   function fmtDuration(s) {
     if (!Number.isFinite(s) || s < 0) return "–";
@@ -103,6 +104,15 @@
         b.loss.push(null); b.ema.push(null); b.lr.push(null); b.gn.push(null); b.tps.push(null); b.ev.push(null);
       }
     }
+  }
+  /** A resumed branch continues from its checkpoint: the steps after it are re-trained, not kept. */
+  function forget(branch, fromStep) {
+    const b = store.branches.get(branch);
+    if (!b) return;
+    for (const k of ["loss", "ema", "lr", "gn", "tps", "ev"]) {
+      for (let s = fromStep + 1; s < b[k].length; s++) b[k][s] = null;
+    }
+    store.dirtyFrom = Math.min(store.dirtyFrom, fromStep + 1);
   }
   function smoothing() { return Number($("smoothing").value); }
   function emaAt(b, step, loss) {
@@ -395,6 +405,7 @@
         break;
       case "status":
         S.status = String(p.status);
+        if (p.status === "resuming" && typeof p.from_step === "number") forget(p.branch, p.from_step);
         // whether this server hosts the run can change with its status (a resume, an end): ask
         if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
         break;

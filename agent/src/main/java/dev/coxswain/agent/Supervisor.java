@@ -624,6 +624,11 @@ public final class Supervisor implements AutoCloseable {
     return decisions;
   }
 
+  /** The run's spending caps and what has been spent (a resumed run's from its journal). */
+  public Budget budget() {
+    return budget;
+  }
+
   @Override
   public void close() {
     thread.shutdown();

@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +33,7 @@ class LifecycleTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void afterKillMinus9ResumeContinuesFromTheLastCheckpointWithTheLogIntact() throws Exception {
     Path config = TestRuns.config(dir, 300, 10);
     Path runDir = dir.resolve("runs/crash");
@@ -68,17 +68,23 @@ class LifecycleTest {
     long lastSeqBefore = before.get(before.size() - 1).seq();
     long checkpoint = killedAt / 10 * 10;
     try (ServerProcess p =
-        ServerProcess.start(
-            dir.resolve("logs"),
-            env,
-            "resume",
-            runDir.toString(),
-            "--port",
-            "0",
-            "--exit-when-done")) {
+        ServerProcess.start(dir.resolve("logs"), env, "resume", runDir.toString(), "--port", "0")) {
       p.awaitServing(120);
-      assertTrue(p.process().waitFor(120, TimeUnit.SECONDS), p.output());
-      assertEquals(0, p.process().exitValue(), p.output());
+      TestRuns.Http http = new TestRuns.Http(p.port());
+      http.awaitState(p.runId(), s -> "finished".equals(s.get("status")), 120);
+      // readers see each (branch, step) once: the re-trained steps replace the lost ones
+      List<Map<String, Object>> points =
+          (List<Map<String, Object>>)
+              http.json(http.get("/api/runs/" + p.runId() + "/metrics?limit=100000"))
+                  .get("metrics");
+      List<String> steps =
+          points.stream()
+              .filter(m -> "metrics".equals(m.get("type")))
+              .map(m -> m.get("branch") + "/" + m.get("step"))
+              .toList();
+      assertEquals(300, steps.size(), "steps 1..300 once each");
+      assertEquals(300, new java.util.HashSet<>(steps).size(), "no (branch, step) twice");
+      assertEquals(143, p.terminate(60), "SIGTERM, after the shutdown hook ran: " + p.output());
     }
     List<Event> all = events(runDir);
     for (int i = 0; i < all.size(); i++) {
@@ -86,6 +92,17 @@ class LifecycleTest {
     }
     List<Event> after = all.subList((int) lastSeqBefore, all.size());
     assertEquals("resuming", after.get(0).payload().get("status"));
+    assertEquals(checkpoint, ((Number) after.get(0).payload().get("from_step")).longValue());
+    assertEquals("main", after.get(0).payload().get("branch"));
+    // the log itself stays append-only: the lost steps are still in it, before the resume
+    if (killedAt > checkpoint) {
+      assertEquals(
+          2,
+          all.stream()
+              .filter(e -> e.type() == EventType.METRICS && e.step() == checkpoint + 1)
+              .count(),
+          "step " + (checkpoint + 1) + " trained twice, logged twice");
+    }
     Event firstStep =
         after.stream().filter(e -> e.type() == EventType.METRICS).findFirst().orElseThrow();
     assertEquals(
@@ -134,7 +151,9 @@ class LifecycleTest {
             "--config",
             config.toString(),
             "--run-dir",
-            runDir.toString())) {
+            runDir.toString(),
+            "--agent",
+            "off")) { // with the key set, the default agent would call OpenAI
       p.awaitServing(120);
       TestRuns.Http http = new TestRuns.Http(p.port());
       String id = p.runId();

@@ -45,6 +45,18 @@ public final class Budget {
     return c;
   }
 
+  /**
+   * Continues from what was already spent (a resumed run's journal, see {@code Journal#spent}), so
+   * a restart cannot reset the caps.
+   */
+  public synchronized void restore(long spentTokens, double spentUsd) {
+    if (spentTokens < 0 || spentUsd < 0 || !Double.isFinite(spentUsd)) {
+      throw new IllegalArgumentException("spent tokens and dollars must be finite and >= 0");
+    }
+    tokens = spentTokens;
+    usd = spentUsd;
+  }
+
   public synchronized boolean exhausted() {
     return tokens >= maxTokens || usd >= maxUsd;
   }

@@ -87,6 +87,10 @@ public record AgentSettings(
             ? Guardrails.Config.supervisor()
             : Guardrails.Config.lrRecovery();
     Policy rule = new RulePolicy();
+    Budget budget = new Budget(maxTokens, maxUsd, inputPrice, outputPrice);
+    // a resumed run continues its budget from what its journal says was spent
+    Journal.Spent spent = Journal.spent(runDir.resolve("agent.jsonl"));
+    budget.restore(spent.tokens(), spent.usd());
     Policy primary =
         mode.equals("openai") ? new OpenAiPolicy(openai, t, g.permitted(), config.every()) : rule;
     return new Supervisor(
@@ -94,7 +98,7 @@ public record AgentSettings(
         primary,
         rule,
         new Guardrails(g),
-        new Budget(maxTokens, maxUsd, inputPrice, outputPrice),
+        budget,
         new Journal(runDir.resolve("agent.jsonl")),
         gateway,
         prompt);

@@ -9,6 +9,7 @@ import dev.coxswain.protocol.InvalidCommandException;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
@@ -38,12 +39,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API and the event stream. Handlers are short and never block: disk reads and durable
  * appends run on worker threads.
  */
 public final class ApiVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
   private static final int PAGE = 1000;
   private static final int MAX_PAGE = 10_000;
   private static final int SLOW_CLIENT_LIMIT = 5_000;
@@ -117,6 +121,20 @@ public final class ApiVerticle extends VerticleBase {
         ctx ->
             error(ctx, 413, "request body larger than " + options.bodyLimit() + " bytes", "body"));
     router.errorHandler(400, ctx -> error(ctx, 400, "bad request", null));
+    // the CORS handler refuses an origin it was not given: the client's mistake, not the server's
+    router.errorHandler(
+        403,
+        ctx -> {
+          String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+          LOG.debug("refused origin {}", origin);
+          error(
+              ctx,
+              403,
+              "origin '"
+                  + (origin == null ? "" : origin.replaceAll("[^\\x20-\\x7e]", "?"))
+                  + "' is not allowed; serve --cors-origin ORIGIN allows one",
+              "Origin");
+        });
     router.errorHandler(
         500,
         ctx ->
@@ -267,8 +285,10 @@ public final class ApiVerticle extends VerticleBase {
     }
     RunStore store = found.get();
     Command command;
+    Action action;
     try {
       command = parseCommand(ctx.body().asString(), store);
+      action = Action.parse(command);
     } catch (InvalidCommandException e) {
       error(ctx, 400, e.getMessage(), e.field());
       return;
@@ -284,7 +304,17 @@ public final class ApiVerticle extends VerticleBase {
     }
     // Record it durably first; only then hand it over and acknowledge.
     vertx
-        .executeBlocking(() -> store.append(EventType.COMMAND, Json.toMap(command)), false)
+        .executeBlocking(
+            () -> {
+              if (action instanceof Action.LoadCheckpoint load) {
+                // the checkpoints are on disk: refuse a name that is not there, before recording
+                CheckpointRefs.check(
+                    load.checkpoint(),
+                    new CheckpointStore(store.dir().resolve("checkpoints")).list());
+              }
+              return store.append(EventType.COMMAND, Json.toMap(command));
+            },
+            false)
         .compose(
             recorded ->
                 vertx
@@ -304,6 +334,10 @@ public final class ApiVerticle extends VerticleBase {
             })
         .onFailure(
             err -> {
+              if (err instanceof InvalidCommandException bad) {
+                error(ctx, 400, bad.getMessage(), bad.field());
+                return;
+              }
               String why = "the trainer did not take the command: " + err.getMessage();
               if (store.hasCommand(command.id())) {
                 vertx.executeBlocking(
@@ -482,14 +516,15 @@ public final class ApiVerticle extends VerticleBase {
     }
     vertx
         .executeBlocking(
-            () ->
-                s.get()
-                    .scan(
-                        e ->
-                            (e.type() == EventType.METRICS || e.type() == EventType.EVAL)
-                                && e.step() > since
-                                && (branch == null || branch.equals(e.branch())),
-                        limit.intValue()),
+            () -> {
+              // each (branch, step) once: steps re-trained after a resume replace the lost ones
+              MetricsHistory history = new MetricsHistory();
+              s.get().forEach(history);
+              return history.points().stream()
+                  .filter(e -> e.step() > since && (branch == null || branch.equals(e.branch())))
+                  .limit(limit)
+                  .toList();
+            },
             false)
         .onSuccess(
             list -> {

@@ -4,11 +4,14 @@ import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -61,15 +64,18 @@ public final class ResumeCommand implements Callable<Integer> {
       System.err.println("error: cannot load the corpus: " + e.getMessage());
       return 2;
     }
-    boolean hasCheckpoint = !new CheckpointStore(dir.resolve("checkpoints")).list().isEmpty();
-    String from = hasCheckpoint ? "latest" : null;
-    store.append(
-        dev.coxswain.protocol.EventType.STATUS,
-        Map.of(
-            "status",
-            "resuming",
-            "from",
-            from == null ? "the start (no checkpoint)" : "the latest checkpoint"));
+    Optional<CheckpointMeta> latest =
+        new CheckpointStore(dir.resolve("checkpoints")).resolve("latest");
+    String from = latest.isPresent() ? "latest" : null;
+    // says from which step the branch continues: readers drop the lost steps after it, which the
+    // resumed run trains again (the log itself stays append-only)
+    Map<String, Object> resuming = new LinkedHashMap<>();
+    resuming.put("status", "resuming");
+    resuming.put(
+        "from", latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"));
+    resuming.put("branch", latest.map(CheckpointMeta::branch).orElse("main"));
+    resuming.put("from_step", latest.map(CheckpointMeta::step).orElse(0L));
+    store.append(dev.coxswain.protocol.EventType.STATUS, resuming);
     return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), agent);
   }
 }

@@ -29,8 +29,12 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin RunOptions run = new RunOptions();
 
-  @Option(names = "--agent", description = "supervising agent: off (default), rule, openai, replay")
-  String agent = "off";
+  @Option(
+      names = "--agent",
+      description =
+          "supervising agent: auto (default: openai when OPENAI_API_KEY is set, else rule), rule,"
+              + " openai, replay, off")
+  String agent = "auto";
 
   @Option(
       names = "--agent-prompt",
@@ -99,12 +103,16 @@ public final class ServeCommand implements Callable<Integer> {
 
   /** The agent's settings from the options and the environment, or null for off. */
   AgentSettings agentSettings(Map<String, String> env) throws IOException {
+    if (agent.equals("auto")) {
+      String key = env.get("OPENAI_API_KEY");
+      agent = key == null || key.isBlank() ? "rule" : "openai";
+    }
     if (agent.equals("off")) {
       return null;
     }
     if (!agent.equals("rule") && !agent.equals("openai") && !agent.equals("replay")) {
       throw new IllegalArgumentException(
-          "--agent must be off, rule, openai or replay, got '" + agent + "'");
+          "--agent must be auto, off, rule, openai or replay, got '" + agent + "'");
     }
     if (agent.equals("replay")) {
       if (agentReplay == null) {

@@ -310,6 +310,14 @@ final class ArmRunner {
           lrs.removeIf(x -> x[0] >= resumes);
           lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
         }
+        case STATUS -> {
+          // a resumed run continues from its checkpoint: the lost steps after it are trained again
+          if ("resuming".equals(p.get("status")) && p.get("from_step") instanceof Number from) {
+            evals.removeIf(x -> x[0] > from.longValue());
+            lrs.removeIf(x -> x[0] > from.longValue());
+            lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
+          }
+        }
         case COMMAND -> sources.put(String.valueOf(p.get("id")), String.valueOf(p.get("source")));
         case COMMAND_RESULT -> {
           String src = sources.get(String.valueOf(p.get("command_id")));

@@ -325,6 +325,16 @@ public final class RunStore implements AutoCloseable {
     return out;
   }
 
+  /** Reads the whole log from the start, in sequence order, handing every event to {@code to}. */
+  public void forEach(Consumer<Event> to) throws IOException {
+    scan(
+        e -> {
+          to.accept(e);
+          return false;
+        },
+        1);
+  }
+
   public void addListener(Consumer<Event> l) {
     listeners.add(l);
   }

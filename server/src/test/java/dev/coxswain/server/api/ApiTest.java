@@ -248,6 +248,7 @@ class ApiTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void corsIsClosedUnlessAnOriginIsConfigured() throws Exception {
     server = TestRuns.start(dir, 1_000_000);
     java.net.http.HttpClient c = java.net.http.HttpClient.newHttpClient();
@@ -291,10 +292,50 @@ class ApiTest {
             .header("Origin", "http://evil.example")
             .GET()
             .build();
+    HttpResponse<String> refused = c.send(other, HttpResponse.BodyHandlers.ofString());
+    assertTrue(refused.headers().firstValue("Access-Control-Allow-Origin").isEmpty());
+    // a client's mistake: 403 naming the header, in the API's JSON error form
+    assertEquals(403, refused.statusCode(), refused.body());
+    Map<String, Object> err = Json.read(refused.body(), Map.class);
+    assertEquals("Origin", err.get("field"));
+    assertTrue(String.valueOf(err.get("error")).contains("http://evil.example"), refused.body());
+    // and a refused preflight changes nothing: the allowed origin still gets its header
+    assertEquals(200, c.send(ok, HttpResponse.BodyHandlers.ofString()).statusCode());
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void loadingACheckpointThatDoesNotExistIsRefusedAtOnceWithTheClosestOnes() throws Exception {
+    server = TestRuns.start(dir, 1_000_000); // checkpoints every 50 steps
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    http.awaitState("t1", s -> ((Number) s.get("step")).longValue() >= 105, 120);
+    // held still, so that retention does not move the checkpoints while the test reads them
+    assertEquals(202, http.command("t1", "{\"type\":\"pause\"}").statusCode());
+    http.awaitState("t1", s -> "paused".equals(s.get("status")), 60);
+    int before = list(http.json(http.get("/api/runs/t1/commands")), "commands").size();
+    long seqBefore = server.store().lastSeq();
+
+    HttpResponse<String> r =
+        http.command("t1", "{\"type\":\"load_checkpoint\",\"args\":{\"checkpoint\":\"main/60\"}}");
+    assertEquals(400, r.statusCode(), r.body());
+    Map<String, Object> err = http.json(r);
+    assertEquals("args.checkpoint", err.get("field"));
+    String why = String.valueOf(err.get("error"));
+    assertTrue(why.contains("'main/60'") && why.contains("closest: main/50, main/100"), why);
+    r = http.command("t1", "{\"type\":\"load_checkpoint\",\"args\":{\"checkpoint\":\"nightly\"}}");
+    assertEquals(400, r.statusCode(), r.body());
+    assertEquals(
+        before,
+        list(http.json(http.get("/api/runs/t1/commands")), "commands").size(),
+        "nothing recorded");
     assertTrue(
-        c.send(other, HttpResponse.BodyHandlers.ofString())
-            .headers()
-            .firstValue("Access-Control-Allow-Origin")
+        server
+            .store()
+            .scan(e -> e.seq() > seqBefore && e.type() == EventType.COMMAND, 10)
             .isEmpty());
+
+    // a checkpoint that is there is taken
+    r = http.command("t1", "{\"type\":\"load_checkpoint\",\"args\":{\"checkpoint\":\"main/50\"}}");
+    assertEquals(202, r.statusCode(), r.body());
   }
 }

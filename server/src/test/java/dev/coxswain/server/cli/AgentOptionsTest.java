@@ -43,7 +43,11 @@ class AgentOptionsTest {
     assertTrue(prompt.getMessage().contains("unknown prompt 'haiku'"));
     assertThrows(
         IllegalArgumentException.class, () -> parse("--agent", "psychic").agentSettings(Map.of()));
-    assertNull(parse().agentSettings(Map.of()), "off by default");
+    // by default: the rule policy, or OpenAI when a key is set
+    assertEquals("rule", parse().agentSettings(Map.of()).mode());
+    assertEquals("openai", parse().agentSettings(Map.of("OPENAI_API_KEY", "sk-x")).mode());
+    assertEquals("rule", parse().agentSettings(Map.of("OPENAI_API_KEY", " ")).mode());
+    assertNull(parse("--agent", "off").agentSettings(Map.of("OPENAI_API_KEY", "sk-x")));
     IllegalArgumentException noJournal =
         assertThrows(
             IllegalArgumentException.class,

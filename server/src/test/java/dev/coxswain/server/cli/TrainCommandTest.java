@@ -176,7 +176,7 @@ class TrainCommandTest {
             dir.resolve("s1").toString()));
     assertTrue(
         err.toString(StandardCharsets.UTF_8)
-            .contains("--agent must be off, rule, openai or replay"));
+            .contains("--agent must be auto, off, rule, openai or replay"));
     assertEquals(
         2,
         run(

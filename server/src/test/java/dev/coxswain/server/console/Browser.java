@@ -12,6 +12,7 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -113,10 +114,19 @@ final class Browser implements AutoCloseable {
         .until(until);
   }
 
-  /** Clicks a control and waits until the command it sent has a result on the page. */
-  void clickAndAwaitResult(org.openqa.selenium.WebElement control, long seconds) {
-    long sent = ((Number) js("return window.coxswain.stats.sent")).longValue();
+  /**
+   * Clicks a control once it is enabled: the page disables controls until it knows the run is live
+   * and while a command is in flight, and a click on a disabled button does nothing.
+   */
+  void click(WebElement control) {
+    await(60, "enabled: " + control.getText(), d -> control.isDisplayed() && control.isEnabled());
     control.click();
+  }
+
+  /** Clicks a control and waits until the command it sent has a result on the page. */
+  void clickAndAwaitResult(WebElement control, long seconds) {
+    long sent = ((Number) js("return window.coxswain.stats.sent")).longValue();
+    click(control);
     await(
         seconds,
         "the result of the command sent by " + control.getText(),

@@ -88,13 +88,13 @@ class ConsoleBrowserTest {
       // the token comes in the fragment, goes to the tab's storage and leaves the address bar
       b.driver.get(base + "#token=" + TestRuns.TOKEN);
       b.await(
-          30, "the console starts", d -> b.snapshot() != null && b.snapshot().get("runId") != null);
+          60, "the console starts", d -> b.snapshot() != null && b.snapshot().get("runId") != null);
       assertFalse(b.driver.getCurrentUrl().contains("token"), b.driver.getCurrentUrl());
       assertEquals(TestRuns.TOKEN, b.js("return sessionStorage.getItem('coxswain.token')"));
 
       // charts render points from the live run
       b.await(120, "40 points and an evaluation", d -> points(b) >= 40 && evals(b) >= 1);
-      b.await(10, "the loss curve is drawn", d -> seriesPixels(b) > 100);
+      b.await(60, "the loss curve is drawn", d -> seriesPixels(b) > 100);
       assertTrue(b.driver.findElement(By.id("st-status")).getText().contains("running"));
       assertTrue(
           b.driver.findElements(By.cssSelector("#chart-loss .u-legend")).size() == 1,
@@ -102,15 +102,15 @@ class ConsoleBrowserTest {
 
       // lock lr against the agent, so the only change to lr below is the person's
       WebElement lrRow = b.driver.findElement(By.cssSelector("#knobs [data-knob='lr']"));
-      lrRow.findElement(By.cssSelector("[data-role='lock']")).click();
-      b.await(30, "lr locked", d -> lrRow.findElement(By.cssSelector(".lock")).isDisplayed());
+      b.click(lrRow.findElement(By.cssSelector("[data-role='lock']")));
+      b.await(60, "lr locked", d -> lrRow.findElement(By.cssSelector(".lock")).isDisplayed());
 
       // x1/2 halves lr (checked through the API) and a human mark appears on every chart
       double before = knob(http, run, "lr");
       long humanBefore = humanCommands(http, run);
-      lrRow.findElement(By.cssSelector("[data-role='halve']")).click();
+      b.click(lrRow.findElement(By.cssSelector("[data-role='halve']")));
       b.await(
-          30,
+          60,
           "lr halved",
           d -> {
             try {
@@ -121,7 +121,7 @@ class ConsoleBrowserTest {
           });
       WebElement row =
           b.await(
-              30,
+              60,
               "the halving is applied in the history",
               d ->
                   d.findElements(By.cssSelector("#history tr[data-status='applied']")).stream()
@@ -132,7 +132,7 @@ class ConsoleBrowserTest {
       assertTrue(row.getText().contains("applied at step"), row.getText());
       WebElement mark =
           b.await(
-              30,
+              60,
               "a human mark on the loss chart",
               d ->
                   d
@@ -149,7 +149,7 @@ class ConsoleBrowserTest {
       new Actions(b.driver).moveToElement(mark).perform();
       WebElement tip =
           b.await(
-              10,
+              60,
               "the mark's tooltip",
               d -> d.findElement(By.id("tip")).isDisplayed() ? d.findElement(By.id("tip")) : null);
       assertTrue(
@@ -158,9 +158,10 @@ class ConsoleBrowserTest {
 
       // a double click sends one command, not two
       WebElement dbl = lrRow.findElement(By.cssSelector("[data-role='double']"));
+      b.await(60, "x2 enabled", d -> dbl.isEnabled());
       new Actions(b.driver).doubleClick(dbl).perform();
       b.await(
-          30,
+          60,
           "lr doubled back",
           d -> {
             try {
@@ -171,7 +172,7 @@ class ConsoleBrowserTest {
           });
       // every request the page sent has been answered: a second one would have gone out by now
       b.await(
-          30,
+          60,
           "no request in flight",
           d -> ((Number) b.snapshot().get("inflight")).longValue() == 0);
       assertEquals(
@@ -181,12 +182,14 @@ class ConsoleBrowserTest {
       // bad values are refused in the page with the server's reason, and nothing changes
       WebElement input = lrRow.findElement(By.cssSelector("input"));
       WebElement err = lrRow.findElement(By.cssSelector(".err"));
+      b.await(60, "the lr field enabled", d -> input.isEnabled());
       input.sendKeys("50", Keys.ENTER);
-      b.await(15, "out of bounds is refused", d -> err.getText().contains("out of bounds"));
+      b.await(60, "out of bounds is refused", d -> err.getText().contains("out of bounds"));
       assertTrue(input.getAttribute("class").contains("invalid"));
       input.clear();
+      b.await(60, "the lr field enabled again", d -> input.isEnabled());
       input.sendKeys("fast", Keys.ENTER);
-      b.await(15, "a word is refused", d -> err.getText().contains("must be a number"));
+      b.await(60, "a word is refused", d -> err.getText().contains("must be a number"));
       assertEquals(before, knob(http, run, "lr"), 1e-12);
       assertEquals(humanBefore + 2, humanCommands(http, run), "refused values are not recorded");
 
@@ -204,7 +207,7 @@ class ConsoleBrowserTest {
       long stepBefore = snap(b, "step");
       p.terminate(60);
       b.await(
-          20,
+          60,
           "the lost connection is shown",
           d -> {
             WebElement banner = d.findElement(By.id("banner"));
@@ -233,7 +236,7 @@ class ConsoleBrowserTest {
           number(http.state(run).get("last_seq")) > 0
               ? (long) number(http.state(run).get("last_seq"))
               : 0;
-      b.await(30, "caught up with the server", d -> snap(b, "lastSeq") >= serverSeq);
+      b.await(60, "caught up with the server", d -> snap(b, "lastSeq") >= serverSeq);
       assertTrue(snap(b, "lastSeq") > seqBefore);
       // read together, in one script: events keep arriving between two calls
       List<Object> counts =
@@ -244,7 +247,7 @@ class ConsoleBrowserTest {
           ((Number) counts.get(1)).longValue(),
           "every event applied exactly once: no duplicate, no gap");
       b.await(
-          10,
+          60,
           "no banner once the resumed run is running",
           d -> !d.findElement(By.id("banner")).isDisplayed());
       assertEquals(List.of(), b.snapshot().get("errors"), "no script errors on the page");
@@ -258,24 +261,24 @@ class ConsoleBrowserTest {
           d -> snap(b, "lastSeq") > 0 && Boolean.TRUE.equals(b.snapshot().get("connected")));
       long humanNow = humanCommands(http, run);
       WebElement evaluate = b.driver.findElement(By.cssSelector("[data-cmd='evaluate']"));
-      evaluate.click();
+      b.click(evaluate);
       b.await(
-          10, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+          60, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
       b.driver.findElement(By.id("token-input")).sendKeys("not-the-token");
-      b.driver.findElement(By.id("token-ok")).click();
+      b.click(b.driver.findElement(By.id("token-ok")));
       WebElement runErr = b.driver.findElement(By.id("run-err"));
-      b.await(15, "a wrong token is refused", d -> runErr.getText().contains("wrong token"));
+      b.await(60, "a wrong token is refused", d -> runErr.getText().contains("wrong token"));
       assertEquals(
           null,
           b.js("return sessionStorage.getItem('coxswain.token')"),
           "a refused token is forgotten");
       assertEquals(humanNow, humanCommands(http, run));
-      evaluate.click();
-      b.await(10, "asked again", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+      b.click(evaluate);
+      b.await(60, "asked again", d -> d.findElement(By.id("token-dialog")).isDisplayed());
       b.driver.findElement(By.id("token-input")).sendKeys(TestRuns.TOKEN);
-      b.driver.findElement(By.id("token-ok")).click();
+      b.click(b.driver.findElement(By.id("token-ok")));
       b.await(
-          30,
+          60,
           "evaluate recorded",
           d -> {
             try {
@@ -285,11 +288,15 @@ class ConsoleBrowserTest {
             }
           });
       assertEquals("", runErr.getText());
-      assertEquals("500e-6", b.js("return window.coxswain.fmt(0.0005)"), "engineering notation");
-      assertEquals("45.2e3", b.js("return window.coxswain.fmt(45195.3)"));
+      // the notation ML people read: scientific with a one-digit mantissa, not engineering
+      assertEquals("2.5e-4", b.js("return window.coxswain.fmt(0.00025)"), "not 250e-6");
+      assertEquals("1e-8", b.js("return window.coxswain.fmt(1e-8)"), "not 10e-9");
+      assertEquals("4.52e4", b.js("return window.coxswain.fmt(45195.3)"));
+      assertEquals("0.01", b.js("return window.coxswain.fmt(0.01)"));
+      assertEquals("1", b.js("return window.coxswain.fmt(1)"));
 
       // stop from the page: the run ends and the page turns read-only
-      b.driver.findElement(By.cssSelector("[data-cmd='stop']")).click();
+      b.click(b.driver.findElement(By.cssSelector("[data-cmd='stop']")));
       b.driver.switchTo().alert().accept();
       b.await(
           60,
@@ -306,7 +313,7 @@ class ConsoleBrowserTest {
           60, "the stopped run replays", d -> points(b) >= 40 && snap(b, "lastSeq") >= finalSeq);
       // the page draws (and sets its banner) at most once a second while it replays
       b.await(
-          10,
+          60,
           "the replayed stopped run says read-only",
           d -> d.findElement(By.id("banner")).getText().contains("read-only"));
       assertFalse(

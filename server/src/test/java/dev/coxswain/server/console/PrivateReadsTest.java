@@ -130,10 +130,10 @@ class PrivateReadsTest {
       try (Browser b = new Browser(dir.resolve("chromium"), 1200, 900)) {
         b.driver.get(base + "/");
         b.await(
-            20, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
+            60, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
         assertFalse(b.driver.findElement(By.id("token-dialog")).getText().isEmpty());
         b.driver.findElement(By.id("token-input")).sendKeys(TestRuns.TOKEN);
-        b.driver.findElement(By.id("token-ok")).click();
+        b.click(b.driver.findElement(By.id("token-ok")));
         b.await(60, "points from the run", d -> points(b) >= 5);
         // the token stays in the tab: a reload shows the run without asking
         b.driver.navigate().refresh();

@@ -48,9 +48,13 @@ public record CharGptWorkload(
     }
   }
 
-  /** 2 layers, width 128, 4 heads, 64 characters of context, batches of 32, on data/sotu. */
+  /**
+   * 2 layers, width 128, 4 heads, 64 characters of context, batches of 32, on data/sotu (or
+   * $COXSWAIN_DATA/sotu, where the launcher's fetch-corpus.sh puts it when that is set).
+   */
   public static CharGptWorkload defaults() {
-    return new CharGptWorkload(Path.of("data", "sotu"), 10, 32, 64, 2, 128, 4, 16, "char");
+    String data = System.getenv().getOrDefault("COXSWAIN_DATA", "data");
+    return new CharGptWorkload(Path.of(data, "sotu"), 10, 32, 64, 2, 128, 4, 16, "char");
   }
 
   public CharGptWorkload withCorpus(Path path) {
