@@ -1,18 +1,14 @@
 package dev.coxswain.server;
 
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.protocol.Command;
-import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
-import dev.coxswain.protocol.Json;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.api.ApiVerticle;
-import dev.coxswain.server.bus.Addresses;
-import dev.coxswain.server.bus.EventPublisher;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.control.ControlPlane;
+import dev.coxswain.server.control.ControlServer;
+import dev.coxswain.server.node.TrainerNode;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunHost;
-import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.DeploymentOptions;
@@ -20,40 +16,33 @@ import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The all-in-one server: Vert.x, the HTTP API, the hosted run (worker verticle) and notifications.
- * {@link #start} blocks until everything listens; {@link #shutdown} stops the run at a step
- * boundary (which checkpoints), flushes and closes.
+ * All-in-one: a control plane (HTTP API, console, the run's replica and agent, notifications) and a
+ * trainer node in one Vert.x, joined by its local event bus exactly as a cluster joins them across
+ * machines: commands, events and the agent all go through the run's addresses. {@link #start}
+ * blocks until the trainer has joined and the API listens; {@link #shutdown} stops the run at a
+ * step boundary (which checkpoints), flushes and closes.
  */
 public final class CoxswainServer {
   private static final Logger LOG = LoggerFactory.getLogger(CoxswainServer.class);
 
   private final Vertx vertx;
-  private final RunRegistry registry;
-  private final ApiVerticle api;
+  private final ControlServer cs;
+  private final ControlPlane control;
   private final RunStore store;
-  private final RunHost host;
-  private final Supervisor supervisor;
+  private final TrainerNode node;
   private volatile boolean down;
 
-  private CoxswainServer(
-      Vertx vertx,
-      RunRegistry registry,
-      ApiVerticle api,
-      RunStore store,
-      RunHost host,
-      Supervisor supervisor) {
-    this.supervisor = supervisor;
+  private CoxswainServer(Vertx vertx, ControlServer cs, RunStore store, TrainerNode node) {
     this.vertx = vertx;
-    this.registry = registry;
-    this.api = api;
+    this.cs = cs;
+    this.control = cs.control();
     this.store = store;
-    this.host = host;
+    this.node = node;
   }
 
   /**
@@ -88,67 +77,57 @@ public final class CoxswainServer {
       throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      RunRegistry registry = new RunRegistry();
-      registry.scan(runsRoot);
+      CommandSigner signer = CommandSigner.random(); // one process: its own secret
       String id = store.runId();
-      EventPublisher.attach(store, vertx.eventBus());
-      RunHost host = new RunHost(store, spec, resumeFrom);
-      registry.add(store, host);
-      ApiVerticle api = new ApiVerticle(registry, options);
-      await(vertx.deployVerticle(api));
-      if (notify != null) {
-        await(vertx.deployVerticle(new Notifier(notify, store)));
-      }
-      Supervisor supervisor = null;
-      if (agent != null) {
-        supervisor = agent.build(store.dir(), gateway(store, host));
-        store.addListener(supervisor::accept); // close() stops it taking events
-      }
-      await(
-          vertx.deployVerticle(
-              host, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER)));
-      vertx.eventBus().publish(Addresses.RUNS, Json.write(Map.of("run", id, "event", "started")));
-      return new CoxswainServer(vertx, registry, api, store, host, supervisor);
+      ControlServer cs =
+          await(
+              ControlServer.start(
+                  vertx,
+                  options,
+                  new ControlPlane.Options(runsRoot, signer, 1000, 3, notify, System.getenv()),
+                  Map.of(id, new ControlPlane.LocalRun(store.dir(), agent))));
+      DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
+      TrainerNode node =
+          new TrainerNode(
+              store,
+              spec.workload(),
+              spec.trainer(),
+              resumeFrom,
+              new TrainerNode.Options(1000, signer));
+      await(vertx.deployVerticle(node, worker));
+      await(cs.control().joined(id));
+      return new CoxswainServer(vertx, cs, store, node);
     } catch (Exception e) {
       vertx.close();
       throw e;
     }
   }
 
-  /** The agent's way into the run: commands are recorded durably, then handed to the trainer. */
-  private static Supervisor.Gateway gateway(RunStore store, RunHost host) {
-    return new Supervisor.Gateway() {
-      @Override
-      public CompletableFuture<CommandResult> submit(Command command) {
-        return host.submitRecorded(command);
-      }
-
-      @Override
-      public void emit(EventType type, Map<String, Object> payload) {
-        store.append(type, payload);
-      }
-    };
-  }
-
-  /** The run's agent, or null without one. */
-  public Supervisor supervisor() {
-    return supervisor;
-  }
-
   private static <T> T await(io.vertx.core.Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(120, TimeUnit.SECONDS);
   }
 
-  public int port() {
-    return api.port();
+  /** The run's agent, or null without one. */
+  public Supervisor supervisor() {
+    return control.supervisor(store.runId());
   }
 
+  public int port() {
+    return cs.port();
+  }
+
+  /** The trainer's store: the run's source of truth. */
   public RunStore store() {
     return store;
   }
 
-  public RunHost host() {
-    return host;
+  /** The control plane's replica of the run. */
+  public RunStore replica() {
+    return control.replica(store.runId()).store();
+  }
+
+  public TrainerNode host() {
+    return node;
   }
 
   public Vertx vertx() {
@@ -162,10 +141,11 @@ public final class CoxswainServer {
     }
     down = true;
     try {
+      Supervisor supervisor = supervisor();
       if (supervisor != null) {
         supervisor.close(); // takes no more events, finishes the one under way
       }
-      if (!host.stopAndWait(reason, 120)) {
+      if (!node.stopAndWait(reason, 120)) {
         LOG.warn("run {} did not stop within 120 s", store.runId());
       }
       store.append(EventType.NOTE, Map.of("text", "server shut down: " + reason, "source", "api"));
@@ -173,7 +153,8 @@ public final class CoxswainServer {
     } catch (Exception e) {
       LOG.warn("shutdown: {}", e.toString());
     } finally {
-      registry.closeAll();
+      cs.registry().closeAll();
+      store.close();
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.coxswain.server.cli.BenchServerCommand;
 import dev.coxswain.server.cli.ExperimentCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
+import dev.coxswain.server.cli.ServerCommand;
 import dev.coxswain.server.cli.TrainCommand;
 import dev.coxswain.server.run.Provenance;
 import picocli.CommandLine;
@@ -20,6 +21,7 @@ import picocli.CommandLine.Command;
     description = "Steer DJL training while it runs.",
     subcommands = {
       ServeCommand.class,
+      ServerCommand.class,
       TrainCommand.class,
       ResumeCommand.class,
       BenchCommand.class,

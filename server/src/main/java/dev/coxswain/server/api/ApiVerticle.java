@@ -2,21 +2,23 @@ package dev.coxswain.server.api;
 
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
-import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.InvalidCommandException;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -57,12 +59,17 @@ public final class ApiVerticle extends VerticleBase {
 
   private final RunRegistry runs;
   private final ApiOptions options;
+  private final CommandSigner signer;
   private final RateLimiter limiter;
   private HttpServer server;
 
-  public ApiVerticle(RunRegistry runs, ApiOptions options) {
+  /**
+   * @param signer the cluster's secret, which signs the commands this API sends to trainers
+   */
+  public ApiVerticle(RunRegistry runs, ApiOptions options, CommandSigner signer) {
     this.runs = runs;
     this.options = options;
+    this.signer = signer;
     this.limiter = new RateLimiter(options.commandsPerSecond(), options.burst());
   }
 
@@ -256,11 +263,11 @@ public final class ApiVerticle extends VerticleBase {
       Map<String, Object> m = new LinkedHashMap<>();
       Map<String, Object> st = s.state();
       m.put("id", s.runId());
-      m.put("status", st.get("status"));
+      m.put("status", runs.lost(s.runId()) ? "lost" : st.get("status"));
       m.put("step", st.get("step"));
       m.put("branch", st.get("branch"));
       m.put("started", st.get("started"));
-      m.put("live", runs.host(s.runId()).isPresent());
+      m.put("live", runs.live(s.runId()));
       out.add(m);
     }
     json(ctx, 200, Map.of("runs", out));
@@ -271,7 +278,10 @@ public final class ApiVerticle extends VerticleBase {
         .ifPresent(
             s -> {
               Map<String, Object> st = new LinkedHashMap<>(s.state());
-              st.put("live", runs.host(s.runId()).isPresent());
+              if (runs.lost(s.runId())) {
+                st.put("status", "lost"); // its trainer missed its heartbeats
+              }
+              st.put("live", runs.live(s.runId()));
               json(ctx, 200, st);
             });
   }
@@ -293,7 +303,15 @@ public final class ApiVerticle extends VerticleBase {
       error(ctx, 400, e.getMessage(), e.field());
       return;
     }
-    if (runs.host(store.runId()).isEmpty()
+    if (runs.lost(store.runId())) {
+      error(
+          ctx,
+          503,
+          "the trainer of run '" + store.runId() + "' is lost (no heartbeat): nothing recorded",
+          null);
+      return;
+    }
+    if (!runs.live(store.runId())
         || Set.of("finished", "stopped", "failed").contains(store.status())) {
       error(
           ctx,
@@ -302,56 +320,97 @@ public final class ApiVerticle extends VerticleBase {
           null);
       return;
     }
-    // Record it durably first; only then hand it over and acknowledge.
-    vertx
-        .executeBlocking(
-            () -> {
-              if (action instanceof Action.LoadCheckpoint load) {
-                // the checkpoints are on disk: refuse a name that is not there, before recording
-                CheckpointRefs.check(
-                    load.checkpoint(),
-                    new CheckpointStore(store.dir().resolve("checkpoints")).list());
-              }
-              return store.append(EventType.COMMAND, Json.toMap(command));
-            },
-            false)
+    // load_checkpoint names a checkpoint the trainer has: ask it first (it also checks, for races)
+    Future<Void> checked =
+        action instanceof Action.LoadCheckpoint load
+            ? trainerCheckpoints(store.runId())
+                .compose(
+                    list -> {
+                      try {
+                        CheckpointRefs.check(load.checkpoint(), list);
+                        return Future.<Void>succeededFuture();
+                      } catch (InvalidCommandException e) {
+                        return Future.failedFuture(e);
+                      }
+                    })
+            : Future.succeededFuture();
+    // the trainer records the command on its disk, then answers with its sequence number
+    String body = Json.write(command);
+    checked
         .compose(
-            recorded ->
+            v ->
                 vertx
                     .eventBus()
-                    .request(
-                        Addresses.commands(store.runId()),
-                        Json.write(command),
-                        new DeliveryOptions().setSendTimeout(10_000))
-                    .map(reply -> recorded))
+                    .<String>request(Addresses.commands(store.runId()), body, signed(body)))
         .onSuccess(
-            recorded -> {
-              Map<String, Object> body = new LinkedHashMap<>();
-              body.put("id", command.id());
-              body.put("seq", recorded.seq());
-              body.put("status", "accepted");
-              json(ctx, 202, body);
+            reply -> {
+              Map<String, Object> ack = new LinkedHashMap<>();
+              ack.put("id", command.id());
+              try {
+                ack.put("seq", Json.read(reply.body(), Map.class).get("seq"));
+              } catch (Exception e) {
+                ack.put("seq", null);
+              }
+              ack.put("status", "accepted");
+              json(ctx, 202, ack);
             })
         .onFailure(
             err -> {
               if (err instanceof InvalidCommandException bad) {
                 error(ctx, 400, bad.getMessage(), bad.field());
-                return;
+              } else if (err instanceof ReplyException r && r.failureCode() == Wire.CONFLICT) {
+                error(ctx, 409, r.getMessage(), "id");
+              } else if (err instanceof ReplyException r && r.failureCode() == Wire.BAD_REQUEST) {
+                error(ctx, 400, r.getMessage(), null);
+              } else {
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put(
+                    "error",
+                    "no trainer took the command ("
+                        + reason(err)
+                        + "): nothing recorded; try again when the run is back");
+                out.put("field", null);
+                out.put("id", command.id());
+                json(ctx, 503, out);
               }
-              String why = "the trainer did not take the command: " + err.getMessage();
-              if (store.hasCommand(command.id())) {
-                vertx.executeBlocking(
-                    () ->
-                        store.append(
-                            EventType.COMMAND_RESULT,
-                            Json.toMap(CommandResult.failed(command, -1, why))),
-                    false);
+            });
+  }
+
+  private static String reason(Throwable err) {
+    if (err instanceof ReplyException r) {
+      return switch (r.failureType()) {
+        case NO_HANDLERS -> "no trainer is attached to the run";
+        case TIMEOUT -> "the trainer did not answer within 10 s";
+        default -> r.getMessage();
+      };
+    }
+    return err.toString();
+  }
+
+  private DeliveryOptions signed(String body) {
+    return new DeliveryOptions()
+        .addHeader(CommandSigner.HEADER, signer.sign(body))
+        .setSendTimeout(10_000);
+  }
+
+  /** The checkpoints of a live run, from its trainer (they live with it). */
+  @SuppressWarnings("unchecked")
+  private Future<List<CheckpointMeta>> trainerCheckpoints(String runId) {
+    String body = "{}";
+    return vertx
+        .eventBus()
+        .<String>request(Addresses.checkpoints(runId), body, signed(body))
+        .map(
+            reply -> {
+              try {
+                List<Object> raw =
+                    (List<Object>) Json.read(reply.body(), Map.class).get("checkpoints");
+                return raw.stream()
+                    .map(o -> Json.fromMap((Map<String, Object>) o, CheckpointMeta.class))
+                    .toList();
+              } catch (Exception e) {
+                throw new IllegalStateException("unreadable checkpoint list: " + e.getMessage());
               }
-              Map<String, Object> body = new LinkedHashMap<>();
-              body.put("error", why);
-              body.put("field", null);
-              body.put("id", command.id());
-              json(ctx, 503, body);
             });
   }
 
@@ -545,12 +604,22 @@ public final class ApiVerticle extends VerticleBase {
   private void checkpoints(RoutingContext ctx) {
     run(ctx)
         .ifPresent(
-            s ->
-                vertx
-                    .executeBlocking(
-                        () -> new CheckpointStore(s.dir().resolve("checkpoints")).list(), false)
-                    .onSuccess(list -> json(ctx, 200, Map.of("checkpoints", list)))
-                    .onFailure(ctx::fail));
+            s -> {
+              // a live run's trainer has them; a finished one's may still be on this disk
+              Future<List<CheckpointMeta>> list =
+                  runs.live(s.runId())
+                      ? trainerCheckpoints(s.runId())
+                      : vertx.executeBlocking(
+                          () -> new CheckpointStore(s.dir().resolve("checkpoints")).list(), false);
+              list.onSuccess(l -> json(ctx, 200, Map.of("checkpoints", l)))
+                  .onFailure(
+                      err ->
+                          error(
+                              ctx,
+                              503,
+                              "the trainer did not list its checkpoints: " + reason(err),
+                              null));
+            });
   }
 
   private void decisions(RoutingContext ctx) {
@@ -638,7 +707,7 @@ public final class ApiVerticle extends VerticleBase {
 
     void start() {
       // Subscribe to live events BEFORE reading the replay, so nothing falls between the two.
-      consumer = vertx.eventBus().consumer(Addresses.events(store.runId()));
+      consumer = vertx.eventBus().localConsumer(Addresses.feed(store.runId()));
       consumer.handler(
           msg -> {
             long seq = Long.parseLong(msg.headers().get("seq"));

@@ -6,7 +6,8 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
-import dev.coxswain.server.bus.EventPublisher;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.Feed;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -146,10 +147,11 @@ public final class ServerBenchmark {
     Vertx vertx = Vertx.vertx();
     RunStore store =
         RunStore.create(dir, Map.of("run_id", "bench", "started", Instant.now().toString()));
-    EventPublisher.attach(store, vertx.eventBus());
+    Feed.attach(store, vertx.eventBus()); // what the API's streams follow
     RunRegistry registry = new RunRegistry();
-    registry.add(store, null);
-    ApiVerticle api = new ApiVerticle(registry, ApiOptions.defaults(TOKEN).withPort(0));
+    registry.add(store);
+    ApiVerticle api =
+        new ApiVerticle(registry, ApiOptions.defaults(TOKEN).withPort(0), CommandSigner.random());
     vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new Bare(vertx, store, api.port());
   }

@@ -1,6 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Parameters;
 public final class ResumeCommand implements Callable<Integer> {
   @Mixin ServerOptions server = new ServerOptions();
 
+  @Mixin JoinedRun joined = new JoinedRun();
+
   @Parameters(paramLabel = "RUN", description = "the run's directory, or its id under runs/")
   String run;
 
@@ -35,6 +38,13 @@ public final class ResumeCommand implements Callable<Integer> {
     Path dir = Path.of(run);
     if (!Files.exists(dir.resolve("run.json"))) {
       dir = Path.of("runs", run);
+    }
+    CommandSigner signer = null;
+    if (joined.requested()) {
+      signer = joined.check(System.err);
+      if (signer == null) {
+        return 2;
+      }
     }
     RunStore store;
     try {
@@ -47,7 +57,10 @@ public final class ResumeCommand implements Callable<Integer> {
     AgentSettings agent;
     try {
       // the run's agent comes back with it (the key from the environment; budgets start afresh)
-      agent = AgentSettings.fromRunJson(store.runJson().get("agent"), System.getenv());
+      agent =
+          joined.requested()
+              ? null
+              : AgentSettings.fromRunJson(store.runJson().get("agent"), System.getenv());
       Object cfg = store.runJson().get("config");
       if (!(cfg instanceof Map<?, ?> m)) {
         throw new RunConfig.ConfigException(
@@ -76,6 +89,18 @@ public final class ResumeCommand implements Callable<Integer> {
     resuming.put("branch", latest.map(CheckpointMeta::branch).orElse("main"));
     resuming.put("from_step", latest.map(CheckpointMeta::step).orElse(0L));
     store.append(dev.coxswain.protocol.EventType.STATUS, resuming);
+    if (joined.requested()) {
+      // the control plane runs the agent (its run.json section travels with the join)
+      return joined.train(
+          store,
+          spec.workload(),
+          spec.trainer(),
+          from,
+          signer,
+          new ProgressPrinter(System.err, spec.trainer().maxSteps(), System.console() != null),
+          System.out,
+          System.err);
+    }
     return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), agent);
   }
 }

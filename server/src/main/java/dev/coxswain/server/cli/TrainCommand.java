@@ -1,9 +1,11 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunDirectory;
 import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 /** {@code coxswain train}: the default workload, headless, with a progress bar. */
 @Command(
@@ -31,15 +34,72 @@ import picocli.CommandLine.Mixin;
 public final class TrainCommand implements Callable<Integer> {
   @Mixin RunOptions run = new RunOptions();
 
+  @Mixin JoinedRun joined = new JoinedRun();
+
+  @Option(
+      names = "--agent",
+      description =
+          "with --join: the agent the control plane runs for this run: off (default), rule, openai"
+              + " (the key stays with the control plane)")
+  String agent = "off";
+
+  @Option(
+      names = "--agent-every",
+      description = "with --join: decide every N steps (default ${DEFAULT-VALUE})")
+  int agentEvery = 100;
+
+  @Option(
+      names = "--agent-prompt",
+      description = "with --join: lr-recovery (default) or supervisor")
+  String agentPrompt = "lr-recovery";
+
   static final long DEFAULT_STEPS = 600;
 
   @Override
   public Integer call() {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    RunSpec spec = run.resolve(DEFAULT_STEPS, Map.of(), err);
+    CommandSigner signer = null;
+    Map<String, Object> extra = new LinkedHashMap<>();
+    if (joined.requested()) {
+      if (!java.util.Set.of("off", "rule", "openai").contains(agent)) {
+        err.println("error: --agent must be off, rule or openai, got '" + agent + "'");
+        return 2;
+      }
+      signer = joined.check(err);
+      if (signer == null) {
+        return 2;
+      }
+      // the run's spec names its agent; the control plane runs it, with its own key
+      extra.put("agent", Map.of("mode", agent, "every", agentEvery, "prompt", agentPrompt));
+    }
+    RunSpec spec = run.resolve(DEFAULT_STEPS, extra, err);
     if (spec == null) {
       return 2;
+    }
+    if (joined.requested()) {
+      Path joinDir = run.dir(spec.runId());
+      RunStore store;
+      try {
+        store = RunStore.create(joinDir, spec.runJson());
+      } catch (IOException e) {
+        err.println("error: cannot create run directory " + joinDir + ": " + e.getMessage());
+        return 2;
+      }
+      try {
+        return joined.train(
+            store,
+            spec.workload(),
+            spec.trainer(),
+            null,
+            signer,
+            new ProgressPrinter(err, spec.trainer().maxSteps(), System.console() != null),
+            out,
+            err);
+      } catch (Exception e) {
+        err.println("error: " + e.getMessage());
+        return 1;
+      }
     }
     TrainerConfig tc = spec.trainer();
     Workload workload = spec.workload();

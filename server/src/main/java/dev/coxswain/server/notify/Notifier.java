@@ -104,6 +104,14 @@ public final class Notifier extends VerticleBase {
     }
   }
 
+  /**
+   * Sends a message of the control plane's own about the run (e.g. its trainer is lost). Any
+   * thread.
+   */
+  public void tell(String kind, String text) {
+    context.runOnContext(v -> post(message(kind, text, null), 1));
+  }
+
   private void checkStall() {
     long idle = (System.nanoTime() - lastProgressNanos) / 1_000_000_000L;
     if (status.equals("running") && !stallReported && idle >= options.stallSeconds()) {

@@ -13,15 +13,19 @@ import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The runs this server knows: live ones it hosts and finished ones found on disk. */
+/**
+ * The runs a control plane knows: live ones (their replicas, with whether their trainer answers)
+ * and finished ones found on disk.
+ */
 public final class RunRegistry {
   private static final Logger LOG = LoggerFactory.getLogger(RunRegistry.class);
 
   private final Map<String, RunStore> stores = new ConcurrentHashMap<>();
-  private final Map<String, RunHost> hosts = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> attached = new ConcurrentHashMap<>(); // id -> lost?
 
   /**
-   * Opens every run directory under {@code root} (read-only history); unreadable ones are skipped.
+   * Opens every run directory under {@code root} (read-only history): a control plane's replica
+   * where there is one, else the trainer's own log. Unreadable ones are skipped.
    */
   public void scan(Path root) {
     if (!Files.isDirectory(root)) {
@@ -30,7 +34,10 @@ public final class RunRegistry {
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path d : dirs.filter(p -> Files.exists(p.resolve("run.json"))).toList()) {
         try {
-          RunStore s = RunStore.open(d);
+          RunStore s =
+              Files.exists(d.resolve(RunStore.REPLICA))
+                  ? RunStore.open(d, RunStore.REPLICA)
+                  : RunStore.open(d);
           stores.putIfAbsent(s.runId(), s);
         } catch (IOException | RuntimeException e) {
           LOG.warn("skipping run directory {}: {}", d, e.getMessage());
@@ -41,13 +48,11 @@ public final class RunRegistry {
     }
   }
 
-  public void add(RunStore store, RunHost host) {
+  /** Adds (or replaces) the store the API serves for a run. */
+  public void add(RunStore store) {
     RunStore old = stores.put(store.runId(), store);
     if (old != null && old != store) {
       old.close();
-    }
-    if (host != null) {
-      hosts.put(store.runId(), host);
     }
   }
 
@@ -55,19 +60,35 @@ public final class RunRegistry {
     return Optional.ofNullable(stores.get(id));
   }
 
-  /** The host of a run this server is training, if it is. */
-  public Optional<RunHost> host(String id) {
-    return Optional.ofNullable(hosts.get(id));
+  /** A trainer has joined for this run (it takes commands while it is not lost). */
+  public void attach(String id) {
+    attached.put(id, false);
+  }
+
+  /** The run's trainer has gone (its run ended, or it left). */
+  public void detach(String id) {
+    attached.remove(id);
+  }
+
+  /** Marks the run's trainer lost (missed heartbeats) or back. */
+  public void setLost(String id, boolean lost) {
+    attached.computeIfPresent(id, (k, v) -> lost);
+  }
+
+  /** Whether a trainer is attached to the run and answering heartbeats. */
+  public boolean live(String id) {
+    return Boolean.FALSE.equals(attached.get(id));
+  }
+
+  /** Whether the run's trainer is attached but has missed its heartbeats. */
+  public boolean lost(String id) {
+    return Boolean.TRUE.equals(attached.get(id));
   }
 
   public List<RunStore> all() {
     List<RunStore> out = new ArrayList<>(stores.values());
     out.sort(Comparator.comparing(s -> String.valueOf(s.runJson().get("started"))));
     return out;
-  }
-
-  public List<RunHost> hosts() {
-    return new ArrayList<>(hosts.values());
   }
 
   public void closeAll() {

@@ -50,8 +50,15 @@ public final class RunStore implements AutoCloseable {
    */
   static final int INDEX_EVERY = 512;
 
+  /** The trainer's own log: the source of truth, sequence numbers assigned here. */
+  public static final String LOG = "events.jsonl";
+
+  /** A control plane's copy of a trainer's log: the same events with the trainer's numbers. */
+  public static final String REPLICA = "replica.jsonl";
+
   private final String runId;
   private final Path dir;
+  private final String logName;
   private final Map<String, Object> runJson;
   private JsonlEventSink file;
   private final ArrayDeque<Event> ring = new ArrayDeque<>();
@@ -73,33 +80,61 @@ public final class RunStore implements AutoCloseable {
   /** A command and, once it has one, its result. */
   public record CommandRecord(Command command, long seq, CommandResult result) {}
 
-  private RunStore(String runId, Path dir, Map<String, Object> runJson) {
+  private RunStore(String runId, Path dir, Map<String, Object> runJson, String logName) {
     this.runId = runId;
     this.dir = dir;
+    this.logName = logName;
     this.runJson = runJson;
   }
 
   /** Creates the directory and run.json of a new run. */
   public static RunStore create(Path dir, Map<String, Object> runJson) throws IOException {
     RunDirectory.create(dir, runJson);
-    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson);
-    s.file = new JsonlEventSink(dir.resolve("events.jsonl"));
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, LOG);
+    s.file = new JsonlEventSink(dir.resolve(LOG));
     return s;
+  }
+
+  /**
+   * Opens the control plane's replica of a run in {@code dir}, creating it (and run.json, unless
+   * the trainer's own is already there, as in all-in-one {@code serve}) on first sight. An existing
+   * replica continues from its last event: the trainer is asked for what came after.
+   */
+  public static RunStore replica(Path dir, Map<String, Object> runJson) throws IOException {
+    if (Files.exists(dir.resolve(REPLICA))) {
+      return open(dir, REPLICA);
+    }
+    if (!Files.exists(dir.resolve("run.json"))) {
+      RunDirectory.create(dir, runJson);
+    }
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, REPLICA);
+    s.file = new JsonlEventSink(dir.resolve(REPLICA));
+    return s;
+  }
+
+  /** Whether this is a replica (its events come from a trainer, numbered there). */
+  public boolean isReplica() {
+    return REPLICA.equals(logName);
   }
 
   /**
    * Opens an existing run: reads run.json and the event log, drops a torn last line left by a
    * crash, and continues the sequence after the last complete event.
    */
-  @SuppressWarnings("unchecked")
   public static RunStore open(Path dir) throws IOException {
+    return open(dir, LOG);
+  }
+
+  /** Opens a run's log or, with {@link #REPLICA}, a control plane's replica of it. */
+  @SuppressWarnings("unchecked")
+  public static RunStore open(Path dir, String logName) throws IOException {
     Path rj = dir.resolve("run.json");
     if (!Files.exists(rj)) {
       throw new IOException("no run at " + dir + " (run.json is missing)");
     }
     Map<String, Object> runJson = Json.read(Files.readString(rj), Map.class);
-    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson);
-    Path events = dir.resolve("events.jsonl");
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, logName);
+    Path events = dir.resolve(logName);
     if (Files.exists(events)) {
       repairTail(events);
       try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
@@ -147,8 +182,15 @@ public final class RunStore implements AutoCloseable {
 
   /** Assigns the next sequence number, records the event durably, then tells listeners. */
   public synchronized Event append(Event event) {
+    if (isReplica()) {
+      throw new IllegalStateException("a replica numbers no events: they come from the trainer");
+    }
     Event e = event.withSeq(lastSeq + 1);
-    String json = Json.write(e); // once: the same text goes to the file and to JSON listeners
+    write(e, Json.write(e)); // once: the same text goes to the file and to JSON listeners
+    return e;
+  }
+
+  private void write(Event e, String json) {
     int written = file.append(e.type(), json);
     index(e.seq());
     bytes += written; // the sink has encoded the line already: no second pass over it
@@ -160,7 +202,26 @@ public final class RunStore implements AutoCloseable {
     for (BiConsumer<Event, String> l : jsonListeners) {
       l.accept(e, json);
     }
-    return e;
+  }
+
+  /**
+   * Appends an event numbered elsewhere (by the trainer whose log this replicates), if it is the
+   * next one: an event already held is ignored, one after a gap is refused so that the caller
+   * fetches the missing ones first.
+   *
+   * @return true when appended; false when already held
+   * @throws IllegalStateException when {@code e} comes after a gap
+   */
+  public synchronized boolean replicate(Event e, String json) {
+    if (e.seq() <= lastSeq) {
+      return false;
+    }
+    if (e.seq() != lastSeq + 1) {
+      throw new IllegalStateException(
+          "event " + e.seq() + " of run " + runId + " after " + lastSeq + ": a gap");
+    }
+    write(e, json);
+    return true;
   }
 
   /**
@@ -278,7 +339,7 @@ public final class RunStore implements AutoCloseable {
     }
     // seek to the indexed line at or before since+1: reading old events costs one page, not the log
     List<Event> out = new ArrayList<>();
-    try (FileChannel ch = FileChannel.open(dir.resolve("events.jsonl"), StandardOpenOption.READ);
+    try (FileChannel ch = FileChannel.open(dir.resolve(logName), StandardOpenOption.READ);
         BufferedReader r =
             new BufferedReader(
                 new InputStreamReader(Channels.newInputStream(ch.position(from)), UTF_8))) {
@@ -306,8 +367,7 @@ public final class RunStore implements AutoCloseable {
     synchronized (this) {
       upTo = lastSeq; // a snapshot: lines appended while reading are left for the next call
     }
-    try (BufferedReader r =
-        Files.newBufferedReader(dir.resolve("events.jsonl"), StandardCharsets.UTF_8)) {
+    try (BufferedReader r = Files.newBufferedReader(dir.resolve(logName), StandardCharsets.UTF_8)) {
       String line;
       while ((line = r.readLine()) != null && out.size() < limit) {
         if (line.isBlank()) {

@@ -1,0 +1,151 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.cluster.Cluster;
+import dev.coxswain.server.cluster.ClusterSecret;
+import dev.coxswain.server.node.TrainerNode;
+import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.ThreadingModel;
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * A run trained in this process and attached to a control plane elsewhere over the cluster ({@code
+ * train --join}, {@code resume --join}). The run directory, its log and its checkpoints stay here;
+ * training never waits for the control plane, which may come and go.
+ */
+final class JoinedRun {
+  @Option(
+      names = "--join",
+      paramLabel = "HOST:PORT",
+      description = "attach the run to the control plane whose cluster port this is")
+  String join;
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  @Option(
+      names = "--cluster-port",
+      description =
+          "this trainer's cluster port; the next free one is taken (default ${DEFAULT-VALUE})")
+  int clusterPort = Cluster.DEFAULT_PORT + 1;
+
+  @Option(
+      names = "--heartbeat-ms",
+      description =
+          "heartbeat interval; the control plane marks the run lost after 3 missed (default ${DEFAULT-VALUE})")
+  long heartbeatMillis = 1000;
+
+  boolean requested() {
+    return join != null;
+  }
+
+  /**
+   * Checks the options that need nothing started; returns the secret, or null after printing why.
+   */
+  CommandSigner check(PrintStream err) {
+    try {
+      Cluster.member(join);
+      return ClusterSecret.load(System.getenv(), cluster.secretFile);
+    } catch (IllegalArgumentException | java.io.IOException e) {
+      err.println("error: " + e.getMessage());
+      return null;
+    }
+  }
+
+  /** Trains the run on this process, attached to the control plane; returns the exit code. */
+  int train(
+      RunStore store,
+      Workload workload,
+      TrainerConfig config,
+      String resumeFrom,
+      CommandSigner signer,
+      ProgressPrinter progress,
+      PrintStream out,
+      PrintStream err)
+      throws Exception {
+    Cluster.Clustered clustered;
+    try {
+      clustered =
+          Cluster.start(cluster.options(clusterPort, List.of(join)))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      store.close();
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      err.println(
+          "error: cannot start a cluster member on " + cluster.host + ": " + root.getMessage());
+      return 2;
+    }
+    store.addListener(progress::accept);
+    TrainerNode node =
+        new TrainerNode(
+            store, workload, config, resumeFrom, new TrainerNode.Options(heartbeatMillis, signer));
+    long t0 = System.nanoTime();
+    try {
+      clustered
+          .vertx()
+          .deployVerticle(node, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
+          .toCompletionStage()
+          .toCompletableFuture()
+          .get(300, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      clustered.vertx().close();
+      store.close();
+      err.println("error: the run did not start: " + e.getMessage());
+      return 1;
+    }
+    out.printf(
+        Locale.ROOT,
+        "coxswain: training run %s, joining the control plane at %s (run directory %s)%n",
+        store.runId(),
+        join,
+        store.dir());
+    out.flush();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    node.stopAndWait("SIGTERM", 120);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "coxswain-shutdown"));
+    RunOutcome end;
+    try {
+      end = node.finished().toCompletionStage().toCompletableFuture().get();
+    } catch (Exception e) {
+      err.println("error: the run failed: " + e.getMessage());
+      return 1;
+    } finally {
+      progress.close();
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("status", end.status());
+    summary.put("step", end.step());
+    summary.put("train_loss", end.trainLoss());
+    summary.put("validation_loss", end.validationLoss());
+    summary.put("seconds", (System.nanoTime() - t0) / 1e9);
+    out.println(Json.write(summary));
+    // a last heartbeat carries the final status; then leave the cluster
+    clustered.vertx().close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    store.close();
+    return 0;
+  }
+}

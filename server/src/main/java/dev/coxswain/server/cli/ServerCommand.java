@@ -1,0 +1,142 @@
+package dev.coxswain.server.cli;
+
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.cluster.Cluster;
+import dev.coxswain.server.cluster.ClusterSecret;
+import dev.coxswain.server.control.ControlPlane;
+import dev.coxswain.server.control.ControlServer;
+import dev.coxswain.server.notify.Notifier;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code coxswain server}: the control plane alone (HTTP API, console, the runs' replicas, their
+ * agents, notifications); trainers join it with {@code train --join HOST:PORT}.
+ */
+@Command(
+    name = "server",
+    mixinStandardHelpOptions = true,
+    description =
+        "Run the control plane alone: trainers elsewhere join it with `train --join HOST:CLUSTER_PORT`.")
+public final class ServerCommand implements Callable<Integer> {
+  @Mixin ServerOptions server = new ServerOptions();
+
+  @Mixin ClusterOptions cluster = new ClusterOptions();
+
+  @Option(
+      names = "--cluster-port",
+      description = "the cluster (Hazelcast) port trainers join (default ${DEFAULT-VALUE})")
+  int clusterPort = Cluster.DEFAULT_PORT;
+
+  @Option(
+      names = "--runs",
+      paramLabel = "DIR",
+      description =
+          "where the runs' replicas and agent journals are kept (default ${DEFAULT-VALUE})")
+  Path runs = Path.of("runs");
+
+  @Option(
+      names = "--heartbeat-ms",
+      description =
+          "the trainers' heartbeat interval; a run is lost after 3 missed (default ${DEFAULT-VALUE})")
+  long heartbeatMillis = 1000;
+
+  @Override
+  public Integer call() throws Exception {
+    Notifier.Options notify;
+    CommandSigner signer;
+    Path secretFile = cluster.secretFile;
+    try {
+      notify = server.notifier();
+      Map<String, String> env = System.getenv();
+      if ((env.get(ClusterSecret.ENV) == null || env.get(ClusterSecret.ENV).isBlank())
+          && secretFile == null) {
+        secretFile = ClusterSecret.ensureFile(runs.resolve("cluster.secret"));
+      }
+      signer = ClusterSecret.load(env, secretFile);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    String envToken = System.getenv("COXSWAIN_TOKEN");
+    String token = ServerOptions.token(envToken);
+    Cluster.Clustered clustered;
+    ControlServer cs;
+    try {
+      clustered =
+          Cluster.start(cluster.options(clusterPort, List.of()))
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+      cs =
+          ControlServer.start(
+                  clustered.vertx(),
+                  server.api(token),
+                  new ControlPlane.Options(
+                      runs, signer, heartbeatMillis, 3, notify, System.getenv()),
+                  Map.of())
+              .toCompletionStage()
+              .toCompletableFuture()
+              .get(120, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable root = e;
+      while (root.getCause() != null) {
+        root = root.getCause();
+      }
+      System.err.println("error: cannot start the control plane: " + root.getMessage());
+      return 2;
+    }
+    int hz =
+        clustered
+            .manager()
+            .getHazelcastInstance()
+            .getCluster()
+            .getLocalMember()
+            .getAddress()
+            .getPort();
+    String url = "http://" + server.host + ":" + cs.port() + "/";
+    System.out.println(
+        "coxswain: control plane on " + url + ", cluster on " + cluster.host + ":" + hz);
+    System.out.println(
+        "coxswain: trainers join with: train --join "
+            + cluster.host
+            + ":"
+            + hz
+            + (secretFile != null ? " --cluster-secret-file " + secretFile.toAbsolutePath() : ""));
+    if (envToken == null || envToken.isBlank()) {
+      System.out.println("coxswain: console " + url + "#token=" + token);
+    } else {
+      System.out.println("coxswain: console " + url + " (token from COXSWAIN_TOKEN)");
+    }
+    System.out.flush();
+    CountDownLatch done = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    clustered
+                        .vertx()
+                        .close()
+                        .toCompletionStage()
+                        .toCompletableFuture()
+                        .get(30, TimeUnit.SECONDS);
+                  } catch (Exception e) {
+                    System.err.println("coxswain: shutdown: " + e);
+                  } finally {
+                    cs.registry().closeAll();
+                    done.countDown();
+                  }
+                },
+                "coxswain-shutdown"));
+    done.await();
+    return 0;
+  }
+}

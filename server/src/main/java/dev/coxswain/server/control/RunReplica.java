@@ -1,0 +1,143 @@
+package dev.coxswain.server.control;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.run.RunStore;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The control plane's copy of one run's log. It appends the trainer's events in the trainer's order
+ * and numbering: live ones as they are published, and, whenever it is behind (it started late, it
+ * missed some, a heartbeat says there are more), the missing ones fetched page by page from the
+ * trainer. Every client of the control plane reads the replica, so each sees every event once. All
+ * of its work runs on one event-loop context.
+ */
+public final class RunReplica {
+  private static final Logger LOG = LoggerFactory.getLogger(RunReplica.class);
+  private static final int PAGE = 2000;
+
+  private final Vertx vertx;
+  private final RunStore store;
+  private final CommandSigner signer;
+  private MessageConsumer<String> live;
+  private boolean catchingUp;
+  private long eventsCaughtUp;
+
+  public RunReplica(Vertx vertx, RunStore store, CommandSigner signer) {
+    this.vertx = vertx;
+    this.store = store;
+    this.signer = signer;
+  }
+
+  public RunStore store() {
+    return store;
+  }
+
+  /** Follows the run's events from now on and fetches what came before. Idempotent. */
+  public void follow() {
+    if (live == null) {
+      live = vertx.eventBus().consumer(Addresses.events(store.runId()));
+      live.handler(msg -> onLive(msg.body(), Long.parseLong(msg.headers().get("seq"))));
+    }
+    catchUp();
+  }
+
+  private void onLive(String json, long seq) {
+    if (seq <= store.lastSeq()) {
+      return; // held already (fetched by a catch-up)
+    }
+    if (catchingUp || seq != store.lastSeq() + 1) {
+      catchUp(); // missed some: the page fetched brings this one too
+      return;
+    }
+    try {
+      store.replicate(Json.read(json, Event.class), json);
+    } catch (Exception e) {
+      LOG.warn("run {}: cannot append event {}: {}", store.runId(), seq, e.toString());
+    }
+  }
+
+  /** Whether the trainer says it has events this replica lacks; if so, fetches them. */
+  public void behind(long trainerLastSeq) {
+    if (trainerLastSeq > store.lastSeq()) {
+      catchUp();
+    }
+  }
+
+  private void catchUp() {
+    if (catchingUp) {
+      return;
+    }
+    catchingUp = true;
+    page();
+  }
+
+  @SuppressWarnings("unchecked")
+  private void page() {
+    String body = Json.write(Map.of("since", store.lastSeq(), "limit", PAGE));
+    vertx
+        .eventBus()
+        .<String>request(
+            Addresses.replay(store.runId()),
+            body,
+            new DeliveryOptions()
+                .addHeader(CommandSigner.HEADER, signer.sign(body))
+                .setSendTimeout(30_000))
+        .onSuccess(
+            reply -> {
+              int n = 0;
+              long last = store.lastSeq();
+              try {
+                Map<String, Object> m = Json.read(reply.body(), Map.class);
+                last = ((Number) m.get("last_seq")).longValue();
+                for (Object o : (List<Object>) m.get("events")) {
+                  Event e = Json.fromMap((Map<String, Object>) o, Event.class);
+                  if (store.replicate(e, Json.write(e))) {
+                    n++;
+                  }
+                }
+              } catch (Exception e) {
+                LOG.warn("run {}: bad catch-up page: {}", store.runId(), e.toString());
+                catchingUp = false;
+                return;
+              }
+              eventsCaughtUp += n;
+              if (n > 0 && store.lastSeq() < last) {
+                page();
+              } else {
+                catchingUp = false;
+              }
+            })
+        .onFailure(
+            err -> {
+              // the trainer is away; its next heartbeat (or rejoin) starts another catch-up
+              catchingUp = false;
+              LOG.debug("run {}: catch-up paused: {}", store.runId(), err.toString());
+            });
+  }
+
+  /** Events fetched by catch-ups so far (not counting live ones). */
+  public long eventsCaughtUp() {
+    return eventsCaughtUp;
+  }
+
+  public boolean catchingUp() {
+    return catchingUp;
+  }
+
+  /** Stops following (the replica's file stays). */
+  public void close() {
+    if (live != null) {
+      live.unregister();
+      live = null;
+    }
+  }
+}

@@ -1,0 +1,335 @@
+package dev.coxswain.server.node;
+
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.server.bus.Addresses;
+import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.EventPublisher;
+import dev.coxswain.server.bus.Wire;
+import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.InteractiveTrainer;
+import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A training run on the bus: deployed as a worker verticle, it builds the trainer (blocking work:
+ * data, engine), trains on a thread of its own, and owns the run's addresses. Its {@link RunStore}
+ * is the run's source of truth: it numbers every event and has it on disk before anyone hears of
+ * it. A command arriving on {@code commands} is checked (signature, duplicate), recorded, handed to
+ * the trainer, and only then acknowledged with its sequence number. It joins the control plane
+ * (with backoff while none answers; training never waits for it) and sends heartbeats.
+ */
+public final class TrainerNode extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainerNode.class);
+  private static final Set<EventType> RECORDABLE =
+      Set.of(EventType.AGENT_DECISION, EventType.HEALTH, EventType.NOTE);
+  private static final int MAX_PAGE = 10_000;
+
+  /**
+   * @param heartbeatMillis how often the trainer says it is alive
+   * @param signer the cluster's secret: commands without its signature are refused
+   */
+  public record Options(long heartbeatMillis, CommandSigner signer) {
+    public static Options local() {
+      return new Options(1000, CommandSigner.random());
+    }
+  }
+
+  private final RunStore store;
+  private final Workload workload;
+  private final TrainerConfig config;
+  private final String resumeFrom;
+  private final Options options;
+  private final String node = UUID.randomUUID().toString();
+  private final Promise<RunOutcome> finished = Promise.promise();
+  private final List<MessageConsumer<String>> consumers = new ArrayList<>();
+  private InteractiveTrainer trainer;
+  private Thread thread;
+  private volatile boolean joined;
+  private volatile String joinProblem;
+  private long joinBackoff = 500;
+  private long heartbeatTimer = -1;
+
+  /**
+   * @param resumeFrom checkpoint to continue from ({@code latest}, an id or a tag), or null
+   */
+  public TrainerNode(
+      RunStore store, Workload workload, TrainerConfig config, String resumeFrom, Options options) {
+    this.store = store;
+    this.workload = workload;
+    this.config = config;
+    this.resumeFrom = resumeFrom;
+    this.options = options;
+  }
+
+  @Override
+  public Future<?> start() throws Exception {
+    InteractiveTrainer.Builder b =
+        InteractiveTrainer.builder(workload, config)
+            .optRunDir(store.dir())
+            .optSink(store::append)
+            .optRecordCommands(false); // recorded here, before they are acknowledged
+    if (resumeFrom != null) {
+      b.optResumeFrom(resumeFrom);
+    }
+    trainer = b.build();
+    EventPublisher.attach(store, vertx.eventBus());
+    String id = store.runId();
+    consumers.add(vertx.eventBus().consumer(Addresses.commands(id), this::onCommand));
+    consumers.add(vertx.eventBus().consumer(Addresses.record(id), this::onRecord));
+    consumers.add(vertx.eventBus().consumer(Addresses.replay(id), this::onReplay));
+    consumers.add(vertx.eventBus().consumer(Addresses.checkpoints(id), this::onCheckpoints));
+    thread = new Thread(this::train, "coxswain-train-" + id);
+    return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
+        .onSuccess(
+            v -> {
+              thread.start();
+              heartbeatTimer = vertx.setPeriodic(options.heartbeatMillis(), t -> heartbeat());
+              join();
+            });
+  }
+
+  private void train() {
+    try {
+      finished.complete(trainer.run());
+    } catch (RuntimeException | Error e) {
+      LOG.error("run {} failed: {}", store.runId(), e.toString());
+      finished.fail(e);
+    }
+  }
+
+  // --- the run's addresses ---
+
+  private boolean authentic(Message<String> msg) {
+    return options.signer().verify(msg.body(), msg.headers().get(CommandSigner.HEADER));
+  }
+
+  private void onCommand(Message<String> msg) {
+    if (!authentic(msg)) {
+      // recorded, so that a person sees someone tried; the command itself is not
+      Map<String, Object> h = new LinkedHashMap<>();
+      h.put("kind", "forged_command");
+      h.put("message", "a command without the cluster's signature was refused");
+      store.append(EventType.HEALTH, h);
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    Command c;
+    try {
+      c = Json.read(msg.body(), Command.class);
+    } catch (Exception e) {
+      msg.fail(Wire.BAD_REQUEST, "not a command: " + e.getMessage());
+      return;
+    }
+    if (c.id() == null || c.type() == null) {
+      msg.fail(Wire.BAD_REQUEST, "a command needs an id and a type");
+      return;
+    }
+    if (store.hasCommand(c.id())) {
+      msg.fail(Wire.CONFLICT, "a command with id '" + c.id() + "' was already received");
+      return;
+    }
+    // on disk first; only then handed over and acknowledged
+    Event recorded = store.append(EventType.COMMAND, Json.toMap(c));
+    trainer.submit(c);
+    msg.reply(Json.write(Map.of("seq", recorded.seq(), "id", c.id())));
+  }
+
+  private void onRecord(Message<String> msg) {
+    if (!authentic(msg)) {
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    try {
+      Map<?, ?> m = Json.read(msg.body(), Map.class);
+      EventType type = EventType.fromWire(String.valueOf(m.get("type")));
+      if (!RECORDABLE.contains(type) || !(m.get("payload") instanceof Map<?, ?> payload)) {
+        msg.fail(Wire.BAD_REQUEST, "only agent_decision, health and note events can be recorded");
+        return;
+      }
+      @SuppressWarnings("unchecked")
+      Event e = store.append(type, (Map<String, Object>) payload);
+      msg.reply(Json.write(Map.of("seq", e.seq())));
+    } catch (Exception e) {
+      msg.fail(Wire.BAD_REQUEST, "not an event to record: " + e.getMessage());
+    }
+  }
+
+  private void onReplay(Message<String> msg) {
+    if (!authentic(msg)) {
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    try {
+      Map<?, ?> m = Json.read(msg.body(), Map.class);
+      long since = ((Number) m.get("since")).longValue();
+      int limit = Math.min(MAX_PAGE, ((Number) m.get("limit")).intValue());
+      List<Event> page = store.since(since, limit);
+      msg.reply(Json.write(Map.of("events", page, "last_seq", store.lastSeq())));
+    } catch (Exception e) {
+      msg.fail(Wire.BAD_REQUEST, "cannot replay: " + e.getMessage());
+    }
+  }
+
+  private void onCheckpoints(Message<String> msg) {
+    if (!authentic(msg)) {
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    try {
+      msg.reply(
+          Json.write(
+              Map.of(
+                  "checkpoints", new CheckpointStore(store.dir().resolve("checkpoints")).list())));
+    } catch (Exception e) {
+      msg.fail(500, "cannot list checkpoints: " + e.getMessage());
+    }
+  }
+
+  // --- joining the control plane, heartbeats ---
+
+  private DeliveryOptions signed(String body, long timeoutMillis) {
+    return new DeliveryOptions()
+        .addHeader(CommandSigner.HEADER, options.signer().sign(body))
+        .setSendTimeout(timeoutMillis);
+  }
+
+  private void join() {
+    String body = Json.write(Wire.join(store.runId(), node, store.lastSeq(), store.runJson()));
+    vertx
+        .eventBus()
+        .<String>request(Addresses.JOIN, body, signed(body, 5000))
+        .onSuccess(
+            r -> {
+              joined = true;
+              joinProblem = null;
+              joinBackoff = 500;
+              LOG.info("run {} joined the control plane", store.runId());
+            })
+        .onFailure(
+            err -> {
+              String why = describe(err);
+              if (!why.equals(joinProblem)) {
+                // said once per distinct problem: training goes on, the join is retried
+                LOG.warn("run {}: {}; training goes on, retrying", store.runId(), why);
+                joinProblem = why;
+              }
+              long wait = joinBackoff;
+              joinBackoff = Math.min(10_000, joinBackoff * 2);
+              vertx.setTimer(wait, t -> join());
+            });
+  }
+
+  private static String describe(Throwable err) {
+    if (err instanceof ReplyException r) {
+      if (r.failureType() == ReplyFailure.NO_HANDLERS) {
+        return "no control plane answers";
+      }
+      if (r.failureType() == ReplyFailure.TIMEOUT) {
+        return "the control plane did not answer in time";
+      }
+      return "the control plane refused the run: " + r.getMessage();
+    }
+    return "cannot reach the control plane: " + err.getMessage();
+  }
+
+  private void heartbeat() {
+    String body =
+        Json.write(
+            Wire.heartbeat(store.runId(), node, trainer.step(), trainer.status(), store.lastSeq()));
+    vertx
+        .eventBus()
+        .<String>request(Addresses.RUNS, body, signed(body, options.heartbeatMillis()))
+        .onSuccess(
+            r -> {
+              try {
+                Map<?, ?> m = Json.read(r.body(), Map.class);
+                if (Boolean.FALSE.equals(m.get("known")) && joined) {
+                  joined = false; // a restarted control plane: join again, it catches up
+                  join();
+                }
+              } catch (Exception e) {
+                LOG.debug("unreadable heartbeat reply: {}", e.toString());
+              }
+            });
+  }
+
+  /** Whether the control plane has taken the run. */
+  public boolean joined() {
+    return joined;
+  }
+
+  /** Completes when the training loop ends. */
+  public Future<RunOutcome> finished() {
+    return finished.future();
+  }
+
+  /**
+   * Records a command in the run's log and hands it to the trainer, for this process's own commands
+   * (shutdown). Completes with the command's one result.
+   */
+  public CompletableFuture<CommandResult> submitRecorded(Command command) {
+    store.append(EventType.COMMAND, Json.toMap(command));
+    return trainer.submit(command);
+  }
+
+  public InteractiveTrainer trainer() {
+    return trainer;
+  }
+
+  public RunStore store() {
+    return store;
+  }
+
+  /**
+   * Asks the run to stop at the next step boundary (it checkpoints at the end) and waits for it.
+   *
+   * @return true when the loop ended within the time
+   */
+  public boolean stopAndWait(String reason, long seconds) throws InterruptedException {
+    if (thread == null || !thread.isAlive()) {
+      return true;
+    }
+    submitRecorded(Command.of("stop", Source.API, Map.of()).withReason(reason));
+    thread.join(TimeUnit.SECONDS.toMillis(seconds));
+    return !thread.isAlive();
+  }
+
+  @Override
+  public Future<?> stop() throws Exception {
+    if (heartbeatTimer >= 0) {
+      vertx.cancelTimer(heartbeatTimer);
+    }
+    if (thread != null && thread.isAlive()) {
+      stopAndWait("server shutting down", 60);
+    }
+    if (trainer != null) {
+      trainer.close();
+    }
+    return Future.all(consumers.stream().map(MessageConsumer::unregister).toList());
+  }
+}
