@@ -36,6 +36,14 @@ public final class ServerProcess implements AutoCloseable {
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-Xmx512m");
+    // what Hazelcast asks for on Java 17 (the jar's manifest says the same for java -jar)
+    cmd.addAll(
+        List.of(
+            "--add-opens=java.base/java.lang=ALL-UNNAMED",
+            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens=java.management/sun.management=ALL-UNNAMED",
+            "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED"));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add("dev.coxswain.server.Main");
@@ -68,6 +76,23 @@ public final class ServerProcess implements AutoCloseable {
       process.waitFor(50, TimeUnit.MILLISECONDS);
     }
     throw new AssertionError("coxswain did not start within " + seconds + " s: " + output());
+  }
+
+  /** Waits for a line of its standard output that matches; fails with its output if it exits. */
+  public Matcher awaitOutput(Pattern p, long seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      Matcher m = p.matcher(Files.readString(out));
+      if (m.find()) {
+        return m;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError(
+            "exited with " + process.exitValue() + " before '" + p + "': " + output());
+      }
+      process.waitFor(50, TimeUnit.MILLISECONDS);
+    }
+    throw new AssertionError("no '" + p + "' within " + seconds + " s: " + output());
   }
 
   public int port() {
