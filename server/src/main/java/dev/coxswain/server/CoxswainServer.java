@@ -93,7 +93,7 @@ public final class CoxswainServer {
               spec.workload(),
               spec.trainer(),
               resumeFrom,
-              new TrainerNode.Options(1000, signer));
+              new TrainerNode.Options(1000, signer, null));
       await(vertx.deployVerticle(node, worker));
       await(cs.control().joined(id));
       return new CoxswainServer(vertx, cs, store, node);

@@ -31,6 +31,12 @@ public final class ServerProcess implements AutoCloseable {
    */
   public static ServerProcess start(Path logs, Map<String, String> env, String... args)
       throws IOException {
+    return startMain(logs, env, "dev.coxswain.server.Main", args);
+  }
+
+  /** Starts another main class of the test class path, the same way. */
+  public static ServerProcess startMain(
+      Path logs, Map<String, String> env, String mainClass, String... args) throws IOException {
     Files.createDirectories(logs);
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -46,7 +52,7 @@ public final class ServerProcess implements AutoCloseable {
             "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED"));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.coxswain.server.Main");
+    cmd.add(mainClass);
     cmd.addAll(List.of(args));
     int n = 0;
     while (Files.exists(logs.resolve("out-" + n + ".txt"))) {

@@ -15,6 +15,13 @@ public final class Addresses {
   /** A trainer asks the control plane to take its run (request/reply; see {@link Wire#join}). */
   public static final String JOIN = "coxswain.control.join";
 
+  /**
+   * A new cluster member says who it is, signed with the cluster's secret, so that the control
+   * plane can tell its members from ones it does not expect (request/reply, {@code {"member":
+   * id}}).
+   */
+  public static final String HELLO = "coxswain.control.hello";
+
   /** A run's events, already sequenced and on the trainer's disk (publish; header {@code seq}). */
   public static String events(String runId) {
     return "coxswain.run." + runId + ".events";

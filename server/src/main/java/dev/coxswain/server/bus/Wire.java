@@ -26,14 +26,16 @@ public final class Wire {
    * A trainer's request to be taken as a run.
    *
    * @param node the trainer process's id, unique per process start
+   * @param member its cluster member id, or null on the local bus
    */
   public static Map<String, Object> join(
-      String runId, String node, long lastSeq, Map<String, Object> runJson) {
+      String runId, String node, String member, long lastSeq, Map<String, Object> runJson) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("kind", "join");
     m.put("protocol", PROTOCOL);
     m.put("run", runId);
     m.put("node", node);
+    m.put("member", member);
     m.put("last_seq", lastSeq);
     m.put("run_json", runJson);
     return m;

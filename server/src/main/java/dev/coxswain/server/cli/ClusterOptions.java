@@ -13,10 +13,11 @@ final class ClusterOptions {
   String host = "127.0.0.1";
 
   @Option(
-      names = "--cluster-secret-file",
-      paramLabel = "FILE",
-      description = "the cluster's secret (or COXSWAIN_CLUSTER_SECRET); it signs every command")
-  Path secretFile;
+      names = "--cluster-credentials",
+      paramLabel = "DIR",
+      description =
+          "the cluster's credentials (secret, TLS key and trust store), as the control plane made them")
+  Path credentials;
 
   /** The name every Coxswain cluster member uses: other Hazelcast clusters stay apart. */
   static final String NAME = "coxswain";

@@ -1,9 +1,10 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.cluster.Cluster;
-import dev.coxswain.server.cluster.ClusterSecret;
+import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.TrainerNode;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunOutcome;
@@ -51,16 +52,37 @@ final class JoinedRun {
   }
 
   /**
-   * Checks the options that need nothing started; returns the secret, or null after printing why.
+   * Checks the options that need nothing started; returns the credentials, or null after printing
+   * why.
    */
-  CommandSigner check(PrintStream err) {
+  Credentials check(PrintStream err) {
     try {
       Cluster.member(join);
-      return ClusterSecret.load(System.getenv(), cluster.secretFile);
+      if (cluster.credentials == null) {
+        throw new IllegalArgumentException(
+            "--join needs --cluster-credentials DIR: a copy of the directory the control plane"
+                + " printed (its secret and TLS keys)");
+      }
+      return Credentials.load(cluster.credentials, System.getenv());
     } catch (IllegalArgumentException | java.io.IOException e) {
       err.println("error: " + e.getMessage());
       return null;
     }
+  }
+
+  // says at once who this member is, before the trainer is built: the control plane watches
+  // for members it does not expect
+  private static void hello(Cluster.Clustered clustered, Credentials credentials) {
+    String body = Json.write(Map.of("member", clustered.manager().getNodeId()));
+    clustered
+        .vertx()
+        .eventBus()
+        .request(
+            Addresses.HELLO,
+            body,
+            new io.vertx.core.eventbus.DeliveryOptions()
+                .addHeader(CommandSigner.HEADER, credentials.signer().sign(body))
+                .setSendTimeout(5000));
   }
 
   /** Trains the run on this process, attached to the control plane; returns the exit code. */
@@ -69,7 +91,7 @@ final class JoinedRun {
       Workload workload,
       TrainerConfig config,
       String resumeFrom,
-      CommandSigner signer,
+      Credentials credentials,
       ProgressPrinter progress,
       PrintStream out,
       PrintStream err)
@@ -77,7 +99,7 @@ final class JoinedRun {
     Cluster.Clustered clustered;
     try {
       clustered =
-          Cluster.start(cluster.options(clusterPort, List.of(join)))
+          Cluster.start(cluster.options(clusterPort, List.of(join)), credentials)
               .toCompletionStage()
               .toCompletableFuture()
               .get(120, TimeUnit.SECONDS);
@@ -91,10 +113,16 @@ final class JoinedRun {
           "error: cannot start a cluster member on " + cluster.host + ": " + root.getMessage());
       return 2;
     }
+    hello(clustered, credentials);
     store.addListener(progress::accept);
     TrainerNode node =
         new TrainerNode(
-            store, workload, config, resumeFrom, new TrainerNode.Options(heartbeatMillis, signer));
+            store,
+            workload,
+            config,
+            resumeFrom,
+            new TrainerNode.Options(
+                heartbeatMillis, credentials.signer(), clustered.manager().getNodeId()));
     long t0 = System.nanoTime();
     try {
       clustered

@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.server.agent.AgentSettings;
-import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -39,10 +39,10 @@ public final class ResumeCommand implements Callable<Integer> {
     if (!Files.exists(dir.resolve("run.json"))) {
       dir = Path.of("runs", run);
     }
-    CommandSigner signer = null;
+    Credentials credentials = null;
     if (joined.requested()) {
-      signer = joined.check(System.err);
-      if (signer == null) {
+      credentials = joined.check(System.err);
+      if (credentials == null) {
         return 2;
       }
     }
@@ -96,7 +96,7 @@ public final class ResumeCommand implements Callable<Integer> {
           spec.workload(),
           spec.trainer(),
           from,
-          signer,
+          credentials,
           new ProgressPrinter(System.err, spec.trainer().maxSteps(), System.console() != null),
           System.out,
           System.err);

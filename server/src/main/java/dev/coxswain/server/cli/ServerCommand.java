@@ -1,8 +1,8 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.cluster.Cluster;
-import dev.coxswain.server.cluster.ClusterSecret;
+import dev.coxswain.server.cluster.Credentials;
+import dev.coxswain.server.cluster.MemberWatch;
 import dev.coxswain.server.control.ControlPlane;
 import dev.coxswain.server.control.ControlServer;
 import dev.coxswain.server.notify.Notifier;
@@ -51,17 +51,16 @@ public final class ServerCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Notifier.Options notify;
-    CommandSigner signer;
-    Path secretFile = cluster.secretFile;
+    Credentials credentials;
+    Path credentialsDir = cluster.credentials;
     try {
       notify = server.notifier();
-      Map<String, String> env = System.getenv();
-      if ((env.get(ClusterSecret.ENV) == null || env.get(ClusterSecret.ENV).isBlank())
-          && secretFile == null) {
-        secretFile = ClusterSecret.ensureFile(runs.resolve("cluster.secret"));
+      if (credentialsDir == null) {
+        // none given: this control plane makes its cluster's credentials once and keeps them
+        credentialsDir = Credentials.ensure(runs.resolve("cluster-credentials"));
       }
-      signer = ClusterSecret.load(env, secretFile);
-    } catch (IllegalArgumentException e) {
+      credentials = Credentials.load(credentialsDir, System.getenv());
+    } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
@@ -71,7 +70,7 @@ public final class ServerCommand implements Callable<Integer> {
     ControlServer cs;
     try {
       clustered =
-          Cluster.start(cluster.options(clusterPort, List.of()))
+          Cluster.start(cluster.options(clusterPort, List.of()), credentials)
               .toCompletionStage()
               .toCompletableFuture()
               .get(120, TimeUnit.SECONDS);
@@ -80,7 +79,7 @@ public final class ServerCommand implements Callable<Integer> {
                   clustered.vertx(),
                   server.api(token),
                   new ControlPlane.Options(
-                      runs, signer, heartbeatMillis, 3, notify, System.getenv()),
+                      runs, credentials.signer(), heartbeatMillis, 3, notify, System.getenv()),
                   Map.of())
               .toCompletionStage()
               .toCompletableFuture()
@@ -93,6 +92,7 @@ public final class ServerCommand implements Callable<Integer> {
       System.err.println("error: cannot start the control plane: " + root.getMessage());
       return 2;
     }
+    MemberWatch.attach(clustered, cs.control(), 15_000);
     int hz =
         clustered
             .manager()
@@ -109,7 +109,9 @@ public final class ServerCommand implements Callable<Integer> {
             + cluster.host
             + ":"
             + hz
-            + (secretFile != null ? " --cluster-secret-file " + secretFile.toAbsolutePath() : ""));
+            + " --cluster-credentials "
+            + credentialsDir.toAbsolutePath()
+            + " (copy that directory to each trainer's machine)");
     if (envToken == null || envToken.isBlank()) {
       System.out.println("coxswain: console " + url + "#token=" + token);
     } else {

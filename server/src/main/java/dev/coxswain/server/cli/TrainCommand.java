@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunDirectory;
 import dev.coxswain.server.run.RunSpec;
@@ -59,15 +59,15 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     PrintStream out = System.out;
     PrintStream err = System.err;
-    CommandSigner signer = null;
+    Credentials credentials = null;
     Map<String, Object> extra = new LinkedHashMap<>();
     if (joined.requested()) {
       if (!java.util.Set.of("off", "rule", "openai").contains(agent)) {
         err.println("error: --agent must be off, rule or openai, got '" + agent + "'");
         return 2;
       }
-      signer = joined.check(err);
-      if (signer == null) {
+      credentials = joined.check(err);
+      if (credentials == null) {
         return 2;
       }
       // the run's spec names its agent; the control plane runs it, with its own key
@@ -92,7 +92,7 @@ public final class TrainCommand implements Callable<Integer> {
             spec.workload(),
             spec.trainer(),
             null,
-            signer,
+            credentials,
             new ProgressPrinter(err, spec.trainer().maxSteps(), System.console() != null),
             out,
             err);

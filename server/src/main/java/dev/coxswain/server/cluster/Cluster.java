@@ -8,6 +8,8 @@ import com.hazelcast.config.NetworkConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.net.PfxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.util.List;
 
@@ -76,11 +78,28 @@ public final class Cluster {
     return cfg;
   }
 
-  /** Joins (or starts) the cluster; the event bus binds the same interface on a free port. */
-  public static Future<Clustered> start(Options o) {
+  /**
+   * Joins (or starts) the cluster; the event bus binds the same interface on a free port, over TLS
+   * with client certificates from the cluster's credentials and no trust-all (Vert.x's default for
+   * the bus is to trust any certificate).
+   */
+  public static Future<Clustered> start(Options o, Credentials credentials) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(o));
     VertxOptions vo = new VertxOptions();
-    vo.getEventBusOptions().setHost(o.host()).setPort(0);
+    vo.getEventBusOptions()
+        .setHost(o.host())
+        .setPort(0)
+        .setSsl(true)
+        .setKeyCertOptions(
+            new PfxOptions()
+                .setPath(credentials.node().toString())
+                .setPassword(credentials.password()))
+        .setTrustOptions(
+            new PfxOptions()
+                .setPath(credentials.trust().toString())
+                .setPassword(credentials.password()))
+        .setClientAuth(ClientAuth.REQUIRED)
+        .setTrustAll(false);
     return Vertx.builder()
         .with(vo)
         .withClusterManager(manager)

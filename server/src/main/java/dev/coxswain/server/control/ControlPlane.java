@@ -76,6 +76,7 @@ public final class ControlPlane extends VerticleBase {
   private final Map<String, Link> links = new ConcurrentHashMap<>();
   private final Map<String, Promise<Void>> joinWaiters = new ConcurrentHashMap<>();
   private final List<MessageConsumer<String>> consumers = new ArrayList<>();
+  private final Set<String> expected = ConcurrentHashMap.newKeySet();
   private long timer = -1;
 
   /**
@@ -98,6 +99,7 @@ public final class ControlPlane extends VerticleBase {
   public Future<?> start() {
     consumers.add(vertx.eventBus().consumer(Addresses.JOIN, this::onJoin));
     consumers.add(vertx.eventBus().consumer(Addresses.RUNS, this::onHeartbeat));
+    consumers.add(vertx.eventBus().consumer(Addresses.HELLO, this::onHello));
     timer = vertx.setPeriodic(Math.max(50, options.heartbeatMillis() / 4), t -> checkLiveness());
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList());
   }
@@ -127,6 +129,53 @@ public final class ControlPlane extends VerticleBase {
     return options.signer().verify(msg.body(), msg.headers().get("coxswain-auth"));
   }
 
+  private void onHello(Message<String> msg) {
+    if (!authentic(msg)) {
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    try {
+      expected.add(String.valueOf(Json.read(msg.body(), Map.class).get("member")));
+      msg.reply("{}");
+    } catch (Exception e) {
+      msg.fail(Wire.BAD_REQUEST, "not a hello");
+    }
+  }
+
+  /** Marks a cluster member as one of ours (this process, or a trainer that said hello). */
+  public void expect(String member) {
+    expected.add(member);
+  }
+
+  /** Whether a cluster member has proved it holds the cluster's secret. */
+  public boolean expects(String member) {
+    return expected.contains(member);
+  }
+
+  /**
+   * Raises a health event in every live run's log (and notifies): something is wrong with the
+   * cluster itself, such as a member nobody expects. Any thread.
+   */
+  public void alarm(String kind, String text) {
+    LOG.warn(text);
+    context.runOnContext(
+        v -> {
+          for (Map.Entry<String, Link> e : links.entrySet()) {
+            Link link = e.getValue();
+            if (link.lost || !registry.live(e.getKey())) {
+              continue;
+            }
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("kind", kind);
+            h.put("message", text);
+            new BusGateway(vertx, link.replica.store(), options.signer()).emit(EventType.HEALTH, h);
+            if (link.notifier != null) {
+              link.notifier.tell(kind, text);
+            }
+          }
+        });
+  }
+
   @SuppressWarnings("unchecked")
   private void onJoin(Message<String> msg) {
     if (!authentic(msg)) {
@@ -154,6 +203,9 @@ public final class ControlPlane extends VerticleBase {
     }
     String run = String.valueOf(m.get("run"));
     String node = String.valueOf(m.get("node"));
+    if (m.get("member") instanceof String member) {
+      expected.add(member); // a signed join is as good as a hello
+    }
     if (!ID.matcher(run).matches() || !(m.get("run_json") instanceof Map<?, ?> runJson)) {
       msg.fail(Wire.BAD_REQUEST, "a join needs a run id (letters, digits, . _ -) and its run.json");
       return;

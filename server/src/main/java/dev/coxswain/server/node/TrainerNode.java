@@ -52,12 +52,9 @@ public final class TrainerNode extends VerticleBase {
   /**
    * @param heartbeatMillis how often the trainer says it is alive
    * @param signer the cluster's secret: commands without its signature are refused
+   * @param member this process's cluster member id, or null on the local bus
    */
-  public record Options(long heartbeatMillis, CommandSigner signer) {
-    public static Options local() {
-      return new Options(1000, CommandSigner.random());
-    }
-  }
+  public record Options(long heartbeatMillis, CommandSigner signer, String member) {}
 
   private final RunStore store;
   private final Workload workload;
@@ -219,7 +216,9 @@ public final class TrainerNode extends VerticleBase {
   }
 
   private void join() {
-    String body = Json.write(Wire.join(store.runId(), node, store.lastSeq(), store.runJson()));
+    String body =
+        Json.write(
+            Wire.join(store.runId(), node, options.member(), store.lastSeq(), store.runJson()));
     vertx
         .eventBus()
         .<String>request(Addresses.JOIN, body, signed(body, 5000))

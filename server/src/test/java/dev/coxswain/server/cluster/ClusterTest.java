@@ -33,7 +33,6 @@ import org.junit.jupiter.api.io.TempDir;
  * control plane catches up with every event once when it is restarted.
  */
 class ClusterTest {
-  private static final String SECRET = "cluster-secret-for-tests-7f3a9c";
   private static final Pattern CONTROL =
       Pattern.compile(
           "control plane on http://127\\.0\\.0\\.1:(\\d+)/, cluster on 127\\.0\\.0\\.1:(\\d+)");
@@ -58,7 +57,6 @@ class ClusterTest {
 
   private Map<String, String> env() {
     Map<String, String> env = new HashMap<>();
-    env.put("COXSWAIN_CLUSTER_SECRET", SECRET);
     env.put("COXSWAIN_TOKEN", TestRuns.TOKEN);
     env.put("JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1 -Dvertx.disableDnsResolver=true");
     return env;
@@ -86,12 +84,19 @@ class ClusterTest {
     return new int[] {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
   }
 
+  /** What the control plane made: the directory a trainer's machine gets a copy of. */
+  private Path credentials() {
+    return dir.resolve("control/cluster-credentials");
+  }
+
   private ServerProcess trainer(int clusterPort, String name, String... more) throws Exception {
     List<String> args =
         new ArrayList<>(
             List.of(
                 "--join",
                 "127.0.0.1:" + clusterPort,
+                "--cluster-credentials",
+                credentials().toString(),
                 "--cluster-port",
                 Integer.toString(freePort()),
                 "--heartbeat-ms",
@@ -295,6 +300,8 @@ class ClusterTest {
                 dir.resolve("trainers/a").toString(),
                 "--join",
                 "127.0.0.1:" + cp[1],
+                "--cluster-credentials",
+                credentials().toString(),
                 "--cluster-port",
                 Integer.toString(freePort()),
                 "--heartbeat-ms",
@@ -350,6 +357,61 @@ class ClusterTest {
     System.out.printf(
         "restarted control plane: replica equal to the trainer's %d events (caught up within %.0f ms of the pause)%n",
         log(trainerLog).size(), (System.nanoTime() - t1) / 1e6);
+  }
+
+  @Test
+  void aProcessWithoutTheCredentialsReadsNothingItsCommandIsRefusedAndItRaisesAnAlarm()
+      throws Exception {
+    int[] cp = controlPlane(freePort(), Map.of());
+    TestRuns.Http http = new TestRuns.Http(cp[0]);
+    ServerProcess a = trainer(cp[1], "a");
+    String id = runId(a);
+    await(http, id, r -> Boolean.TRUE.equals(r.get("live")) && number(r.get("step")) >= 5, 120);
+    // the credentials are not enough without the secret, and the secret not without TLS keys
+    Path partial = Files.createDirectories(dir.resolve("partial"));
+    Files.copy(credentials().resolve("secret"), partial.resolve("secret"));
+    ServerProcess refused =
+        joinProcess(
+            "x",
+            "train",
+            List.of("--join", "127.0.0.1:" + cp[1], "--cluster-credentials", partial.toString()));
+    assertTrue(refused.process().waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(2, refused.process().exitValue(), refused.output());
+    assertTrue(refused.output().contains("has no 'node.p12'"), refused.output());
+
+    ServerProcess rogue =
+        ServerProcess.startMain(
+            dir.resolve("logs"),
+            Map.of(),
+            RogueMember.class.getName(),
+            "127.0.0.1:" + cp[1],
+            Integer.toString(freePort()),
+            id,
+            "5");
+    procs.add(rogue);
+    rogue.awaitOutput(Pattern.compile("rogue: received (\\d+) events"), 180);
+    String said = rogue.output();
+    assertTrue(said.contains("rogue: received 0 events"), said);
+    assertFalse(said.contains("command ACCEPTED"), said);
+    assertTrue(
+        log(dir.resolve("trainers/a/events.jsonl")).stream()
+            .noneMatch(
+                e -> e.type() == EventType.COMMAND && "rogue-1".equals(e.payload().get("id"))),
+        "the rogue's command never reached the log");
+    long deadline = System.nanoTime() + 90_000_000_000L;
+    boolean alarm = false;
+    while (!alarm && System.nanoTime() < deadline) {
+      alarm =
+          log(dir.resolve("trainers/a/events.jsonl")).stream()
+              .anyMatch(
+                  e ->
+                      e.type() == EventType.HEALTH
+                          && "unexpected_member".equals(e.payload().get("kind")));
+      java.util.concurrent.locks.LockSupport.parkNanos(200_000_000);
+    }
+    assertTrue(alarm, "a member nobody expects raises a health event in the run's log");
+    // the run goes on being steered by those who hold the credentials
+    assertEquals(202, http.command(id, "{\"type\":\"pause\"}").statusCode());
   }
 
   private static long lastStep(Path log) throws Exception {
