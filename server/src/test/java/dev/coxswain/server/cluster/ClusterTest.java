@@ -391,6 +391,7 @@ class ClusterTest {
     procs.add(rogue);
     rogue.awaitOutput(Pattern.compile("rogue: received (\\d+) events"), 180);
     String said = rogue.output();
+    said.lines().filter(l -> l.startsWith("rogue:")).forEach(System.out::println);
     assertTrue(said.contains("rogue: received 0 events"), said);
     assertFalse(said.contains("command ACCEPTED"), said);
     assertTrue(
