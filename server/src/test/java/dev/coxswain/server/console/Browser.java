@@ -56,6 +56,15 @@ final class Browser implements AutoCloseable {
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        // nothing but loopback: Chromium looks up Google's and its search engine's hosts
+        // (autofill, sign-in, updates, the start page) even with the switches above
+        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+        "--disable-features=AutofillServerCommunication,OptimizationHints,MediaRouter,Translate",
+        "--disable-client-side-phishing-detection",
+        "--disable-domain-reliability",
+        "--no-default-browser-check",
+        "--no-pings",
+        "--homepage=about:blank",
         "--enable-precise-memory-info",
         "--js-flags=--expose-gc",
         "--window-size=" + width + "," + height,
