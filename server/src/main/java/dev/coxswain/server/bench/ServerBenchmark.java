@@ -287,7 +287,7 @@ public final class ServerBenchmark {
     return -1;
   }
 
-  private static double pct(List<Double> xs, double p) {
+  static double pct(List<Double> xs, double p) {
     List<Double> s;
     synchronized (xs) {
       s = new ArrayList<>(xs);

@@ -1,6 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.agent.bench.AgentBenchmark;
+import dev.coxswain.server.bench.ClusterBenchmark;
 import dev.coxswain.server.bench.ServerBenchmark;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
@@ -69,7 +70,7 @@ public final class BenchAllCommand implements Callable<Integer> {
     Path scratch = Files.createTempDirectory("coxswain-bench-all");
     List<Row> rows = new ArrayList<>();
 
-    System.err.println("1/3 bench: control point vs a plain DJL loop ...");
+    System.err.println("1/4 bench: control point vs a plain DJL loop ...");
     ThroughputBenchmark.Result t =
         ThroughputBenchmark.run(
             new ThroughputBenchmark.Options(wl, steps, 10, rounds, 1e-3, 10, scratch),
@@ -93,7 +94,7 @@ public final class BenchAllCommand implements Callable<Integer> {
             "<= 1 %",
             "bench"));
 
-    System.err.println("2/3 bench-server: command latency and fan-out ...");
+    System.err.println("2/4 bench-server: command latency and fan-out ...");
     RunSpec spec =
         RunSpec.resolve(
             file.withOverrides("latency", 1_000_000L, null, null, data.corpus),
@@ -130,7 +131,50 @@ public final class BenchAllCommand implements Callable<Integer> {
             "0 dropped",
             "bench-server"));
 
-    System.err.println("3/3 bench-agent: tokens per decision ...");
+    System.err.println("3/4 cluster: a trainer in another JVM joined over the cluster ...");
+    List<String> runArgs = new ArrayList<>();
+    if (data.config != null) {
+      runArgs.addAll(List.of("--config", data.config.toAbsolutePath().toString()));
+    }
+    if (data.corpus != null) {
+      runArgs.addAll(List.of("--corpus", data.corpus.toAbsolutePath().toString()));
+    }
+    ClusterBenchmark.Result c =
+        ClusterBenchmark.run(
+            scratch.resolve("cluster"), runArgs, commands, steps, System.err::println);
+    rows.add(
+        new Row(
+            "command latency to a joined trainer (another JVM, TLS bus), POST to applied: p50 / p99",
+            String.format(
+                Locale.ROOT,
+                "%.1f ms / %.1f ms (%.2f / %.2f steps of %.1f ms)",
+                c.remote().p50Ms(),
+                c.remote().p99Ms(),
+                c.remote().p50Ms() / c.remote().medianStepMs(),
+                c.remote().p99Ms() / c.remote().medianStepMs(),
+                c.remote().medianStepMs()),
+            "",
+            "bench-all"));
+    rows.add(
+        new Row(
+            "catch-up of a fresh control plane beside a running trainer",
+            String.format(
+                Locale.ROOT, "%,.0f events/s (%,d events)", c.catchUpPerSecond(), c.caughtUp()),
+            "",
+            "bench-all"));
+    rows.add(
+        new Row(
+            "median step time: joined trainer / the same run alone",
+            String.format(
+                Locale.ROOT,
+                "%.1f ms / %.1f ms (%.3f)",
+                c.joinedStepMs(),
+                c.aloneStepMs(),
+                c.joinedStepMs() / c.aloneStepMs()),
+            "",
+            "bench-all"));
+
+    System.err.println("4/4 bench-agent: tokens per decision ...");
     AgentBenchmark.Result a =
         AgentBenchmark.run(
             AgentBenchmark.syntheticWindow(1, 100), 10_000, 100, 300, 1500, 1.10, 4.40);

@@ -54,6 +54,9 @@ class BenchAllCommandTest {
           "control-point overhead: throughput ratio",
           "command latency, POST to applied: p50 / p99",
           "fan-out to 2 WebSocket clients: p99 delivery",
+          "command latency to a joined trainer",
+          "catch-up of a fresh control plane beside a running trainer",
+          "median step time: joined trainer / the same run alone",
           "input tokens per decision, prompt lr-recovery"
         }) {
       assertTrue(table.contains(figure), figure + " in\n" + table);
