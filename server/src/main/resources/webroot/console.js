@@ -850,6 +850,60 @@
     setTimeout(reconnect, wait);
   }
 
+  // ---------- the runs overview: every run this control plane knows ----------
+
+  /** A loss sparkline as an inline SVG polyline (higher loss drawn higher). */
+  function sparkline(values) {
+    const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+    svg.setAttribute("class", "spark");
+    svg.setAttribute("viewBox", "0 0 120 22");
+    const v = (values || []).filter((x) => typeof x === "number" && Number.isFinite(x));
+    if (v.length < 2) return svg;
+    const lo = Math.min(...v), hi = Math.max(...v), span = hi - lo || 1;
+    const pts = v.map((x, i) => (i * 120 / (v.length - 1)).toFixed(1) + "," + (21 - (x - lo) / span * 20).toFixed(1));
+    const line = document.createElementNS("http://www.w3.org/2000/svg", "polyline");
+    line.setAttribute("points", pts.join(" "));
+    svg.append(line);
+    return svg;
+  }
+
+  /** Rows are updated in place (keyed by run id), so a row under the pointer stays the same element. */
+  function renderRuns(runs) {
+    const body = $("runs").tBodies[0];
+    const seen = new Set();
+    for (const r of runs) {
+      seen.add(r.id);
+      let tr = body.querySelector("tr[data-run='" + CSS.escape(r.id) + "']");
+      if (!tr) {
+        tr = h("tr", { "data-run": r.id, title: "open run " + r.id,
+          onclick: () => { if (r.id !== S.runId) location.search = "?run=" + encodeURIComponent(r.id); } },
+          h("td", {}, r.id), h("td"), h("td"), h("td"), h("td"), h("td"));
+        body.append(tr);
+      }
+      tr.classList.toggle("current", r.id === S.runId);
+      const hl = r.last_health && r.last_health.kind ? r.last_health.kind + " at step " + r.last_health.step : "–";
+      const last = (r.loss || []).length ? r.loss[r.loss.length - 1] : null;
+      const c = tr.cells;
+      c[1].className = "status-" + r.status;
+      text(c[1], r.status + (r.live ? "" : " (read-only)"));
+      text(c[2], String(r.step));
+      c[3].replaceChildren(sparkline(r.loss), " " + fmt(last));
+      text(c[4], r.agent || "off");
+      text(c[5], hl);
+    }
+    for (const tr of [...body.rows]) if (!seen.has(tr.dataset.run)) tr.remove();
+    stats.runsShown = runs.length;
+  }
+
+  async function refreshRuns() {
+    try {
+      const r = await read("api/runs");
+      renderRuns((await r.json()).runs || []);
+    } catch (e) {
+      // the connection banner says what is wrong; the overview keeps what it had
+    }
+  }
+
   async function start() {
     // the token may come in the URL fragment printed at start: keep it in this tab, clear the address bar
     const hash = new URLSearchParams(location.hash.slice(1));
@@ -882,6 +936,8 @@
     for (const r of runs) sel.append(h("option", { value: r.id, selected: pick && r.id === pick.id }, r.id + " · " + r.status + (r.live ? "" : " (read-only)")));
     if (!pick) { text($("banner"), "This server has no runs."); $("banner").hidden = false; return; }
     S.runId = pick.id;
+    renderRuns(runs);
+    setInterval(refreshRuns, 2000);
     document.title = "Coxswain · " + S.runId;
     try { await refreshState(true); } catch (e) { return connectLater(); }
     renderPanels();

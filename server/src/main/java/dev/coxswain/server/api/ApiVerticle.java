@@ -268,6 +268,11 @@ public final class ApiVerticle extends VerticleBase {
       m.put("branch", st.get("branch"));
       m.put("started", st.get("started"));
       m.put("live", runs.live(s.runId()));
+      // for the console's runs overview
+      m.put("loss", s.lossSparkline(40));
+      Object agent = st.get("agent");
+      m.put("agent", agent instanceof Map<?, ?> a ? a.get("mode") : "off");
+      m.put("last_health", s.lastHealth());
       out.add(m);
     }
     json(ctx, 200, Map.of("runs", out));

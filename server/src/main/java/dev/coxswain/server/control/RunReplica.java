@@ -30,6 +30,16 @@ public final class RunReplica {
   private MessageConsumer<String> live;
   private boolean catchingUp;
   private long eventsCaughtUp;
+  private long catchUpStartNanos;
+  private long catchUpEvents;
+  private volatile CatchUp lastCatchUp = new CatchUp(0, 0);
+
+  /** A finished catch-up: how many events it fetched and how long it took. */
+  public record CatchUp(long events, long nanos) {
+    public double eventsPerSecond() {
+      return nanos == 0 ? 0 : events * 1e9 / nanos;
+    }
+  }
 
   public RunReplica(Vertx vertx, RunStore store, CommandSigner signer) {
     this.vertx = vertx;
@@ -77,6 +87,8 @@ public final class RunReplica {
       return;
     }
     catchingUp = true;
+    catchUpStartNanos = System.nanoTime();
+    catchUpEvents = 0;
     page();
   }
 
@@ -110,10 +122,14 @@ public final class RunReplica {
                 return;
               }
               eventsCaughtUp += n;
+              catchUpEvents += n;
               if (n > 0 && store.lastSeq() < last) {
                 page();
               } else {
                 catchingUp = false;
+                if (catchUpEvents > 0) {
+                  lastCatchUp = new CatchUp(catchUpEvents, System.nanoTime() - catchUpStartNanos);
+                }
               }
             })
         .onFailure(
@@ -127,6 +143,11 @@ public final class RunReplica {
   /** Events fetched by catch-ups so far (not counting live ones). */
   public long eventsCaughtUp() {
     return eventsCaughtUp;
+  }
+
+  /** The last catch-up that fetched anything. */
+  public CatchUp lastCatchUp() {
+    return lastCatchUp;
   }
 
   public boolean catchingUp() {

@@ -42,6 +42,9 @@ public final class RunStore implements AutoCloseable {
   /** Recent events kept in memory; older ones are read from the file. */
   public static final int RING = 4096;
 
+  /** Training losses kept for the runs overview's sparkline. */
+  static final int LOSS_TAIL = 200;
+
   /** Commands whose history is kept in memory. */
   public static final int HISTORY = 10_000;
 
@@ -71,6 +74,8 @@ public final class RunStore implements AutoCloseable {
   private long step;
   private Map<String, Object> lastMetrics = Map.of();
   private Map<String, Object> lastEval = Map.of();
+  private Map<String, Object> lastHealth = Map.of();
+  private final ArrayDeque<Double> lossTail = new ArrayDeque<>(); // the last LOSS_TAIL losses
   private List<Object> knobSpecs = List.of();
   private Map<String, Object> knobValues = Map.of();
   private Instant lastEventTime;
@@ -269,7 +274,20 @@ public final class RunStore implements AutoCloseable {
     Map<String, Object> p = e.payload();
     switch (e.type()) {
       case STATUS -> status = String.valueOf(p.get("status"));
-      case METRICS -> lastMetrics = p;
+      case METRICS -> {
+        lastMetrics = p;
+        if (p.get("loss") instanceof Number loss && Double.isFinite(loss.doubleValue())) {
+          lossTail.addLast(loss.doubleValue());
+          if (lossTail.size() > LOSS_TAIL) {
+            lossTail.removeFirst();
+          }
+        }
+      }
+      case HEALTH -> {
+        Map<String, Object> h = new LinkedHashMap<>(p);
+        h.put("step", e.step());
+        lastHealth = h;
+      }
       case EVAL -> lastEval = p;
       case KNOBS -> {
         if (p.get("specs") instanceof List<?> l) {
@@ -453,6 +471,33 @@ public final class RunStore implements AutoCloseable {
       out.add(k);
     }
     return out;
+  }
+
+  /**
+   * The last training losses, averaged into at most {@code points} buckets (oldest first), for a
+   * sparkline.
+   */
+  public synchronized List<Double> lossSparkline(int points) {
+    List<Double> all = new ArrayList<>(lossTail);
+    if (all.size() <= points) {
+      return all;
+    }
+    List<Double> out = new ArrayList<>(points);
+    for (int i = 0; i < points; i++) {
+      int from = (int) ((long) i * all.size() / points);
+      int to = (int) ((long) (i + 1) * all.size() / points);
+      double sum = 0;
+      for (int j = from; j < to; j++) {
+        sum += all.get(j);
+      }
+      out.add(sum / (to - from));
+    }
+    return out;
+  }
+
+  /** The last health event's payload (with its step), or an empty map. */
+  public synchronized Map<String, Object> lastHealth() {
+    return lastHealth;
   }
 
   /**
