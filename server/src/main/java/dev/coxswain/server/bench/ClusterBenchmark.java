@@ -46,7 +46,7 @@ public final class ClusterBenchmark {
    * @param remote POST to applied for the joined trainer
    * @param caughtUp events a fresh control plane fetched from the trainer
    * @param catchUpPerSecond their rate
-   * @param joinedStepMs median step time of the joined trainer
+   * @param joinedStepMs median step time of the joined trainer (steps with no command)
    * @param aloneStepMs median step time of the same run trained alone (no cluster, no server)
    */
   public record Result(
@@ -94,6 +94,8 @@ public final class ClusterBenchmark {
         LockSupport.parkNanos(10_000_000);
       }
       ServerBenchmark.Latency remote = latency(cs.port(), replica, id, commands, progress);
+      progress.accept("  " + aloneSteps + " steps of the joined trainer without commands ...");
+      double joinedMs = quietSteps(replica, aloneSteps);
 
       progress.accept("  a fresh control plane catches up ...");
       await(clustered.vertx().close());
@@ -124,8 +126,7 @@ public final class ClusterBenchmark {
             "the lone run failed: " + Files.readString(scratch.resolve("alone.out")));
       }
       double aloneMs = medianStepMs(scratch.resolve("alone/events.jsonl"));
-      return new Result(
-          remote, first.events(), first.eventsPerSecond(), remote.medianStepMs(), aloneMs);
+      return new Result(remote, first.events(), first.eventsPerSecond(), joinedMs, aloneMs);
     } finally {
       trainer.destroyForcibly();
     }
@@ -207,6 +208,23 @@ public final class ClusterBenchmark {
         ServerBenchmark.pct(latencies, 99),
         ServerBenchmark.pct(latencies, 100),
         ServerBenchmark.pct(steps, 50));
+  }
+
+  /** The median step time over the next {@code n} steps (commands make steps slower: none here). */
+  private static double quietSteps(RunStore replica, int n) throws InterruptedException {
+    List<Double> ms = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch done = new CountDownLatch(n);
+    replica.addListener(
+        e -> {
+          if (e.type() == EventType.METRICS && done.getCount() > 0) {
+            ms.add(((Number) e.payload().get("step_ms")).doubleValue());
+            done.countDown();
+          }
+        });
+    if (!done.await(1800, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the joined trainer made only " + ms.size() + " steps");
+    }
+    return ServerBenchmark.pct(ms, 50);
   }
 
   private static double medianStepMs(Path events) throws IOException {

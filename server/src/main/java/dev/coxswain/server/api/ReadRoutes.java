@@ -1,0 +1,177 @@
+package dev.coxswain.server.api;
+
+import static dev.coxswain.server.api.Replies.error;
+import static dev.coxswain.server.api.Replies.json;
+import static dev.coxswain.server.api.Replies.longParam;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.server.run.MetricsHistory;
+import dev.coxswain.server.run.RunRegistry;
+import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.checkpoint.CheckpointMeta;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.RoutingContext;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The API's reads: runs, their state, events, metrics, checkpoints and agent decisions. */
+final class ReadRoutes {
+  private static final int PAGE = 1000;
+  private static final int MAX_PAGE = 10_000;
+
+  private final Vertx vertx;
+  private final RunRegistry runs;
+  private final TrainerLink trainer;
+
+  ReadRoutes(Vertx vertx, RunRegistry runs, TrainerLink trainer) {
+    this.vertx = vertx;
+    this.runs = runs;
+    this.trainer = trainer;
+  }
+
+  void listRuns(RoutingContext ctx) {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (RunStore s : runs.all()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      Map<String, Object> st = s.state();
+      m.put("id", s.runId());
+      m.put("status", runs.lost(s.runId()) ? "lost" : st.get("status"));
+      m.put("step", st.get("step"));
+      m.put("branch", st.get("branch"));
+      m.put("started", st.get("started"));
+      m.put("live", runs.live(s.runId()));
+      // for the console's runs overview
+      m.put("loss", s.lossSparkline(40));
+      Object agent = st.get("agent");
+      m.put("agent", agent instanceof Map<?, ?> a ? a.get("mode") : "off");
+      m.put("last_health", s.lastHealth());
+      out.add(m);
+    }
+    json(ctx, 200, Map.of("runs", out));
+  }
+
+  void runState(RoutingContext ctx) {
+    Replies.run(ctx, runs)
+        .ifPresent(
+            s -> {
+              Map<String, Object> st = new LinkedHashMap<>(s.state());
+              if (runs.lost(s.runId())) {
+                st.put("status", "lost"); // its trainer missed its heartbeats
+              }
+              st.put("live", runs.live(s.runId()));
+              json(ctx, 200, st);
+            });
+  }
+
+  void events(RoutingContext ctx) {
+    Optional<RunStore> s = Replies.run(ctx, runs);
+    Long since = longParam(ctx, "since", 0, Long.MAX_VALUE);
+    Long limit = longParam(ctx, "limit", PAGE, MAX_PAGE);
+    if (s.isEmpty() || since == null || limit == null) {
+      return;
+    }
+    vertx
+        .executeBlocking(() -> s.get().since(since, limit.intValue()), false)
+        .onSuccess(
+            list -> {
+              Map<String, Object> body = new LinkedHashMap<>();
+              body.put("events", list);
+              body.put("last_seq", s.get().lastSeq());
+              json(ctx, 200, body);
+            })
+        .onFailure(ctx::fail);
+  }
+
+  void metrics(RoutingContext ctx) {
+    Optional<RunStore> s = Replies.run(ctx, runs);
+    Long since = longParam(ctx, "since", 0, Long.MAX_VALUE);
+    Long limit = longParam(ctx, "limit", MAX_PAGE, 100_000);
+    String branch = ctx.queryParams().get("branch");
+    if (s.isEmpty() || since == null || limit == null) {
+      return;
+    }
+    if (branch != null && !Replies.ID.matcher(branch).matches()) {
+      error(ctx, 400, "branch must be a branch name", "branch");
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> {
+              // each (branch, step) once: steps re-trained after a resume replace the lost ones
+              MetricsHistory history = new MetricsHistory();
+              s.get().forEach(history);
+              return history.points().stream()
+                  .filter(e -> e.step() > since && (branch == null || branch.equals(e.branch())))
+                  .limit(limit)
+                  .toList();
+            },
+            false)
+        .onSuccess(
+            list -> {
+              List<Map<String, Object>> points = new ArrayList<>();
+              for (Event e : list) {
+                Map<String, Object> p = new LinkedHashMap<>();
+                p.put("step", e.step());
+                p.put("branch", e.branch());
+                p.put("type", e.type());
+                p.putAll(e.payload());
+                points.add(p);
+              }
+              json(ctx, 200, Map.of("metrics", points));
+            })
+        .onFailure(ctx::fail);
+  }
+
+  void checkpoints(RoutingContext ctx) {
+    Replies.run(ctx, runs)
+        .ifPresent(
+            s -> {
+              // a live run's trainer has them; a finished one's may still be on this disk
+              Future<List<CheckpointMeta>> list =
+                  runs.live(s.runId())
+                      ? trainer.checkpoints(s.runId())
+                      : vertx.executeBlocking(
+                          () -> new CheckpointStore(s.dir().resolve("checkpoints")).list(), false);
+              list.onSuccess(l -> json(ctx, 200, Map.of("checkpoints", l)))
+                  .onFailure(
+                      err ->
+                          error(
+                              ctx,
+                              503,
+                              "the trainer did not list its checkpoints: "
+                                  + TrainerLink.reason(err),
+                              null));
+            });
+  }
+
+  void decisions(RoutingContext ctx) {
+    Replies.run(ctx, runs)
+        .ifPresent(
+            s ->
+                vertx
+                    .executeBlocking(
+                        () -> {
+                          Path f = s.dir().resolve("agent.jsonl");
+                          List<Object> out = new ArrayList<>();
+                          if (Files.exists(f)) {
+                            for (String line : Files.readAllLines(f)) {
+                              if (!line.isBlank()) {
+                                out.add(Json.mapper().readValue(line, Object.class));
+                              }
+                            }
+                          }
+                          return out;
+                        },
+                        false)
+                    .onSuccess(list -> json(ctx, 200, Map.of("decisions", list)))
+                    .onFailure(ctx::fail));
+  }
+}
