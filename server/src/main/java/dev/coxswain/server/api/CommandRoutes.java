@@ -15,6 +15,7 @@ import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -119,11 +120,17 @@ final class CommandRoutes {
                 error(ctx, 400, r.getMessage(), null);
               } else {
                 Map<String, Object> out = new LinkedHashMap<>();
+                boolean timedOut =
+                    err instanceof ReplyException r && r.failureType() == ReplyFailure.TIMEOUT;
                 out.put(
                     "error",
-                    "no trainer took the command ("
-                        + TrainerLink.reason(err)
-                        + "): nothing recorded; try again when the run is back");
+                    timedOut
+                        // the trainer may have recorded it and its answer been lost: say so
+                        ? "the trainer did not answer within 10 s: the command may have been"
+                            + " recorded; look for its id in the history before sending it again"
+                        : "no trainer took the command ("
+                            + TrainerLink.reason(err)
+                            + "): nothing recorded; try again when the run is back");
                 out.put("field", null);
                 out.put("id", command.id());
                 json(ctx, 503, out);

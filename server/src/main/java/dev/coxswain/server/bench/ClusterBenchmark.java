@@ -12,18 +12,12 @@ import dev.coxswain.server.control.RunReplica;
 import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -37,7 +31,7 @@ import java.util.regex.Pattern;
  * beside a long-running trainer, and the trainer's step time joined against the same run alone.
  */
 public final class ClusterBenchmark {
-  private static final String TOKEN = "bench-token";
+  private static final String TOKEN = ServerBenchmark.TOKEN;
   private static final Pattern TRAINING = Pattern.compile("training run (\\S+), joining");
 
   private ClusterBenchmark() {}
@@ -93,7 +87,8 @@ public final class ClusterBenchmark {
       while (replica.state().get("step") instanceof Number s && s.longValue() < 5) {
         LockSupport.parkNanos(10_000_000);
       }
-      ServerBenchmark.Latency remote = latency(cs.port(), replica, id, commands, progress);
+      ServerBenchmark.Latency remote =
+          ServerBenchmark.timeCommands(cs.port(), replica, id, commands, "rlat-", progress);
       progress.accept("  " + aloneSteps + " steps of the joined trainer without commands ...");
       double joinedMs = quietSteps(replica, aloneSteps);
 
@@ -151,63 +146,6 @@ public final class ClusterBenchmark {
       LockSupport.parkNanos(1_000_000);
     }
     throw new IllegalStateException("run " + id + " did not join within " + seconds + " s");
-  }
-
-  private static ServerBenchmark.Latency latency(
-      int port, RunStore replica, String id, int n, Consumer<String> progress) throws Exception {
-    Map<String, Long> sent = new ConcurrentHashMap<>();
-    List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
-    List<Double> steps = Collections.synchronizedList(new ArrayList<>());
-    CountDownLatch all = new CountDownLatch(n);
-    replica.addListener(
-        e -> {
-          if (e.type() == EventType.COMMAND_RESULT) {
-            Long t0 = sent.get(String.valueOf(e.payload().get("command_id")));
-            if (t0 != null && "applied".equals(e.payload().get("status"))) {
-              latencies.add((System.nanoTime() - t0) / 1e6);
-              all.countDown();
-            }
-          } else if (e.type() == EventType.METRICS) {
-            steps.add(((Number) e.payload().get("step_ms")).doubleValue());
-          }
-        });
-    HttpClient http = HttpClient.newHttpClient();
-    String url = "http://127.0.0.1:" + port + "/api/runs/" + id + "/commands";
-    Random rnd = new Random(1);
-    for (int i = 0; i < n; i++) {
-      LockSupport.parkNanos((long) (rnd.nextDouble() * 100_000_000));
-      String cid = "rlat-" + i;
-      String body =
-          "{\"id\":\""
-              + cid
-              + "\",\"type\":\"set_knobs\",\"args\":{\"lr\":"
-              + (i % 2 == 0 ? "0.0011" : "0.001")
-              + "}}";
-      sent.put(cid, System.nanoTime());
-      HttpResponse<String> r =
-          http.send(
-              HttpRequest.newBuilder(URI.create(url))
-                  .header("Authorization", "Bearer " + TOKEN)
-                  .POST(HttpRequest.BodyPublishers.ofString(body))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
-      if (r.statusCode() != 202) {
-        throw new IllegalStateException("command refused: " + r.statusCode() + " " + r.body());
-      }
-      if ((i + 1) % 20 == 0) {
-        progress.accept("  " + (i + 1) + "/" + n + " commands to the remote trainer");
-      }
-    }
-    if (!all.await(120, TimeUnit.SECONDS)) {
-      throw new IllegalStateException(
-          "only " + (n - all.getCount()) + " of " + n + " results arrived");
-    }
-    return new ServerBenchmark.Latency(
-        n,
-        ServerBenchmark.pct(latencies, 50),
-        ServerBenchmark.pct(latencies, 99),
-        ServerBenchmark.pct(latencies, 100),
-        ServerBenchmark.pct(steps, 50));
   }
 
   /** The median step time over the next {@code n} steps (commands make steps slower: none here). */

@@ -61,7 +61,7 @@ public final class ServerBenchmark {
       long rssBytes,
       double appendsPerSecond) {}
 
-  private static final String TOKEN = "bench-token";
+  static final String TOKEN = "bench-token";
 
   /**
    * Sends {@code n} commands at random moments to a live run and times each to its result event.
@@ -69,11 +69,34 @@ public final class ServerBenchmark {
   public static Latency commandLatency(RunSpec spec, Path runDir, int n, Consumer<String> progress)
       throws Exception {
     RunStore store = RunStore.create(runDir, spec.runJson());
+    CoxswainServer server =
+        CoxswainServer.start(
+            ApiOptions.defaults(TOKEN).withPort(0).withRate(1000, 1000),
+            runDir.getParent(),
+            store,
+            spec,
+            null,
+            null);
+    try {
+      return timeCommands(server.port(), store, spec.runId(), n, "lat-", progress);
+    } finally {
+      server.shutdown("benchmark over");
+    }
+  }
+
+  /**
+   * Posts {@code n} set_knobs commands at random moments (0-100 ms apart) to a run served on {@code
+   * port} (token {@code bench-token}) and times each from its POST to its applied result, as seen
+   * in {@code observed} (the run's store or a control plane's replica of it).
+   */
+  static Latency timeCommands(
+      int port, RunStore observed, String runId, int n, String idPrefix, Consumer<String> progress)
+      throws Exception {
     Map<String, Long> sent = new ConcurrentHashMap<>();
     List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
     List<Double> steps = Collections.synchronizedList(new ArrayList<>());
     CountDownLatch all = new CountDownLatch(n);
-    store.addListener(
+    observed.addListener(
         e -> {
           if (e.type() == EventType.COMMAND_RESULT) {
             Long t0 = sent.get(String.valueOf(e.payload().get("command_id")));
@@ -85,51 +108,39 @@ public final class ServerBenchmark {
             steps.add(((Number) e.payload().get("step_ms")).doubleValue());
           }
         });
-    CoxswainServer server =
-        CoxswainServer.start(
-            ApiOptions.defaults(TOKEN).withPort(0).withRate(1000, 1000),
-            runDir.getParent(),
-            store,
-            spec,
-            null,
-            null);
-    try {
-      HttpClient http = HttpClient.newHttpClient();
-      String url = "http://127.0.0.1:" + server.port() + "/api/runs/" + spec.runId() + "/commands";
-      while (store.state().get("step") instanceof Number s && s.longValue() < 5) {
-        LockSupport.parkNanos(10_000_000);
+    HttpClient http = HttpClient.newHttpClient();
+    String url = "http://127.0.0.1:" + port + "/api/runs/" + runId + "/commands";
+    while (observed.state().get("step") instanceof Number s && s.longValue() < 5) {
+      LockSupport.parkNanos(10_000_000);
+    }
+    Random rnd = new Random(1);
+    for (int i = 0; i < n; i++) {
+      LockSupport.parkNanos((long) (rnd.nextDouble() * 100_000_000)); // 0-100 ms apart
+      String id = idPrefix + i;
+      String body =
+          "{\"id\":\""
+              + id
+              + "\",\"type\":\"set_knobs\",\"args\":{\"lr\":"
+              + (i % 2 == 0 ? "0.0011" : "0.001")
+              + "}}";
+      sent.put(id, System.nanoTime());
+      HttpResponse<String> r =
+          http.send(
+              HttpRequest.newBuilder(URI.create(url))
+                  .header("Authorization", "Bearer " + TOKEN)
+                  .POST(HttpRequest.BodyPublishers.ofString(body))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      if (r.statusCode() != 202) {
+        throw new IllegalStateException("command refused: " + r.statusCode() + " " + r.body());
       }
-      Random rnd = new Random(1);
-      for (int i = 0; i < n; i++) {
-        LockSupport.parkNanos((long) (rnd.nextDouble() * 100_000_000)); // 0-100 ms apart
-        String id = "lat-" + i;
-        String body =
-            "{\"id\":\""
-                + id
-                + "\",\"type\":\"set_knobs\",\"args\":{\"lr\":"
-                + (i % 2 == 0 ? "0.0011" : "0.001")
-                + "}}";
-        sent.put(id, System.nanoTime());
-        HttpResponse<String> r =
-            http.send(
-                HttpRequest.newBuilder(URI.create(url))
-                    .header("Authorization", "Bearer " + TOKEN)
-                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 202) {
-          throw new IllegalStateException("command refused: " + r.statusCode() + " " + r.body());
-        }
-        if ((i + 1) % 20 == 0) {
-          progress.accept("  " + (i + 1) + "/" + n + " commands");
-        }
+      if ((i + 1) % 20 == 0) {
+        progress.accept("  " + (i + 1) + "/" + n + " commands");
       }
-      if (!all.await(120, TimeUnit.SECONDS)) {
-        throw new IllegalStateException(
-            "only " + (n - all.getCount()) + " of " + n + " results arrived");
-      }
-    } finally {
-      server.shutdown("benchmark over");
+    }
+    if (!all.await(120, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(
+          "only " + (n - all.getCount()) + " of " + n + " results arrived");
     }
     return new Latency(
         n, pct(latencies, 50), pct(latencies, 99), pct(latencies, 100), pct(steps, 50));

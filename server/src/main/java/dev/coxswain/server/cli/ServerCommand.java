@@ -112,12 +112,7 @@ public final class ServerCommand implements Callable<Integer> {
             + " --cluster-credentials "
             + credentialsDir.toAbsolutePath()
             + " (copy that directory to each trainer's machine)");
-    if (envToken == null || envToken.isBlank()) {
-      System.out.println("coxswain: console " + url + "#token=" + token);
-    } else {
-      System.out.println("coxswain: console " + url + " (token from COXSWAIN_TOKEN)");
-    }
-    System.out.flush();
+    Serving.printConsole(url, envToken, token);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -11,6 +11,20 @@ import java.util.concurrent.CountDownLatch;
 final class Serving {
   private Serving() {}
 
+  /**
+   * Prints the console's address. A generated token is printed once, here, and nowhere else (set
+   * COXSWAIN_TOKEN to choose your own), in the fragment, so the browser never sends it to a server;
+   * the console moves it to the tab's session storage and clears the address bar.
+   */
+  static void printConsole(String url, String envToken, String token) {
+    if (envToken == null || envToken.isBlank()) {
+      System.out.println("coxswain: console " + url + "#token=" + token);
+    } else {
+      System.out.println("coxswain: console " + url + " (token from COXSWAIN_TOKEN)");
+    }
+    System.out.flush();
+  }
+
   static int serve(
       ServerOptions o,
       RunStore store,
@@ -44,15 +58,7 @@ final class Serving {
             + " (run directory "
             + store.dir()
             + ")");
-    if (envToken == null || envToken.isBlank()) {
-      // printed once, here, and nowhere else: set COXSWAIN_TOKEN to choose your own. In the
-      // fragment, so the browser never sends it to a server; the console moves it to the tab's
-      // session storage and clears the address bar.
-      System.out.println("coxswain: console " + url + "#token=" + token);
-    } else {
-      System.out.println("coxswain: console " + url + " (token from COXSWAIN_TOKEN)");
-    }
-    System.out.flush();
+    printConsole(url, envToken, token);
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

@@ -63,6 +63,7 @@ public final class ControlPlane extends VerticleBase {
     long lastBeatNanos;
     boolean lost;
     long lostAtNanos;
+    BusGateway gateway; // the one way in for this run's agent and this control plane's own events
     Supervisor supervisor;
     Consumer<Event> agentListener;
     Map<String, Object> runJson;
@@ -168,7 +169,7 @@ public final class ControlPlane extends VerticleBase {
             Map<String, Object> h = new LinkedHashMap<>();
             h.put("kind", kind);
             h.put("message", text);
-            new BusGateway(vertx, link.replica.store(), options.signer()).emit(EventType.HEALTH, h);
+            link.gateway.emit(EventType.HEALTH, h);
             if (link.notifier != null) {
               link.notifier.tell(kind, text);
             }
@@ -252,6 +253,7 @@ public final class ControlPlane extends VerticleBase {
     Feed.attach(store, vertx.eventBus());
     registry.add(store);
     link.replica = new RunReplica(vertx, store, options.signer());
+    link.gateway = new BusGateway(vertx, store, options.signer());
     link.runJson = runJson;
     link.local = mine;
     startAgent(link);
@@ -283,7 +285,7 @@ public final class ControlPlane extends VerticleBase {
       }
     }
     if (agent != null) {
-      Supervisor sup = agent.build(store.dir(), new BusGateway(vertx, store, options.signer()));
+      Supervisor sup = agent.build(store.dir(), link.gateway);
       link.supervisor = sup;
       link.agentListener = sup::accept;
       // every event the replica appends from now on, caught up or live
@@ -339,7 +341,7 @@ public final class ControlPlane extends VerticleBase {
         "message",
         "the control plane heard nothing from the trainer for " + lostForMillis / 1000.0 + " s");
     h.put("lost_for_ms", lostForMillis);
-    new BusGateway(vertx, link.replica.store(), options.signer()).emit(EventType.HEALTH, h);
+    link.gateway.emit(EventType.HEALTH, h);
   }
 
   private void checkLiveness() {

@@ -36,7 +36,9 @@ import java.util.function.Predicate;
  * The record of one run: assigns run-wide sequence numbers, appends every event to {@code
  * events.jsonl} (durable types forced to disk before {@link #append} returns), keeps a bounded ring
  * of recent events and a bounded command history in memory, and tells listeners. Thread-safe; the
- * sequence order, the file order and the listener order are the same.
+ * sequence order, the file order and the listener order are the same. A control plane's replica
+ * ({@link #replica}) is the same record with the trainer's numbers, in {@code replica.jsonl}, not
+ * forced to disk: the trainer's own log is the one that must survive a power cut.
  */
 public final class RunStore implements AutoCloseable {
   /** Recent events kept in memory; older ones are read from the file. */
@@ -113,7 +115,7 @@ public final class RunStore implements AutoCloseable {
       RunDirectory.create(dir, runJson);
     }
     RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, REPLICA);
-    s.file = new JsonlEventSink(dir.resolve(REPLICA));
+    s.file = new JsonlEventSink(dir.resolve(REPLICA), false); // the trainer's log is the truth
     return s;
   }
 
@@ -155,7 +157,8 @@ public final class RunStore implements AutoCloseable {
         }
       }
     }
-    s.file = new JsonlEventSink(events);
+    // a replica is a copy: the trainer's own log is what is forced to disk before it counts
+    s.file = new JsonlEventSink(events, !REPLICA.equals(logName));
     return s;
   }
 

@@ -32,9 +32,19 @@ public final class JsonlEventSink implements EventSink {
           EventType.NOTE);
   private final Path path;
   private final FileChannel channel;
+  private final boolean force;
 
   public JsonlEventSink(Path path) throws IOException {
+    this(path, true);
+  }
+
+  /**
+   * @param forceDurable whether durable types are forced to the disk before {@link #append}
+   *     returns; a copy of a log kept elsewhere (a control plane's replica) need not be
+   */
+  public JsonlEventSink(Path path, boolean forceDurable) throws IOException {
     this.path = path;
+    this.force = forceDurable;
     Files.createDirectories(path.toAbsolutePath().getParent());
     this.channel =
         FileChannel.open(
@@ -58,7 +68,7 @@ public final class JsonlEventSink implements EventSink {
       while (buf.hasRemaining()) {
         channel.write(buf);
       }
-      if (DURABLE.contains(type)) {
+      if (force && DURABLE.contains(type)) {
         channel.force(false);
       }
       return line.length;
