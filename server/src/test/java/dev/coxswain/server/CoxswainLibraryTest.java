@@ -1,0 +1,126 @@
+package dev.coxswain.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.loss.Loss;
+import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.data.DatasetSource;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A user's own DJL model served by the library facade: API, console and agent in their JVM. */
+class CoxswainLibraryTest {
+  @TempDir Path dir;
+
+  private static Workload regression(NDManager data) {
+    // y = 3*x0 - 2*x1 + 0.5 on 512 random points; 128 held out
+    NDArray x = data.randomUniform(-1, 1, new Shape(640, 2));
+    NDArray y = x.matMul(data.create(new float[] {3f, -2f}, new Shape(2, 1))).add(0.5f);
+    ArrayDataset train =
+        new ArrayDataset.Builder()
+            .setData(x.get(":512"))
+            .optLabels(y.get(":512"))
+            .setSampling(32, false)
+            .build();
+    ArrayDataset val =
+        new ArrayDataset.Builder()
+            .setData(x.get("512:"))
+            .optLabels(y.get("512:"))
+            .setSampling(32, false)
+            .build();
+    SequentialBlock mlp =
+        new SequentialBlock()
+            .add(Linear.builder().setUnits(16).build())
+            .add(Activation::relu)
+            .add(Linear.builder().setUnits(1).build());
+    return Workload.builder()
+        .setBlock(mlp)
+        .setInputShape(new Shape(32, 2))
+        .setLoss(Loss.l2Loss())
+        .setData(new DatasetSource(train, val, 32, 1))
+        .optName("regression-mlp")
+        .build();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void yourOwnModelGetsTheApiTheConsoleAndTheAgent() throws Exception {
+    try (NDManager data = NDManager.newBaseManager()) {
+      TrainerConfig config =
+          TrainerConfig.builder()
+              .optRunId("mine")
+              .optMaxSteps(400)
+              .optLr(1e-2)
+              .optEvalEvery(50)
+              .build();
+      try (Coxswain c =
+          Coxswain.builder(regression(data), config)
+              .optRunsRoot(dir.resolve("runs"))
+              .optListen("127.0.0.1", 0)
+              .optToken(TestRuns.TOKEN)
+              .optAgent("rule", 10)
+              .serve()) {
+        assertTrue(c.consoleUrl().endsWith("/#token=" + TestRuns.TOKEN));
+        TestRuns.Http http = new TestRuns.Http(c.port());
+        assertEquals(200, http.get("/").statusCode(), "the console page");
+        Map<String, Object> state =
+            http.awaitState("mine", s -> ((Number) s.get("step")).longValue() >= 20, 60);
+        assertEquals("rule", ((Map<String, Object>) state.get("agent")).get("mode"));
+        HttpResponse<String> r =
+            http.command("mine", "{\"type\":\"set_knobs\",\"args\":{\"weight_decay\":0.02}}");
+        assertEquals(202, r.statusCode(), r.body());
+        http.awaitState(
+            "mine",
+            s ->
+                ((List<Map<String, Object>>) s.get("knobs"))
+                    .stream()
+                        .anyMatch(
+                            k ->
+                                "weight_decay".equals(k.get("name"))
+                                    && ((Number) k.get("value")).doubleValue() == 0.02),
+            60);
+        RunOutcome end = c.awaitEnd(120);
+        assertEquals("finished", end.status());
+        assertTrue(
+            end.validationLoss() < end.initialValidationLoss() / 10,
+            "validation loss " + end.initialValidationLoss() + " -> " + end.validationLoss());
+        List<Object> decisions =
+            (List<Object>) http.json(http.get("/api/runs/mine/decisions")).get("decisions");
+        assertFalse(decisions.isEmpty(), "the rule agent decided about the user's run");
+        System.out.printf(
+            "your own model, served: validation loss %.4f -> %.4f, %d agent journal entries%n",
+            end.initialValidationLoss(), end.validationLoss(), decisions.size());
+      }
+      // the same id again in the same place: refused with what to do; an unknown agent too
+      IOException taken =
+          assertThrows(
+              IOException.class,
+              () ->
+                  Coxswain.builder(regression(data), config)
+                      .optRunsRoot(dir.resolve("runs"))
+                      .optListen("127.0.0.1", 0)
+                      .serve());
+      assertTrue(taken.getMessage().contains("optRunId"), taken.getMessage());
+      assertThrows(
+          IllegalArgumentException.class,
+          () -> Coxswain.builder(regression(data), config).optAgent("psychic", 10));
+    }
+  }
+}
