@@ -109,6 +109,35 @@ class GuardrailsAndSummaryTest {
   }
 
   @Test
+  void aWorkloadsOwnEvaluationMetricsAreInTheSummary() {
+    Summarizer z = new Summarizer();
+    z.accept(metrics(1, 2.0, 1e-3));
+    z.accept(
+        new Event(
+            2,
+            "r",
+            "main",
+            50,
+            EventType.EVAL,
+            Instant.now(),
+            Map.of(
+                "eval_loss",
+                0.4,
+                "metrics",
+                Map.of("accuracy", 0.875),
+                "better",
+                Map.of("accuracy", "higher"))));
+    Summary s = z.summarize();
+    assertEquals(0.875, s.series().get("eval_accuracy").last(), 1e-12);
+    assertTrue(s.render().contains("eval_accuracy"), s.render());
+    // a workload without metrics: no such series
+    Summarizer plain = new Summarizer();
+    plain.accept(
+        new Event(1, "r", "main", 50, EventType.EVAL, Instant.now(), Map.of("eval_loss", 0.4)));
+    assertTrue(!plain.summarize().series().containsKey("eval_accuracy"));
+  }
+
+  @Test
   void summariesSampleAtMost20RecentBiasedPointsAndCarryCommands() {
     Summarizer z = new Summarizer();
     z.accept(

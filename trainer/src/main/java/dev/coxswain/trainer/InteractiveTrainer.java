@@ -29,6 +29,7 @@ import dev.coxswain.trainer.data.Batch;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.health.HealthMonitor;
+import dev.coxswain.trainer.metric.EvalMetric;
 import dev.coxswain.trainer.optim.AdamW;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -322,6 +323,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     double sum = 0;
+    List<EvalMetric.Accumulator> acc = new ArrayList<>();
+    for (EvalMetric m : workload.metrics()) {
+      acc.add(m.start());
+    }
     try (NDScope scope = new NDScope();
         NDManager evalManager = manager.newSubManager()) {
       scope.suppressNotUsedWarning();
@@ -329,6 +334,9 @@ public final class InteractiveTrainer implements AutoCloseable {
         Batch batch = data.validationBatch(evalManager, i);
         NDList out = block.forward(parameterStore, batch.data(), false);
         sum += workload.loss().evaluate(batch.labels(), out).getFloat();
+        for (EvalMetric.Accumulator a : acc) {
+          a.add(batch.labels(), out);
+        }
       }
     }
     double mean = sum / n;
@@ -337,6 +345,18 @@ public final class InteractiveTrainer implements AutoCloseable {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("eval_loss", mean);
     e.put("perplexity", Math.exp(mean));
+    if (!acc.isEmpty()) {
+      // the workload's own metrics, and which way is better for each
+      Map<String, Object> values = new LinkedHashMap<>();
+      Map<String, Object> better = new LinkedHashMap<>();
+      for (int i = 0; i < acc.size(); i++) {
+        EvalMetric m = workload.metrics().get(i);
+        values.put(m.name(), acc.get(i).result());
+        better.put(m.name(), m.higherIsBetter() ? "higher" : "lower");
+      }
+      e.put("metrics", values);
+      e.put("better", better);
+    }
     e.put("batches", n);
     e.put("eval_ms", (System.nanoTime() - t0) / 1e6);
     emit(EventType.EVAL, e);

@@ -4,6 +4,9 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
 import dev.coxswain.trainer.data.BatchSource;
+import dev.coxswain.trainer.metric.EvalMetric;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,6 +21,7 @@ public final class Workload {
   private final Loss loss;
   private final BatchSource data;
   private final Map<String, Object> description;
+  private final List<EvalMetric> metrics;
 
   private Workload(Builder b) {
     this.name = b.name;
@@ -26,6 +30,7 @@ public final class Workload {
     this.loss = b.loss;
     this.data = b.data;
     this.description = b.description;
+    this.metrics = List.copyOf(b.metrics);
   }
 
   public static Builder builder() {
@@ -53,6 +58,11 @@ public final class Workload {
   }
 
   /** Model description for run.json (sizes, parameter count is added by the trainer). */
+  /** The metrics reported at every evaluation besides the validation loss. */
+  public List<EvalMetric> metrics() {
+    return metrics;
+  }
+
   public Map<String, Object> description() {
     return description;
   }
@@ -65,6 +75,7 @@ public final class Workload {
     private Loss loss;
     private BatchSource data;
     private Map<String, Object> description = Map.of();
+    private final List<EvalMetric> metrics = new ArrayList<>();
 
     public Builder setBlock(Block block) {
       this.block = block;
@@ -89,6 +100,30 @@ public final class Workload {
 
     public Builder optName(String name) {
       this.name = name;
+      return this;
+    }
+
+    /**
+     * Reports this metric at every evaluation (e.g. {@link EvalMetric#accuracy()}).
+     *
+     * @throws IllegalArgumentException for a name that is not an identifier, is taken, or is one
+     *     the evaluation reports already
+     */
+    public Builder optMetric(EvalMetric metric) {
+      String name = metric.name();
+      if (name == null || !EvalMetric.NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException(
+            "metric name '"
+                + name
+                + "' must be 1-32 lower-case letters, digits or '_', starting with a letter");
+      }
+      if (name.equals("loss") || name.equals("perplexity")) {
+        throw new IllegalArgumentException("metric name '" + name + "' is reported already");
+      }
+      if (metrics.stream().anyMatch(m -> m.name().equals(name))) {
+        throw new IllegalArgumentException("two metrics are named '" + name + "'");
+      }
+      metrics.add(metric);
       return this;
     }
 

@@ -55,6 +55,10 @@ public final class Summarizer {
       }
       case EVAL -> {
         add("eval_loss", e.step(), p.get("eval_loss"));
+        if (p.get("metrics") instanceof Map<?, ?> metrics) {
+          // the workload's own metrics (accuracy, F1, ...) as eval_<name> series
+          metrics.forEach((k, v) -> add("eval_" + k, e.step(), v));
+        }
         if (p.get("eval_loss") instanceof Number n && n.doubleValue() < bestEval) {
           bestEval = n.doubleValue();
           bestEvalStep = e.step();
@@ -119,7 +123,7 @@ public final class Summarizer {
 
   private void add(String series, long s, Object v) {
     if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
-      window.get(series).add(new double[] {s, n.doubleValue()});
+      window.computeIfAbsent(series, k -> new ArrayList<>()).add(new double[] {s, n.doubleValue()});
     }
   }
 
