@@ -20,7 +20,10 @@ for i in $(seq 1 "$n"); do
       -Dsurefire.failIfNoSpecifiedTests=false) >"$work/run-$i.log" 2>&1; then
     pass=$((pass + 1)); echo "run $i: pass in $(( $(date +%s) - t0 )) s, load average $(cut -d' ' -f1 /proc/loadavg)"
   else
-    echo "run $i: FAIL in $(( $(date +%s) - t0 )) s"; grep -E 'FAIL|AssertionError' "$work/run-$i.log" | head -5
+    keep="${TMPDIR:-/tmp}/browser-run-$i-$$.log"; cp "$work/run-$i.log" "$keep"
+    cp -r "$work/tests/server/target/surefire-reports" "$keep.reports" 2>/dev/null || true
+    echo "run $i: FAIL in $(( $(date +%s) - t0 )) s (log kept in $keep)"
+    grep -E 'FAIL|AssertionError|Timeout|expected' "$work/run-$i.log" | head -8
   fi
 done
 echo "passed $pass of $n"

@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
@@ -125,11 +126,30 @@ final class Browser implements AutoCloseable {
 
   /**
    * Clicks a control once it is enabled: the page disables controls until it knows the run is live
-   * and while a command is in flight, and a click on a disabled button does nothing.
+   * and while a command is in flight, and a click on a disabled button does nothing. For a control
+   * the page never re-renders; see {@link #click(By)} for the others.
    */
   void click(WebElement control) {
-    await(60, "enabled: " + control.getText(), d -> control.isDisplayed() && control.isEnabled());
+    await(60, "the control is enabled", d -> control.isDisplayed() && control.isEnabled());
     control.click();
+  }
+
+  /**
+   * Finds the control anew at every try and clicks it once it is enabled: the knob panel is
+   * re-rendered when knobs change, which leaves an element found earlier stale.
+   */
+  void click(By locator) {
+    await(
+        60,
+        "enabled: " + locator,
+        d -> {
+          WebElement e = d.findElement(locator);
+          if (!e.isDisplayed() || !e.isEnabled()) {
+            return false;
+          }
+          e.click(); // a stale element throws before the click: the wait tries again
+          return true;
+        });
   }
 
   /** Clicks a control and waits until the command it sent has a result on the page. */

@@ -101,14 +101,18 @@ class ConsoleBrowserTest {
           "the loss chart has a legend");
 
       // lock lr against the agent, so the only change to lr below is the person's
-      WebElement lrRow = b.driver.findElement(By.cssSelector("#knobs [data-knob='lr']"));
-      b.click(lrRow.findElement(By.cssSelector("[data-role='lock']")));
-      b.await(60, "lr locked", d -> lrRow.findElement(By.cssSelector(".lock")).isDisplayed());
+      // the knob panel is re-rendered when knobs change: each use finds its element anew
+      By lrRow = By.cssSelector("#knobs [data-knob='lr']");
+      b.click(By.cssSelector("#knobs [data-knob='lr'] [data-role='lock']"));
+      b.await(
+          60,
+          "lr locked",
+          d -> d.findElement(lrRow).findElement(By.cssSelector(".lock")).isDisplayed());
 
       // x1/2 halves lr (checked through the API) and a human mark appears on every chart
       double before = knob(http, run, "lr");
       long humanBefore = humanCommands(http, run);
-      b.click(lrRow.findElement(By.cssSelector("[data-role='halve']")));
+      b.click(By.cssSelector("#knobs [data-knob='lr'] [data-role='halve']"));
       b.await(
           60,
           "lr halved",
@@ -157,7 +161,8 @@ class ConsoleBrowserTest {
           tip.getText());
 
       // a double click sends one command, not two
-      WebElement dbl = lrRow.findElement(By.cssSelector("[data-role='double']"));
+      WebElement dbl =
+          b.driver.findElement(lrRow).findElement(By.cssSelector("[data-role='double']"));
       b.await(60, "x2 enabled", d -> dbl.isEnabled());
       new Actions(b.driver).doubleClick(dbl).perform();
       b.await(
@@ -180,8 +185,8 @@ class ConsoleBrowserTest {
       assertEquals(before, knob(http, run, "lr"), 1e-12);
 
       // bad values are refused in the page with the server's reason, and nothing changes
-      WebElement input = lrRow.findElement(By.cssSelector("input"));
-      WebElement err = lrRow.findElement(By.cssSelector(".err"));
+      WebElement input = b.driver.findElement(lrRow).findElement(By.cssSelector("input"));
+      WebElement err = b.driver.findElement(lrRow).findElement(By.cssSelector(".err"));
       b.await(60, "the lr field enabled", d -> input.isEnabled());
       input.sendKeys("50", Keys.ENTER);
       b.await(60, "out of bounds is refused", d -> err.getText().contains("out of bounds"));
@@ -265,7 +270,7 @@ class ConsoleBrowserTest {
       b.await(
           60, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
       b.driver.findElement(By.id("token-input")).sendKeys("not-the-token");
-      b.click(b.driver.findElement(By.id("token-ok")));
+      b.click(By.id("token-ok"));
       WebElement runErr = b.driver.findElement(By.id("run-err"));
       b.await(60, "a wrong token is refused", d -> runErr.getText().contains("wrong token"));
       assertEquals(
@@ -276,7 +281,7 @@ class ConsoleBrowserTest {
       b.click(evaluate);
       b.await(60, "asked again", d -> d.findElement(By.id("token-dialog")).isDisplayed());
       b.driver.findElement(By.id("token-input")).sendKeys(TestRuns.TOKEN);
-      b.click(b.driver.findElement(By.id("token-ok")));
+      b.click(By.id("token-ok"));
       b.await(
           60,
           "evaluate recorded",
@@ -296,7 +301,7 @@ class ConsoleBrowserTest {
       assertEquals("1", b.js("return window.coxswain.fmt(1)"));
 
       // stop from the page: the run ends and the page turns read-only
-      b.click(b.driver.findElement(By.cssSelector("[data-cmd='stop']")));
+      b.click(By.cssSelector("[data-cmd='stop']"));
       b.driver.switchTo().alert().accept();
       b.await(
           60,

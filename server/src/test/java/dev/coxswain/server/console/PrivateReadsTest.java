@@ -133,7 +133,7 @@ class PrivateReadsTest {
             60, "the token is asked for", d -> d.findElement(By.id("token-dialog")).isDisplayed());
         assertFalse(b.driver.findElement(By.id("token-dialog")).getText().isEmpty());
         b.driver.findElement(By.id("token-input")).sendKeys(TestRuns.TOKEN);
-        b.click(b.driver.findElement(By.id("token-ok")));
+        b.click(By.id("token-ok"));
         b.await(60, "points from the run", d -> points(b) >= 5);
         // the token stays in the tab: a reload shows the run without asking
         b.driver.navigate().refresh();
