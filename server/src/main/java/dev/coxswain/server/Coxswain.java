@@ -3,6 +3,9 @@ package dev.coxswain.server;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
+import dev.coxswain.server.cluster.Cluster;
+import dev.coxswain.server.cluster.Credentials;
+import dev.coxswain.server.node.JoinedTrainer;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -12,10 +15,9 @@ import dev.coxswain.trainer.Workload;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -31,14 +33,20 @@ import java.util.concurrent.TimeUnit;
  *   RunOutcome end = c.awaitEnd();
  * }
  * }</pre>
+ *
+ * <p>Or trained here and attached to a control plane elsewhere ({@code coxswain server}), whose
+ * console and agent then serve the run: {@code builder(workload, config).join("gpu-box:5701",
+ * credentialsDir)}.
  */
 public final class Coxswain implements AutoCloseable {
-  private final CoxswainServer server;
+  private final CoxswainServer server; // served here, or
+  private final JoinedTrainer joined; // trained here, served by a control plane elsewhere
   private final String token;
   private final String host;
 
-  private Coxswain(CoxswainServer server, String token, String host) {
+  private Coxswain(CoxswainServer server, JoinedTrainer joined, String token, String host) {
     this.server = server;
+    this.joined = joined;
     this.token = token;
     this.host = host;
   }
@@ -48,48 +56,75 @@ public final class Coxswain implements AutoCloseable {
     return new Builder(workload, config);
   }
 
-  /** The console's address, with the token in the fragment (never sent to a server). */
+  /**
+   * The console's address, with the token in the fragment (never sent to a server).
+   *
+   * @throws IllegalStateException for a joined run: its console is the control plane's
+   */
   public String consoleUrl() {
-    return "http://" + host + ":" + server.port() + "/#token=" + token;
+    return "http://" + host + ":" + served().port() + "/#token=" + token;
   }
 
+  /** The API's port (served runs only). */
   public int port() {
-    return server.port();
+    return served().port();
   }
 
-  /** The token mutating calls need ({@code Authorization: Bearer <token>}). */
+  /** The token mutating calls need ({@code Authorization: Bearer <token>}; served runs only). */
   public String token() {
+    served();
     return token;
   }
 
-  public String runId() {
-    return server.store().runId();
+  /** Whether this run is attached to a control plane elsewhere rather than served here. */
+  public boolean joined() {
+    return joined != null;
   }
 
-  /** The run's agent, or null without one. */
+  public String runId() {
+    return joined != null ? joined.store().runId() : server.store().runId();
+  }
+
+  /** The run's directory (its log and checkpoints), here in either mode. */
+  public Path runDirectory() {
+    return joined != null ? joined.store().dir() : server.store().dir();
+  }
+
+  /** The run's agent, or null without one (a joined run's agent is the control plane's). */
   public Supervisor supervisor() {
-    return server.supervisor();
+    return joined != null ? null : server.supervisor();
+  }
+
+  private CoxswainServer served() {
+    if (server == null) {
+      throw new IllegalStateException(
+          "run " + runId() + " is joined to a control plane: its console and API are there");
+    }
+    return server;
+  }
+
+  private io.vertx.core.Future<RunOutcome> finished() {
+    return joined != null ? joined.finished() : server.host().finished();
   }
 
   /** Waits until the training loop ends (max steps, or a stop from the console or the agent). */
   public RunOutcome awaitEnd() throws Exception {
-    return server.host().finished().toCompletionStage().toCompletableFuture().get();
+    return finished().toCompletionStage().toCompletableFuture().get();
   }
 
   /** Waits at most {@code seconds}. */
   public RunOutcome awaitEnd(long seconds) throws Exception {
-    return server
-        .host()
-        .finished()
-        .toCompletionStage()
-        .toCompletableFuture()
-        .get(seconds, TimeUnit.SECONDS);
+    return finished().toCompletionStage().toCompletableFuture().get(seconds, TimeUnit.SECONDS);
   }
 
-  /** Stops the run at the next step boundary (it checkpoints), then the server. */
+  /** Stops the run at the next step boundary (it checkpoints), then the server or the member. */
   @Override
   public void close() {
-    server.shutdown("closed by the program");
+    if (joined != null) {
+      joined.close();
+    } else {
+      server.shutdown("closed by the program");
+    }
   }
 
   /** Describes a served run. */
@@ -100,7 +135,7 @@ public final class Coxswain implements AutoCloseable {
     private String host = "127.0.0.1";
     private int port = 7007;
     private String token;
-    private AgentSettings agent;
+    private Map<String, Object> agentSection; // null: no agent
 
     private Builder(Workload workload, TrainerConfig config) {
       this.workload = Objects.requireNonNull(workload, "workload");
@@ -132,14 +167,17 @@ public final class Coxswain implements AutoCloseable {
      * {@code lr-recovery} prompt. Default: none.
      */
     public Builder optAgent(String mode, int every) {
+      if (!mode.equals("rule") && !mode.equals("openai")) {
+        throw new IllegalArgumentException("agent mode must be rule or openai, got '" + mode + "'");
+      }
+      if (every < 1) {
+        throw new IllegalArgumentException("the agent decides every N >= 1 steps, got " + every);
+      }
       Map<String, Object> section = new LinkedHashMap<>();
       section.put("mode", mode);
       section.put("every", every);
       section.put("prompt", "lr-recovery");
-      if (!mode.equals("rule") && !mode.equals("openai")) {
-        throw new IllegalArgumentException("agent mode must be rule or openai, got '" + mode + "'");
-      }
-      this.agent = AgentSettings.fromRunJson(section, System.getenv());
+      this.agentSection = section;
       return this;
     }
 
@@ -150,6 +188,54 @@ public final class Coxswain implements AutoCloseable {
      *     with {@code TrainerConfig.builder().optRunId(...)}
      */
     public Coxswain serve() throws Exception {
+      // an OpenAI agent needs its key here, in this JVM: said before anything is created
+      AgentSettings agent =
+          agentSection == null ? null : AgentSettings.fromRunJson(agentSection, System.getenv());
+      RunStore store = createStore(agent == null ? Map.of("mode", "off") : agent.describe());
+      String t = ApiOptions.tokenOrRandom(token != null ? token : System.getenv("COXSWAIN_TOKEN"));
+      CoxswainServer server =
+          CoxswainServer.start(
+              ApiOptions.defaults(t).withHost(host).withPort(port),
+              runsRoot,
+              store,
+              new RunSpec(config.runId(), null, config, workload, store.runJson()),
+              null,
+              null,
+              agent);
+      return new Coxswain(server, null, t, host);
+    }
+
+    /**
+     * Starts training here as a member of the cluster of the control plane at {@code hostPort} (its
+     * cluster port, e.g. {@code gpu-box:5701}); the run appears in that control plane's console,
+     * and its agent (if the control plane runs one) steers it. The run directory stays here. This
+     * member binds {@code optListen}'s host (loopback by default: a control plane on another
+     * machine needs this machine's address) and the first free cluster port from 5702.
+     *
+     * @param credentials a copy of the directory the control plane made ({@code
+     *     runs/cluster-credentials}): its secret and TLS keys
+     * @throws IllegalArgumentException for an address that is not HOST:PORT
+     * @throws IOException when the credentials cannot be read, the run's directory is taken, or the
+     *     cluster member cannot start
+     */
+    public Coxswain join(String hostPort, Path credentials) throws Exception {
+      String member = Cluster.member(hostPort);
+      Credentials keys = Credentials.load(credentials, System.getenv());
+      // the run's spec names its agent; the control plane runs it, with its own key
+      RunStore store = createStore(agentSection == null ? Map.of("mode", "off") : agentSection);
+      JoinedTrainer joined =
+          JoinedTrainer.start(
+              store,
+              workload,
+              config,
+              null,
+              keys,
+              new Cluster.Options(host, Cluster.DEFAULT_PORT + 1, List.of(member), Cluster.NAME),
+              1000);
+      return new Coxswain(null, joined, null, host);
+    }
+
+    private RunStore createStore(Map<String, Object> agentSection) throws IOException {
       String id = config.runId();
       Map<String, Object> runJson = new LinkedHashMap<>();
       runJson.put("run_id", id);
@@ -162,37 +248,15 @@ public final class Coxswain implements AutoCloseable {
       cfg.put("seed", config.seed());
       cfg.put("lr", config.lr());
       runJson.put("config", cfg);
-      runJson.put("agent", agent == null ? Map.of("mode", "off") : agent.describe());
+      runJson.put("agent", agentSection);
       runJson.put("provenance", Provenance.collect());
       Path dir = runsRoot.resolve(id);
-      RunStore store;
       try {
-        store = RunStore.create(dir, runJson);
+        return RunStore.create(dir, runJson);
       } catch (FileAlreadyExistsException e) {
         throw new IOException(
             dir + " already holds a run: give this one its own id with TrainerConfig.optRunId");
       }
-      String t = token != null ? token : fromEnvOrRandom();
-      CoxswainServer server =
-          CoxswainServer.start(
-              ApiOptions.defaults(t).withHost(host).withPort(port),
-              runsRoot,
-              store,
-              new RunSpec(id, null, config, workload, runJson),
-              null,
-              null,
-              agent);
-      return new Coxswain(server, t, host);
-    }
-
-    private static String fromEnvOrRandom() {
-      String env = System.getenv("COXSWAIN_TOKEN");
-      if (env != null && !env.isBlank()) {
-        return env.strip();
-      }
-      byte[] b = new byte[24];
-      new SecureRandom().nextBytes(b);
-      return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
   }
 }

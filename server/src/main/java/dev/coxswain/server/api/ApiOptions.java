@@ -24,6 +24,16 @@ public record ApiOptions(
     int burst,
     boolean privateReads) {
 
+  /** The given token (e.g. COXSWAIN_TOKEN's value), or a fresh random one when it is blank. */
+  public static String tokenOrRandom(String given) {
+    if (given != null && !given.isBlank()) {
+      return given.strip();
+    }
+    byte[] b = new byte[24];
+    new java.security.SecureRandom().nextBytes(b);
+    return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
   public static ApiOptions defaults(String token) {
     return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false);
   }

@@ -19,10 +19,7 @@ final class ClusterOptions {
           "the cluster's credentials (secret, TLS key and trust store), as the control plane made them")
   Path credentials;
 
-  /** The name every Coxswain cluster member uses: other Hazelcast clusters stay apart. */
-  static final String NAME = "coxswain";
-
   Cluster.Options options(int port, java.util.List<String> members) {
-    return new Cluster.Options(host, port, members, NAME);
+    return new Cluster.Options(host, port, members, Cluster.NAME);
   }
 }

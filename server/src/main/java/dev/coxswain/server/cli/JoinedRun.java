@@ -1,23 +1,18 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.bus.Addresses;
-import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
-import dev.coxswain.server.node.TrainerNode;
+import dev.coxswain.server.node.JoinedTrainer;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.ThreadingModel;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -70,21 +65,6 @@ final class JoinedRun {
     }
   }
 
-  // says at once who this member is, before the trainer is built: the control plane watches
-  // for members it does not expect
-  private static void hello(Cluster.Clustered clustered, Credentials credentials) {
-    String body = Json.write(Map.of("member", clustered.manager().getNodeId()));
-    clustered
-        .vertx()
-        .eventBus()
-        .request(
-            Addresses.HELLO,
-            body,
-            new io.vertx.core.eventbus.DeliveryOptions()
-                .addHeader(CommandSigner.HEADER, credentials.signer().sign(body))
-                .setSendTimeout(5000));
-  }
-
   /** Trains the run on this process, attached to the control plane; returns the exit code. */
   int train(
       RunStore store,
@@ -96,47 +76,23 @@ final class JoinedRun {
       PrintStream out,
       PrintStream err)
       throws Exception {
-    Cluster.Clustered clustered;
-    try {
-      clustered =
-          Cluster.start(cluster.options(clusterPort, List.of(join)), credentials)
-              .toCompletionStage()
-              .toCompletableFuture()
-              .get(120, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      store.close();
-      Throwable root = e;
-      while (root.getCause() != null) {
-        root = root.getCause();
-      }
-      err.println(
-          "error: cannot start a cluster member on " + cluster.host + ": " + root.getMessage());
-      return 2;
-    }
-    hello(clustered, credentials);
     store.addListener(progress::accept);
-    TrainerNode node =
-        new TrainerNode(
-            store,
-            workload,
-            config,
-            resumeFrom,
-            new TrainerNode.Options(
-                heartbeatMillis, credentials.signer(), clustered.manager().getNodeId()));
-    long t0 = System.nanoTime();
+    JoinedTrainer node;
     try {
-      clustered
-          .vertx()
-          .deployVerticle(node, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
-          .toCompletionStage()
-          .toCompletableFuture()
-          .get(300, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      clustered.vertx().close();
-      store.close();
-      err.println("error: the run did not start: " + e.getMessage());
-      return 1;
+      node =
+          JoinedTrainer.start(
+              store,
+              workload,
+              config,
+              resumeFrom,
+              credentials,
+              cluster.options(clusterPort, List.of(join)),
+              heartbeatMillis);
+    } catch (java.io.IOException e) {
+      err.println("error: " + e.getMessage());
+      return e.getMessage().startsWith("the run did not start") ? 1 : 2;
     }
+    long t0 = System.nanoTime();
     out.printf(
         Locale.ROOT,
         "coxswain: training run %s, joining the control plane at %s (run directory %s)%n",
@@ -172,8 +128,7 @@ final class JoinedRun {
     summary.put("seconds", (System.nanoTime() - t0) / 1e9);
     out.println(Json.write(summary));
     // a last heartbeat carries the final status; then leave the cluster
-    clustered.vertx().close().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-    store.close();
+    node.close();
     return 0;
   }
 }

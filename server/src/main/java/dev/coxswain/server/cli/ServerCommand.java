@@ -1,5 +1,6 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.cluster.MemberWatch;
@@ -65,7 +66,7 @@ public final class ServerCommand implements Callable<Integer> {
       return 2;
     }
     String envToken = System.getenv("COXSWAIN_TOKEN");
-    String token = ServerOptions.token(envToken);
+    String token = ApiOptions.tokenOrRandom(envToken);
     Cluster.Clustered clustered;
     ControlServer cs;
     try {

@@ -2,9 +2,7 @@ package dev.coxswain.server.cli;
 
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.notify.Notifier;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -47,16 +45,6 @@ final class ServerOptions {
       names = "--exit-when-done",
       description = "exit once the run has finished, stopped or failed")
   boolean exitWhenDone;
-
-  /** The token from COXSWAIN_TOKEN, or a fresh random one. */
-  static String token(String fromEnv) {
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return fromEnv.strip();
-    }
-    byte[] b = new byte[24];
-    new SecureRandom().nextBytes(b);
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
-  }
 
   ApiOptions api(String token) {
     return ApiOptions.defaults(token)

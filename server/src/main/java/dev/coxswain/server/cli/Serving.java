@@ -2,6 +2,7 @@ package dev.coxswain.server.cli;
 
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class Serving {
       AgentSettings agent)
       throws Exception {
     String envToken = System.getenv("COXSWAIN_TOKEN");
-    String token = ServerOptions.token(envToken);
+    String token = ApiOptions.tokenOrRandom(envToken);
     CoxswainServer server;
     try {
       server =

@@ -24,6 +24,9 @@ public final class Cluster {
   /** The Hazelcast port a control plane listens on by default. */
   public static final int DEFAULT_PORT = 5701;
 
+  /** The name every Coxswain cluster member uses: other Hazelcast clusters stay apart. */
+  public static final String NAME = "coxswain";
+
   private Cluster() {}
 
   /**
