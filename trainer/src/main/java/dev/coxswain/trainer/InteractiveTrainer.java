@@ -92,6 +92,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private double lastLoss = Double.NaN;
   private long lastEvalStep = -1;
   private double lastEvalLoss = Double.NaN;
+  private Map<String, Double> lastEvalMetrics = Map.of();
   private double initialEvalLoss = Double.NaN;
   private long skipped;
 
@@ -195,7 +196,8 @@ public final class InteractiveTrainer implements AutoCloseable {
       }
       controlPoint.close("the run has " + end + " at step " + step, step);
       setStatus(end);
-      return new RunOutcome(end, step, branch, tailLoss(), initialEvalLoss, val, skipped);
+      return new RunOutcome(
+          end, step, branch, tailLoss(), initialEvalLoss, val, skipped, lastEvalMetrics);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       fail(e);
@@ -349,11 +351,15 @@ public final class InteractiveTrainer implements AutoCloseable {
       // the workload's own metrics, and which way is better for each
       Map<String, Object> values = new LinkedHashMap<>();
       Map<String, Object> better = new LinkedHashMap<>();
+      Map<String, Double> kept = new LinkedHashMap<>();
       for (int i = 0; i < acc.size(); i++) {
         EvalMetric m = workload.metrics().get(i);
-        values.put(m.name(), acc.get(i).result());
+        double v = acc.get(i).result();
+        values.put(m.name(), v);
+        kept.put(m.name(), v);
         better.put(m.name(), m.higherIsBetter() ? "higher" : "lower");
       }
+      lastEvalMetrics = kept;
       e.put("metrics", values);
       e.put("better", better);
     }

@@ -11,6 +11,8 @@ package dev.coxswain.trainer;
  *     did not start at step 0 or has no validation data)
  * @param validationLoss loss on the validation data at the end (NaN without validation data)
  * @param skippedSteps steps skipped because the loss or gradient was not finite
+ * @param metrics the workload's own metrics at the last evaluation (e.g. accuracy), empty without
+ *     any
  */
 public record RunOutcome(
     String status,
@@ -19,4 +21,9 @@ public record RunOutcome(
     double trainLoss,
     double initialValidationLoss,
     double validationLoss,
-    long skippedSteps) {}
+    long skippedSteps,
+    java.util.Map<String, Double> metrics) {
+  public RunOutcome {
+    metrics = java.util.Map.copyOf(metrics);
+  }
+}
