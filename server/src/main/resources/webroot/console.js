@@ -90,7 +90,7 @@
       const n = store.x.length;
       const col = BRANCH_COLORS[store.branches.size % BRANCH_COLORS.length];
       b = { name, color: col, loss: new Array(n).fill(null), ema: new Array(n).fill(null), lr: new Array(n).fill(null),
-        gn: new Array(n).fill(null), tps: new Array(n).fill(null), ev: new Array(n).fill(null) };
+        gn: new Array(n).fill(null), tps: new Array(n).fill(null), ev: new Array(n).fill(null), m: {} };
       store.branches.set(name, b);
       charts.forEach((c) => c.addBranch(b));
     }
@@ -102,6 +102,7 @@
       x.push(x.length);
       for (const b of store.branches.values()) {
         b.loss.push(null); b.ema.push(null); b.lr.push(null); b.gn.push(null); b.tps.push(null); b.ev.push(null);
+        for (const a of Object.values(b.m)) a.push(null);
       }
     }
   }
@@ -109,8 +110,8 @@
   function forget(branch, fromStep) {
     const b = store.branches.get(branch);
     if (!b) return;
-    for (const k of ["loss", "ema", "lr", "gn", "tps", "ev"]) {
-      for (let s = fromStep + 1; s < b[k].length; s++) b[k][s] = null;
+    for (const a of [b.loss, b.ema, b.lr, b.gn, b.tps, b.ev, ...Object.values(b.m)]) {
+      for (let s = fromStep + 1; s < a.length; s++) a[s] = null;
     }
     store.dirtyFrom = Math.min(store.dirtyFrom, fromStep + 1);
   }
@@ -203,13 +204,35 @@
       height: 130,
       series: (b) => [{ data: () => b.tps, opts: { label: b.name + " tokens/s", stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
     });
-    const ro = new ResizeObserver(() => {
-      for (const c of charts) {
-        const w = Math.max(300, c.el.clientWidth - 12);
-        if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
-      }
+    new ResizeObserver(resizeCharts).observe($("charts"));
+  }
+  function resizeCharts() {
+    for (const c of charts) {
+      const w = Math.max(300, c.el.clientWidth - 12);
+      if (Math.abs(w - c.u.width) > 2) c.u.setSize({ width: w, height: c.u.height });
+    }
+  }
+
+  // A workload's own evaluation metrics (accuracy, F1, ...): a chart each, made when the first
+  // evaluation names it, placed after the validation loss.
+  const metricCharts = new Map(); // name -> chart
+  function metricArray(b, name) {
+    if (!b.m[name]) b.m[name] = new Array(store.x.length).fill(null);
+    return b.m[name];
+  }
+  function metricChart(name, better) {
+    if (metricCharts.has(name)) return;
+    const el = h("div", { class: "chart metric-chart", id: "chart-metric-" + name, "data-metric": name });
+    const after = [...metricCharts.values()].pop();
+    (after ? after.el : $("chart-eval")).after(el);
+    const dir = better === "lower" ? "lower" : better === "higher" ? "higher" : null;
+    const c = makeChart(el.id, "validation " + name + (dir ? " (" + dir + " is better)" : ""), {
+      height: 150,
+      series: (b) => [{ data: () => metricArray(b, name), spanGaps: true, points: true,
+        opts: { label: b.name + " " + name, stroke: b.color, width: 2, value: (u, v) => (v === null ? "–" : fmt(v, 4)) } }],
     });
-    ro.observe($("charts"));
+    for (const b of store.branches.values()) c.addBranch(b);
+    metricCharts.set(name, c);
   }
 
   // What uPlot gets. Up to DECIMATE_ABOVE steps, the arrays themselves. Beyond, min and max of
@@ -396,6 +419,12 @@
         store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
         S.lastVal = num(p.eval_loss);
+        if (p.metrics && typeof p.metrics === "object") {
+          for (const [name, v] of Object.entries(p.metrics)) {
+            metricChart(name, p.better && p.better[name]);
+            metricArray(b, name)[e.step] = num(v);
+          }
+        }
         break;
       }
       case "knobs":
@@ -956,7 +985,10 @@
         : S.commands.get(stats.lastSent) ? (S.commands.get(stats.lastSent).result || { status: "pending" }).status : "unrecorded",
       banner: { kind: $("banner").dataset.kind, hidden: $("banner").hidden },
       branches: [...store.branches.values()].map((b) => ({ name: b.name, points: b.loss.filter((v) => v !== null).length,
-        evals: b.ev.filter((v) => v !== null).length })),
+        evals: b.ev.filter((v) => v !== null).length,
+        metrics: Object.fromEntries(Object.entries(b.m).map(([k, a]) => [k, a.filter((v) => v !== null)])) })),
+      metricCharts: [...metricCharts.entries()].map(([name, c]) => ({ name, title: c.title,
+        drawn: c.u.data.length > 1 && c.u.data.slice(1).some((a) => a.some((v) => v !== null)) })),
       marks: [...marks.values()].map((m) => Object.assign({}, m)),
       drawnMarks: document.querySelectorAll("#chart-loss .mark").length,
       heap: performance.memory ? performance.memory.usedJSHeapSize : null,

@@ -23,13 +23,13 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * Debian's headless Chromium driven through its chromedriver, with its own profile and temp
  * directory. Selenium Manager never runs: the driver and the browser are named explicitly.
  */
-final class Browser implements AutoCloseable {
+public final class Browser implements AutoCloseable {
   static final String CHROMIUM = System.getProperty("coxswain.chromium", "/usr/bin/chromium");
   static final String DRIVER = System.getProperty("coxswain.chromedriver", "/usr/bin/chromedriver");
 
-  final ChromeDriver driver;
+  public final ChromeDriver driver;
 
-  Browser(Path home, int width, int height) throws Exception {
+  public Browser(Path home, int width, int height) throws Exception {
     if (!Files.isExecutable(Path.of(CHROMIUM)) || !Files.isExecutable(Path.of(DRIVER))) {
       throw new AssertionError(
           "the console's browser tests need Debian's chromium and chromedriver at "
@@ -107,16 +107,16 @@ final class Browser implements AutoCloseable {
     return Map.of("COXSWAIN_TOKEN", token, "JAVA_TOOL_OPTIONS", "-Dai.djl.pytorch.num_threads=1");
   }
 
-  Object js(String script, Object... args) {
+  public Object js(String script, Object... args) {
     return ((JavascriptExecutor) driver).executeScript(script, args);
   }
 
   @SuppressWarnings("unchecked")
-  Map<String, Object> snapshot() {
+  public Map<String, Object> snapshot() {
     return (Map<String, Object>) js("return window.coxswain ? window.coxswain.snapshot() : null");
   }
 
-  <T> T await(long seconds, String what, Function<WebDriver, T> until) {
+  public <T> T await(long seconds, String what, Function<WebDriver, T> until) {
     return new WebDriverWait(driver, Duration.ofSeconds(seconds))
         .pollingEvery(Duration.ofMillis(100))
         .ignoring(StaleElementReferenceException.class) // the page redraws while it is read
@@ -165,7 +165,7 @@ final class Browser implements AutoCloseable {
                     .contains(snapshot().get("lastSentStatus")));
   }
 
-  void screenshot(Path file) throws Exception {
+  public void screenshot(Path file) throws Exception {
     Files.createDirectories(file.getParent());
     Files.write(file, ((TakesScreenshot) driver).getScreenshotAs(OutputType.BYTES));
   }
