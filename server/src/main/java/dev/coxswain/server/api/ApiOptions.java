@@ -13,6 +13,8 @@ import java.util.List;
  * @param commandsPerSecond sustained commands per client (429 above)
  * @param burst commands a client may send at once before the rate applies
  * @param privateReads reads (GET /api/... and the event stream) need the token too
+ * @param compatRun the run that the reference's protocol (Interactive Training's routes, without a
+ *     token) serves, or null for none
  */
 public record ApiOptions(
     String host,
@@ -22,7 +24,8 @@ public record ApiOptions(
     long bodyLimit,
     double commandsPerSecond,
     int burst,
-    boolean privateReads) {
+    boolean privateReads,
+    String compatRun) {
 
   /** The given token (e.g. COXSWAIN_TOKEN's value), or a fresh random one when it is blank. */
   public static String tokenOrRandom(String given) {
@@ -35,31 +38,46 @@ public record ApiOptions(
   }
 
   public static ApiOptions defaults(String token) {
-    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false);
+    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false, null);
   }
 
   public ApiOptions withPort(int p) {
     return new ApiOptions(
-        host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads);
+        host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, compatRun);
   }
 
   public ApiOptions withHost(String h) {
     return new ApiOptions(
-        h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads);
+        h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, compatRun);
   }
 
   public ApiOptions withCors(List<String> origins) {
     return new ApiOptions(
-        host, port, token, List.copyOf(origins), bodyLimit, commandsPerSecond, burst, privateReads);
+        host,
+        port,
+        token,
+        List.copyOf(origins),
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        privateReads,
+        compatRun);
   }
 
   public ApiOptions withRate(double perSecond, int burstSize) {
     return new ApiOptions(
-        host, port, token, corsOrigins, bodyLimit, perSecond, burstSize, privateReads);
+        host, port, token, corsOrigins, bodyLimit, perSecond, burstSize, privateReads, compatRun);
   }
 
   /** Reads need the token too (the console then asks for it before showing anything). */
   public ApiOptions withPrivateReads(boolean on) {
-    return new ApiOptions(host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, on);
+    return new ApiOptions(
+        host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, on, compatRun);
+  }
+
+  /** Serves the reference's protocol for this run (null: off); see {@code compat/}. */
+  public ApiOptions withCompat(String runId) {
+    return new ApiOptions(
+        host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, runId);
   }
 }

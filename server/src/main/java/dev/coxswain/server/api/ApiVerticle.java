@@ -49,7 +49,8 @@ public final class ApiVerticle extends VerticleBase {
   public Future<?> start() {
     Access access = new Access(options);
     TrainerLink trainer = new TrainerLink(vertx, signer);
-    CommandRoutes commands = new CommandRoutes(vertx, runs, trainer);
+    CommandIntake intake = new CommandIntake(vertx, runs, trainer);
+    CommandRoutes commands = new CommandRoutes(runs, intake);
     ReadRoutes reads = new ReadRoutes(vertx, runs, trainer);
     StreamRoute stream = new StreamRoute(vertx, runs, options, access);
     Router router = Router.router(vertx);
@@ -74,6 +75,10 @@ public final class ApiVerticle extends VerticleBase {
     if (options.privateReads()) {
       // the console page itself holds no data; everything under /api needs the token
       router.get("/api/*").handler(access::authorizeRead);
+    }
+    if (options.compatRun() != null) {
+      new ReferenceRoutes(vertx, runs, intake, options.compatRun())
+          .mount(router, access, options.bodyLimit());
     }
     router.get("/api/runs").handler(reads::listRuns);
     router.get("/api/runs/:id").handler(reads::runState);

@@ -169,6 +169,7 @@ public final class ServeCommand implements Callable<Integer> {
     Notifier.Options notify;
     try {
       notify = server.notifier();
+      server.api("checked-before-anything-is-created", "served"); // --compat with --private
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;

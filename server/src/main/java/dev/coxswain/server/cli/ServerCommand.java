@@ -54,7 +54,11 @@ public final class ServerCommand implements Callable<Integer> {
     Notifier.Options notify;
     Credentials credentials;
     Path credentialsDir = cluster.credentials;
+    String envToken = System.getenv("COXSWAIN_TOKEN");
+    String token = ApiOptions.tokenOrRandom(envToken);
+    ApiOptions api;
     try {
+      api = server.api(token, null);
       notify = server.notifier();
       if (credentialsDir == null) {
         // none given: this control plane makes its cluster's credentials once and keeps them
@@ -65,8 +69,6 @@ public final class ServerCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    String envToken = System.getenv("COXSWAIN_TOKEN");
-    String token = ApiOptions.tokenOrRandom(envToken);
     Cluster.Clustered clustered;
     ControlServer cs;
     try {
@@ -78,7 +80,7 @@ public final class ServerCommand implements Callable<Integer> {
       cs =
           ControlServer.start(
                   clustered.vertx(),
-                  server.api(token),
+                  api,
                   new ControlPlane.Options(
                       runs, credentials.signer(), heartbeatMillis, 3, notify, System.getenv()),
                   Map.of())

@@ -46,12 +46,43 @@ final class ServerOptions {
       description = "exit once the run has finished, stopped or failed")
   boolean exitWhenDone;
 
-  ApiOptions api(String token) {
+  @Option(
+      names = "--compat",
+      arity = "0..1",
+      fallbackValue = "",
+      paramLabel = "RUN",
+      description =
+          "also speak the reference Interactive Training protocol (/api/get_info/, /api/command/,"
+              + " /ws/message/) for the served run (serve) or for RUN (server); its clients send"
+              + " no token, so these routes take commands without one")
+  String compat;
+
+  /**
+   * The API's options.
+   *
+   * @param servedRun the run this process serves (serve, resume), or null (server)
+   * @throws IllegalArgumentException for --compat without a run, or with --private
+   */
+  ApiOptions api(String token, String servedRun) {
+    String compatRun = null;
+    if (compat != null) {
+      compatRun = compat.isEmpty() ? servedRun : compat;
+      if (compatRun == null) {
+        throw new IllegalArgumentException(
+            "server --compat needs the id of the run to serve that way: --compat RUN");
+      }
+      if (privateReads) {
+        throw new IllegalArgumentException(
+            "--compat serves the reference's protocol, whose clients send no token: it cannot"
+                + " be combined with --private");
+      }
+    }
     return ApiOptions.defaults(token)
         .withHost(host)
         .withPort(port)
         .withCors(corsOrigins)
-        .withPrivateReads(privateReads);
+        .withPrivateReads(privateReads)
+        .withCompat(compatRun);
   }
 
   Notifier.Options notifier() {

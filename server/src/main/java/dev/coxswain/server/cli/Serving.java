@@ -36,11 +36,17 @@ final class Serving {
       throws Exception {
     String envToken = System.getenv("COXSWAIN_TOKEN");
     String token = ApiOptions.tokenOrRandom(envToken);
+    ApiOptions api;
+    try {
+      api = o.api(token, store.runId());
+    } catch (IllegalArgumentException e) {
+      store.close();
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
     CoxswainServer server;
     try {
-      server =
-          CoxswainServer.start(
-              o.api(token), runsRoot, store, spec, resumeFrom, o.notifier(), agent);
+      server = CoxswainServer.start(api, runsRoot, store, spec, resumeFrom, o.notifier(), agent);
     } catch (Exception e) {
       store.close();
       Throwable root = e;

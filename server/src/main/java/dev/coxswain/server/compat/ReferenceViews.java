@@ -1,0 +1,167 @@
+package dev.coxswain.server.compat;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.server.run.MetricsHistory;
+import dev.coxswain.server.run.RunStore;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The bodies of the reference's read routes, from a run's store: what its dashboard and scripts
+ * read to know the run. The reads that scan the log block: call them off the event loop.
+ */
+public final class ReferenceViews {
+  private ReferenceViews() {}
+
+  /** {@code GET /api/get_info/}: start time (seconds), status, the run's name. */
+  public static Map<String, Object> info(RunStore store) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Object started = store.runJson().get("started");
+    double start = 0;
+    try {
+      start = started == null ? 0 : Instant.parse(started.toString()).toEpochMilli() / 1000.0;
+    } catch (RuntimeException e) {
+      start = 0; // a run.json from elsewhere without a parsable time: the reference's default
+    }
+    m.put("start_time", start);
+    m.put("status", store.status());
+    m.put("run_name", store.runId());
+    return m;
+  }
+
+  /** {@code GET /api/get_optimizer_info/}: the knobs' values, AdamW's betas as one pair. */
+  public static Map<String, Object> optimizer(RunStore store) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("optimizer_name", "coxswain.AdamW");
+    Map<String, Object> values = new LinkedHashMap<>();
+    for (Map<String, Object> k : store.knobs()) {
+      values.put(String.valueOf(k.get("name")), k.get("value"));
+    }
+    Object b1 = values.remove("beta1");
+    Object b2 = values.remove("beta2");
+    m.putAll(values);
+    if (b1 != null && b2 != null) {
+      m.put("betas", List.of(b1, b2));
+    }
+    return m;
+  }
+
+  /** {@code GET /api/get_checkpoints/}: the checkpoints the run still has, oldest first. */
+  public static List<Map<String, Object>> checkpoints(RunStore store, String runDir)
+      throws IOException {
+    Map<String, Map<String, Object>> kept = new LinkedHashMap<>();
+    store.forEach(
+        e -> {
+          if (e.type() != EventType.CHECKPOINT) {
+            return;
+          }
+          if (e.payload().get("pruned") instanceof List<?> pruned) {
+            pruned.forEach(kept::remove);
+          }
+          Map<String, Object> c = new LinkedHashMap<>();
+          c.put("checkpoint_dir", runDir + "/checkpoints/" + e.payload().get("id"));
+          c.put("global_step", e.step());
+          c.put("time", ReferenceEvents.seconds(e));
+          c.put("uuid", e.payload().get("id"));
+          c.put("branch_id", e.branch());
+          kept.put(String.valueOf(e.payload().get("id")), c);
+        });
+    return new ArrayList<>(kept.values());
+  }
+
+  /**
+   * {@code GET /api/get_logs/}: every branch's points (each step once; re-trained steps after a
+   * resume replace the lost ones), the branches and which one each came from.
+   */
+  public static Map<String, Object> logs(RunStore store, String runDir) throws IOException {
+    @SuppressWarnings("unchecked")
+    ReferenceEvents events =
+        new ReferenceEvents(runDir, (Map<String, Object>) store.runJson().get("data"));
+    MetricsHistory history = new MetricsHistory();
+    Map<String, Map<String, Object>> branchInfo = new LinkedHashMap<>();
+    Map<String, Object> main = new LinkedHashMap<>();
+    main.put("id", "main");
+    main.put("wall_time", info(store).get("start_time"));
+    main.put("parent", null);
+    branchInfo.put("main", main);
+    String[] current = {"main"};
+    store.forEach(
+        e -> {
+          history.accept(e);
+          current[0] = e.branch() == null ? current[0] : e.branch();
+          if (e.type() == EventType.BRANCH && e.payload().get("branch") instanceof String b) {
+            Map<String, Object> info = new LinkedHashMap<>();
+            info.put("id", b);
+            info.put("wall_time", ReferenceEvents.seconds(e));
+            info.put("parent", e.payload().get("parent_branch"));
+            branchInfo.put(b, info);
+          }
+        });
+    Map<String, List<Map<String, Object>>> branched = new LinkedHashMap<>();
+    for (String b : branchInfo.keySet()) {
+      branched.put(b, new ArrayList<>());
+    }
+    long local = 0;
+    for (Event e : history.points()) {
+      Map<String, Object> args = events.logArgs(e);
+      Map<String, Object> point = new LinkedHashMap<>();
+      point.put("local_step", ++local);
+      point.put("wall_time", args.get("wall_time"));
+      point.put("metrics", args.get("metrics"));
+      branched.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(point);
+    }
+    Map<String, List<String>> tree = new LinkedHashMap<>();
+    for (Map<String, Object> info : branchInfo.values()) {
+      tree.computeIfAbsent(String.valueOf(info.get("id")), k -> new ArrayList<>());
+      if (info.get("parent") instanceof String parent) {
+        tree.computeIfAbsent(parent, k -> new ArrayList<>()).add(String.valueOf(info.get("id")));
+      }
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("local_step", local);
+    m.put("branched_logs", branched);
+    m.put("current_branch", current[0]);
+    m.put("branch_info", branchInfo);
+    m.put("branch_tree", tree);
+    return m;
+  }
+
+  /**
+   * {@code GET /api/get_model_info/}: the reference shows a module tree with settable parameters
+   * and operations; this run offers none yet, so the tree is its root, named after the workload.
+   */
+  public static Map<String, Object> model(RunStore store) {
+    Map<String, Object> root = new LinkedHashMap<>();
+    root.put("name", "model");
+    root.put("module_type", String.valueOf(store.runJson().getOrDefault("workload", "model")));
+    root.put("operators", List.of());
+    root.put("hyperparameters", List.of());
+    root.put("children", List.of());
+    Object description = store.runJson().get("model");
+    if (description instanceof Map<?, ?> d) {
+      root.put("description", d);
+    }
+    return root;
+  }
+
+  /** {@code GET /api/get_dataset_info/}: what the data is; nothing is settable at run time yet. */
+  public static Map<String, Object> dataset(RunStore store) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    Object data = store.runJson().get("data");
+    m.put("initialization_parameters", data instanceof Map<?, ?> d ? d : Map.of());
+    m.put("interactive_parameters", Map.of());
+    return m;
+  }
+
+  /** The commands a run served this way takes, for errors and the README. */
+  public static Set<String> commands() {
+    return new LinkedHashSet<>(ReferenceCommands.SUPPORTED);
+  }
+}
