@@ -204,4 +204,28 @@ class TrainCommandTest {
     assertEquals(2, run("resume", dir.resolve("no-run-here").toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("no run at"));
   }
+
+  @Test
+  void compatWithPrivateOrWithoutARunIsRefusedBeforeAnythingIsCreated() throws Exception {
+    Path runDir = dir.resolve("runs/c1");
+    int code =
+        run(
+            "serve",
+            "--compat",
+            "--private",
+            "--port",
+            "0",
+            "--corpus",
+            corpus().toString(),
+            "--run-dir",
+            runDir.toString());
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("cannot be combined with --private"), err.toString());
+    assertFalse(Files.exists(runDir), "nothing is created");
+    err.reset();
+    code = run("server", "--compat", "--port", "0", "--runs", dir.resolve("cp").toString());
+    assertEquals(2, code);
+    assertTrue(err.toString().contains("--compat RUN"), err.toString());
+    assertFalse(Files.exists(dir.resolve("cp")), "nothing is created");
+  }
 }
