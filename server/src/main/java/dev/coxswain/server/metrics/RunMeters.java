@@ -64,7 +64,7 @@ final class RunMeters implements Consumer<Event> {
     STATUSES.forEach(this::statusGauge);
     if (store.runJson().get("config") instanceof Map<?, ?> config
         && config.get("max_steps") instanceof Number max) {
-      meters.set(MAX_STEPS, "the run's last step", max.doubleValue());
+      meters.set(MAX_STEPS, "the step the run is configured to end at", max.doubleValue());
     }
     // under the store's lock no event can be recorded between the seed and the listener
     synchronized (store) {

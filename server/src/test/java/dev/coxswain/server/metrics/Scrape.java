@@ -8,15 +8,15 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** One scrape as a test reads it: its samples, parsed from Prometheus' text format. */
-record Scrape(int status, String contentType, String body, long nanos) {
+public record Scrape(int status, String contentType, String body, long nanos) {
   private static final Pattern SAMPLE =
       Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)\\})?\\s+(\\S+)(?:\\s+\\S+)?");
   private static final Pattern LABEL = Pattern.compile("(\\w+)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
   /** A sample: its name, labels and value. */
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
-  List<Sample> samples() {
+  public List<Sample> samples() {
     List<Sample> out = new ArrayList<>();
     for (String line : body.split("\n")) {
       if (line.isBlank() || line.startsWith("#")) {
@@ -38,6 +38,18 @@ record Scrape(int status, String contentType, String body, long nanos) {
     return out;
   }
 
+  /** GET /metrics with these headers. */
+  public static Scrape of(dev.coxswain.server.TestRuns.Http http, Map<String, String> headers)
+      throws Exception {
+    long t0 = System.nanoTime();
+    java.net.http.HttpResponse<String> r = http.get("/metrics", headers);
+    return new Scrape(
+        r.statusCode(),
+        r.headers().firstValue("Content-Type").orElse(""),
+        r.body(),
+        System.nanoTime() - t0);
+  }
+
   private static double parse(String v) {
     return switch (v) {
       case "+Inf" -> Double.POSITIVE_INFINITY;
@@ -51,7 +63,7 @@ record Scrape(int status, String contentType, String body, long nanos) {
    * The value of the one sample of {@code name} whose labels include {@code labels} (pairs), or NaN
    * when there is none.
    */
-  double value(String name, String... labels) {
+  public double value(String name, String... labels) {
     List<Sample> found = find(name, labels);
     if (found.size() > 1) {
       throw new AssertionError(found.size() + " samples of " + name + " match: " + found);
@@ -59,7 +71,7 @@ record Scrape(int status, String contentType, String body, long nanos) {
     return found.isEmpty() ? Double.NaN : found.get(0).value();
   }
 
-  List<Sample> find(String name, String... labels) {
+  public List<Sample> find(String name, String... labels) {
     List<Sample> out = new ArrayList<>();
     for (Sample s : samples()) {
       if (!s.name().equals(name)) {
@@ -77,7 +89,7 @@ record Scrape(int status, String contentType, String body, long nanos) {
   }
 
   /** Whether any sample's name starts with {@code prefix}. */
-  boolean hasFamily(String prefix) {
+  public boolean hasFamily(String prefix) {
     return samples().stream().anyMatch(s -> s.name().startsWith(prefix));
   }
 }
