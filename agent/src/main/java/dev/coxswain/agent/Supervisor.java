@@ -151,7 +151,10 @@ public final class Supervisor implements AutoCloseable {
   private boolean breakerOpen;
   private boolean budgetAnnounced;
   private long lastKnobChange = -1;
-  private long decisions;
+  // written on the agent's thread only, read from any (metrics, tests)
+  private volatile long decisions;
+  private volatile long failures;
+  private volatile long fallbacks;
   // health watching
   private int nonFiniteInARow;
   private long spikeSince = -1;
@@ -322,13 +325,16 @@ public final class Supervisor implements AutoCloseable {
       }
       notes.add("budget exhausted: rule policy");
     }
+    boolean failed = false;
     try {
       answer = used == primary && breakerOpen ? probe(s, notes) : call(used, s, notes);
       if (answer == null) {
+        failed = true;
         used = fallback;
         answer = fallback.decide(s);
       }
     } catch (PolicyException e) {
+      failed = true;
       if (e.kind() == PolicyException.Kind.UNPARSEABLE) {
         notes.add("unusable answer after a re-ask: " + e.getMessage() + "; kept");
         answer =
@@ -350,6 +356,12 @@ public final class Supervisor implements AutoCloseable {
                   Decision.keep("no policy could decide"), Usage.NONE, "", "", 0, e2.getMessage());
         }
       }
+    }
+    if (failed) {
+      failures++;
+    }
+    if (used == fallback && primary != fallback) {
+      fallbacks++;
     }
     double cost = budget == null || used != primary ? 0 : budget.charge(answer.usage());
     Guardrails.Outcome g = guardrails.apply(answer.decision(), s, lastKnobChange);
@@ -620,8 +632,25 @@ public final class Supervisor implements AutoCloseable {
     return breakerOpen;
   }
 
+  /** Decisions taken so far (every one, whichever policy made it). */
   public long decisions() {
     return decisions;
+  }
+
+  /**
+   * Decisions the policy in charge could not make: every attempt failed, the breaker's probe
+   * failed, or its answer could not be used.
+   */
+  public long failures() {
+    return failures;
+  }
+
+  /**
+   * Decisions made by the fallback (rule) policy in place of another primary one: after a failure,
+   * while the breaker is open, or once the budget is spent. Always 0 when the rule is the primary.
+   */
+  public long fallbacks() {
+    return fallbacks;
   }
 
   /** The run's spending caps and what has been spent (a resumed run's from its journal). */

@@ -7,6 +7,7 @@ import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.control.ControlPlane;
 import dev.coxswain.server.control.ControlServer;
+import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.node.TrainerNode;
 import dev.coxswain.server.notify.Notifier;
 import dev.coxswain.server.run.RunSpec;
@@ -75,7 +76,8 @@ public final class CoxswainServer {
       Notifier.Options notify,
       AgentSettings agent)
       throws Exception {
-    Vertx vertx = Vertx.vertx();
+    Telemetry telemetry = Telemetry.create();
+    Vertx vertx = telemetry.vertx(); // Vert.x's meters (HTTP server, event bus) go to GET /metrics
     try {
       CommandSigner signer = CommandSigner.random(); // one process: its own secret
       String id = store.runId();
@@ -85,7 +87,8 @@ public final class CoxswainServer {
                   vertx,
                   options,
                   new ControlPlane.Options(runsRoot, signer, 1000, 3, notify, System.getenv()),
-                  Map.of(id, new ControlPlane.LocalRun(store.dir(), agent))));
+                  Map.of(id, new ControlPlane.LocalRun(store.dir(), agent)),
+                  telemetry));
       DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
       TrainerNode node =
           new TrainerNode(

@@ -89,6 +89,14 @@ public final class TestRuns {
           HttpResponse.BodyHandlers.ofString());
     }
 
+    /** A GET with these headers (Authorization, Accept, ...). */
+    public HttpResponse<String> get(String path, Map<String, String> headers) throws Exception {
+      HttpRequest.Builder b =
+          HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20)).GET();
+      headers.forEach(b::header);
+      return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public HttpResponse<String> post(String path, String body, String token) throws Exception {
       HttpRequest.Builder b =
           HttpRequest.newBuilder(URI.create(base + path))

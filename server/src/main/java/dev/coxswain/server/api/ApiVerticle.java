@@ -3,6 +3,7 @@ package dev.coxswain.server.api;
 import static dev.coxswain.server.api.Replies.error;
 
 import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,15 +30,19 @@ public final class ApiVerticle extends VerticleBase {
   private final RunRegistry runs;
   private final ApiOptions options;
   private final CommandSigner signer;
+  private final Telemetry telemetry;
   private HttpServer server;
 
   /**
    * @param signer the cluster's secret, which signs the commands this API sends to trainers
+   * @param telemetry the metrics {@code GET /metrics} serves
    */
-  public ApiVerticle(RunRegistry runs, ApiOptions options, CommandSigner signer) {
+  public ApiVerticle(
+      RunRegistry runs, ApiOptions options, CommandSigner signer, Telemetry telemetry) {
     this.runs = runs;
     this.options = options;
     this.signer = signer;
+    this.telemetry = telemetry;
   }
 
   /** The port actually bound (useful with port 0). */
@@ -53,6 +58,7 @@ public final class ApiVerticle extends VerticleBase {
     CommandRoutes commands = new CommandRoutes(runs, intake);
     ReadRoutes reads = new ReadRoutes(vertx, runs, trainer);
     StreamRoute stream = new StreamRoute(vertx, runs, options, access);
+    PrometheusRoute prometheus = new PrometheusRoute(vertx, telemetry);
     Router router = Router.router(vertx);
     router
         .route()
@@ -75,6 +81,7 @@ public final class ApiVerticle extends VerticleBase {
     if (options.privateReads()) {
       // the console page itself holds no data; everything under /api needs the token
       router.get("/api/*").handler(access::authorizeRead);
+      router.get("/metrics").handler(access::authorize);
     }
     if (options.compatRun() != null) {
       new ReferenceRoutes(vertx, runs, intake, options.compatRun())
@@ -95,6 +102,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/api/runs/:id/checkpoints").handler(reads::checkpoints);
     router.get("/api/runs/:id/decisions").handler(reads::decisions);
     router.get("/api/runs/:id/stream").handler(stream::stream);
+    router.get("/metrics").handler(prometheus::scrape); // Prometheus' text format, read-only
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router
         .route()

@@ -8,6 +8,7 @@ import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Feed;
+import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -162,7 +163,11 @@ public final class ServerBenchmark {
     RunRegistry registry = new RunRegistry();
     registry.add(store);
     ApiVerticle api =
-        new ApiVerticle(registry, ApiOptions.defaults(TOKEN).withPort(0), CommandSigner.random());
+        new ApiVerticle(
+            registry,
+            ApiOptions.defaults(TOKEN).withPort(0),
+            CommandSigner.random(),
+            Telemetry.create());
     vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     return new Bare(vertx, store, api.port());
   }

@@ -6,6 +6,7 @@ import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.cluster.MemberWatch;
 import dev.coxswain.server.control.ControlPlane;
 import dev.coxswain.server.control.ControlServer;
+import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.notify.Notifier;
 import java.nio.file.Path;
 import java.util.List;
@@ -71,9 +72,10 @@ public final class ServerCommand implements Callable<Integer> {
     }
     Cluster.Clustered clustered;
     ControlServer cs;
+    Telemetry telemetry = Telemetry.create(); // GET /metrics: the runs, their agents, Vert.x
     try {
       clustered =
-          Cluster.start(cluster.options(clusterPort, List.of()), credentials)
+          Cluster.start(cluster.options(clusterPort, List.of()), credentials, telemetry)
               .toCompletionStage()
               .toCompletableFuture()
               .get(120, TimeUnit.SECONDS);
@@ -83,7 +85,8 @@ public final class ServerCommand implements Callable<Integer> {
                   api,
                   new ControlPlane.Options(
                       runs, credentials.signer(), heartbeatMillis, 3, notify, System.getenv()),
-                  Map.of())
+                  Map.of(),
+                  telemetry)
               .toCompletionStage()
               .toCompletableFuture()
               .get(120, TimeUnit.SECONDS);

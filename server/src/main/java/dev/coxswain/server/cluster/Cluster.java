@@ -5,8 +5,10 @@ import com.hazelcast.config.JoinConfig;
 import com.hazelcast.config.MapConfig;
 import com.hazelcast.config.MultiMapConfig;
 import com.hazelcast.config.NetworkConfig;
+import dev.coxswain.server.metrics.Telemetry;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.PfxOptions;
@@ -87,6 +89,14 @@ public final class Cluster {
    * the bus is to trust any certificate).
    */
   public static Future<Clustered> start(Options o, Credentials credentials) {
+    return start(o, credentials, null);
+  }
+
+  /**
+   * As above; with {@code telemetry} (a control plane's), Vert.x's meters (HTTP server, event bus,
+   * JVM) go to its registry. A trainer-only member passes null and keeps no metrics.
+   */
+  public static Future<Clustered> start(Options o, Credentials credentials, Telemetry telemetry) {
     HazelcastClusterManager manager = new HazelcastClusterManager(hazelcast(o));
     VertxOptions vo = new VertxOptions();
     vo.getEventBusOptions()
@@ -103,11 +113,9 @@ public final class Cluster {
                 .setPassword(credentials.password()))
         .setClientAuth(ClientAuth.REQUIRED)
         .setTrustAll(false);
-    return Vertx.builder()
-        .with(vo)
-        .withClusterManager(manager)
-        .buildClustered()
-        .map(v -> new Clustered(v, manager));
+    VertxBuilder builder =
+        telemetry == null ? Vertx.builder().with(vo) : telemetry.metrics(Vertx.builder(), vo);
+    return builder.withClusterManager(manager).buildClustered().map(v -> new Clustered(v, manager));
   }
 
   /** A clustered Vert.x and its cluster manager (for membership). */

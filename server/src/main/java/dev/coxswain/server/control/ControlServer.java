@@ -2,6 +2,7 @@ package dev.coxswain.server.control;
 
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
+import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -25,7 +26,8 @@ public final class ControlServer {
   }
 
   /**
-   * Deploys the control plane and the API.
+   * Deploys the control plane and the API, with metrics of the runs and their agents only (none of
+   * Vert.x's own: {@code vertx} was built without them).
    *
    * @param local runs this process trains itself (all-in-one), by id
    */
@@ -34,10 +36,27 @@ public final class ControlServer {
       ApiOptions api,
       ControlPlane.Options options,
       Map<String, ControlPlane.LocalRun> local) {
+    return start(vertx, api, options, local, Telemetry.create());
+  }
+
+  /**
+   * Deploys the control plane and the API; {@code GET /metrics} serves {@code telemetry}, which
+   * gets the meters of every run this control plane knows (and of their agents).
+   *
+   * @param local runs this process trains itself (all-in-one), by id
+   * @param telemetry the registry {@code vertx} was built with (see {@link Telemetry#vertx})
+   */
+  public static Future<ControlServer> start(
+      Vertx vertx,
+      ApiOptions api,
+      ControlPlane.Options options,
+      Map<String, ControlPlane.LocalRun> local,
+      Telemetry telemetry) {
     RunRegistry registry = new RunRegistry();
-    registry.scan(options.root());
     ControlPlane control = new ControlPlane(registry, options, local);
-    ApiVerticle http = new ApiVerticle(registry, api, options.signer());
+    telemetry.bind(registry, control::supervisor); // before the scan: runs on disk get meters too
+    registry.scan(options.root());
+    ApiVerticle http = new ApiVerticle(registry, api, options.signer(), telemetry);
     return vertx
         .deployVerticle(control, new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER))
         .compose(id -> vertx.deployVerticle(http))

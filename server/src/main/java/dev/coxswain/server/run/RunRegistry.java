@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,6 +23,23 @@ public final class RunRegistry {
 
   private final Map<String, RunStore> stores = new ConcurrentHashMap<>();
   private final Map<String, Boolean> attached = new ConcurrentHashMap<>(); // id -> lost?
+  private final List<Watcher> watchers = new CopyOnWriteArrayList<>();
+
+  /** Told when a run's store comes into the registry and when it leaves (or is replaced). */
+  public interface Watcher {
+    void added(RunStore store);
+
+    void removed(RunStore store);
+  }
+
+  /**
+   * Tells {@code w} about every store held now and every one added or removed from now on. A store
+   * added while this runs may be told twice: a watcher takes a store it already has as a no-op.
+   */
+  public void watch(Watcher w) {
+    watchers.add(w);
+    stores.values().forEach(w::added);
+  }
 
   /**
    * Opens every run directory under {@code root} (read-only history): a control plane's replica
@@ -38,7 +56,9 @@ public final class RunRegistry {
               Files.exists(d.resolve(RunStore.REPLICA))
                   ? RunStore.open(d, RunStore.REPLICA)
                   : RunStore.open(d);
-          stores.putIfAbsent(s.runId(), s);
+          if (stores.putIfAbsent(s.runId(), s) == null) {
+            watchers.forEach(w -> w.added(s));
+          }
         } catch (IOException | RuntimeException e) {
           LOG.warn("skipping run directory {}: {}", d, e.getMessage());
         }
@@ -51,8 +71,23 @@ public final class RunRegistry {
   /** Adds (or replaces) the store the API serves for a run. */
   public void add(RunStore store) {
     RunStore old = stores.put(store.runId(), store);
-    if (old != null && old != store) {
+    if (old == store) {
+      return;
+    }
+    if (old != null) {
       old.close();
+      watchers.forEach(w -> w.removed(old));
+    }
+    watchers.forEach(w -> w.added(store));
+  }
+
+  /** Takes a run out of the registry (closing its store): the API and the metrics forget it. */
+  public void remove(String id) {
+    attached.remove(id);
+    RunStore old = stores.remove(id);
+    if (old != null) {
+      old.close();
+      watchers.forEach(w -> w.removed(old));
     }
   }
 

@@ -10,6 +10,7 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.ServerProcess;
 import dev.coxswain.server.TestRuns;
+import dev.coxswain.server.metrics.Scrape;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -277,6 +278,18 @@ class ClusterTest {
         }
       }
       assertFalse(a.output().contains(key));
+      // GET /metrics at the control plane: both runs, the agent's spending, Vert.x's bus; no key
+      Scrape m = Scrape.of(http, Map.of());
+      assertEquals(200, m.status());
+      assertFalse(m.body().contains(key), "the key is not in the metrics");
+      assertFalse(m.body().contains(TestRuns.TOKEN), "nor the token");
+      for (String id : List.of(idA, idB)) {
+        assertTrue(m.value("coxswain_run_step", "run", id) >= 5, id + ": " + m.body());
+      }
+      assertTrue(m.value("coxswain_agent_decisions_total", "run", idA) >= 1);
+      assertTrue(m.value("coxswain_agent_tokens_total", "run", idA) > 0, "the model's tokens");
+      assertTrue(m.find("coxswain_agent_decisions_total", "run", idB).isEmpty(), "b has no agent");
+      assertTrue(m.value("vertx_eventbus_received_total", "side", "remote") > 0, "the bus");
     }
   }
 
@@ -291,6 +304,9 @@ class ClusterTest {
     long killed = System.nanoTime();
     await(http, id, r -> "lost".equals(r.get("status")), 30);
     double lostAfter = (System.nanoTime() - killed) / 1e6;
+    Scrape lost = Scrape.of(http, Map.of());
+    assertEquals(1, lost.value("coxswain_run_status", "run", id, "status", "lost"), lost.body());
+    assertEquals(0, lost.value("coxswain_run_status", "run", id, "status", "running"));
     System.out.printf(
         "kill -9 of a trainer: run lost after %.0f ms (heartbeat %d ms, lost after 3 missed)%n",
         lostAfter, BEAT);

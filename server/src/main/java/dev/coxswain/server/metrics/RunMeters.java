@@ -1,0 +1,210 @@
+package dev.coxswain.server.metrics;
+
+import dev.coxswain.protocol.Event;
+import dev.coxswain.server.run.RunStore;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run's gauges (label {@code run}), fed from its events as its store records them: a listener
+ * on the store, seeded once from what the store already holds (a run found on disk, or events
+ * recorded before the control plane saw the run). Nothing here reads a file or polls.
+ *
+ * <p>Every value is the last one the run published, so a finished run keeps its last step, losses
+ * and knobs; {@link #close} removes them all when the run leaves the registry.
+ */
+final class RunMeters implements Consumer<Event> {
+  private static final Logger LOG = LoggerFactory.getLogger(RunMeters.class);
+
+  /** The statuses a run can be in; {@code lost} is the control plane's, from missed heartbeats. */
+  static final List<String> STATUSES =
+      List.of("created", "running", "paused", "resuming", "finished", "stopped", "failed", "lost");
+
+  static final String STEP = "coxswain.run.step";
+  static final String MAX_STEPS = "coxswain.run.max.steps";
+  static final String TRAIN_LOSS = "coxswain.run.train.loss";
+  static final String GRAD_NORM = "coxswain.run.grad.norm";
+  static final String TOKENS_PER_SECOND = "coxswain.run.throughput.tokens.per.second";
+  static final String STEP_SECONDS = "coxswain.run.step.duration.seconds";
+  static final String EVAL_LOSS = "coxswain.run.eval.loss";
+  static final String EVAL_METRIC = "coxswain.run.eval.metric";
+  static final String KNOB = "coxswain.run.knob";
+  static final String STATUS = "coxswain.run.status";
+  static final String LAST_EVENT = "coxswain.run.last.event.timestamp.seconds";
+
+  private final RunStore store;
+  private final MeterSet meters;
+  private final BooleanSupplier lost;
+  private final Runnable afterEvent;
+  private final Set<String> statuses = ConcurrentHashMap.newKeySet();
+  private volatile String status = "created";
+
+  /**
+   * @param lost whether the run's trainer has missed its heartbeats (the registry's word)
+   * @param afterEvent called after each event (the agent's meters start with the first one)
+   */
+  RunMeters(MeterRegistry registry, RunStore store, BooleanSupplier lost, Runnable afterEvent) {
+    this.store = store;
+    this.meters = new MeterSet(registry, Tags.of("run", store.runId()));
+    this.lost = lost;
+    this.afterEvent = afterEvent;
+  }
+
+  /** Registers the status gauges, then listens to the store, seeded from what it holds now. */
+  void start() {
+    STATUSES.forEach(this::statusGauge);
+    if (store.runJson().get("config") instanceof Map<?, ?> config
+        && config.get("max_steps") instanceof Number max) {
+      meters.set(MAX_STEPS, "the step the run is configured to end at", max.doubleValue());
+    }
+    // under the store's lock no event can be recorded between the seed and the listener
+    synchronized (store) {
+      store.addListener(this);
+      seed(store.state(), store.lastEventTime());
+    }
+  }
+
+  private void statusGauge(String s) {
+    if (statuses.size() < MeterSet.MAX_LABELS && statuses.add(s)) {
+      meters.function(
+          STATUS,
+          "1 for the run's current status, 0 for the others",
+          "status",
+          s,
+          () -> current().equals(s) ? 1 : 0);
+    }
+  }
+
+  private String current() {
+    return lost.getAsBoolean() ? "lost" : status;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void seed(Map<String, Object> state, Instant lastEvent) {
+    status(state.get("status"));
+    if (state.get("step") instanceof Number step) {
+      meters.set(STEP, "the run's current step", step.doubleValue());
+    }
+    if (state.get("last_metrics") instanceof Map<?, ?> m) {
+      metrics((Map<String, Object>) m);
+    }
+    if (state.get("last_eval") instanceof Map<?, ?> e) {
+      eval((Map<String, Object>) e);
+    }
+    if (state.get("knobs") instanceof List<?> knobs) {
+      for (Object k : knobs) {
+        if (k instanceof Map<?, ?> spec && spec.get("value") instanceof Number v) {
+          knob(String.valueOf(spec.get("name")), v);
+        }
+      }
+    }
+    if (lastEvent != null) {
+      meters.set(LAST_EVENT, "when the run's last event was recorded", seconds(lastEvent));
+    }
+  }
+
+  /** The store's listener: never throws, so that recording an event never fails because of it. */
+  @Override
+  public void accept(Event e) {
+    try {
+      onEvent(e);
+      afterEvent.run();
+    } catch (RuntimeException ex) {
+      LOG.debug("metrics of run {}: {} on a {} event", store.runId(), ex.toString(), e.type());
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void onEvent(Event e) {
+    meters.set(STEP, "the run's current step", e.step());
+    meters.set(LAST_EVENT, "when the run's last event was recorded", seconds(e.time()));
+    Map<String, Object> p = e.payload();
+    switch (e.type()) {
+      case METRICS -> metrics(p);
+      case EVAL -> eval(p);
+      case STATUS -> status(p.get("status"));
+      case KNOBS -> {
+        if (p.get("knobs") instanceof Map<?, ?> values) {
+          values.forEach((k, v) -> knob(String.valueOf(k), v));
+        }
+      }
+      case COMMAND_RESULT -> {
+        // an applied knob change says {knob: {from, to}}
+        if ("applied".equals(p.get("status")) && p.get("detail") instanceof Map<?, ?> detail) {
+          detail.forEach(
+              (k, change) -> {
+                if (change instanceof Map<?, ?> c && meters.has(KNOB, "knob", String.valueOf(k))) {
+                  knob(String.valueOf(k), c.get("to"));
+                }
+              });
+        }
+      }
+      default -> {}
+    }
+  }
+
+  private void metrics(Map<String, Object> p) {
+    number(p.get("loss"), v -> meters.set(TRAIN_LOSS, "the last step's training loss", v));
+    number(
+        p.get("grad_norm"),
+        v -> meters.set(GRAD_NORM, "the last step's gradient norm, before clipping", v));
+    number(
+        p.get("tokens_per_s"),
+        v -> meters.set(TOKENS_PER_SECOND, "the last step's training throughput", v));
+    number(
+        p.get("step_ms"), v -> meters.set(STEP_SECONDS, "how long the last step took", v / 1000.0));
+  }
+
+  private void eval(Map<String, Object> p) {
+    number(p.get("eval_loss"), v -> meters.set(EVAL_LOSS, "the last validation loss", v));
+    if (p.get("metrics") instanceof Map<?, ?> m) {
+      m.forEach(
+          (name, value) ->
+              number(
+                  value,
+                  v ->
+                      meters.set(
+                          EVAL_METRIC,
+                          "the workload's metrics at the last evaluation",
+                          "metric",
+                          String.valueOf(name),
+                          v)));
+    }
+  }
+
+  private void knob(String name, Object value) {
+    number(value, v -> meters.set(KNOB, "the knob's current value (lr, ...)", "knob", name, v));
+  }
+
+  private void status(Object s) {
+    if (s instanceof String str && MeterSet.labelable(str)) {
+      statusGauge(str); // a status this version does not know still shows, within bounds
+      status = str;
+    }
+  }
+
+  private static void number(Object o, java.util.function.DoubleConsumer to) {
+    if (o instanceof Number n) {
+      to.accept(n.doubleValue());
+    }
+  }
+
+  private static double seconds(Instant t) {
+    return t.toEpochMilli() / 1000.0;
+  }
+
+  /** Stops listening and removes every gauge of the run. */
+  void close() {
+    store.removeListener(this);
+    meters.close();
+  }
+}
