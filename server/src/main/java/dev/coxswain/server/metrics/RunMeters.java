@@ -118,7 +118,8 @@ final class RunMeters implements Consumer<Event> {
     try {
       onEvent(e);
       afterEvent.run();
-    } catch (RuntimeException ex) {
+    } catch (RuntimeException | LinkageError ex) {
+      // a class-path mismatch too (seen: a stale jar's NoSuchMethodError broke a replica's write)
       LOG.debug("metrics of run {}: {} on a {} event", store.runId(), ex.toString(), e.type());
     }
   }
