@@ -924,6 +924,32 @@
     stats.runsShown = runs.length;
   }
 
+  /**
+   * The run's morning report opens in a new tab. A server with --private wants the token on reads,
+   * which a link cannot send: a page that holds a token (it may be such a server's: a reload that
+   * finds the token in the tab's storage never sees a 401) fetches the report with it and opens it
+   * from memory.
+   */
+  function wireReport() {
+    const a = $("report-link");
+    a.href = "api/runs/" + encodeURIComponent(S.runId) + "/report";
+    a.hidden = false;
+    a.addEventListener("click", async (ev) => {
+      if (!S.privateReads && !S.token) return; // an open server serves it to a plain link
+      ev.preventDefault();
+      const tab = window.open("about:blank", "_blank");
+      try {
+        const r = await read(a.getAttribute("href"));
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        const url = URL.createObjectURL(new Blob([await r.text()], { type: "text/html" }));
+        if (tab) tab.location = url; else location.href = url;
+      } catch (e) {
+        if (tab) tab.close();
+        text($("run-err"), "The report could not be read: " + e.message);
+      }
+    });
+  }
+
   async function refreshRuns() {
     try {
       const r = await read("api/runs");
@@ -965,6 +991,7 @@
     for (const r of runs) sel.append(h("option", { value: r.id, selected: pick && r.id === pick.id }, r.id + " · " + r.status + (r.live ? "" : " (read-only)")));
     if (!pick) { text($("banner"), "This server has no runs."); $("banner").hidden = false; return; }
     S.runId = pick.id;
+    wireReport();
     renderRuns(runs);
     setInterval(refreshRuns, 2000);
     document.title = "Coxswain · " + S.runId;

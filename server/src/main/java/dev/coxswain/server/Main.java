@@ -5,6 +5,7 @@ import dev.coxswain.server.cli.BenchAllCommand;
 import dev.coxswain.server.cli.BenchCommand;
 import dev.coxswain.server.cli.BenchServerCommand;
 import dev.coxswain.server.cli.ExperimentCommand;
+import dev.coxswain.server.cli.ReportCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
 import dev.coxswain.server.cli.ServerCommand;
@@ -29,6 +30,7 @@ import picocli.CommandLine.Command;
       BenchAgentCommand.class,
       BenchAllCommand.class,
       ExperimentCommand.class,
+      ReportCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Main implements Runnable {

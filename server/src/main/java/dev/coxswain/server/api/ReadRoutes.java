@@ -6,6 +6,8 @@ import static dev.coxswain.server.api.Replies.longParam;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.server.report.ReportFiles;
+import dev.coxswain.server.report.RunReport;
 import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
@@ -13,6 +15,7 @@ import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +24,16 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /** The API's reads: runs, their state, events, metrics, checkpoints and agent decisions. */
 final class ReadRoutes {
   private static final int PAGE = 1000;
   private static final int MAX_PAGE = 10_000;
+  private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.\\-\\[\\]:]{1,255}");
+
+  /** What the report page may do: show its own inline style and data: images, nothing else. */
+  static final String REPORT_CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
   private final Vertx vertx;
   private final RunRegistry runs;
@@ -173,5 +181,41 @@ final class ReadRoutes {
                         false)
                     .onSuccess(list -> json(ctx, 200, Map.of("decisions", list)))
                     .onFailure(ctx::fail));
+  }
+
+  /**
+   * The run's morning report, made now: one self-contained HTML page (see {@link ReportFiles}). Its
+   * commands name this server as the client reached it.
+   */
+  void report(RoutingContext ctx) {
+    Optional<RunStore> s = Replies.run(ctx, runs);
+    String metric = ctx.queryParams().get("metric");
+    if (s.isEmpty()) {
+      return;
+    }
+    if (metric != null && !Replies.ID.matcher(metric).matches()) {
+      error(ctx, 400, "metric must be the name of an evaluation metric", "metric");
+      return;
+    }
+    String host = ctx.request().getHeader(HttpHeaders.HOST);
+    String base =
+        host != null && HOST.matcher(host).matches() ? ctx.request().scheme() + "://" + host : null;
+    boolean live = runs.live(s.get().runId());
+    vertx
+        .executeBlocking(() -> ReportFiles.html(RunReport.of(s.get(), live, metric, base)), false)
+        .onSuccess(
+            html ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "text/html; charset=utf-8")
+                    .putHeader("Content-Security-Policy", REPORT_CSP)
+                    .end(html))
+        .onFailure(
+            err -> {
+              if (err instanceof IllegalArgumentException) {
+                error(ctx, 400, err.getMessage(), "metric");
+              } else {
+                ctx.fail(err);
+              }
+            });
   }
 }

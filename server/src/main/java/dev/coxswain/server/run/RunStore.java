@@ -162,6 +162,39 @@ public final class RunStore implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Reads a run's log without opening it for writing, handing every event to {@code to} in sequence
+   * order: for readers outside the process that owns the run, which may still be appending (nothing
+   * is repaired or truncated; a torn last line is left out, not an error).
+   *
+   * @param logName {@link #LOG} or {@link #REPLICA}; a missing file has no events
+   */
+  public static void read(Path dir, String logName, Consumer<Event> to) throws IOException {
+    Path events = dir.resolve(logName);
+    if (!Files.exists(events)) {
+      return;
+    }
+    try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
+      String line = r.readLine();
+      while (line != null) {
+        String next = r.readLine();
+        if (!line.isBlank()) {
+          Event e;
+          try {
+            e = parse(line);
+          } catch (IOException torn) {
+            if (next == null) {
+              return; // the writer is in the middle of its last line
+            }
+            throw torn;
+          }
+          to.accept(e);
+        }
+        line = next;
+      }
+    }
+  }
+
   // A crash can leave a partial last line; everything before the last newline is whole.
   private static void repairTail(Path events) throws IOException {
     try (RandomAccessFile f = new RandomAccessFile(events.toFile(), "rw")) {

@@ -95,6 +95,13 @@ class PrivateReadsTest {
                   .build(),
               HttpResponse.BodyHandlers.ofString());
       assertEquals(200, ok.statusCode());
+      // the report is a read like the others
+      assertEquals(
+          401,
+          http.send(
+                  HttpRequest.newBuilder(URI.create(base + "/api/runs/t1/report")).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .statusCode());
       // the page itself is served to anyone: it holds no data
       assertEquals(
           200,
@@ -139,6 +146,23 @@ class PrivateReadsTest {
         b.driver.navigate().refresh();
         b.await(60, "points again after a reload", d -> points(b) >= 5);
         assertFalse(b.driver.findElement(By.id("token-dialog")).isDisplayed());
+        // a link cannot send the token: the page reads the report with it and opens it
+        String console = b.driver.getWindowHandle();
+        b.click(By.id("report-link"));
+        b.await(30, "the report's tab", d -> d.getWindowHandles().size() == 2);
+        for (String h : b.driver.getWindowHandles()) {
+          if (!h.equals(console)) {
+            b.driver.switchTo().window(h);
+          }
+        }
+        b.await(
+            60,
+            "the report, read with the token",
+            d ->
+                d.findElements(By.tagName("h1")).stream()
+                    .anyMatch(h -> h.getText().contains("t1")));
+        b.driver.close();
+        b.driver.switchTo().window(console);
         assertEquals(List.of(), b.snapshot().get("errors"));
       }
     } finally {

@@ -1,0 +1,140 @@
+package dev.coxswain.server.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.server.Main;
+import dev.coxswain.server.TestRuns;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code coxswain report}: bad input, and a run that is still being written. */
+class ReportCommandTest {
+  @TempDir Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream oldOut;
+  private PrintStream oldErr;
+
+  @BeforeEach
+  void capture() {
+    oldOut = System.out;
+    oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setOut(oldOut);
+    System.setErr(oldErr);
+  }
+
+  private int run(String... args) {
+    out.reset();
+    err.reset();
+    return new CommandLine(new Main()).execute(args);
+  }
+
+  private String errLine() {
+    String e = err.toString(StandardCharsets.UTF_8);
+    assertEquals(1, e.lines().count(), "one line: " + e);
+    return e;
+  }
+
+  private static List<Path> tree(Path root) throws Exception {
+    try (Stream<Path> s = Files.walk(root)) {
+      return s.sorted().toList();
+    }
+  }
+
+  @Test
+  void aDirectoryThatIsNotARunExitsTwoWithOneLineAndNothingIsWritten() throws Exception {
+    Path notRun = Files.createDirectories(dir.resolve("photos"));
+    Files.writeString(notRun.resolve("cat.txt"), "not a run");
+    Files.createDirectories(dir.resolve("runs"));
+    List<Path> before = tree(dir);
+
+    assertEquals(2, run("report", notRun.toString()));
+    assertTrue(errLine().contains(notRun + " is not a run directory"), err.toString());
+
+    assertEquals(2, run("report", "no-such-run", "--runs", dir.resolve("runs").toString()));
+    assertTrue(errLine().contains("no run 'no-such-run'"), err.toString());
+
+    Path broken = Files.createDirectories(dir.resolve("broken"));
+    Files.writeString(broken.resolve("run.json"), "{not json");
+    List<Path> withBroken = tree(dir);
+    assertEquals(
+        2, run("report", broken.toString(), "--out", dir.resolve("elsewhere.html").toString()));
+    assertTrue(errLine().contains(broken + " is not a run directory"), err.toString());
+
+    assertEquals(2, run("report", notRun.toString(), "--server", "http://x/\"><script>"));
+    assertTrue(errLine().contains("--server"), err.toString());
+
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+    assertEquals(withBroken, tree(dir), "nothing written");
+    assertTrue(withBroken.containsAll(before));
+  }
+
+  @Test
+  void aRunStillBeingWrittenIsReadNotTouched() throws Exception {
+    Path runDir = dir.resolve("runs/r1");
+    Path cfg = dir.resolve("small.yaml");
+    Files.writeString(
+        cfg,
+        "eval_every: 10\ncheckpoint_every: 10\nmodel: {layers: 1, embed: 16, heads: 2, context: 8}\n"
+            + "data: {holdout_every: 4, batch_size: 8, validation_batches: 2}\n");
+    int trained =
+        run(
+            "train",
+            "--config",
+            cfg.toString(),
+            "--corpus",
+            TestRuns.corpus(dir).toString(),
+            "--max-steps",
+            "20",
+            "--run-dir",
+            runDir.toString());
+    assertEquals(0, trained, err.toString());
+    // a writer in the middle of its next line: the reader must leave it be
+    Path log = runDir.resolve("events.jsonl");
+    Files.writeString(log, "{\"seq\":99999,\"run\":\"r", StandardOpenOption.APPEND);
+    byte[] logBefore = Files.readAllBytes(log);
+
+    assertEquals(2, run("report", runDir.toString(), "--metric", "accuracy"));
+    assertTrue(errLine().contains("no metric 'accuracy'"), err.toString());
+    assertFalse(Files.exists(runDir.resolve("report.html")));
+
+    assertEquals(0, run("report", "r1", "--runs", dir.resolve("runs").toString()), err.toString());
+    String said = out.toString(StandardCharsets.UTF_8);
+    assertTrue(said.startsWith("report: " + runDir.resolve("report.html")), said);
+    assertTrue(said.contains("finished at step 20"), said);
+    assertArrayEquals(logBefore, Files.readAllBytes(log), "the log is not repaired or truncated");
+    String html = Files.readString(runDir.resolve("report.html"));
+    String md = Files.readString(runDir.resolve("report.md"));
+    assertTrue(html.contains("<code id=\"best-checkpoint\">main/"), "evaluated checkpoints");
+    assertTrue(html.contains("No rollback"));
+    assertTrue(md.contains("No command and no decision."), md);
+    assertTrue(md.contains("- **agent**: off: 0 decisions"), md);
+
+    Path other = dir.resolve("out/night.html");
+    assertEquals(0, run("report", runDir.toString(), "--out", other.toString()), err.toString());
+    assertTrue(Files.exists(other) && Files.exists(dir.resolve("out/night.md")));
+    try (Stream<Path> s = Files.list(dir.resolve("out"))) {
+      assertEquals(2, s.count(), "no temporary file left behind");
+    }
+  }
+}
