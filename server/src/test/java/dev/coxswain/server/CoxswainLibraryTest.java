@@ -88,16 +88,7 @@ class CoxswainLibraryTest {
         HttpResponse<String> r =
             http.command("mine", "{\"type\":\"set_knobs\",\"args\":{\"weight_decay\":0.02}}");
         assertEquals(202, r.statusCode(), r.body());
-        http.awaitState(
-            "mine",
-            s ->
-                ((List<Map<String, Object>>) s.get("knobs"))
-                    .stream()
-                        .anyMatch(
-                            k ->
-                                "weight_decay".equals(k.get("name"))
-                                    && ((Number) k.get("value")).doubleValue() == 0.02),
-            60);
+        http.awaitKnob("mine", "weight_decay", 0.02, 60);
         // the agent decides about the user's run (it may also pause it: a regression loss near 0
         // spikes easily, and its automatic recovery then calls a person)
         List<Object> decisions = List.of();

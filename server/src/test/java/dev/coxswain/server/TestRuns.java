@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
@@ -70,6 +71,13 @@ public final class TestRuns {
     return start(dir, maxSteps, ApiOptions.defaults(TOKEN).withPort(0), null);
   }
 
+  /** A port nothing listens on now (the OS's pick). */
+  public static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
   /** A small blocking HTTP client. */
   public static final class Http {
     private final HttpClient client =
@@ -120,6 +128,22 @@ public final class TestRuns {
     @SuppressWarnings("unchecked")
     public Map<String, Object> state(String run) throws Exception {
       return json(get("/api/runs/" + run));
+    }
+
+    /** Waits until the run's knob has this value (a command was applied). */
+    @SuppressWarnings("unchecked")
+    public Map<String, Object> awaitKnob(String run, String knob, double value, long seconds)
+        throws Exception {
+      return awaitState(
+          run,
+          s ->
+              ((List<Map<String, Object>>) s.get("knobs"))
+                  .stream()
+                      .anyMatch(
+                          k ->
+                              knob.equals(k.get("name"))
+                                  && ((Number) k.get("value")).doubleValue() == value),
+          seconds);
     }
 
     /** Polls the run state until it matches (bounded). */

@@ -11,7 +11,6 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.ServerProcess;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.metrics.Scrape;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,12 +46,6 @@ class ClusterTest {
   void killAll() throws Exception {
     for (ServerProcess p : procs) {
       p.close();
-    }
-  }
-
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 
@@ -99,7 +92,7 @@ class ClusterTest {
                 "--cluster-credentials",
                 credentials().toString(),
                 "--cluster-port",
-                Integer.toString(freePort()),
+                Integer.toString(TestRuns.freePort()),
                 "--heartbeat-ms",
                 Long.toString(BEAT)));
     args.addAll(List.of(more));
@@ -194,7 +187,8 @@ class ClusterTest {
       llm.always(FakeOpenAi.decision("halve", "the loss is noisy"));
       String key = "sk-" + "only-at-the-control-plane-51c2e0";
       int[] cp =
-          controlPlane(freePort(), Map.of("OPENAI_API_KEY", key, "OPENAI_BASE_URL", llm.baseUrl()));
+          controlPlane(
+              TestRuns.freePort(), Map.of("OPENAI_API_KEY", key, "OPENAI_BASE_URL", llm.baseUrl()));
       TestRuns.Http http = new TestRuns.Http(cp[0]);
       ServerProcess a = trainer(cp[1], "a", "--agent", "openai", "--agent-every", "20");
       ServerProcess b = trainer(cp[1], "b");
@@ -295,7 +289,7 @@ class ClusterTest {
 
   @Test
   void aKilledTrainerIsLostAndResumeBringsItBackWithTheReplicaGapFree() throws Exception {
-    int[] cp = controlPlane(freePort(), Map.of());
+    int[] cp = controlPlane(TestRuns.freePort(), Map.of());
     TestRuns.Http http = new TestRuns.Http(cp[0]);
     ServerProcess a = trainer(cp[1], "a");
     String id = runId(a);
@@ -324,7 +318,7 @@ class ClusterTest {
                 "--cluster-credentials",
                 credentials().toString(),
                 "--cluster-port",
-                Integer.toString(freePort()),
+                Integer.toString(TestRuns.freePort()),
                 "--heartbeat-ms",
                 Long.toString(BEAT)));
     assertEquals(id, runId(back));
@@ -347,7 +341,7 @@ class ClusterTest {
   @Test
   void aKilledControlPlaneLeavesTrainingAloneAndARestartedOneCatchesUpWithEveryEventOnce()
       throws Exception {
-    int clusterPort = freePort();
+    int clusterPort = TestRuns.freePort();
     int[] cp = controlPlane(clusterPort, Map.of());
     TestRuns.Http http = new TestRuns.Http(cp[0]);
     ServerProcess a = trainer(cp[1], "a");
@@ -383,7 +377,7 @@ class ClusterTest {
   @Test
   void aProcessWithoutTheCredentialsReadsNothingItsCommandIsRefusedAndItRaisesAnAlarm()
       throws Exception {
-    int[] cp = controlPlane(freePort(), Map.of());
+    int[] cp = controlPlane(TestRuns.freePort(), Map.of());
     TestRuns.Http http = new TestRuns.Http(cp[0]);
     ServerProcess a = trainer(cp[1], "a");
     String id = runId(a);
@@ -406,7 +400,7 @@ class ClusterTest {
             Map.of(),
             RogueMember.class.getName(),
             "127.0.0.1:" + cp[1],
-            Integer.toString(freePort()),
+            Integer.toString(TestRuns.freePort()),
             id,
             "5");
     procs.add(rogue);

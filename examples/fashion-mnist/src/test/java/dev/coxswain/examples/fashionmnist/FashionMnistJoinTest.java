@@ -11,8 +11,6 @@ import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.ServerProcess;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.trainer.TrainerConfig;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,12 +43,6 @@ class FashionMnistJoinTest {
   void killAll() throws Exception {
     for (ServerProcess p : procs) {
       p.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 
@@ -94,7 +86,7 @@ class FashionMnistJoinTest {
             "--port",
             "0",
             "--cluster-port",
-            Integer.toString(freePort()),
+            Integer.toString(TestRuns.freePort()),
             "--runs",
             dir.resolve("control").toString(),
             "--heartbeat-ms",
@@ -140,16 +132,7 @@ class FashionMnistJoinTest {
     HttpResponse<String> r =
         http.command("fm-joined", "{\"type\":\"set_knobs\",\"args\":{\"weight_decay\":0.05}}");
     assertEquals(202, r.statusCode(), r.body());
-    http.awaitState(
-        "fm-joined",
-        s ->
-            ((List<Map<String, Object>>) s.get("knobs"))
-                .stream()
-                    .anyMatch(
-                        k ->
-                            "weight_decay".equals(k.get("name"))
-                                && ((Number) k.get("value")).doubleValue() == 0.05),
-        120);
+    http.awaitKnob("fm-joined", "weight_decay", 0.05, 120);
     Matcher done = example.awaitOutput(ACCURACY, 600);
     double accuracy = Double.parseDouble(done.group(1));
     assertEquals(0, example.process().waitFor(), "the example exits when its joined run ends");
