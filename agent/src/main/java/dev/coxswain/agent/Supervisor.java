@@ -5,11 +5,7 @@ import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.memory.Memory;
 import dev.coxswain.agent.policy.Answer;
-import dev.coxswain.agent.policy.BudgetedPolicy;
-import dev.coxswain.agent.policy.CircuitBreakerPolicy;
-import dev.coxswain.agent.policy.FallbackPolicy;
 import dev.coxswain.agent.policy.Policy;
-import dev.coxswain.agent.policy.RetryingPolicy;
 import dev.coxswain.agent.recovery.Recovery;
 import dev.coxswain.agent.summary.Summarizer;
 import dev.coxswain.agent.summary.Summary;
@@ -20,7 +16,6 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Source;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,14 +27,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent loop. Fed every event of a run (on any thread; it queues them), it decides every N
  * steps on a thread of its own, so training never waits unless blocking mode is on, and sends what
- * it decided. The policy it asks is wrapped in decorators, outermost first: {@link BudgetedPolicy}
- * (the budget; the rule policy once it is spent), {@link FallbackPolicy} (the rule policy when the
- * primary fails; an unusable answer is a keep), {@link CircuitBreakerPolicy} (the rule policy after
- * repeated failed decisions, until a probe answers) and {@link RetryingPolicy} (backoff with
- * jitter, Retry-After honoured). Every answer then passes the guardrails and the journal and
- * becomes at most one command. {@link Recovery} watches the run's health and rolls it back; {@link
- * Memory} remembers the agent's decisions and what followed them for its next prompts; a person's
- * words ({@link #tellAgent}) go into every prompt until withdrawn.
+ * it decided. The policy it asks is wrapped in decorators ({@link PolicyChain}), outermost first:
+ * {@code BudgetedPolicy} (the budget; the rule policy once it is spent), {@code FallbackPolicy}
+ * (the rule policy when the primary fails; an unusable answer is a keep), {@code
+ * CircuitBreakerPolicy} (the rule policy after repeated failed decisions, until a probe answers)
+ * and {@code RetryingPolicy} (backoff with jitter, Retry-After honoured). Every answer then passes
+ * the guardrails and the journal and becomes at most one command. {@link Recovery} watches the
+ * run's health and rolls it back; {@link Memory} remembers the agent's decisions and what followed
+ * them for its next prompts; a person's words ({@link #tellAgent}) go into every prompt until
+ * withdrawn.
  */
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
@@ -131,8 +127,7 @@ public final class Supervisor implements AutoCloseable {
   private final Config config;
   private final Policy primary;
   private final Policy fallback;
-  private final Policy chain;
-  private final CircuitBreakerPolicy breaker;
+  private final PolicyChain chain;
   private final Guardrails guardrails;
   private final Budget budget;
   private final DecisionLog log;
@@ -197,19 +192,7 @@ public final class Supervisor implements AutoCloseable {
             config.maxRecoveries(),
             this::send,
             this::health);
-    if (primary == fallback) {
-      this.breaker = null;
-      this.chain = primary; // the rule decides alone: nothing to retry, break or charge
-    } else {
-      Policy retrying =
-          new RetryingPolicy(
-              primary, config.attempts(), config.backoffMillis(), sleeper, new Random());
-      this.breaker =
-          new CircuitBreakerPolicy(retrying, primary, config.breakerThreshold(), this::health);
-      Policy guarded = new FallbackPolicy(breaker, fallback);
-      this.chain =
-          budget == null ? guarded : new BudgetedPolicy(guarded, fallback, budget, this::health);
-    }
+    this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, this::health);
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -328,38 +311,27 @@ public final class Supervisor implements AutoCloseable {
       send("pause", Map.of(), Source.AGENT, "deciding (blocking mode)");
     }
     String said = words;
-    Answer answer = ask(window.withBriefing(said, memory.render()));
+    Answer answer = chain.decide(window.withBriefing(said, memory.render()));
     Answer.Meta meta = answer.meta();
     if (meta.failed()) {
       failures++;
     }
-    boolean byFallback = meta.fallback() && primary != fallback;
-    if (byFallback) {
+    if (meta.fallback() && primary != fallback) {
       fallbacks++;
     }
     Guardrails.Outcome g = guardrails.apply(answer.decision(), window, lastKnobChange);
     String id = "d-" + step + "-" + decisions;
-    String policy = meta.policy() == null ? primary.name() : meta.policy();
     Map<String, Object> entry =
         log.entry(
             id,
             step,
-            policy,
+            meta.policy(),
             answer,
             budget == null ? 0 : budget.usd(),
             (System.nanoTime() - t0) / 1_000_000,
             g,
             said);
-    CompletableFuture<CommandResult> result = null;
-    if (g.type().isPresent()) {
-      Source source = meta.fallback() ? Source.RULE : Source.AGENT;
-      Command c = command(g.type().get(), g.args(), source, answer.decision().rationale());
-      entry.put("command_id", c.id());
-      if (g.type().get().equals("set_knobs")) {
-        lastKnobChange = step;
-      }
-      result = gateway.submit(c);
-    }
+    CompletableFuture<CommandResult> result = act(step, g, answer, entry);
     log.write(entry);
     Map<String, Object> event = new LinkedHashMap<>(entry);
     event.remove("prompt"); // the full prompt is in agent.jsonl; the event carries its digest
@@ -380,23 +352,19 @@ public final class Supervisor implements AutoCloseable {
     summarizer.startWindow();
   }
 
-  /** The decorated policy's answer; a policy that throws anyway is a keep, never a lost window. */
-  private Answer ask(Summary s) {
-    try {
-      Answer a = chain.decide(s);
-      return a.meta().policy() == null
-          ? a.withMeta(new Answer.Meta(chain.name(), false, false, 0))
-          : a;
-    } catch (dev.coxswain.agent.policy.PolicyException | RuntimeException e) {
-      return new Answer(
-          dev.coxswain.agent.policy.Decision.keep("no policy could decide"),
-          dev.coxswain.agent.policy.Usage.NONE,
-          "",
-          "",
-          0,
-          e.getMessage(),
-          new Answer.Meta(chain.name(), true, false, 0));
+  /** Sends the command a decision became, if any, and names it in the decision's entry. */
+  private CompletableFuture<CommandResult> act(
+      long step, Guardrails.Outcome g, Answer answer, Map<String, Object> entry) {
+    if (g.type().isEmpty()) {
+      return null;
     }
+    Source source = answer.meta().fallback() ? Source.RULE : Source.AGENT;
+    Command c = command(g.type().get(), g.args(), source, answer.decision().rationale());
+    entry.put("command_id", c.id());
+    if (g.type().get().equals("set_knobs")) {
+      lastKnobChange = step;
+    }
+    return gateway.submit(c);
   }
 
   private static String shorten(String s) {
@@ -422,7 +390,7 @@ public final class Supervisor implements AutoCloseable {
   }
 
   public boolean breakerOpen() {
-    return breaker != null && breaker.open();
+    return chain.breakerOpen();
   }
 
   /** Decisions taken so far (every one, whichever policy made it). */

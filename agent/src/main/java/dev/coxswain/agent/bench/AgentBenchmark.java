@@ -163,28 +163,7 @@ public final class AgentBenchmark {
             PromptTemplate.load("lr-recovery", null),
             g.permitted(),
             every);
-    int[] last = new int[3]; // tokens, max, memory tokens
-    String[] turns = {"halve", "keep", "double", "keep"};
-    Policy measuring =
-        new Policy() {
-          int n;
-
-          @Override
-          public String name() {
-            return "bench";
-          }
-
-          @Override
-          public Answer decide(Summary s) {
-            last[0] = tokens(enc, llm, s);
-            last[1] = Math.max(last[1], last[0]);
-            last[2] = enc.countTokens(s.memory());
-            String a = turns[n++ % turns.length];
-            Decision d =
-                a.equals("keep") ? Decision.keep("steady") : new Decision(a, null, "bench");
-            return new Answer(d, Usage.NONE, "", "", 1, null);
-          }
-        };
+    Measuring measuring = new Measuring(enc, llm);
     Path dir = Files.createTempDirectory("coxswain-bench-agent");
     List<Event> events = new ArrayList<>();
     try (Journal journal = new Journal(dir.resolve("agent.jsonl"));
@@ -217,7 +196,38 @@ public final class AgentBenchmark {
       }
       Files.deleteIfExists(dir);
     }
-    return new MemoryFigures(decisions, last[0], last[1], last[2]);
+    return new MemoryFigures(decisions, measuring.last, measuring.max, measuring.memory);
+  }
+
+  /** A policy that measures each prompt it would send, answering halve, keep, double, keep. */
+  private static final class Measuring implements Policy {
+    private static final String[] TURNS = {"halve", "keep", "double", "keep"};
+    private final Encoding enc;
+    private final OpenAiPolicy llm;
+    private int n;
+    int last;
+    int max;
+    int memory;
+
+    Measuring(Encoding enc, OpenAiPolicy llm) {
+      this.enc = enc;
+      this.llm = llm;
+    }
+
+    @Override
+    public String name() {
+      return "bench";
+    }
+
+    @Override
+    public Answer decide(Summary s) {
+      last = tokens(enc, llm, s);
+      max = Math.max(max, last);
+      memory = enc.countTokens(s.memory());
+      String a = TURNS[n++ % TURNS.length];
+      Decision d = a.equals("keep") ? Decision.keep("steady") : new Decision(a, null, "bench");
+      return new Answer(d, Usage.NONE, "", "", 1, null);
+    }
   }
 
   /** A long, healthy run with evaluations, a person's commands and one rollback. */
