@@ -3,11 +3,10 @@ package dev.coxswain.agent;
 import dev.coxswain.agent.budget.Budget;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
+import dev.coxswain.agent.memory.Memory;
 import dev.coxswain.agent.policy.Answer;
-import dev.coxswain.agent.policy.Decision;
 import dev.coxswain.agent.policy.Policy;
-import dev.coxswain.agent.policy.PolicyException;
-import dev.coxswain.agent.policy.Usage;
+import dev.coxswain.agent.recovery.Recovery;
 import dev.coxswain.agent.summary.Summarizer;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Command;
@@ -15,16 +14,8 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Source;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,21 +26,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent loop. Fed every event of a run (on any thread; it queues them), it decides every N
- * steps on a thread of its own, so training never waits unless blocking mode is on. Each decision
- * goes through retries (backoff with jitter, Retry-After honoured), a circuit breaker that falls
- * back to the rule policy, the budget, the guardrails and the journal, and becomes at most one
- * command. It also watches the run's health and rolls back to the last good checkpoint with half
- * the learning rate after repeated non-finite steps or a spike that does not recover, at most three
- * times in a row, and then pauses the run for a person.
+ * steps on a thread of its own, so training never waits unless blocking mode is on, and sends what
+ * it decided. The policy it asks is wrapped in decorators ({@link PolicyChain}), outermost first:
+ * {@code BudgetedPolicy} (the budget; the rule policy once it is spent), {@code FallbackPolicy}
+ * (the rule policy when the primary fails; an unusable answer is a keep), {@code
+ * CircuitBreakerPolicy} (the rule policy after repeated failed decisions, until a probe answers)
+ * and {@code RetryingPolicy} (backoff with jitter, Retry-After honoured). Every answer then passes
+ * the guardrails and the journal and becomes at most one command. {@link Recovery} watches the
+ * run's health and rolls it back; {@link Memory} remembers the agent's decisions and what followed
+ * them for its next prompts; a person's words ({@link #tellAgent}) go into every prompt until
+ * withdrawn.
  */
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
-  /** A spike has recovered once a step's loss is back within 10% of the mean before it. */
-  static final double SPIKE_RECOVERED = 1.1;
-
-  /** A window whose mean loss is this many times the best window's has jumped, not drifted. */
-  static final double LEVEL_JUMP = 1.2;
+  /** The longest a person's words to the agent may be, in characters. */
+  public static final int MAX_WORDS = 2000;
 
   /** How the supervisor reaches the run. */
   public interface Gateway {
@@ -135,36 +127,24 @@ public final class Supervisor implements AutoCloseable {
   private final Config config;
   private final Policy primary;
   private final Policy fallback;
+  private final PolicyChain chain;
   private final Guardrails guardrails;
   private final Budget budget;
-  private final Journal journal;
+  private final DecisionLog log;
   private final Gateway gateway;
-  private final String promptName;
   private final ExecutorService thread;
   private final Summarizer summarizer = new Summarizer();
-  private final Random jitter = new Random();
-  private final LongConsumer sleeper;
+  private final Recovery recovery;
+  private final Memory memory = new Memory();
 
   private volatile boolean enabled = true;
   private volatile int every;
-  private int failuresInARow;
-  private boolean breakerOpen;
-  private boolean budgetAnnounced;
+  private volatile String words = "";
   private long lastKnobChange = -1;
   // written on the agent's thread only, read from any (metrics, tests)
   private volatile long decisions;
   private volatile long failures;
   private volatile long fallbacks;
-  // health watching
-  private int nonFiniteInARow;
-  private long spikeSince = -1;
-  private double preSpikeMean = Double.NaN;
-  private final List<long[]> checkpoints = new ArrayList<>(); // (step, index into ids)
-  private final List<String> checkpointIds = new ArrayList<>();
-  private long troubleStart = -1;
-  private int recoveriesInARow;
-  private long healthySince = -1;
-  private boolean recovering;
 
   public Supervisor(
       Config config,
@@ -203,10 +183,16 @@ public final class Supervisor implements AutoCloseable {
     this.fallback = fallback;
     this.guardrails = guardrails;
     this.budget = budget;
-    this.journal = journal;
+    this.log = new DecisionLog(journal, promptName);
     this.gateway = gateway;
-    this.promptName = promptName;
-    this.sleeper = sleeper;
+    this.recovery =
+        new Recovery(
+            config.nonFiniteLimit(),
+            config.spikePatience(),
+            config.maxRecoveries(),
+            this::send,
+            this::health);
+    this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, this::health);
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -223,6 +209,45 @@ public final class Supervisor implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
+
+  // --- a person's words ---
+
+  /**
+   * A person's words to the agent: from the next decision on, every prompt carries them, marked as
+   * a person's ("A person running this training says: ..."), until {@link #tellAgent} replaces them
+   * or {@link #withdrawWords} takes them back. They guide the agent and nothing more: the
+   * guardrails still refuse a locked knob and every bound, whatever the words say. Journaled (a
+   * {@code person_words} line) and recorded in each decision's entry. Thread-safe.
+   *
+   * @param text at most {@link #MAX_WORDS} characters; blank withdraws the words
+   * @throws IllegalArgumentException when the text is longer, saying so
+   */
+  public void tellAgent(String text) {
+    String t = text == null ? "" : text.strip();
+    if (t.length() > MAX_WORDS) {
+      throw new IllegalArgumentException(
+          "words to the agent may be at most "
+              + MAX_WORDS
+              + " characters; these are "
+              + t.length());
+    }
+    words = t;
+    log.words(summarizer.step(), t);
+  }
+
+  /** Takes a person's words back: later prompts carry none. Thread-safe. */
+  public void withdrawWords() {
+    if (!words.isEmpty()) {
+      tellAgent("");
+    }
+  }
+
+  /** The person's words every prompt carries now; empty when none. */
+  public String personWords() {
+    return words;
+  }
+
+  // --- events ---
 
   /** Takes an event of the run; returns at once. */
   public void accept(Event e) {
@@ -245,42 +270,22 @@ public final class Supervisor implements AutoCloseable {
 
   private void onEvent(Event e) {
     summarizer.accept(e);
-    Map<String, Object> p = e.payload();
+    recovery.accept(e);
+    memory.accept(e);
     switch (e.type()) {
       case METRICS -> {
-        watchHealth(e);
-        if (enabled && e.step() > 0 && e.step() % every == 0 && !recovering) {
+        if (enabled && e.step() > 0 && e.step() % every == 0 && !recovery.recovering()) {
           Summary window = summarizer.summarize();
-          Summary.Series loss = window.series().get("train_loss");
-          double best = window.bestWindowMeanLoss();
-          if (loss.count() >= 10 && Double.isFinite(best) && loss.mean() > LEVEL_JUMP * best) {
-            // the run got much worse and a whole window did not bring it back: a spike that stayed
-            troubleStart = Math.max(1, e.step() - every + 1);
-            recover(
-                e.step(),
-                String.format(
-                    java.util.Locale.ROOT,
-                    "the loss level jumped to %.4g, %.0f%% above the best window so far (%.4g), and stayed there",
-                    loss.mean(),
-                    100 * (loss.mean() / best - 1),
-                    best));
+          memory.windowEnded(window);
+          if (recovery.levelJumped(e.step(), window, every)) {
             summarizer.startWindow();
           } else {
             decide(e.step(), window);
           }
         }
       }
-      case CHECKPOINT -> {
-        checkpointIds.add(String.valueOf(p.get("id")));
-        checkpoints.add(new long[] {e.step(), checkpointIds.size() - 1});
-      }
-      case HEALTH -> {
-        if ("spike".equals(p.get("kind")) && spikeSince < 0) {
-          spikeSince = e.step();
-          preSpikeMean = p.get("window_mean") instanceof Number n ? n.doubleValue() : Double.NaN;
-        }
-      }
       case COMMAND_RESULT -> {
+        Map<String, Object> p = e.payload();
         if ("agent".equals(p.get("type"))
             && "applied".equals(p.get("status"))
             && p.get("detail") instanceof Map<?, ?> d) {
@@ -292,312 +297,78 @@ public final class Supervisor implements AutoCloseable {
           }
         }
       }
-      case BRANCH -> {
-        recovering = false;
-        summarizer.startWindow();
-      }
+      case BRANCH -> summarizer.startWindow();
       default -> {}
     }
   }
 
   // --- decisions ---
 
-  private void decide(long step, Summary s) {
+  private void decide(long step, Summary window) {
     decisions++;
     long t0 = System.nanoTime();
     if (config.blocking()) {
       send("pause", Map.of(), Source.AGENT, "deciding (blocking mode)");
     }
-    Policy used = primary;
-    Answer answer;
-    List<String> notes = new ArrayList<>();
-    if (budget != null && budget.exhausted() && primary != fallback) {
-      used = fallback;
-      if (!budgetAnnounced) {
-        budgetAnnounced = true;
-        health(
-            "budget_exhausted",
-            "the agent's budget is spent ("
-                + budget.tokens()
-                + " tokens, $"
-                + String.format(java.util.Locale.ROOT, "%.4f", budget.usd())
-                + "); the rule policy takes over");
-      }
-      notes.add("budget exhausted: rule policy");
-    }
-    boolean failed = false;
-    try {
-      answer = used == primary && breakerOpen ? probe(s, notes) : call(used, s, notes);
-      if (answer == null) {
-        failed = true;
-        used = fallback;
-        answer = fallback.decide(s);
-      }
-    } catch (PolicyException e) {
-      failed = true;
-      if (e.kind() == PolicyException.Kind.UNPARSEABLE) {
-        notes.add("unusable answer after a re-ask: " + e.getMessage() + "; kept");
-        answer =
-            new Answer(
-                Decision.keep("the model's answer could not be used"),
-                e.usage(),
-                "",
-                "",
-                2,
-                String.join("; ", notes));
-      } else {
-        notes.add("policy failed: " + e.getMessage() + "; rule policy decided");
-        used = fallback;
-        try {
-          answer = fallback.decide(s);
-        } catch (PolicyException e2) {
-          answer =
-              new Answer(
-                  Decision.keep("no policy could decide"), Usage.NONE, "", "", 0, e2.getMessage());
-        }
-      }
-    }
-    if (failed) {
+    String said = words;
+    Answer answer = chain.decide(window.withBriefing(said, memory.render()));
+    Answer.Meta meta = answer.meta();
+    if (meta.failed()) {
       failures++;
     }
-    if (used == fallback && primary != fallback) {
+    if (meta.fallback() && primary != fallback) {
       fallbacks++;
     }
-    double cost = budget == null || used != primary ? 0 : budget.charge(answer.usage());
-    Guardrails.Outcome g = guardrails.apply(answer.decision(), s, lastKnobChange);
-    Map<String, Object> entry = new LinkedHashMap<>();
-    String decisionId = "d-" + step + "-" + decisions;
-    entry.put("id", decisionId);
-    entry.put("time", Instant.now().toString());
-    entry.put("step", step);
-    entry.put("policy", used.name());
-    entry.put("prompt_name", promptName);
-    entry.put("prompt_sha256", sha256(answer.prompt()));
-    entry.put("prompt", answer.prompt());
-    entry.put("response", answer.response());
-    entry.put(
-        "usage",
-        Map.of(
-            "input_tokens",
-            answer.usage().inputTokens(),
-            "output_tokens",
-            answer.usage().outputTokens(),
-            "reasoning_tokens",
-            answer.usage().reasoningTokens()));
-    entry.put("cost_usd", cost);
-    entry.put("budget_spent_usd", budget == null ? 0 : budget.usd());
-    entry.put("latency_ms", (System.nanoTime() - t0) / 1_000_000);
-    entry.put("attempts", answer.attempts());
-    entry.put(
-        "decision",
-        Map.of(
-            "action",
-            answer.decision().action(),
-            "args",
-            answer.decision().args(),
-            "rationale",
-            answer.decision().rationale()));
-    entry.put("guardrail_edits", g.edits());
-    if (answer.note() != null) {
-      notes.add(answer.note());
-    }
-    entry.put("notes", notes);
-    CompletableFuture<CommandResult> result = null;
-    if (g.type().isPresent()) {
-      Command c =
-          command(
-              g.type().get(),
-              g.args(),
-              used == primary ? Source.AGENT : Source.RULE,
-              answer.decision().rationale());
-      entry.put("command_id", c.id());
-      if (g.type().get().equals("set_knobs")) {
-        lastKnobChange = step;
-      }
-      result = gateway.submit(c);
-    }
-    journal.write(entry);
+    Guardrails.Outcome g = guardrails.apply(answer.decision(), window, lastKnobChange);
+    String id = "d-" + step + "-" + decisions;
+    Map<String, Object> entry =
+        log.entry(
+            id,
+            step,
+            meta.policy(),
+            answer,
+            budget == null ? 0 : budget.usd(),
+            (System.nanoTime() - t0) / 1_000_000,
+            g,
+            said);
+    CompletableFuture<CommandResult> result = act(step, g, answer, entry);
+    log.write(entry);
     Map<String, Object> event = new LinkedHashMap<>(entry);
     event.remove("prompt"); // the full prompt is in agent.jsonl; the event carries its digest
     gateway.emit(EventType.AGENT_DECISION, event);
     if (result != null) {
-      result.thenAccept(
-          r ->
-              journal.write(
-                  Map.of(
-                      "type",
-                      "result",
-                      "decision_id",
-                      decisionId,
-                      "command_id",
-                      r.commandId(),
-                      "status",
-                      r.status().wire(),
-                      "step",
-                      r.step(),
-                      "reason",
-                      r.reason() == null ? "" : r.reason())));
+      log.resultLater(id, result);
     }
+    memory.decided(
+        step,
+        window,
+        answer.decision().action(),
+        g.type().orElse(null),
+        g.args(),
+        g.edits().isEmpty() ? null : shorten(g.edits().get(0)));
     if (config.blocking()) {
       send("resume", Map.of(), Source.AGENT, "decided (blocking mode)");
     }
     summarizer.startWindow();
   }
 
-  /** Calls a policy with retries; returns null when it failed (and counts towards the breaker). */
-  private Answer call(Policy p, Summary s, List<String> notes) throws PolicyException {
-    if (p == fallback) {
-      return p.decide(s);
-    }
-    PolicyException last = null;
-    for (int attempt = 1; attempt <= config.attempts(); attempt++) {
-      try {
-        Answer a = p.decide(s);
-        failuresInARow = 0;
-        return a;
-      } catch (PolicyException e) {
-        if (e.kind() == PolicyException.Kind.UNPARSEABLE) {
-          failuresInARow = 0; // the endpoint answered
-          throw e;
-        }
-        last = e;
-        notes.add("attempt " + attempt + ": " + e.kind() + " " + e.getMessage());
-        if (!e.retriable() || attempt == config.attempts()) {
-          break;
-        }
-        long wait =
-            e.retryAfterMillis() >= 0
-                ? e.retryAfterMillis()
-                : config.backoffMillis() << (attempt - 1);
-        sleeper.accept(wait + (long) (jitter.nextDouble() * 0.2 * Math.max(1, wait)));
-      }
-    }
-    failuresInARow++;
-    if (failuresInARow >= config.breakerThreshold() && !breakerOpen) {
-      breakerOpen = true;
-      health(
-          "agent_fallback",
-          "the LLM failed "
-              + failuresInARow
-              + " decisions in a row ("
-              + (last == null ? "" : last.getMessage())
-              + "); the rule policy takes over until it answers again");
-    }
-    return null;
-  }
-
-  /** While the breaker is open: one try at the endpoint; on success the breaker closes. */
-  private Answer probe(Summary s, List<String> notes) throws PolicyException {
-    try {
-      Answer a = primary.decide(s);
-      breakerOpen = false;
-      failuresInARow = 0;
-      health("agent_recovered", "the LLM answers again; it decides from now on");
-      return a;
-    } catch (PolicyException e) {
-      if (e.kind() == PolicyException.Kind.UNPARSEABLE) {
-        breakerOpen = false;
-        failuresInARow = 0;
-        throw e;
-      }
-      notes.add("breaker open; probe failed: " + e.getMessage());
+  /** Sends the command a decision became, if any, and names it in the decision's entry. */
+  private CompletableFuture<CommandResult> act(
+      long step, Guardrails.Outcome g, Answer answer, Map<String, Object> entry) {
+    if (g.type().isEmpty()) {
       return null;
     }
+    Source source = answer.meta().fallback() ? Source.RULE : Source.AGENT;
+    Command c = command(g.type().get(), g.args(), source, answer.decision().rationale());
+    entry.put("command_id", c.id());
+    if (g.type().get().equals("set_knobs")) {
+      lastKnobChange = step;
+    }
+    return gateway.submit(c);
   }
 
-  // --- health and automatic recovery ---
-
-  private void watchHealth(Event e) {
-    boolean skipped = Boolean.TRUE.equals(e.payload().get("skipped"));
-    nonFiniteInARow = skipped ? nonFiniteInARow + 1 : 0;
-    if (skipped && troubleStart < 0) {
-      troubleStart = e.step();
-    }
-    if (spikeSince >= 0 && !skipped) {
-      double loss = ((Number) e.payload().get("loss")).doubleValue();
-      if (Double.isFinite(preSpikeMean) && loss < SPIKE_RECOVERED * preSpikeMean) {
-        spikeSince = -1; // it recovered by itself
-      } else if (e.step() - spikeSince >= config.spikePatience()) {
-        troubleStart = spikeSince;
-        recover(
-            e.step(),
-            "a loss spike at step "
-                + spikeSince
-                + " has not recovered after "
-                + config.spikePatience()
-                + " steps");
-        return;
-      }
-    }
-    if (nonFiniteInARow >= config.nonFiniteLimit()) {
-      recover(e.step(), nonFiniteInARow + " non-finite steps in a row");
-      return;
-    }
-    if (!skipped && spikeSince < 0) {
-      troubleStart = -1;
-      if (healthySince < 0) {
-        healthySince = e.step();
-      } else if (e.step() - healthySince >= 100) {
-        recoveriesInARow = 0; // long healthy: the next trouble starts a new count
-      }
-    } else {
-      healthySince = -1;
-    }
-  }
-
-  private void recover(long step, String why) {
-    nonFiniteInARow = 0;
-    spikeSince = -1;
-    if (recovering) {
-      return;
-    }
-    if (recoveriesInARow >= config.maxRecoveries()) {
-      recovering = true;
-      send("pause", Map.of(), Source.RULE, "automatic recovery gave up: " + why);
-      health(
-          "recovery_exhausted",
-          "rolled back "
-              + recoveriesInARow
-              + " times in a row and "
-              + why
-              + "; the run is paused for a person");
-      return;
-    }
-    String good = null;
-    for (int i = checkpoints.size() - 1; i >= 0; i--) {
-      long cs = checkpoints.get(i)[0];
-      if (troubleStart < 0 || cs < troubleStart) {
-        good = checkpointIds.get((int) checkpoints.get(i)[1]);
-        break;
-      }
-    }
-    if (good == null) {
-      recovering = true;
-      send("pause", Map.of(), Source.RULE, "no checkpoint before the trouble: " + why);
-      health(
-          "recovery_impossible",
-          why + " and there is no checkpoint from before it; the run is paused for a person");
-      return;
-    }
-    recoveriesInARow++;
-    recovering = true;
-    health(
-        "rollback",
-        why
-            + "; rolling back to "
-            + good
-            + " with lr x0.5 (recovery "
-            + recoveriesInARow
-            + " of at most "
-            + config.maxRecoveries()
-            + ")");
-    send("load_checkpoint", Map.of("checkpoint", good), Source.RULE, why);
-    send(
-        "scale_knob",
-        Map.of("knob", "lr", "factor", 0.5),
-        Source.RULE,
-        "automatic recovery: halve the learning rate after the rollback");
-    troubleStart = -1;
+  private static String shorten(String s) {
+    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
   }
 
   // --- helpers ---
@@ -618,18 +389,8 @@ public final class Supervisor implements AutoCloseable {
     gateway.emit(EventType.HEALTH, p);
   }
 
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   public boolean breakerOpen() {
-    return breakerOpen;
+    return chain.breakerOpen();
   }
 
   /** Decisions taken so far (every one, whichever policy made it). */

@@ -19,9 +19,23 @@ import java.util.concurrent.TimeUnit;
 /**
  * An OpenAI-compatible chat-completions server on 127.0.0.1 for tests: it answers from a script of
  * replies (JSON content, tool calls, HTTP errors with Retry-After, hangs, garbage) and records
- * every request it received.
+ * every request it received. How it treats a schema sent with a request ({@code response_format:
+ * json_schema}, strict tools) is its {@link Schemas mode}: ignored (the default: scripted answers
+ * go out as written), honoured like a provider with constrained decoding (a scripted answer that
+ * the request's schema would not allow is never produced: it is skipped and counted, and the next
+ * one is tried), or refused with a 400 like an older server.
  */
 public final class FakeOpenAi implements AutoCloseable {
+
+  /** How a schema sent with a request is treated. */
+  public enum Schemas {
+    /** Scripted answers go out as written, whatever the request's schema. */
+    IGNORE,
+    /** Only answers true to the request's schema are produced; the others are skipped. */
+    HONOUR,
+    /** A request carrying a schema or strict tools is answered 400, as an older server does. */
+    REFUSE
+  }
 
   /** One scripted answer. */
   public sealed interface Reply {}
@@ -53,6 +67,11 @@ public final class FakeOpenAi implements AutoCloseable {
   private final ConcurrentLinkedQueue<Reply> script = new ConcurrentLinkedQueue<>();
   private final List<String> requests = new ArrayList<>();
   private volatile Reply fallback = decision("keep", "all good");
+  private volatile Schemas schemas = Schemas.IGNORE;
+  private final java.util.concurrent.atomic.AtomicInteger suppressed =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger refused =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   public FakeOpenAi() throws IOException {
     server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -71,10 +90,32 @@ public final class FakeOpenAi implements AutoCloseable {
     return this;
   }
 
+  /** Forgets the scripted answers not given yet. */
+  public FakeOpenAi clear() {
+    script.clear();
+    return this;
+  }
+
   /** What to answer when the script is empty. */
   public FakeOpenAi always(Reply r) {
     fallback = r;
     return this;
+  }
+
+  /** How schemas are treated from now on. */
+  public FakeOpenAi schemas(Schemas mode) {
+    schemas = mode;
+    return this;
+  }
+
+  /** Scripted answers skipped because the request's schema did not allow them (HONOUR). */
+  public int suppressed() {
+    return suppressed.get();
+  }
+
+  /** Requests refused for carrying a schema (REFUSE). */
+  public int refused() {
+    return refused.get();
   }
 
   public synchronized List<String> requests() {
@@ -86,11 +127,24 @@ public final class FakeOpenAi implements AutoCloseable {
     synchronized (this) {
       requests.add(body);
     }
-    Reply r = script.poll();
-    if (r == null) {
-      r = fallback;
+    Map<?, ?> req = Json.read(body, Map.class);
+    Reply r;
+    if (schemas == Schemas.REFUSE && FakeSchema.structured(req)) {
+      refused.incrementAndGet();
+      send(
+          ex,
+          400,
+          "{\"error\":{\"message\":\"Unrecognized request arguments: response_format json_schema"
+              + " and strict tools are not supported by this server\",\"type\":"
+              + "\"invalid_request_error\",\"param\":\"response_format\"}}");
+      return;
     }
+    r = schemas == Schemas.HONOUR ? nextConforming(req) : next();
     try {
+      if (r == null) {
+        send(ex, 500, "{\"error\":{\"message\":\"fake: no scripted answer fits the schema\"}}");
+        return;
+      }
       if (r instanceof Hang h) {
         try {
           TimeUnit.MILLISECONDS.sleep(h.millis());
@@ -119,6 +173,26 @@ public final class FakeOpenAi implements AutoCloseable {
     } catch (IOException e) {
       // the client gave up (a timeout test): nothing to do
     }
+  }
+
+  private Reply next() {
+    Reply r = script.poll();
+    return r == null ? fallback : r;
+  }
+
+  /** The next scripted answer the request's schema allows; transport faults always pass. */
+  private Reply nextConforming(Map<?, ?> req) {
+    for (Reply r = script.poll(); r != null; r = script.poll()) {
+      if (FakeSchema.allows(req, r)) {
+        return r;
+      }
+      suppressed.incrementAndGet();
+    }
+    if (FakeSchema.allows(req, fallback)) {
+      return fallback;
+    }
+    suppressed.incrementAndGet();
+    return null;
   }
 
   private static String completion(String content, Tool tool, int in, int out, int reasoning) {

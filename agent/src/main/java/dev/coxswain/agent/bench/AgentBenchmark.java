@@ -3,17 +3,27 @@ package dev.coxswain.agent.bench;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
+import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.guard.Guardrails;
+import dev.coxswain.agent.journal.Journal;
+import dev.coxswain.agent.policy.Answer;
+import dev.coxswain.agent.policy.Decision;
 import dev.coxswain.agent.policy.OpenAiPolicy;
+import dev.coxswain.agent.policy.Policy;
+import dev.coxswain.agent.policy.Usage;
 import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.agent.summary.Summarizer;
 import dev.coxswain.agent.summary.Summary;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 
 /** Prompt size, summary cost and what an overnight run would cost with o4-mini. */
 public final class AgentBenchmark {
@@ -29,6 +40,17 @@ public final class AgentBenchmark {
 
   /** Figures for one prompt. */
   public record PromptFigures(String prompt, int inputTokens, int summaryChars) {}
+
+  /**
+   * The lr-recovery prompt after many decisions, its memory grown.
+   *
+   * @param decisions decisions taken
+   * @param inputTokens the last prompt's input tokens
+   * @param maxInputTokens the largest prompt's
+   * @param memoryTokens the last prompt's memory alone
+   */
+  public record MemoryFigures(
+      int decisions, int inputTokens, int maxInputTokens, int memoryTokens) {}
 
   /** All figures. */
   public record Result(
@@ -115,6 +137,161 @@ public final class AgentBenchmark {
     return out;
   }
 
+  /** Input tokens of a policy's prompt for a summary: its messages with OpenAI's framing. */
+  static int tokens(Encoding enc, OpenAiPolicy p, Summary s) {
+    int tokens = 3; // the reply primer
+    for (ChatMessage m : p.messages(s)) {
+      String text = m instanceof SystemMessage sm ? sm.text() : ((UserMessage) m).singleText();
+      tokens += 4 + enc.countTokens(text); // per-message framing
+    }
+    return tokens;
+  }
+
+  /**
+   * Runs a real {@link Supervisor} over a synthetic run of {@code decisions} windows of {@code
+   * every} steps (an evaluation every 50 steps, a person's knob command every 7th window, one
+   * rollback), its policy answering halve, keep, double, keep in turn, and measures the lr-recovery
+   * prompt of each decision, memory included.
+   */
+  public static MemoryFigures afterDecisions(int decisions, int every) throws Exception {
+    Encoding enc = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+    Guardrails.Config g = Guardrails.Config.lrRecovery();
+    OpenAiPolicy llm =
+        new OpenAiPolicy(
+            new OpenAiPolicy.Options(
+                "http://127.0.0.1:1/v1", "unused", "o4-mini", "low", 1000, Duration.ofSeconds(1)),
+            PromptTemplate.load("lr-recovery", null),
+            g.permitted(),
+            every);
+    Measuring measuring = new Measuring(enc, llm);
+    Path dir = Files.createTempDirectory("coxswain-bench-agent");
+    List<Event> events = new ArrayList<>();
+    try (Journal journal = new Journal(dir.resolve("agent.jsonl"));
+        Supervisor sup =
+            new Supervisor(
+                Supervisor.Config.defaults().withEvery(every),
+                measuring,
+                measuring,
+                new Guardrails(g),
+                null,
+                journal,
+                new Supervisor.Gateway() {
+                  @Override
+                  public CompletableFuture<CommandResult> submit(Command c) {
+                    return CompletableFuture.completedFuture(CommandResult.applied(c, 0, Map.of()));
+                  }
+
+                  @Override
+                  public void emit(EventType type, Map<String, Object> payload) {}
+                },
+                "lr-recovery")) {
+      syntheticRun(decisions, every, events);
+      events.forEach(sup::accept);
+      sup.drain(600);
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+    return new MemoryFigures(decisions, measuring.last, measuring.max, measuring.memory);
+  }
+
+  /** A policy that measures each prompt it would send, answering halve, keep, double, keep. */
+  private static final class Measuring implements Policy {
+    private static final String[] TURNS = {"halve", "keep", "double", "keep"};
+    private final Encoding enc;
+    private final OpenAiPolicy llm;
+    private int n;
+    int last;
+    int max;
+    int memory;
+
+    Measuring(Encoding enc, OpenAiPolicy llm) {
+      this.enc = enc;
+      this.llm = llm;
+    }
+
+    @Override
+    public String name() {
+      return "bench";
+    }
+
+    @Override
+    public Answer decide(Summary s) {
+      last = tokens(enc, llm, s);
+      max = Math.max(max, last);
+      memory = enc.countTokens(s.memory());
+      String a = TURNS[n++ % TURNS.length];
+      Decision d = a.equals("keep") ? Decision.keep("steady") : new Decision(a, null, "bench");
+      return new Answer(d, Usage.NONE, "", "", 1, null);
+    }
+  }
+
+  /** A long, healthy run with evaluations, a person's commands and one rollback. */
+  private static void syntheticRun(int decisions, int every, List<Event> out) {
+    Random r = new Random(11);
+    out.addAll(syntheticWindow(1, 1).subList(0, 1)); // the knob table
+    long seq = 1;
+    for (long s = 1; s <= (long) decisions * every; s++) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("loss", 3.2 * Math.exp(-s / 3000.0) + 0.5 + r.nextGaussian() * 0.05);
+      m.put("lr", 0.1);
+      m.put("grad_norm", 2.0 + r.nextGaussian() * 0.5);
+      m.put("skipped", false);
+      out.add(new Event(++seq, "r", "main", s, EventType.METRICS, Instant.now(), m));
+      if (s % 50 == 0) {
+        out.add(
+            new Event(
+                ++seq,
+                "r",
+                "main",
+                s,
+                EventType.EVAL,
+                Instant.now(),
+                Map.of("eval_loss", 3.0 * Math.exp(-s / 3000.0) + 0.6)));
+      }
+      if (s % (7L * every) == every / 2) {
+        out.add(
+            new Event(
+                ++seq,
+                "r",
+                "main",
+                s,
+                EventType.COMMAND,
+                Instant.now(),
+                Map.of(
+                    "id",
+                    "h" + s,
+                    "type",
+                    "set_knobs",
+                    "source",
+                    "human",
+                    "args",
+                    Map.of("lr", 0.1))));
+      }
+      if (s == (long) (decisions / 2) * every + every / 2) {
+        out.add(
+            new Event(
+                ++seq,
+                "r",
+                "main",
+                s,
+                EventType.BRANCH,
+                Instant.now(),
+                Map.of(
+                    "branch",
+                    "b1",
+                    "checkpoint",
+                    "main/" + (s - 2 * every),
+                    "resumes_at_step",
+                    s - 2 * every + 1)));
+      }
+    }
+  }
+
   public static Result run(
       List<Event> window,
       int runSteps,
@@ -142,11 +319,7 @@ public final class AgentBenchmark {
               PromptTemplate.load(name, null),
               g.permitted(),
               every);
-      int tokens = 3; // the reply primer
-      for (ChatMessage m : p.messages(s)) {
-        String text = m instanceof SystemMessage sm ? sm.text() : ((UserMessage) m).singleText();
-        tokens += 4 + enc.countTokens(text); // per-message framing
-      }
+      int tokens = tokens(enc, p, s);
       if (name.equals("supervisor")) {
         tokens += 30 * g.permitted().size(); // tool definitions, measured roughly per tool
       }

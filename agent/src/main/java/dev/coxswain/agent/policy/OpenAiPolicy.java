@@ -5,13 +5,11 @@ import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Json;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
-import dev.langchain4j.agent.tool.ToolSpecification;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
 import dev.langchain4j.model.chat.request.ChatRequest;
-import dev.langchain4j.model.chat.request.json.JsonObjectSchema;
 import dev.langchain4j.model.chat.response.ChatResponse;
 import dev.langchain4j.model.openai.OpenAiChatModel;
 import dev.langchain4j.model.openai.OpenAiTokenUsage;
@@ -26,11 +24,23 @@ import java.util.Set;
 
 /**
  * An LLM behind any OpenAI-compatible endpoint, through LangChain4j. With the {@code lr-recovery}
- * prompt it asks for a JSON answer (double, halve or keep); with {@code supervisor} it offers the
- * permitted commands as tools. One call per {@link #decide}: retries, budgets and fallbacks are the
- * caller's. An answer that is not a decision is asked again once, saying what was wrong.
+ * prompt it asks for a JSON answer (double, halve or keep) true to a strict JSON schema ({@code
+ * response_format: json_schema}); with {@code supervisor} it offers the permitted commands as
+ * strict tools whose numbers carry the knobs' bounds. A provider that refuses the schema (an HTTP
+ * 400 about response_format, json_schema, strict or tools) is asked again at once in the
+ * prompt-only form, and so from then on; the first answer after the switch says so in its note,
+ * once. One call per {@link #decide}: retries, budgets and fallbacks are the decorators'. An answer
+ * that is not a decision is asked again once, saying what was wrong. Each prompt carries the
+ * summary's memory and a person's words when it has them.
  */
 public final class OpenAiPolicy implements Policy {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiPolicy.class);
+
+  /** What an OpenAI-compatible server that cannot do structured output says about it. */
+  private static final java.util.regex.Pattern REFUSAL =
+      java.util.regex.Pattern.compile(
+          "response_format|json_schema|strict|\\btools?\\b|tool_choice|function",
+          java.util.regex.Pattern.CASE_INSENSITIVE);
 
   /**
    * How to reach the model.
@@ -81,6 +91,8 @@ public final class OpenAiPolicy implements Policy {
   private final Set<String> permitted;
   private final int every;
   private final boolean tools;
+  private volatile boolean structured = true;
+  private String pendingNote; // the switch to prompt-only, said once
 
   public OpenAiPolicy(Options o, PromptTemplate prompt, Set<String> permitted, int every) {
     OpenAiChatModel.OpenAiChatModelBuilder b =
@@ -91,6 +103,8 @@ public final class OpenAiPolicy implements Policy {
             .modelName(o.model())
             .maxCompletionTokens(o.maxCompletionTokens())
             .timeout(o.timeout())
+            .strictTools(true)
+            .strictJsonSchema(true)
             .maxRetries(0); // retries with Retry-After and a circuit breaker are ours
     if (o.reasoningEffort() != null) {
       b.reasoningEffort(o.reasoningEffort());
@@ -107,7 +121,27 @@ public final class OpenAiPolicy implements Policy {
     return "openai";
   }
 
-  /** The two messages for a summary (also used to count tokens). */
+  /**
+   * Whether answers are asked for true to a schema (false once the provider refused one: then the
+   * prompt alone says the form).
+   */
+  public boolean structured() {
+    return structured;
+  }
+
+  /** How a person's words appear in a prompt. */
+  public static String personBlock(String words) {
+    return words == null || words.isBlank()
+        ? ""
+        : "A person running this training says: \""
+            + words
+            + "\"\n(Their words guide you; the bounds and their locks still hold.)\n";
+  }
+
+  /**
+   * The two messages for a summary (also used to count tokens). The memory and a person's words go
+   * where the prompt has {@code {{memory}}} and {@code {{person}}}, else at the end.
+   */
   public List<ChatMessage> messages(Summary s) {
     Map<String, String> v = new LinkedHashMap<>();
     v.put("summary", s.render());
@@ -115,7 +149,18 @@ public final class OpenAiPolicy implements Policy {
     v.put("from_step", Long.toString(s.fromStep()));
     v.put("to_step", Long.toString(s.toStep()));
     v.put("permitted", String.join(", ", permitted.stream().sorted().toList()));
-    return List.of(SystemMessage.from(prompt.system(v)), UserMessage.from(prompt.user(v)));
+    String memory = s.memory().isEmpty() ? "" : s.memory() + "\n";
+    String person = personBlock(s.personWords());
+    v.put("memory", memory);
+    v.put("person", person);
+    String user = prompt.user(v);
+    if (!prompt.placeholders().contains("memory")) {
+      user += memory.isEmpty() ? "" : "\n\n" + memory.strip();
+    }
+    if (!prompt.placeholders().contains("person")) {
+      user += person.isEmpty() ? "" : "\n\n" + person.strip();
+    }
+    return List.of(SystemMessage.from(prompt.system(v)), UserMessage.from(user));
   }
 
   @Override
@@ -128,7 +173,7 @@ public final class OpenAiPolicy implements Policy {
     Usage used = Usage.NONE;
     String problem = null;
     for (int attempt = 1; attempt <= 2; attempt++) {
-      ChatResponse r = call(messages, used);
+      ChatResponse r = ask(messages, s, used);
       used = used.plus(usage(r.tokenUsage()));
       AiMessage ai = r.aiMessage();
       String raw =
@@ -142,7 +187,7 @@ public final class OpenAiPolicy implements Policy {
             ai.hasToolExecutionRequests()
                 ? fromTool(ai.toolExecutionRequests().get(0))
                 : fromJson(ai.text());
-        return new Answer(d, used, promptText, raw, attempt, problem);
+        return new Answer(d, used, promptText, raw, attempt, notes(problem));
       } catch (IllegalArgumentException e) {
         problem = e.getMessage();
         if (attempt == 2) {
@@ -160,13 +205,61 @@ public final class OpenAiPolicy implements Policy {
     throw new IllegalStateException("unreachable");
   }
 
-  private ChatResponse call(List<ChatMessage> messages, Usage usedSoFar) throws PolicyException {
-    ChatRequest.Builder req = ChatRequest.builder().messages(messages);
-    if (tools) {
-      req.toolSpecifications(toolSpecs());
+  /** The re-ask's problem and, once, the switch to prompt-only. */
+  private synchronized String notes(String problem) {
+    String n = pendingNote;
+    pendingNote = null;
+    if (n == null) {
+      return problem;
     }
+    return problem == null ? n : n + "; " + problem;
+  }
+
+  /** Asks true to the schema while the provider takes one; after a refusal, by the prompt alone. */
+  private ChatResponse ask(List<ChatMessage> messages, Summary s, Usage used)
+      throws PolicyException {
+    if (structured) {
+      try {
+        return call(request(messages, s, true), used);
+      } catch (PolicyException e) {
+        if (!refusedSchema(e)) {
+          throw e;
+        }
+        structured = false;
+        synchronized (this) {
+          pendingNote =
+              "the provider refused structured answers ("
+                  + e.getMessage()
+                  + "); answers are asked for by the prompt alone from now on";
+        }
+        LOG.warn("agent: {}", pendingNote);
+      }
+    }
+    return call(request(messages, s, false), used);
+  }
+
+  static boolean refusedSchema(PolicyException e) {
+    return e.kind() == PolicyException.Kind.FATAL
+        && e.getMessage() != null
+        && e.getMessage().startsWith("HTTP 400")
+        && REFUSAL.matcher(e.getMessage()).find();
+  }
+
+  private ChatRequest request(List<ChatMessage> messages, Summary s, boolean strict) {
+    ChatRequest.Builder req = ChatRequest.builder().messages(messages);
+    if (strict && tools) {
+      // every answer a call of one of the tools, true to its schema ("keep" is a tool too)
+      req.toolSpecifications(Schemas.tools(permitted, s))
+          .toolChoice(dev.langchain4j.model.chat.request.ToolChoice.REQUIRED);
+    } else if (strict) {
+      req.responseFormat(Schemas.decision(permitted));
+    }
+    return req.build();
+  }
+
+  private ChatResponse call(ChatRequest req, Usage usedSoFar) throws PolicyException {
     try {
-      return model.chat(req.build());
+      return model.chat(req);
     } catch (RuntimeException e) {
       for (Throwable t = e; t != null; t = t.getCause()) {
         if (t instanceof ProviderHttpClient.Failure f) {
@@ -268,57 +361,32 @@ public final class OpenAiPolicy implements Policy {
     String rationale = String.valueOf(args.getOrDefault("rationale", ""));
     args.remove("rationale");
     if (name.equals("set_knobs")) {
-      if (!(args.get("knob") instanceof String k) || !(args.get("value") instanceof Number v)) {
-        throw new IllegalArgumentException("set_knobs needs 'knob' (string) and 'value' (number)");
-      }
-      args = Map.of(k, v);
+      args = knobValues(args);
+    } else {
+      args.values().removeIf(java.util.Objects::isNull);
     }
     return new Decision(name, args, rationale);
   }
 
-  private List<ToolSpecification> toolSpecs() {
-    List<ToolSpecification> out = new ArrayList<>();
-    for (String p : permitted.stream().sorted().toList()) {
-      JsonObjectSchema.Builder params = JsonObjectSchema.builder();
-      String description;
-      switch (p) {
-        case "set_knobs" -> {
-          params
-              .addStringProperty("knob", "the knob's name")
-              .addNumberProperty("value", "the new value, within the bounds");
-          description = "Set one knob to a value within its bounds.";
-        }
-        case "scale_knob" -> {
-          params
-              .addStringProperty("knob", "the knob's name")
-              .addNumberProperty("factor", "multiply by this, between 0.5 and 2");
-          description = "Multiply one knob by a factor.";
-        }
-        case "save_checkpoint" -> {
-          params.addStringProperty("tag", "a short name");
-          description = "Save a checkpoint now.";
-        }
-        case "load_checkpoint" -> {
-          params.addStringProperty("checkpoint", "checkpoint id like main/200, a tag, or latest");
-          description = "Roll back to a checkpoint (continues on a new branch).";
-        }
-        case "evaluate" -> description = "Evaluate on the validation data now.";
-        case "note" -> {
-          params.addStringProperty("text", "the note");
-          description = "Leave a note for the people reading the run.";
-        }
-        case "keep" -> description = "Change nothing.";
-        case "double" -> description = "Double the learning rate.";
-        case "halve" -> description = "Halve the learning rate.";
-        default -> description = p;
+  /** set_knobs arguments: one nullable number per knob (the strict form), or a knob and a value. */
+  private static Map<String, Object> knobValues(Map<String, Object> args) {
+    if (args.containsKey("knob") || args.containsKey("value")) {
+      if (!(args.get("knob") instanceof String k) || !(args.get("value") instanceof Number v)) {
+        throw new IllegalArgumentException("set_knobs needs 'knob' (string) and 'value' (number)");
       }
-      params.addStringProperty("rationale", "why, in at most 100 words");
-      out.add(
-          ToolSpecification.builder()
-              .name(p)
-              .description(description)
-              .parameters(params.build())
-              .build());
+      return Map.of(k, v);
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Object> e : args.entrySet()) {
+      if (e.getValue() instanceof Number) {
+        out.put(e.getKey(), e.getValue());
+      } else if (e.getValue() != null) {
+        throw new IllegalArgumentException(
+            "set_knobs: '" + e.getKey() + "' must be a number or null");
+      }
+    }
+    if (out.isEmpty()) {
+      throw new IllegalArgumentException("set_knobs changed no knob");
     }
     return out;
   }

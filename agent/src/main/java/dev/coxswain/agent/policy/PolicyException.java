@@ -21,12 +21,32 @@ public final class PolicyException extends Exception {
   private final Kind kind;
   private final long retryAfterMillis;
   private final transient Usage usage;
+  private final String trail;
 
   public PolicyException(Kind kind, String message, long retryAfterMillis, Usage usage) {
+    this(kind, message, retryAfterMillis, usage, null);
+  }
+
+  /**
+   * @param trail what happened before this failure (earlier attempts, a probe), for the journal
+   */
+  public PolicyException(
+      Kind kind, String message, long retryAfterMillis, Usage usage, String trail) {
     super(message);
     this.kind = kind;
     this.retryAfterMillis = retryAfterMillis;
     this.usage = usage == null ? Usage.NONE : usage;
+    this.trail = trail == null ? "" : trail;
+  }
+
+  /** The same failure with what happened before it (attempts, probes) in its trail. */
+  public PolicyException withTrail(String t) {
+    return new PolicyException(kind, getMessage(), retryAfterMillis, usage, t);
+  }
+
+  /** What happened before this failure, in words; empty when nothing. */
+  public String trail() {
+    return trail;
   }
 
   public Kind kind() {

@@ -7,7 +7,10 @@ import java.util.Map;
 /**
  * What the agent sees of one window of training: recent-biased samples of each series, their
  * statistics, trouble, the knobs with their bounds and locks, and every command since the last
- * decision.
+ * decision; and, beside the window, what a person running the training said to the agent ({@code
+ * personWords}, empty when nothing) and the agent's memory of its own earlier decisions in the run
+ * ({@code memory}, empty when none). {@link #render} covers the window only; a prompt places the
+ * other two itself.
  */
 public record Summary(
     long fromStep,
@@ -22,7 +25,67 @@ public record Summary(
     List<KnobView> knobs,
     List<CommandView> commands,
     double previousWindowMeanLoss,
-    double bestWindowMeanLoss) {
+    double bestWindowMeanLoss,
+    String personWords,
+    String memory) {
+
+  public Summary {
+    personWords = personWords == null ? "" : personWords;
+    memory = memory == null ? "" : memory;
+  }
+
+  /** A window without a person's words or a memory. */
+  public Summary(
+      long fromStep,
+      long toStep,
+      String branch,
+      String status,
+      Map<String, Series> series,
+      double bestEval,
+      long bestEvalStep,
+      int spikes,
+      int skipped,
+      List<KnobView> knobs,
+      List<CommandView> commands,
+      double previousWindowMeanLoss,
+      double bestWindowMeanLoss) {
+    this(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        "",
+        "");
+  }
+
+  /** This window with a person's words and the agent's memory beside it. */
+  public Summary withBriefing(String words, String memoryText) {
+    return new Summary(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        words,
+        memoryText);
+  }
 
   /** One metric over the window. */
   public record Series(

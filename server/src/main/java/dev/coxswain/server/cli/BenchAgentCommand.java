@@ -21,6 +21,11 @@ public final class BenchAgentCommand implements Callable<Integer> {
   @Option(names = "--every", description = "decision interval (default ${DEFAULT-VALUE})")
   int every = 100;
 
+  @Option(
+      names = "--decisions",
+      description = "decisions before the memory figure is taken (default ${DEFAULT-VALUE})")
+  int decisions = 50;
+
   @Override
   public Integer call() throws Exception {
     AgentBenchmark.Result r =
@@ -35,6 +40,17 @@ public final class BenchAgentCommand implements Callable<Integer> {
           p.summaryChars(),
           p.prompt().equals("lr-recovery") ? "  target <= 1,500" : "");
     }
+    AgentBenchmark.MemoryFigures m = AgentBenchmark.afterDecisions(decisions, every);
+    System.out.printf(
+        Locale.ROOT,
+        "prompt lr-recovery    %5d input tokens per decision after %d decisions (memory %d tokens,"
+            + " capped at %d; largest prompt of the %d: %d)  target <= 1,500%n",
+        m.inputTokens(),
+        m.decisions(),
+        m.memoryTokens(),
+        dev.coxswain.agent.memory.Memory.DEFAULT_MAX_TOKENS,
+        m.decisions(),
+        m.maxInputTokens());
     System.out.printf(
         Locale.ROOT,
         "summary build time    %.1f us (median; %d-step window, 4 series, commands, knobs)%n",

@@ -1,0 +1,201 @@
+package dev.coxswain.agent.recovery;
+
+import dev.coxswain.agent.policy.HealthSink;
+import dev.coxswain.agent.summary.Summary;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Source;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Automatic recovery. Watches a run's health and rolls back to the newest checkpoint from before
+ * the trouble with half the learning rate after {@code nonFiniteLimit} non-finite steps in a row, a
+ * loss spike that has not recovered after {@code spikePatience} steps, or a window whose mean loss
+ * jumped well above the best window's; at most {@code maxRecoveries} times in a row, then it pauses
+ * the run for a person. Fed from the supervisor's thread only.
+ */
+public final class Recovery {
+  /** A spike has recovered once a step's loss is back within 10% of the mean before it. */
+  public static final double SPIKE_RECOVERED = 1.1;
+
+  /** A window whose mean loss is this many times the best window's has jumped, not drifted. */
+  public static final double LEVEL_JUMP = 1.2;
+
+  /** How recovery acts on the run. */
+  @FunctionalInterface
+  public interface Sender {
+    void send(String type, Map<String, Object> args, Source source, String reason);
+  }
+
+  private final int nonFiniteLimit;
+  private final int spikePatience;
+  private final int maxRecoveries;
+  private final Sender sender;
+  private final HealthSink health;
+  private int nonFiniteInARow;
+  private long spikeSince = -1;
+  private double preSpikeMean = Double.NaN;
+  private final List<Long> checkpointSteps = new ArrayList<>();
+  private final List<String> checkpointIds = new ArrayList<>();
+  private long troubleStart = -1;
+  private int recoveriesInARow;
+  private long healthySince = -1;
+  private boolean recovering;
+
+  public Recovery(
+      int nonFiniteLimit, int spikePatience, int maxRecoveries, Sender sender, HealthSink health) {
+    this.nonFiniteLimit = nonFiniteLimit;
+    this.spikePatience = spikePatience;
+    this.maxRecoveries = maxRecoveries;
+    this.sender = sender;
+    this.health = health;
+  }
+
+  /** True from a rollback (or a pause for a person) until the run is on its new branch. */
+  public boolean recovering() {
+    return recovering;
+  }
+
+  /** Takes an event of the run. */
+  public void accept(Event e) {
+    Map<String, Object> p = e.payload();
+    switch (e.type()) {
+      case METRICS -> watch(e);
+      case CHECKPOINT -> {
+        checkpointIds.add(String.valueOf(p.get("id")));
+        checkpointSteps.add(e.step());
+      }
+      case HEALTH -> {
+        if ("spike".equals(p.get("kind")) && spikeSince < 0) {
+          spikeSince = e.step();
+          preSpikeMean = p.get("window_mean") instanceof Number n ? n.doubleValue() : Double.NaN;
+        }
+      }
+      case BRANCH -> recovering = false;
+      default -> {}
+    }
+  }
+
+  /**
+   * At a decision point: when the window's mean loss jumped well above the best window's and a
+   * whole window did not bring it back, rolls back instead of deciding.
+   *
+   * @return true when it rolled back (or paused): no decision this time
+   */
+  public boolean levelJumped(long step, Summary window, int every) {
+    Summary.Series loss = window.series().get("train_loss");
+    double best = window.bestWindowMeanLoss();
+    if (loss == null
+        || loss.count() < 10
+        || !Double.isFinite(best)
+        || loss.mean() <= LEVEL_JUMP * best) {
+      return false;
+    }
+    troubleStart = Math.max(1, step - every + 1);
+    recover(
+        step,
+        String.format(
+            Locale.ROOT,
+            "the loss level jumped to %.4g, %.0f%% above the best window so far (%.4g), and stayed there",
+            loss.mean(),
+            100 * (loss.mean() / best - 1),
+            best));
+    return true;
+  }
+
+  private void watch(Event e) {
+    boolean skipped = Boolean.TRUE.equals(e.payload().get("skipped"));
+    nonFiniteInARow = skipped ? nonFiniteInARow + 1 : 0;
+    if (skipped && troubleStart < 0) {
+      troubleStart = e.step();
+    }
+    if (spikeSince >= 0 && !skipped) {
+      double loss = ((Number) e.payload().get("loss")).doubleValue();
+      if (Double.isFinite(preSpikeMean) && loss < SPIKE_RECOVERED * preSpikeMean) {
+        spikeSince = -1; // it recovered by itself
+      } else if (e.step() - spikeSince >= spikePatience) {
+        troubleStart = spikeSince;
+        recover(
+            e.step(),
+            "a loss spike at step "
+                + spikeSince
+                + " has not recovered after "
+                + spikePatience
+                + " steps");
+        return;
+      }
+    }
+    if (nonFiniteInARow >= nonFiniteLimit) {
+      recover(e.step(), nonFiniteInARow + " non-finite steps in a row");
+      return;
+    }
+    if (!skipped && spikeSince < 0) {
+      troubleStart = -1;
+      if (healthySince < 0) {
+        healthySince = e.step();
+      } else if (e.step() - healthySince >= 100) {
+        recoveriesInARow = 0; // long healthy: the next trouble starts a new count
+      }
+    } else {
+      healthySince = -1;
+    }
+  }
+
+  private void recover(long step, String why) {
+    nonFiniteInARow = 0;
+    spikeSince = -1;
+    if (recovering) {
+      return;
+    }
+    recovering = true;
+    if (recoveriesInARow >= maxRecoveries) {
+      sender.send("pause", Map.of(), Source.RULE, "automatic recovery gave up: " + why);
+      health.health(
+          "recovery_exhausted",
+          "rolled back "
+              + recoveriesInARow
+              + " times in a row and "
+              + why
+              + "; the run is paused for a person");
+      return;
+    }
+    String good = lastGoodCheckpoint();
+    if (good == null) {
+      sender.send("pause", Map.of(), Source.RULE, "no checkpoint before the trouble: " + why);
+      health.health(
+          "recovery_impossible",
+          why + " and there is no checkpoint from before it; the run is paused for a person");
+      return;
+    }
+    recoveriesInARow++;
+    health.health(
+        "rollback",
+        why
+            + "; rolling back to "
+            + good
+            + " with lr x0.5 (recovery "
+            + recoveriesInARow
+            + " of at most "
+            + maxRecoveries
+            + ")");
+    sender.send("load_checkpoint", Map.of("checkpoint", good), Source.RULE, why);
+    sender.send(
+        "scale_knob",
+        Map.of("knob", "lr", "factor", 0.5),
+        Source.RULE,
+        "automatic recovery: halve the learning rate after the rollback");
+    troubleStart = -1;
+  }
+
+  /** The newest checkpoint from before the trouble, or null. */
+  private String lastGoodCheckpoint() {
+    for (int i = checkpointSteps.size() - 1; i >= 0; i--) {
+      if (troubleStart < 0 || checkpointSteps.get(i) < troubleStart) {
+        return checkpointIds.get(i);
+      }
+    }
+    return null;
+  }
+}
