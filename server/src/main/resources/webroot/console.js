@@ -59,6 +59,7 @@
       case "unlock_knob": return a.knob;
       case "agent": return Object.entries(a).map(([k, v]) => k + " = " + v).join(", ");
       case "note": return a.text || "";
+      case "tell_agent": return a.withdraw ? "(withdrawn)" : "“" + (a.text || "") + "”";
       default: return Object.keys(a).length ? JSON.stringify(a) : "";
     }
   }
@@ -452,6 +453,7 @@
             if (typeof p.detail.every === "number") S.agent.every = p.detail.every;
             if (typeof p.detail.policy === "string") S.agent.policy = p.detail.policy;
           }
+          if (p.type === "tell_agent") S.agent.words = p.detail.withdrawn ? null : String(p.detail.text || "");
         }
         const target = S.errTargets.get(p.command_id);
         if (target) {
@@ -577,6 +579,8 @@
     text($("ag-tokens"), fmt(a.tokens) + (b.max_tokens ? " / " + fmt(b.max_tokens) : ""));
     text($("ag-cost"), "$" + a.cost.toFixed(4) + (b.max_usd ? " / $" + b.max_usd.toFixed(2) : ""));
     text($("agent-toggle"), a.enabled ? "Turn off" : "Turn on");
+    text($("words-said"), a.words ? "the agent reads in every prompt: “" + a.words + "”" : "no words to the agent");
+    $("words-withdraw").hidden = !a.words;
     const list = $("decisions");
     const shown = S.decisions.slice(-30).reverse();
     const sig = shown.length + ":" + (shown[0] ? (shown[0].id || shown[0].step + shown[0].health) : "");
@@ -636,7 +640,7 @@
       el.disabled = off;
     }
     const configured = S.agent.mode && S.agent.mode !== "off";
-    if (!configured) for (const el of document.querySelectorAll("#agent-form button, #agent-form input")) el.disabled = true;
+    if (!configured) for (const el of document.querySelectorAll("#agent-form button, #agent-form input, #words-form button, #words-form textarea")) el.disabled = true;
     const banner = $("banner");
     if (!S.connected && S.wasConnected) {
       return; // the connection banner is set by the socket code
@@ -770,6 +774,13 @@
       send({ type: "agent", args: { every: raw !== "" && Number.isFinite(n) ? n : raw } },
         ev.submitter || $("agent-form").querySelector('button[type="submit"]'), $("agent-err"), $("agent-every"));
     });
+    $("words-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      send({ type: "tell_agent", args: { text: $("words-text").value } },
+        ev.submitter || $("words-form").querySelector('button[type="submit"]'), $("words-err"), $("words-text"));
+    });
+    $("words-withdraw").addEventListener("click", (ev) =>
+      send({ type: "tell_agent", args: { withdraw: true } }, ev.currentTarget, $("words-err")));
     $("smoothing").addEventListener("input", () => { text($("smoothing-val"), $("smoothing").value); recomputeEma(); });
     $("token-btn").addEventListener("click", async () => {
       if (S.token) { setToken(null); return; }

@@ -41,7 +41,7 @@ public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
 
   /** The longest a person's words to the agent may be, in characters. */
-  public static final int MAX_WORDS = 2000;
+  public static final int MAX_WORDS = dev.coxswain.protocol.Action.MAX_WORDS;
 
   /** How the supervisor reaches the run. */
   public interface Gateway {
@@ -294,6 +294,17 @@ public final class Supervisor implements AutoCloseable {
           }
           if (d.get("every") instanceof Number n) {
             every = Math.max(1, n.intValue());
+          }
+        }
+        // a person's words reach the agent as a recorded command (tell_agent), applied by the
+        // trainer; a resumed or restarted agent finds them again in the run's history
+        if ("tell_agent".equals(p.get("type"))
+            && "applied".equals(p.get("status"))
+            && p.get("detail") instanceof Map<?, ?> d) {
+          if (Boolean.TRUE.equals(d.get("withdrawn"))) {
+            withdrawWords();
+          } else if (d.get("text") instanceof String text) {
+            tellAgent(text);
           }
         }
       }

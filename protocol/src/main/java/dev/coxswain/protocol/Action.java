@@ -49,11 +49,20 @@ public sealed interface Action {
   /** Reconfigure the supervising agent: any of enabled, every, policy. */
   record Agent(Boolean enabled, Integer every, String policy) implements Action {}
 
+  /**
+   * A person's words to the agent, in every later prompt until replaced; {@code text} null
+   * withdraws them. Never a way around a lock: the guardrails read locks, not words.
+   */
+  record TellAgent(String text) implements Action {}
+
   /** Names: letters, digits, dot, dash and underscore; no path separators. */
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   /** Maximum length of a note. */
   int MAX_NOTE = 4000;
+
+  /** Maximum length of a person's words to the agent (they go into every prompt). */
+  int MAX_WORDS = 2000;
 
   /** Turns a command into its typed action, or says exactly which field is wrong. */
   static Action parse(Command c) throws InvalidCommandException {
@@ -165,6 +174,34 @@ public sealed interface Action {
               "args", "agent needs at least one of enabled, every, policy");
         }
         yield new Agent(enabled, every, policy);
+      }
+      case TELL_AGENT -> {
+        onlyKnown(a, Set.of("text", "withdraw"));
+        if (Boolean.TRUE.equals(a.get("withdraw"))) {
+          if (a.get("text") != null) {
+            throw new InvalidCommandException(
+                "args", "tell_agent takes either text or withdraw: true, not both");
+          }
+          yield new TellAgent(null);
+        }
+        if (a.get("withdraw") != null && !Boolean.FALSE.equals(a.get("withdraw"))) {
+          throw new InvalidCommandException("args.withdraw", "'withdraw' must be true or false");
+        }
+        String text = string(a, "text", true).strip();
+        if (text.isEmpty()) {
+          throw new InvalidCommandException(
+              "args.text", "the words are empty; to withdraw them send {\"withdraw\": true}");
+        }
+        if (text.length() > MAX_WORDS) {
+          throw new InvalidCommandException(
+              "args.text",
+              "the words are "
+                  + text.length()
+                  + " characters; at most "
+                  + MAX_WORDS
+                  + " (they go into every prompt)");
+        }
+        yield new TellAgent(text);
       }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));

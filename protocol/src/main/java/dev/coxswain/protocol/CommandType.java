@@ -19,7 +19,8 @@ public enum CommandType {
   NOTE,
   LOCK_KNOB,
   UNLOCK_KNOB,
-  AGENT;
+  AGENT,
+  TELL_AGENT;
 
   @JsonValue
   public String wire() {

@@ -41,6 +41,11 @@ class ActionTest {
     assertInstanceOf(Action.Stop.class, Action.parse(c("stop", Map.of())));
     assertInstanceOf(Action.Evaluate.class, Action.parse(c("evaluate", Map.of())));
     assertEquals("hi", ((Action.Note) Action.parse(c("note", Map.of("text", "hi")))).text());
+    assertEquals(
+        "be gentle",
+        ((Action.TellAgent) Action.parse(c("tell_agent", Map.of("text", "  be gentle ")))).text());
+    assertEquals(
+        null, ((Action.TellAgent) Action.parse(c("tell_agent", Map.of("withdraw", true)))).text());
   }
 
   @Test
@@ -52,6 +57,13 @@ class ActionTest {
         List.of(
             new Case("", Map.of(), "type", "missing"),
             new Case("fly", Map.of(), "type", "unknown command 'fly'"),
+            new Case("tell_agent", Map.of(), "args.text", "required"),
+            new Case("tell_agent", Map.of("text", "  "), "args.text", "empty"),
+            new Case("tell_agent", Map.of("text", "x".repeat(2001)), "args.text", "at most 2000"),
+            new Case("tell_agent", Map.of("text", "a", "withdraw", true), "args", "not both"),
+            new Case("tell_agent", Map.of("withdraw", "yes"), "args.withdraw", "true or false"),
+            new Case(
+                "tell_agent", Map.of("text", "a", "to", "b"), "args.to", "unexpected argument"),
             new Case("set_knobs", Map.of(), "args", "at least one"),
             new Case("set_knobs", Map.of("lr", "0.1"), "args.lr", "must be a number, got string"),
             new Case("set_knobs", Map.of("lr", true), "args.lr", "got boolean"),

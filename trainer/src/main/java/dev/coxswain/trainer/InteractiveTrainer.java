@@ -464,6 +464,10 @@ public final class InteractiveTrainer implements AutoCloseable {
       return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
     } else if (action instanceof Action.LoadCheckpoint a) {
       return fork(c, a, nextStep);
+    } else if (action instanceof Action.TellAgent a) {
+      // the agent lives outside the trainer: it reads the words from this result
+      return CommandResult.applied(
+          c, nextStep, a.text() == null ? Map.of("withdrawn", true) : Map.of("text", a.text()));
     } else if (action instanceof Action.Note a) {
       emit(EventType.NOTE, Map.of("text", a.text(), "source", c.source().wire()));
       return CommandResult.applied(c, nextStep, Map.of());

@@ -212,10 +212,30 @@ class AgentLoopTest {
         "keep",
         ((Map<?, ?>) d.get(3).payload().get("decision")).get("action"),
         "garbage twice is treated as keep");
-    long steps = events(type(EventType.METRICS)).size();
+    // training kept stepping while the agent waited on the hung call (>= 1 s, its timeout): steps
+    // were recorded inside that decision's own time span (the journal stamps its end and latency)
+    Event hung =
+        d.subList(0, 5).stream()
+            .filter(e -> String.valueOf(e.payload().get("notes")).contains("TIMEOUT"))
+            .findFirst()
+            .orElseThrow();
+    java.time.Instant end = java.time.Instant.parse((String) hung.payload().get("time"));
+    java.time.Instant start =
+        end.minusMillis(((Number) hung.payload().get("latency_ms")).longValue());
     assertTrue(
-        steps > 5 * 10 + 50,
-        "training kept stepping while the agent struggled: " + steps + " steps");
+        start.plusMillis(900).isBefore(end),
+        "the hung call took its timeout: " + start + ".." + end);
+    long during =
+        events(type(EventType.METRICS)).stream()
+            .filter(e -> e.time().isAfter(start) && e.time().isBefore(end))
+            .count();
+    assertTrue(
+        during >= 3,
+        "training kept stepping while the agent waited on a hung call: "
+            + during
+            + " steps in "
+            + java.time.Duration.between(start, end).toMillis()
+            + " ms");
   }
 
   @Test
@@ -372,5 +392,72 @@ class AgentLoopTest {
     assertTrue(
         scales.stream().allMatch(e -> "applied".equals(e.payload().get("status"))),
         Json.write(scales));
+  }
+
+  /** Waits until the fake server has received more than {@code n} requests; returns them all. */
+  private List<String> requestsBeyond(int n, long seconds) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    List<String> r = llm.requests();
+    while (r.size() <= n) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no request after the first " + n + " within " + seconds + " s");
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
+      r = llm.requests();
+    }
+    return r;
+  }
+
+  private String commandResultStatus(String id, long seconds) throws Exception {
+    Event e =
+        await(
+                x ->
+                    x.type() == EventType.COMMAND_RESULT
+                        && id.equals(x.payload().get("command_id")),
+                1,
+                seconds)
+            .get(0);
+    return String.valueOf(e.payload().get("status"));
+  }
+
+  @Test
+  void aPersonsWordsReachEveryLaterPromptUntilWithdrawn() throws Exception {
+    llm.always(FakeOpenAi.decision("keep", "fine"));
+    start(settings("lr-recovery", 1_000_000, Duration.ofSeconds(10)), null, 1000);
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    String words = "we are fine-tuning tonight, be conservative (marker-7f3a)";
+    // too long: refused with the reason, nothing recorded
+    int before = server.store().commands().size();
+    var tooLong =
+        http.command(
+            "a1",
+            Json.write(Map.of("type", "tell_agent", "args", Map.of("text", "x".repeat(2001)))));
+    assertEquals(400, tooLong.statusCode(), tooLong.body());
+    assertEquals("args.text", http.json(tooLong).get("field"));
+    assertEquals(before, server.store().commands().size(), "nothing recorded");
+    var told =
+        http.command(
+            "a1",
+            Json.write(
+                Map.of("id", "words-1", "type", "tell_agent", "args", Map.of("text", words))));
+    assertEquals(202, told.statusCode(), told.body());
+    assertEquals("applied", commandResultStatus("words-1", 60));
+    int n = llm.requests().size();
+    List<String> after = requestsBeyond(n + 1, 120); // one may have been in flight
+    String next = after.get(n + 1);
+    assertTrue(next.contains("marker-7f3a"), "the next prompt carries the words: " + next);
+    assertTrue(next.contains("A person"), "marked as a person's: " + next);
+    // withdrawn: a prompt made after the withdrawal no longer has them
+    var withdrawn =
+        http.command(
+            "a1",
+            Json.write(
+                Map.of("id", "words-2", "type", "tell_agent", "args", Map.of("withdraw", true))));
+    assertEquals(202, withdrawn.statusCode(), withdrawn.body());
+    assertEquals("applied", commandResultStatus("words-2", 60));
+    int m = llm.requests().size();
+    List<String> later = requestsBeyond(m + 1, 120); // one may have been in flight
+    assertTrue(
+        !later.get(m + 1).contains("marker-7f3a"), "withdrawn words are gone: " + later.get(m + 1));
   }
 }
