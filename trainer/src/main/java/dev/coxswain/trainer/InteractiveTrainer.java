@@ -20,9 +20,10 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
-import dev.coxswain.protocol.Source;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import dev.coxswain.trainer.command.CommandHandlers;
+import dev.coxswain.trainer.command.KnobCommands;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.data.Batch;
@@ -74,11 +75,11 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final List<Pair<String, Parameter>> trainable;
   private final AdamW optimizer;
   private final Knobs knobs;
+  private final CommandHandlers handlers;
   private final ControlPoint controlPoint;
   private final HealthMonitor health;
   private final CheckpointStore checkpoints;
   private final Set<String> branches = new HashSet<>();
-  private final Map<String, Long> locks = new java.util.TreeMap<>(); // knob -> last locked step
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
   private final long parameterCount;
   private final boolean recordCommands;
@@ -109,6 +110,7 @@ public final class InteractiveTrainer implements AutoCloseable {
         .forEach(k -> knobs.register(k.name().equals("lr") ? k.withValue(config.lr()) : k));
     this.health = new HealthMonitor(config.spikeFactor(), config.spikeWindow());
     this.controlPoint = new ControlPoint(this::onResult);
+    this.handlers = handlers();
     this.manager = NDManager.newBaseManager();
     this.block = workload.block();
     Engine.getInstance().setRandomSeed((int) config.seed());
@@ -370,138 +372,85 @@ public final class InteractiveTrainer implements AutoCloseable {
   }
 
   private CommandResult apply(Command c, Action action, long nextStep) throws Exception {
-    if ((action instanceof Action.SetKnobs || action instanceof Action.ScaleKnob)
-        && (c.source() == Source.AGENT || c.source() == Source.RULE)) {
-      Set<String> touched =
-          action instanceof Action.SetKnobs a
-              ? a.values().keySet()
-              : Set.of(((Action.ScaleKnob) action).knob());
-      for (String k : touched) {
-        Long until = locks.get(k);
-        if (until != null && nextStep <= until) {
-          return CommandResult.rejected(
-              c,
-              nextStep,
-              "knob '"
-                  + k
-                  + "' is locked by a person"
-                  + (until == Long.MAX_VALUE ? "" : " until step " + until));
-        }
-      }
-    }
-    if (action instanceof Action.LockKnob a) {
-      if (knobs.get(a.knob()).isEmpty()) {
-        return CommandResult.rejected(
-            c, nextStep, "unknown knob '" + a.knob() + "'; known: " + knobNames());
-      }
-      locks.put(a.knob(), a.steps() == null ? Long.MAX_VALUE : nextStep + a.steps() - 1);
-      publishLocks(c);
-      return CommandResult.applied(
-          c,
-          nextStep,
-          Map.of(
-              "knob",
-              a.knob(),
-              "until_step",
-              a.steps() == null ? "until unlocked" : nextStep + a.steps() - 1));
-    } else if (action instanceof Action.UnlockKnob a) {
-      if (locks.remove(a.knob()) == null) {
-        return CommandResult.rejected(c, nextStep, "knob '" + a.knob() + "' is not locked");
-      }
-      publishLocks(c);
-      return CommandResult.applied(c, nextStep, Map.of("knob", a.knob()));
-    } else if (action instanceof Action.Agent a) {
-      // the agent lives outside the trainer; it reads its new settings from this result
-      Map<String, Object> d = new LinkedHashMap<>();
-      if (a.enabled() != null) {
-        d.put("enabled", a.enabled());
-      }
-      if (a.every() != null) {
-        d.put("every", a.every());
-      }
-      if (a.policy() != null) {
-        d.put("policy", a.policy());
-      }
-      return CommandResult.applied(c, nextStep, d);
-    } else if (action instanceof Action.SetKnobs a) {
-      return changeKnobs(c, a.values(), nextStep);
-    } else if (action instanceof Action.ScaleKnob a) {
-      Optional<Knob> knob = knobs.get(a.knob());
-      if (knob.isEmpty()) {
-        return CommandResult.rejected(
-            c, nextStep, "unknown knob '" + a.knob() + "'; known: " + knobNames());
-      }
-      return changeKnobs(c, Map.of(a.knob(), knob.get().value() * a.factor()), nextStep);
-    } else if (action instanceof Action.Pause) {
-      if (controlPoint.isPaused()) {
-        return CommandResult.rejected(c, nextStep, "the run is already paused");
-      }
-      controlPoint.setPaused(true);
-      setStatus("paused");
-      return CommandResult.applied(c, nextStep, Map.of("paused_before_step", nextStep));
-    } else if (action instanceof Action.Resume) {
-      if (!controlPoint.isPaused()) {
-        return CommandResult.rejected(c, nextStep, "the run is not paused");
-      }
-      controlPoint.setPaused(false);
-      setStatus("running");
-      return CommandResult.applied(c, nextStep, Map.of());
-    } else if (action instanceof Action.Stop) {
-      controlPoint.requestStop();
-      return CommandResult.applied(c, nextStep, Map.of("last_step", nextStep - 1));
-    } else if (action instanceof Action.Evaluate) {
-      if (workload.data().validationBatches() == 0) {
-        return CommandResult.rejected(c, nextStep, "this workload has no validation data");
-      }
-      double loss = evaluate();
-      return CommandResult.applied(
-          c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss)));
-    } else if (action instanceof Action.SaveCheckpoint a) {
-      if (step == 0) {
-        return CommandResult.rejected(c, nextStep, "nothing to save before the first step");
-      }
-      CheckpointMeta m = saveCheckpoint(a.tag(), false);
-      return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
-    } else if (action instanceof Action.LoadCheckpoint a) {
-      return fork(c, a, nextStep);
-    } else if (action instanceof Action.TellAgent a) {
-      // the agent lives outside the trainer: it reads the words from this result
-      return CommandResult.applied(
-          c, nextStep, a.text() == null ? Map.of("withdrawn", true) : Map.of("text", a.text()));
-    } else if (action instanceof Action.Note a) {
-      emit(EventType.NOTE, Map.of("text", a.text(), "source", c.source().wire()));
-      return CommandResult.applied(c, nextStep, Map.of());
-    }
-    return CommandResult.rejected(
-        c, nextStep, "command '" + c.type() + "' is not supported by this trainer");
+    return handlers.dispatch(c, action, nextStep);
   }
 
-  private void publishLocks(Command c) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("knobs", knobs.snapshot().values());
-    p.put("locks", List.copyOf(new java.util.TreeSet<>(locks.keySet())));
-    p.put("command_id", c.id());
-    p.put("source", c.source().wire());
-    emit(EventType.KNOBS, p);
+  // Each command type in one place of its own: the knob commands in KnobCommands, the rest here,
+  // where the state they change lives.
+  private CommandHandlers handlers() {
+    CommandHandlers h = new CommandHandlers();
+    new KnobCommands(knobs, this::emit).registerWith(h);
+    h.register(Action.Pause.class, (c, a, next) -> pause(c, true, next))
+        .register(Action.Resume.class, (c, a, next) -> pause(c, false, next))
+        .register(
+            Action.Stop.class,
+            (c, a, next) -> {
+              controlPoint.requestStop();
+              return CommandResult.applied(c, next, Map.of("last_step", next - 1));
+            })
+        .register(Action.Evaluate.class, (c, a, next) -> evaluateNow(c, next))
+        .register(Action.SaveCheckpoint.class, this::save)
+        .register(Action.LoadCheckpoint.class, this::fork)
+        .register(
+            Action.Note.class,
+            (c, a, next) -> {
+              emit(EventType.NOTE, Map.of("text", a.text(), "source", c.source().wire()));
+              return CommandResult.applied(c, next, Map.of());
+            })
+        // the agent lives outside the trainer: it reads its settings and a person's words from
+        // these results
+        .register(
+            Action.Agent.class, (c, a, next) -> CommandResult.applied(c, next, agentDetail(a)))
+        .register(
+            Action.TellAgent.class,
+            (c, a, next) ->
+                CommandResult.applied(
+                    c,
+                    next,
+                    a.text() == null ? Map.of("withdrawn", true) : Map.of("text", a.text())));
+    return h;
   }
 
-  private CommandResult changeKnobs(Command c, Map<String, Double> values, long nextStep) {
-    Map<String, Double> before = knobs.snapshot().values();
-    Optional<String> problem = knobs.trySet(values);
-    if (problem.isPresent()) {
-      return CommandResult.rejected(c, nextStep, problem.get());
+  private static Map<String, Object> agentDetail(Action.Agent a) {
+    Map<String, Object> d = new LinkedHashMap<>();
+    if (a.enabled() != null) {
+      d.put("enabled", a.enabled());
     }
-    Map<String, Object> changed = new LinkedHashMap<>();
-    values.forEach((k, v) -> changed.put(k, Map.of("from", before.get(k), "to", v)));
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("knobs", knobs.snapshot().values());
-    p.put("locks", List.copyOf(locks.keySet()));
-    p.put("changed", changed);
-    p.put("command_id", c.id());
-    p.put("source", c.source().wire());
-    p.put("from_step", nextStep);
-    emit(EventType.KNOBS, p);
-    return CommandResult.applied(c, nextStep, changed);
+    if (a.every() != null) {
+      d.put("every", a.every());
+    }
+    if (a.policy() != null) {
+      d.put("policy", a.policy());
+    }
+    return d;
+  }
+
+  private CommandResult pause(Command c, boolean pause, long nextStep) {
+    if (controlPoint.isPaused() == pause) {
+      return CommandResult.rejected(
+          c, nextStep, pause ? "the run is already paused" : "the run is not paused");
+    }
+    controlPoint.setPaused(pause);
+    setStatus(pause ? "paused" : "running");
+    return CommandResult.applied(
+        c, nextStep, pause ? Map.of("paused_before_step", nextStep) : Map.of());
+  }
+
+  private CommandResult evaluateNow(Command c, long nextStep) {
+    if (workload.data().validationBatches() == 0) {
+      return CommandResult.rejected(c, nextStep, "this workload has no validation data");
+    }
+    double loss = evaluate();
+    return CommandResult.applied(
+        c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss)));
+  }
+
+  private CommandResult save(Command c, Action.SaveCheckpoint a, long nextStep) throws IOException {
+    if (step == 0) {
+      return CommandResult.rejected(c, nextStep, "nothing to save before the first step");
+    }
+    CheckpointMeta m = saveCheckpoint(a.tag(), false);
+    return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
   }
 
   private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
@@ -639,10 +588,6 @@ public final class InteractiveTrainer implements AutoCloseable {
 
   private void emit(EventType type, Map<String, Object> payload) {
     sink.accept(new Event(0, config.runId(), branch, step, type, Instant.now(), payload));
-  }
-
-  private String knobNames() {
-    return knobs.list().stream().map(Knob::name).collect(Collectors.joining(", "));
   }
 
   private double tailLoss() {

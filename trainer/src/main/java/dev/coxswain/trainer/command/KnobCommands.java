@@ -1,0 +1,140 @@
+package dev.coxswain.trainer.command;
+
+import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.trainer.control.Knobs;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.BiConsumer;
+import java.util.stream.Collectors;
+
+/**
+ * The knob commands ({@code set_knobs}, {@code scale_knob}, {@code lock_knob}, {@code unlock_knob})
+ * and the locks a person puts on knobs: while a knob is locked, the agent and the rules may not
+ * change it.
+ */
+public final class KnobCommands {
+  private final Knobs knobs;
+  private final BiConsumer<EventType, Map<String, Object>> emit;
+  private final Map<String, Long> locks = new TreeMap<>(); // knob -> last locked step
+
+  /**
+   * @param emit publishes the trainer's events (a {@code knobs} event after every change)
+   */
+  public KnobCommands(Knobs knobs, BiConsumer<EventType, Map<String, Object>> emit) {
+    this.knobs = knobs;
+    this.emit = emit;
+  }
+
+  /** Registers the four knob commands. */
+  public void registerWith(CommandHandlers handlers) {
+    handlers
+        .register(
+            Action.SetKnobs.class,
+            (c, a, next) ->
+                unlessLocked(c, a.values().keySet(), next, () -> set(c, a.values(), next)))
+        .register(
+            Action.ScaleKnob.class,
+            (c, a, next) -> unlessLocked(c, Set.of(a.knob()), next, () -> scale(c, a, next)))
+        .register(Action.LockKnob.class, this::lock)
+        .register(Action.UnlockKnob.class, this::unlock);
+  }
+
+  private interface Change {
+    CommandResult apply();
+  }
+
+  // a person's lock holds against the agent and the rules, not against a person or the API
+  private CommandResult unlessLocked(Command c, Set<String> touched, long nextStep, Change change) {
+    if (c.source() == Source.AGENT || c.source() == Source.RULE) {
+      for (String k : touched) {
+        Long until = locks.get(k);
+        if (until != null && nextStep <= until) {
+          return CommandResult.rejected(
+              c,
+              nextStep,
+              "knob '"
+                  + k
+                  + "' is locked by a person"
+                  + (until == Long.MAX_VALUE ? "" : " until step " + until));
+        }
+      }
+    }
+    return change.apply();
+  }
+
+  private CommandResult scale(Command c, Action.ScaleKnob a, long nextStep) {
+    Optional<Knob> knob = knobs.get(a.knob());
+    if (knob.isEmpty()) {
+      return CommandResult.rejected(
+          c, nextStep, "unknown knob '" + a.knob() + "'; known: " + names());
+    }
+    return set(c, Map.of(a.knob(), knob.get().value() * a.factor()), nextStep);
+  }
+
+  private CommandResult set(Command c, Map<String, Double> values, long nextStep) {
+    Map<String, Double> before = knobs.snapshot().values();
+    Optional<String> problem = knobs.trySet(values);
+    if (problem.isPresent()) {
+      return CommandResult.rejected(c, nextStep, problem.get());
+    }
+    Map<String, Object> changed = new LinkedHashMap<>();
+    values.forEach((k, v) -> changed.put(k, Map.of("from", before.get(k), "to", v)));
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("knobs", knobs.snapshot().values());
+    p.put("locks", List.copyOf(locks.keySet()));
+    p.put("changed", changed);
+    p.put("command_id", c.id());
+    p.put("source", c.source().wire());
+    p.put("from_step", nextStep);
+    emit.accept(EventType.KNOBS, p);
+    return CommandResult.applied(c, nextStep, changed);
+  }
+
+  private CommandResult lock(Command c, Action.LockKnob a, long nextStep) {
+    if (knobs.get(a.knob()).isEmpty()) {
+      return CommandResult.rejected(
+          c, nextStep, "unknown knob '" + a.knob() + "'; known: " + names());
+    }
+    locks.put(a.knob(), a.steps() == null ? Long.MAX_VALUE : nextStep + a.steps() - 1);
+    publishLocks(c);
+    return CommandResult.applied(
+        c,
+        nextStep,
+        Map.of(
+            "knob",
+            a.knob(),
+            "until_step",
+            a.steps() == null ? "until unlocked" : nextStep + a.steps() - 1));
+  }
+
+  private CommandResult unlock(Command c, Action.UnlockKnob a, long nextStep) {
+    if (locks.remove(a.knob()) == null) {
+      return CommandResult.rejected(c, nextStep, "knob '" + a.knob() + "' is not locked");
+    }
+    publishLocks(c);
+    return CommandResult.applied(c, nextStep, Map.of("knob", a.knob()));
+  }
+
+  private void publishLocks(Command c) {
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("knobs", knobs.snapshot().values());
+    p.put("locks", List.copyOf(new TreeSet<>(locks.keySet())));
+    p.put("command_id", c.id());
+    p.put("source", c.source().wire());
+    emit.accept(EventType.KNOBS, p);
+  }
+
+  private String names() {
+    return knobs.list().stream().map(Knob::name).collect(Collectors.joining(", "));
+  }
+}
