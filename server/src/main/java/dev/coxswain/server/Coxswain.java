@@ -6,7 +6,6 @@ import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.JoinedTrainer;
-import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunOutcome;
@@ -15,7 +14,6 @@ import dev.coxswain.trainer.Workload;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -237,19 +235,12 @@ public final class Coxswain implements AutoCloseable {
 
     private RunStore createStore(Map<String, Object> agentSection) throws IOException {
       String id = config.runId();
-      Map<String, Object> runJson = new LinkedHashMap<>();
-      runJson.put("run_id", id);
-      runJson.put("started", Instant.now().toString());
-      runJson.put("workload", workload.name());
-      runJson.put("model", workload.description());
-      runJson.put("data", workload.data().describe());
       Map<String, Object> cfg = new LinkedHashMap<>();
       cfg.put("max_steps", config.maxSteps());
       cfg.put("seed", config.seed());
       cfg.put("lr", config.lr());
-      runJson.put("config", cfg);
-      runJson.put("agent", agentSection);
-      runJson.put("provenance", Provenance.collect());
+      Map<String, Object> runJson =
+          RunSpec.runJson(id, workload, cfg, Map.of("agent", agentSection));
       Path dir = runsRoot.resolve(id);
       try {
         return RunStore.create(dir, runJson);

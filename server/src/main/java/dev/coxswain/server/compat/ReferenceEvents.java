@@ -91,17 +91,14 @@ public final class ReferenceEvents {
         }
         lastStatus = status;
       }
-      case CHECKPOINT -> {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("checkpoint_dir", runDir + "/checkpoints/" + p.get("id"));
-        c.put("global_step", e.step());
-        c.put("time", seconds(e));
-        c.put("uuid", p.get("id"));
-        c.put("branch_id", e.branch());
-        out.add(
-            ReferenceEnvelope.envelope(
-                "success", "checkpoint_info_update", Json.write(c), "", seconds(e)));
-      }
+      case CHECKPOINT ->
+          out.add(
+              ReferenceEnvelope.envelope(
+                  "success",
+                  "checkpoint_info_update",
+                  Json.write(checkpointInfo(e, runDir)),
+                  "",
+                  seconds(e)));
       case COMMAND_RESULT -> {
         ReferenceEnvelope env = sent.remove(String.valueOf(p.get("command_id")));
         if (env != null) {
@@ -151,6 +148,17 @@ public final class ReferenceEvents {
 
   private boolean awaiting(String command) {
     return sent.values().stream().anyMatch(env -> env.command().equals(command));
+  }
+
+  /** A checkpoint event as the reference describes a checkpoint (its uuid is our id). */
+  static Map<String, Object> checkpointInfo(Event e, String runDir) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("checkpoint_dir", runDir + "/checkpoints/" + e.payload().get("id"));
+    c.put("global_step", e.step());
+    c.put("time", seconds(e));
+    c.put("uuid", e.payload().get("id"));
+    c.put("branch_id", e.branch());
+    return c;
   }
 
   static double seconds(Event e) {

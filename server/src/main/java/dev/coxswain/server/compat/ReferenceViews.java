@@ -65,13 +65,8 @@ public final class ReferenceViews {
           if (e.payload().get("pruned") instanceof List<?> pruned) {
             pruned.forEach(kept::remove);
           }
-          Map<String, Object> c = new LinkedHashMap<>();
-          c.put("checkpoint_dir", runDir + "/checkpoints/" + e.payload().get("id"));
-          c.put("global_step", e.step());
-          c.put("time", ReferenceEvents.seconds(e));
-          c.put("uuid", e.payload().get("id"));
-          c.put("branch_id", e.branch());
-          kept.put(String.valueOf(e.payload().get("id")), c);
+          kept.put(
+              String.valueOf(e.payload().get("id")), ReferenceEvents.checkpointInfo(e, runDir));
         });
     return new ArrayList<>(kept.values());
   }

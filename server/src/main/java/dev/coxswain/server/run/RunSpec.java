@@ -52,15 +52,24 @@ public record RunSpec(
     } catch (IllegalArgumentException e) {
       throw new RunConfig.ConfigException(e.getMessage());
     }
+    return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), extra));
+  }
+
+  /**
+   * A run's run.json: its id, start time, workload, model, data, configuration, the extra sections
+   * (agent, ...) and where the code came from. Every way of starting a run writes this one form.
+   */
+  public static Map<String, Object> runJson(
+      String id, Workload w, Map<String, Object> config, Map<String, Object> extra) {
     Map<String, Object> runJson = new LinkedHashMap<>();
     runJson.put("run_id", id);
     runJson.put("started", Instant.now().toString());
     runJson.put("workload", w.name());
     runJson.put("model", w.description());
     runJson.put("data", w.data().describe());
-    runJson.put("config", c.toMap());
+    runJson.put("config", config);
     runJson.putAll(extra);
     runJson.put("provenance", Provenance.collect());
-    return new RunSpec(id, c, tc, w, runJson);
+    return runJson;
   }
 }
