@@ -55,6 +55,13 @@ public sealed interface Action {
    */
   record TellAgent(String text) implements Action {}
 
+  /**
+   * Declare what the run is for (see {@link Goal}), replacing any earlier goal; {@code goal} null
+   * clears it. The trainer checks the metric against what the workload reports and the deadline
+   * against the run's steps.
+   */
+  record SetGoal(Goal goal) implements Action {}
+
   /** Names: letters, digits, dot, dash and underscore; no path separators. */
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -202,6 +209,14 @@ public sealed interface Action {
                   + " (they go into every prompt)");
         }
         yield new TellAgent(text);
+      }
+      case SET_GOAL -> {
+        if (Boolean.TRUE.equals(a.get("clear"))) {
+          onlyKnown(a, Set.of("clear"));
+          yield new SetGoal(null);
+        }
+        onlyKnown(a, Set.of("metric", "direction", "target", "deadline", "patience", "stop_early"));
+        yield new SetGoal(Goal.fromMap(a));
       }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));

@@ -20,7 +20,8 @@ public enum CommandType {
   LOCK_KNOB,
   UNLOCK_KNOB,
   AGENT,
-  TELL_AGENT;
+  TELL_AGENT,
+  SET_GOAL;
 
   @JsonValue
   public String wire() {

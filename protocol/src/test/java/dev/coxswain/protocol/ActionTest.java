@@ -46,6 +46,34 @@ class ActionTest {
         ((Action.TellAgent) Action.parse(c("tell_agent", Map.of("text", "  be gentle ")))).text());
     assertEquals(
         null, ((Action.TellAgent) Action.parse(c("tell_agent", Map.of("withdraw", true)))).text());
+    Goal g =
+        ((Action.SetGoal)
+                Action.parse(
+                    c(
+                        "set_goal",
+                        Map.of(
+                            "metric",
+                            "accuracy",
+                            "target",
+                            0.9,
+                            "deadline",
+                            2000,
+                            "patience",
+                            3,
+                            "stop_early",
+                            true))))
+            .goal();
+    assertEquals(new Goal("accuracy", null, 0.9, 2000L, 3, true), g);
+    assertTrue(g.withDirection(Goal.MAXIMIZE).meets(0.91));
+    assertTrue(g.withDirection(Goal.MAXIMIZE).better(0.5, 0.4));
+    assertTrue(g.withDirection(Goal.MINIMIZE).better(0.4, 0.5));
+    assertEquals(
+        null, ((Action.SetGoal) Action.parse(c("set_goal", Map.of("clear", true)))).goal());
+    assertEquals(
+        new Goal("eval_loss", "minimize", null, null, null, false),
+        ((Action.SetGoal)
+                Action.parse(c("set_goal", Map.of("metric", "eval_loss", "direction", "minimize"))))
+            .goal());
   }
 
   @Test
@@ -64,6 +92,31 @@ class ActionTest {
             new Case("tell_agent", Map.of("withdraw", "yes"), "args.withdraw", "true or false"),
             new Case(
                 "tell_agent", Map.of("text", "a", "to", "b"), "args.to", "unexpected argument"),
+            new Case("set_goal", Map.of(), "args.metric", "required"),
+            new Case(
+                "set_goal",
+                Map.of("metric", "eval_loss", "direction", "down"),
+                "args.direction",
+                "minimize or maximize"),
+            new Case(
+                "set_goal",
+                Map.of("metric", "eval_loss", "target", "low"),
+                "args.target",
+                "finite"),
+            new Case(
+                "set_goal",
+                Map.of("metric", "eval_loss", "deadline", 2.5),
+                "args.deadline",
+                "whole"),
+            new Case(
+                "set_goal", Map.of("metric", "eval_loss", "patience", 0), "args.patience", "whole"),
+            new Case(
+                "set_goal",
+                Map.of("metric", "eval_loss", "stop_early", true),
+                "args.stop_early",
+                "a target or a patience"),
+            new Case(
+                "set_goal", Map.of("metric", "eval_loss", "when", 1), "args.when", "unexpected"),
             new Case("set_knobs", Map.of(), "args", "at least one"),
             new Case("set_knobs", Map.of("lr", "0.1"), "args.lr", "must be a number, got string"),
             new Case("set_knobs", Map.of("lr", true), "args.lr", "got boolean"),

@@ -23,12 +23,14 @@ import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
+import dev.coxswain.trainer.command.GoalCommands;
 import dev.coxswain.trainer.command.KnobCommands;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.data.Batch;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.events.EventSink;
+import dev.coxswain.trainer.goal.GoalTracker;
 import dev.coxswain.trainer.health.HealthMonitor;
 import dev.coxswain.trainer.metric.EvalMetric;
 import dev.coxswain.trainer.optim.AdamW;
@@ -38,6 +40,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -76,6 +79,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final AdamW optimizer;
   private final Knobs knobs;
   private final CommandHandlers handlers;
+  private final GoalTracker goals;
   private final ControlPoint controlPoint;
   private final HealthMonitor health;
   private final CheckpointStore checkpoints;
@@ -110,6 +114,7 @@ public final class InteractiveTrainer implements AutoCloseable {
         .forEach(k -> knobs.register(k.name().equals("lr") ? k.withValue(config.lr()) : k));
     this.health = new HealthMonitor(config.spikeFactor(), config.spikeWindow());
     this.controlPoint = new ControlPoint(this::onResult);
+    this.goals = goalTracker(workload, config);
     this.handlers = handlers();
     this.manager = NDManager.newBaseManager();
     this.block = workload.block();
@@ -141,7 +146,35 @@ public final class InteractiveTrainer implements AutoCloseable {
                           "no checkpoint '" + b.resumeFrom + "' in " + checkpoints.root()));
       restore(m);
       branch = m.branch();
+      if (m.files().containsKey(GOAL_PART)) {
+        try (InputStream in = checkpoints.open(m, GOAL_PART)) {
+          goals.restore(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
     }
+  }
+
+  private static final String GOAL_PART = "goal.json";
+
+  /** The run's goal, checked against what the workload's evaluations report. */
+  private static GoalTracker goalTracker(Workload workload, TrainerConfig config) {
+    Map<String, Boolean> reported = new LinkedHashMap<>();
+    reported.put("eval_loss", false);
+    reported.put("perplexity", false);
+    for (EvalMetric m : workload.metrics()) {
+      reported.put(m.name(), m.higherIsBetter());
+    }
+    boolean evaluates = workload.data().validationBatches() > 0 && config.evalEvery() > 0;
+    GoalTracker t = new GoalTracker(reported, config.maxSteps(), evaluates);
+    if (config.goal() != null) {
+      t.problem(config.goal(), 0)
+          .ifPresent(
+              p -> {
+                throw new IllegalArgumentException("goal: " + p);
+              });
+      t.set(t.normalize(config.goal()));
+    }
+    return t;
   }
 
   /** Starts building a trainer for this workload. */
@@ -319,7 +352,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   }
 
   /** Loss on the fixed validation batches; emits an {@code eval} event. */
-  private double evaluate() {
+  private double evaluate() throws IOException {
     BatchSource data = workload.data();
     int n = data.validationBatches();
     if (n == 0) {
@@ -367,7 +400,15 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     e.put("batches", n);
     e.put("eval_ms", (System.nanoTime() - t0) / 1e6);
+    Map<String, Double> reported = new LinkedHashMap<>(lastEvalMetrics);
+    reported.put("eval_loss", mean);
+    reported.put("perplexity", Math.exp(mean));
+    Optional<GoalTracker.Progress> progress = goals.observe(step, reported);
+    progress.ifPresent(p -> e.put("goal", p.toMap()));
     emit(EventType.EVAL, e);
+    if (progress.isPresent() && progress.get().improved() && step > 0) {
+      saveCheckpoint(GoalTracker.BEST_TAG, false); // the weights that scored it, at this boundary
+    }
     return mean;
   }
 
@@ -380,6 +421,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private CommandHandlers handlers() {
     CommandHandlers h = new CommandHandlers();
     new KnobCommands(knobs, this::emit).registerWith(h);
+    new GoalCommands(goals).registerWith(h);
     h.register(Action.Pause.class, (c, a, next) -> pause(c, true, next))
         .register(Action.Resume.class, (c, a, next) -> pause(c, false, next))
         .register(
@@ -436,7 +478,7 @@ public final class InteractiveTrainer implements AutoCloseable {
         c, nextStep, pause ? Map.of("paused_before_step", nextStep) : Map.of());
   }
 
-  private CommandResult evaluateNow(Command c, long nextStep) {
+  private CommandResult evaluateNow(Command c, long nextStep) throws IOException {
     if (workload.data().validationBatches() == 0) {
       return CommandResult.rejected(c, nextStep, "this workload has no validation data");
     }
@@ -565,6 +607,9 @@ public final class InteractiveTrainer implements AutoCloseable {
     Map<String, CheckpointStore.Part> parts = new LinkedHashMap<>();
     parts.put("params.bin", block::saveParameters);
     parts.put("optimizer.bin", optimizer::save);
+    if (goals.goal().isPresent()) {
+      parts.put(GOAL_PART, out -> out.write(goals.state().getBytes(StandardCharsets.UTF_8)));
+    }
     CheckpointMeta saved = checkpoints.save(meta, parts);
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("id", saved.id());

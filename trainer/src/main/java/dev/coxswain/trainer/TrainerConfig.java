@@ -1,5 +1,6 @@
 package dev.coxswain.trainer;
 
+import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Knob;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,7 @@ public final class TrainerConfig {
   private final boolean checkpointAtEnd;
   private final int updateRatioEvery;
   private final List<Knob> knobOverrides;
+  private final Goal goal;
 
   private TrainerConfig(Builder b) {
     this.runId = b.runId;
@@ -32,6 +34,7 @@ public final class TrainerConfig {
     this.checkpointAtEnd = b.checkpointAtEnd;
     this.updateRatioEvery = b.updateRatioEvery;
     this.knobOverrides = List.copyOf(b.knobOverrides);
+    this.goal = b.goal;
   }
 
   public static Builder builder() {
@@ -86,6 +89,11 @@ public final class TrainerConfig {
     return knobOverrides;
   }
 
+  /** The goal the run starts with, or null (a {@code set_goal} command can declare one later). */
+  public Goal goal() {
+    return goal;
+  }
+
   /** Builds a {@link TrainerConfig}; every setting has a sensible default. */
   public static final class Builder {
     private String runId = "run";
@@ -100,6 +108,7 @@ public final class TrainerConfig {
     private boolean checkpointAtEnd = true;
     private int updateRatioEvery = 10;
     private final List<Knob> knobOverrides = new ArrayList<>();
+    private Goal goal;
 
     public Builder optRunId(String runId) {
       if (runId == null || !runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -180,6 +189,15 @@ public final class TrainerConfig {
     /** Registers a knob or replaces a default one (e.g. to change its bounds or start value). */
     public Builder optKnob(Knob knob) {
       this.knobOverrides.add(knob);
+      return this;
+    }
+
+    /**
+     * What the run is for; the trainer checks it against the workload's metrics when it starts and
+     * refuses a metric it does not report or a deadline beyond the last step.
+     */
+    public Builder optGoal(Goal goal) {
+      this.goal = goal;
       return this;
     }
 
