@@ -1,6 +1,7 @@
 package dev.coxswain.agent;
 
 import dev.coxswain.agent.budget.Budget;
+import dev.coxswain.agent.goal.GoalWatch;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.memory.Memory;
@@ -136,6 +137,8 @@ public final class Supervisor implements AutoCloseable {
   private final Summarizer summarizer = new Summarizer();
   private final Recovery recovery;
   private final Memory memory = new Memory();
+  private final GoalWatch goal = new GoalWatch();
+  private final DecisionOutcomes outcomes = new DecisionOutcomes(goal);
 
   private volatile boolean enabled = true;
   private volatile int every;
@@ -272,11 +275,15 @@ public final class Supervisor implements AutoCloseable {
     summarizer.accept(e);
     recovery.accept(e);
     memory.accept(e);
+    goal.accept(e);
+    outcomes.accept(e);
     switch (e.type()) {
+      case EVAL -> goal.stopReason().ifPresent(why -> stopEarly(e.step(), why));
       case METRICS -> {
         if (enabled && e.step() > 0 && e.step() % every == 0 && !recovery.recovering()) {
           Summary window = summarizer.summarize();
           memory.windowEnded(window);
+          outcomes.windowEnded(e.step(), window).ifPresent(this::outcome);
           if (recovery.levelJumped(e.step(), window, every)) {
             summarizer.startWindow();
           } else {
@@ -322,7 +329,9 @@ public final class Supervisor implements AutoCloseable {
       send("pause", Map.of(), Source.AGENT, "deciding (blocking mode)");
     }
     String said = words;
-    Answer answer = chain.decide(window.withBriefing(said, memory.render()));
+    Answer answer =
+        chain.decide(
+            window.withBriefing(said, memory.render()).withGoal(goal.view(step).orElse(null)));
     Answer.Meta meta = answer.meta();
     if (meta.failed()) {
       failures++;
@@ -350,6 +359,7 @@ public final class Supervisor implements AutoCloseable {
     if (result != null) {
       log.resultLater(id, result);
     }
+    outcomes.decided(id, step, window, result != null);
     memory.decided(
         step,
         window,
@@ -380,6 +390,24 @@ public final class Supervisor implements AutoCloseable {
 
   private static String shorten(String s) {
     return s.length() <= 60 ? s : s.substring(0, 57) + "...";
+  }
+
+  /** Journals what followed a decision and tells the run (the console marks the decision). */
+  private void outcome(Map<String, Object> o) {
+    log.write(o);
+    Map<String, Object> event = new LinkedHashMap<>(o);
+    event.remove("type");
+    gateway.emit(EventType.AGENT_OUTCOME, event);
+  }
+
+  /** The goal allows an early stop and is met or stalled: stop, saying why (journaled too). */
+  private void stopEarly(long step, String why) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", "early_stop");
+    m.put("step", step);
+    m.put("reason", why);
+    log.write(m);
+    send("stop", Map.of(), Source.AGENT, why);
   }
 
   // --- helpers ---

@@ -37,6 +37,61 @@ class RulePolicyTest {
         best);
   }
 
+  /**
+   * The same window with a goal: minimize eval_loss by step {@code deadline}, at step {@code at}.
+   */
+  private static Summary withDeadline(Summary s, long deadline, long at) {
+    return s.withGoal(
+        new Summary.GoalView(
+            "eval_loss",
+            false,
+            null,
+            deadline,
+            deadline - at,
+            Double.NaN,
+            Double.NaN,
+            -1,
+            0,
+            false,
+            false));
+  }
+
+  @Test
+  void withADeadlineItProbesUpToFourTimesTheFirstGoodLrThenAnnealsInTheLastQuarter()
+      throws Exception {
+    RulePolicy p = new RulePolicy();
+    assertEquals(
+        "keep", act(p, withDeadline(window(1e-3, 2.6, -0.5, Double.NaN, Double.NaN), 1200, 100)));
+    Answer probe = p.decide(withDeadline(window(1e-3, 2.2, -0.3, 2.6, 2.6), 1200, 200));
+    assertEquals("double", probe.decision().action(), "calm, improving, far from the deadline");
+    assertTrue(probe.decision().rationale().contains("probing"), probe.decision().rationale());
+    assertEquals("double", act(p, withDeadline(window(2e-3, 2.0, -0.2, 2.2, 2.2), 1200, 300)));
+    assertEquals(
+        "keep",
+        act(p, withDeadline(window(4e-3, 1.9, -0.1, 2.0, 2.0), 1200, 400)),
+        "at 4x the first good lr it probes no higher");
+    // the last quarter: halve at every decision, even while improving
+    Answer anneal = p.decide(withDeadline(window(4e-3, 1.8, -0.1, 1.9, 1.9), 1200, 900));
+    assertEquals("halve", anneal.decision().action());
+    assertTrue(anneal.decision().rationale().contains("annealing"), anneal.decision().rationale());
+    assertEquals("halve", act(p, withDeadline(window(2e-3, 1.7, -0.1, 1.8, 1.8), 1200, 1000)));
+    // the same window without a goal: no plan, no anneal
+    assertEquals("keep", act(new RulePolicy(), window(4e-3, 1.8, -0.1, 1.9, 1.9)));
+  }
+
+  @Test
+  void aProbeThatBringsTroubleIsHalvedAndNeverTriedAgain() throws Exception {
+    RulePolicy p = new RulePolicy();
+    act(p, withDeadline(window(1e-3, 2.6, -0.5, Double.NaN, Double.NaN), 1200, 100));
+    assertEquals("double", act(p, withDeadline(window(1e-3, 2.2, -0.3, 2.6, 2.6), 1200, 200)));
+    // at 2e-3 the loss goes 10% above the best window: trouble
+    assertEquals("halve", act(p, withDeadline(window(2e-3, 2.42, 0.0, 2.2, 2.2), 1200, 300)));
+    assertEquals(
+        "keep",
+        act(p, withDeadline(window(1e-3, 2.1, -0.1, 2.42, 2.2), 1200, 400)),
+        "2e-3 caused trouble: no second probe");
+  }
+
   private static String act(RulePolicy p, Summary s) throws Exception {
     Answer a = p.decide(s);
     return a.decision().action();

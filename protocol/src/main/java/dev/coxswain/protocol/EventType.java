@@ -17,6 +17,8 @@ public enum EventType {
   HEALTH,
   NOTE,
   AGENT_DECISION,
+  /** What followed an agent's decision over the next window: helped, hurt or neutral. */
+  AGENT_OUTCOME,
   HEARTBEAT;
 
   @JsonValue

@@ -151,9 +151,14 @@ public final class OpenAiPolicy implements Policy {
     v.put("permitted", String.join(", ", permitted.stream().sorted().toList()));
     String memory = s.memory().isEmpty() ? "" : s.memory() + "\n";
     String person = personBlock(s.personWords());
+    String goalText = s.goal() == null ? "" : s.goal().render() + "\n";
     v.put("memory", memory);
     v.put("person", person);
+    v.put("goal", goalText);
     String user = prompt.user(v);
+    if (!prompt.placeholders().contains("goal")) {
+      user += goalText.isEmpty() ? "" : "\n\n" + goalText.strip();
+    }
     if (!prompt.placeholders().contains("memory")) {
       user += memory.isEmpty() ? "" : "\n\n" + memory.strip();
     }

@@ -23,6 +23,12 @@ import java.util.Map;
  *
  * It remembers, across decisions, the known-good lr (a window without trouble whose loss fell below
  * the previous window's) and the lowest lr that caused trouble.
+ *
+ * <p>When the run has a goal with a deadline, the rule also plans for it: while more than {@link
+ * #ANNEAL_FRACTION} of the steps to the deadline remain, a calm, improving run at its known-good lr
+ * is probed upward (doubled, up to {@link #PROBE_LIMIT} times the first known-good lr and below any
+ * lr that caused trouble; a probe that brings trouble is halved back like any trouble); in the last
+ * part it anneals, halving at every decision, so the run ends at a low lr on its best weights.
  */
 public final class RulePolicy implements Policy {
   /** A window mean this much above the best window so far counts as the run having got worse. */
@@ -36,7 +42,14 @@ public final class RulePolicy implements Policy {
    */
   private final double minProgress;
 
+  /** The share of the steps to the deadline over which the rule anneals. */
+  static final double ANNEAL_FRACTION = 0.25;
+
+  /** Upward probes stop at this multiple of the first known-good lr. */
+  static final double PROBE_LIMIT = 4;
+
   private double knownGood = Double.NaN;
+  private double firstKnownGood = Double.NaN;
   private double troubleAt = Double.POSITIVE_INFINITY;
 
   public RulePolicy() {
@@ -75,6 +88,14 @@ public final class RulePolicy implements Policy {
             && loss.mean() < s.previousWindowMeanLoss();
     if (improving && Double.isFinite(lr) && lr > 0 && lr < troubleAt) {
       knownGood = Double.isNaN(knownGood) ? lr : Math.max(knownGood, lr);
+      firstKnownGood = Double.isNaN(firstKnownGood) ? lr : firstKnownGood;
+    }
+    Summary.GoalView goal = s.goal();
+    if (goal != null && goal.deadline() != null && goal.stepsLeft() != null) {
+      Answer planned = plan(goal, lr, improving);
+      if (planned != null) {
+        return planned;
+      }
     }
     if (minProgress > 0 && enough && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
       String why =
@@ -112,6 +133,43 @@ public final class RulePolicy implements Policy {
               knownGood));
     }
     return answer("keep", "loss is falling without trouble");
+  }
+
+  /** Anneals in the last part before the deadline, probes upward before it; null: no plan. */
+  private Answer plan(Summary.GoalView goal, double lr, boolean improving) {
+    long left = goal.stepsLeft();
+    if (left <= 0) {
+      return null;
+    }
+    if (left <= ANNEAL_FRACTION * goal.deadline()) {
+      return answer(
+          "halve",
+          String.format(
+              Locale.ROOT,
+              "annealing for the goal: %d of %d steps left to the deadline, lr %.3g -> %.3g",
+              left,
+              goal.deadline(),
+              lr,
+              lr / 2));
+    }
+    if (improving
+        && Double.isFinite(knownGood)
+        && lr >= knownGood * (1 - 1e-9)
+        && lr * 2 <= firstKnownGood * PROBE_LIMIT * (1 + 1e-9)
+        && lr * 2 < troubleAt) {
+      return answer(
+          "double",
+          String.format(
+              Locale.ROOT,
+              "calm and improving at lr %.3g with %d steps left: probing %.3g (at most %.0fx the"
+                  + " first lr it trained well at, %.3g)",
+              lr,
+              left,
+              lr * 2,
+              PROBE_LIMIT,
+              firstKnownGood));
+    }
+    return null;
   }
 
   /** What is wrong with the window, or null. */

@@ -27,11 +27,48 @@ public record Summary(
     double previousWindowMeanLoss,
     double bestWindowMeanLoss,
     String personWords,
-    String memory) {
+    String memory,
+    GoalView goal) {
 
   public Summary {
     personWords = personWords == null ? "" : personWords;
     memory = memory == null ? "" : memory;
+  }
+
+  /** A window with a person's words and a memory but no goal. */
+  public Summary(
+      long fromStep,
+      long toStep,
+      String branch,
+      String status,
+      Map<String, Series> series,
+      double bestEval,
+      long bestEvalStep,
+      int spikes,
+      int skipped,
+      List<KnobView> knobs,
+      List<CommandView> commands,
+      double previousWindowMeanLoss,
+      double bestWindowMeanLoss,
+      String personWords,
+      String memory) {
+    this(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        personWords,
+        memory,
+        null);
   }
 
   /** A window without a person's words or a memory. */
@@ -84,7 +121,81 @@ public record Summary(
         previousWindowMeanLoss,
         bestWindowMeanLoss,
         words,
-        memoryText);
+        memoryText,
+        goal);
+  }
+
+  /** This window with the run's goal and its progress beside it (null: no goal). */
+  public Summary withGoal(GoalView g) {
+    return new Summary(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        personWords,
+        memory,
+        g);
+  }
+
+  /**
+   * The run's goal as the agent sees it, with its progress at the last evaluation.
+   *
+   * @param value the metric at the last evaluation, NaN before one
+   * @param best the best value so far, NaN before one
+   * @param stepsLeft steps until the deadline at the window's end, or null without one
+   */
+  public record GoalView(
+      String metric,
+      boolean maximize,
+      Double target,
+      Long deadline,
+      Long stepsLeft,
+      double value,
+      double best,
+      long bestStep,
+      int evalsSinceBest,
+      boolean targetMet,
+      boolean stalled) {
+
+    /** One paragraph for a prompt. */
+    public String render() {
+      StringBuilder sb =
+          new StringBuilder("The run's goal: ")
+              .append(maximize ? "maximize " : "minimize ")
+              .append(metric);
+      if (target != null) {
+        sb.append(maximize ? " to at least " : " to at most ").append(g(target));
+      }
+      if (deadline != null) {
+        sb.append(" by step ").append(deadline);
+        if (stepsLeft != null) {
+          sb.append(" (").append(stepsLeft).append(" steps left)");
+        }
+      }
+      if (Double.isFinite(best)) {
+        sb.append("; best so far ").append(g(best)).append(" at step ").append(bestStep);
+        sb.append(", last ").append(g(value));
+        sb.append(", ").append(evalsSinceBest).append(" evaluations since the best");
+      } else {
+        sb.append("; no evaluation yet");
+      }
+      if (targetMet) {
+        sb.append("; the target is met");
+      }
+      if (stalled) {
+        sb.append("; it has stopped improving");
+      }
+      return sb.append('.').toString();
+    }
   }
 
   /** One metric over the window. */

@@ -32,6 +32,7 @@ import java.util.Map;
  * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16,
  *        tokenizer: char}     # or gpt2: GPT-2's BPE (jtokkit r50k_base)
  * knobs: {lr: {min: 0, max: 1}, weight_decay: {value: 0.1}}
+ * goal: {metric: eval_loss, target: 1.45, deadline: 1200, patience: 3, stop_early: true}
  * </pre>
  */
 public record RunConfig(
@@ -46,7 +47,8 @@ public record RunConfig(
     Spike spike,
     Model model,
     Data data,
-    Map<String, KnobSetting> knobs) {
+    Map<String, KnobSetting> knobs,
+    Map<String, Object> goal) {
 
   /** Loss-spike detection. */
   public record Spike(Double factor, Integer window) {}
@@ -109,7 +111,8 @@ public record RunConfig(
         spike,
         model,
         d,
-        knobs);
+        knobs,
+        goal);
   }
 
   /** The JSON form stored in run.json (snake_case, nulls left out), from which a run can resume. */
@@ -125,7 +128,8 @@ public record RunConfig(
 
   /** Everything at its default. */
   public static RunConfig empty() {
-    return new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+    return new RunConfig(
+        null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public static RunConfig load(Path file) throws ConfigException {
@@ -249,6 +253,14 @@ public record RunConfig(
             startLr = v.value();
           }
           b.optKnob(changed);
+        }
+      }
+      if (goal != null) {
+        try {
+          b.optGoal(dev.coxswain.protocol.Goal.fromMap(goal));
+        } catch (dev.coxswain.protocol.InvalidCommandException e) {
+          throw new ConfigException(
+              "goal: " + e.getMessage() + " (" + e.field().replace("args.", "goal.") + ")");
         }
       }
       Double l = lrFlag != null ? lrFlag : lr != null ? lr : startLr;

@@ -55,7 +55,8 @@ final class ArmRunner {
         r.spike(),
         r.model(),
         r.data(),
-        r.knobs());
+        r.knobs(),
+        r.goal());
   }
 
   /** The agent of an agent arm (null otherwise). */

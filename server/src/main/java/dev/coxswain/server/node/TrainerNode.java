@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class TrainerNode extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(TrainerNode.class);
   private static final Set<EventType> RECORDABLE =
-      Set.of(EventType.AGENT_DECISION, EventType.HEALTH, EventType.NOTE);
+      Set.of(EventType.AGENT_DECISION, EventType.AGENT_OUTCOME, EventType.HEALTH, EventType.NOTE);
   private static final int MAX_PAGE = 10_000;
 
   /**
@@ -165,7 +165,9 @@ public final class TrainerNode extends VerticleBase {
       Map<?, ?> m = Json.read(msg.body(), Map.class);
       EventType type = EventType.fromWire(String.valueOf(m.get("type")));
       if (!RECORDABLE.contains(type) || !(m.get("payload") instanceof Map<?, ?> payload)) {
-        msg.fail(Wire.BAD_REQUEST, "only agent_decision, health and note events can be recorded");
+        msg.fail(
+            Wire.BAD_REQUEST,
+            "only agent_decision, agent_outcome, health and note events can be recorded");
         return;
       }
       @SuppressWarnings("unchecked")
