@@ -73,7 +73,7 @@
     specs: [], values: {}, locks: new Set(),
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
-    decisions: [], agent: { mode: "off", enabled: true, every: null, policy: null, fallback: false, budgetOut: false,
+    decisions: [], outcomes: new Map(), goal: null, agent: { mode: "off", enabled: true, every: null, policy: null, fallback: false, budgetOut: false,
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
@@ -420,6 +420,7 @@
         store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
         S.lastVal = num(p.eval_loss);
+        if (p.goal && typeof p.goal === "object") S.goal = p.goal;
         if (p.metrics && typeof p.metrics === "object") {
           for (const [name, v] of Object.entries(p.metrics)) {
             metricChart(name, p.better && p.better[name]);
@@ -453,6 +454,7 @@
             if (typeof p.detail.every === "number") S.agent.every = p.detail.every;
             if (typeof p.detail.policy === "string") S.agent.policy = p.detail.policy;
           }
+          if (p.type === "set_goal") S.goal = p.detail.goal || null;
           if (p.type === "tell_agent") S.agent.words = p.detail.withdrawn ? null : String(p.detail.text || "");
         }
         const target = S.errTargets.get(p.command_id);
@@ -469,6 +471,10 @@
         if (typeof p.cost_usd === "number") S.agent.cost += p.cost_usd;
         if (typeof p.budget_spent_usd === "number") S.agent.spent = p.budget_spent_usd;
         if (p.policy) S.agent.lastPolicy = p.policy;
+        break;
+      case "agent_outcome":
+        S.outcomes.set(p.decision_id, p);
+        if (S.outcomes.size > 1000) S.outcomes.delete(S.outcomes.keys().next().value);
         break;
       case "health":
         if (p.kind === "agent_fallback") S.agent.fallback = true;
@@ -581,9 +587,10 @@
     text($("agent-toggle"), a.enabled ? "Turn off" : "Turn on");
     text($("words-said"), a.words ? "the agent reads in every prompt: “" + a.words + "”" : "no words to the agent");
     $("words-withdraw").hidden = !a.words;
+    text($("ag-goal"), goalText(S.goal));
     const list = $("decisions");
     const shown = S.decisions.slice(-30).reverse();
-    const sig = shown.length + ":" + (shown[0] ? (shown[0].id || shown[0].step + shown[0].health) : "");
+    const sig = shown.length + ":" + S.outcomes.size + ":" + (shown[0] ? (shown[0].id || shown[0].step + shown[0].health) : "");
     if (list.dataset.sig === sig) return;
     list.dataset.sig = sig;
     list.textContent = "";
@@ -597,8 +604,29 @@
       list.append(h("li", { "data-decision": d.id || "" },
         "step " + d.step + " · ", h("span", { class: "act " + (dec.action || "") }, dec.action || "?"),
         " · " + (d.policy || "") + (tokens ? " · " + fmt(tokens) + " tok" : "") + (d.latency_ms !== undefined ? " · " + fmt(d.latency_ms) + " ms" : ""),
+        outcomeSpan(S.outcomes.get(d.id)),
         h("span", { class: "why" }, dec.rationale || "")));
     }
+  }
+
+  // what followed a decision over the next window: did the goal's metric improve?
+  const VERDICT = { helped: "▲ improved", hurt: "▼ worsened", neutral: "= unchanged", unknown: "? no data" };
+  function outcomeSpan(o) {
+    if (!o) return h("span", { class: "outcome pending", title: "judged when the next window ends" }, " · next window pending");
+    const what = o.basis + " " + fmt(o.before) + " → " + fmt(o.after);
+    return h("span", { class: "outcome " + o.verdict, "data-verdict": o.verdict, title: "over steps " + o.decision_step + "–" + o.step }, " · " + (VERDICT[o.verdict] || o.verdict) + " (" + what + ")");
+  }
+
+  function goalText(g) {
+    if (!g) return "none (set_goal, or goal: in the run's YAML)";
+    let t = g.direction + " " + g.metric;
+    if (g.target !== undefined) t += (g.direction === "maximize" ? " ≥ " : " ≤ ") + fmt(g.target);
+    if (g.deadline !== undefined) t += " by step " + g.deadline;
+    if (typeof g.best === "number") t += " · best " + fmt(g.best) + " at " + g.best_step;
+    if (g.target_met) t += " · met";
+    if (g.stalled) t += " · stalled";
+    if (g.stop_early) t += " · may stop early";
+    return t;
   }
 
   // rows are keyed by command id and updated in place: no flicker, and a row a person is reading stays put

@@ -56,7 +56,7 @@ final class ArmRunner {
         r.model(),
         r.data(),
         r.knobs(),
-        r.goal());
+        null); // the experiment's goal is declared when the arm's own part starts
   }
 
   /** The agent of an agent arm (null otherwise). */
@@ -143,6 +143,9 @@ final class ArmRunner {
         store.addListener(supervisor::accept);
       }
       long pre = config.pretrainSteps();
+      if (pre == 0) {
+        declareGoal(store, trainer); // applied before the first step
+      }
       if (pre > 0) {
         store.addListener(
             e -> {
@@ -153,6 +156,7 @@ final class ArmRunner {
                     "set_knobs",
                     Map.of("lr", arm.lr()),
                     "experiment: the pretrained model is trained on at the arm's lr");
+                declareGoal(store, trainer);
               }
             });
       }
@@ -191,6 +195,7 @@ final class ArmRunner {
     long[] tokens = new long[2];
     double[] cost = new double[1];
     int decisions = 0;
+    Map<String, Integer> outcomes = new java.util.TreeMap<>();
     Path journal = dir.resolve("agent.jsonl");
     if (Files.exists(journal)) {
       for (String line : Files.readAllLines(journal)) {
@@ -203,6 +208,8 @@ final class ArmRunner {
           tokens[0] += n.path("usage").path("input_tokens").asLong();
           tokens[1] += n.path("usage").path("output_tokens").asLong();
           cost[0] += n.path("cost_usd").asDouble();
+        } else if ("outcome".equals(n.path("type").asText())) {
+          outcomes.merge(n.path("verdict").asText(), 1, Integer::sum);
         }
       }
     }
@@ -240,7 +247,8 @@ final class ArmRunner {
             wall,
             seen.evals,
             lrs,
-            commit);
+            commit,
+            outcomes);
     deleteCheckpoints(dir.resolve("checkpoints"));
     // written last, atomically: its presence is what marks the run complete
     Path tmp = dir.resolve("result.json.tmp");
@@ -251,6 +259,13 @@ final class ArmRunner {
         java.nio.file.StandardCopyOption.ATOMIC_MOVE,
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     return r;
+  }
+
+  /** The experiment's goal, if it has one, from the arm's own part on. */
+  private void declareGoal(RunStore store, InteractiveTrainer trainer) {
+    if (config.goal() != null) {
+      submit(store, trainer, "set_goal", config.goal(), "experiment: what every arm is for");
+    }
   }
 
   private static void submit(

@@ -238,7 +238,8 @@ public final class Experiment {
         RunResult r = runner.run(a, seed, dir);
         log.printf(
             Locale.ROOT,
-            "[%d/%d] %s seed %d: %s, final val %.4f (best %.4f at %d), lr %.3g, %d interventions, %.0f s%n",
+            "[%d/%d] %s seed %d: %s, final val %.4f (best %.4f at %d), lr %.3g, %d interventions,"
+                + " decisions helped/hurt/neutral %d/%d/%d, %.0f s%n",
             n,
             total,
             a.id(),
@@ -249,6 +250,9 @@ public final class Experiment {
             r.bestValStep(),
             r.finalLr(),
             r.interventions(),
+            r.outcome("helped"),
+            r.outcome("hurt"),
+            r.outcome("neutral"),
             r.wallSeconds());
       }
     }

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,6 +29,8 @@ import java.util.Set;
  * checkpoint_every: 100     # at most agent.every, so an automatic rollback has a target
  * pretrain: {steps: 300, lr: 0.001}  # every arm starts from this model (0 steps: from scratch)
  * run: {model: {...}, data: {...}}   # optional: the workload, as in a run configuration
+ * goal: {metric: eval_loss, deadline: 1500}  # optional: declared in every arm when its own part
+ *                                            # starts (after the pretraining); the agent plans for it
  * arms:
  *   too_high: {lr: 0.01}                             # (a) constant, far too high
  *   agent: {every: 100, prompt: lr-recovery, policies: [rule, openai]}   # (b) same start
@@ -57,7 +60,8 @@ public record ExperimentConfig(
     double decayFinalLr,
     double plateauLr,
     int plateauPatience,
-    double plateauFactor) {
+    double plateauFactor,
+    Map<String, Object> goal) {
 
   /** A bad experiment configuration; the message names the file and the field. */
   public static final class Invalid extends Exception {
@@ -72,7 +76,7 @@ public record ExperimentConfig(
 
   /** Keys of the run section that the experiment sets itself, per run. */
   private static final List<String> RUN_KEYS_OWNED =
-      List.of("run_id", "max_steps", "seed", "lr", "eval_every", "checkpoint_every");
+      List.of("run_id", "max_steps", "seed", "lr", "eval_every", "checkpoint_every", "goal");
 
   public static ExperimentConfig load(Path file) throws Invalid {
     String text;
@@ -115,6 +119,7 @@ public record ExperimentConfig(
         "checkpoint_every",
         "pretrain",
         "run",
+        "goal",
         "arms");
     String name = root.has("name") ? f.text(root, "", "name") : defaultName;
     long steps = f.positiveLong(root, "", "steps");
@@ -167,6 +172,7 @@ public record ExperimentConfig(
         throw new Invalid(e.getMessage());
       }
     }
+    Map<String, Object> goal = goal(root, origin, steps, pretrainSteps);
     JsonNode arms = f.object(root, "", "arms");
     f.only(arms, "arms.", "too_high", "agent", "sweep", "linear_decay", "plateau");
 
@@ -314,7 +320,48 @@ public record ExperimentConfig(
         decayFinal,
         plateauLr,
         patience,
-        factor);
+        factor,
+        goal);
+  }
+
+  /** The optional goal: its shape, a metric the default workload reports, a deadline in range. */
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> goal(JsonNode root, String origin, long steps, long pre)
+      throws Invalid {
+    if (!root.has("goal")) {
+      return null;
+    }
+    if (!root.get("goal").isObject()) {
+      throw new Invalid(
+          origin + ": 'goal' must be a mapping like {metric: eval_loss, deadline: N}");
+    }
+    Map<String, Object> m = YAML.convertValue(root.get("goal"), Map.class);
+    dev.coxswain.protocol.Goal g;
+    try {
+      g = dev.coxswain.protocol.Goal.fromMap(m);
+    } catch (dev.coxswain.protocol.InvalidCommandException e) {
+      throw new Invalid(
+          origin + ": " + e.field().replace("args.", "goal.") + ": " + e.getMessage());
+    }
+    if (!List.of("eval_loss", "perplexity").contains(g.metric())) {
+      throw new Invalid(
+          origin
+              + ": goal.metric: the workload reports no metric '"
+              + g.metric()
+              + "'; it reports eval_loss, perplexity");
+    }
+    if (g.deadline() != null && (g.deadline() <= pre || g.deadline() > steps)) {
+      throw new Invalid(
+          origin
+              + ": goal.deadline ("
+              + g.deadline()
+              + ") must lie after the pretraining ("
+              + pre
+              + ") and at most at 'steps' ("
+              + steps
+              + ")");
+    }
+    return m;
   }
 
   /** Typed reads that name the field when it is missing or wrong. */

@@ -142,8 +142,8 @@ public final class Report {
     StringBuilder table = new StringBuilder();
     table.append(
         "| arm | seeds | final val loss | final perplexity | best val loss | best perplexity | vs (c) |"
-            + " interventions (per seed) | rollbacks (per seed) | steps computed (per seed) | LLM tokens (in/out) | LLM cost | wall time per run |\n");
-    table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            + " interventions (per seed) | rollbacks (per seed) | steps computed (per seed) | decisions helped / hurt / neutral | LLM tokens (in/out) | LLM cost | wall time per run |\n");
+    table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     List<Map<String, Object>> json = new ArrayList<>();
     for (Map.Entry<Arm, List<RunResult>> e : arms.entrySet()) {
       Arm a = e.getKey();
@@ -236,7 +236,7 @@ public final class Report {
             : "";
     return String.format(
         Locale.ROOT,
-        "| %s%s | %d | %s | %s | %s | %s | %+.1f%% | %s | %s | %s | %s | %s | %.0f s |\n",
+        "| %s%s | %d | %s | %s | %s | %s | %+.1f%% | %s | %s | %s | %s | %s | %s | %.0f s |\n",
         a.label(),
         stopped,
         rs.size(),
@@ -248,6 +248,7 @@ public final class Report {
         a.control() == Arm.Control.LINEAR_DECAY ? "schedule, every 10 steps" : interventions,
         perSeed(rs, RunResult::rollbacks),
         perSeed(rs, RunResult::stepsTrained),
+        outcomes(a, rs),
         llm ? String.format(Locale.ROOT, "%,d / %,d", in, outTok) : "—",
         llm ? String.format(Locale.ROOT, "$%.4f", cost) : "—",
         wall.mean());
@@ -264,6 +265,23 @@ public final class Report {
         .mapToDouble(p -> p[1])
         .min()
         .orElse(r.bestValLoss());
+  }
+
+  /** The agent's decisions by what followed them, over all seeds: "20 / 3 / 10". */
+  private static String outcomes(Arm a, List<RunResult> rs) {
+    boolean agent =
+        a.control() == Arm.Control.AGENT_RULE || a.control() == Arm.Control.AGENT_OPENAI;
+    if (!agent || rs.stream().allMatch(r -> r.outcomes() == null)) {
+      return "—";
+    }
+    int unknown = rs.stream().mapToInt(r -> r.outcome("unknown")).sum();
+    return String.format(
+            Locale.ROOT,
+            "%d / %d / %d",
+            rs.stream().mapToInt(r -> r.outcome("helped")).sum(),
+            rs.stream().mapToInt(r -> r.outcome("hurt")).sum(),
+            rs.stream().mapToInt(r -> r.outcome("neutral")).sum())
+        + (unknown > 0 ? " (" + unknown + " unknown)" : "");
   }
 
   /** One value per seed, in seed order: "3, 3, 5". */
@@ -289,6 +307,7 @@ public final class Report {
     m.put("final_val_losses", rs.stream().map(RunResult::finalValLoss).toList());
     m.put("interventions", rs.stream().map(RunResult::interventions).toList());
     m.put("rollbacks", rs.stream().map(RunResult::rollbacks).toList());
+    m.put("outcomes", rs.stream().map(RunResult::outcomes).toList());
     m.put("input_tokens", rs.stream().mapToLong(RunResult::inputTokens).sum());
     m.put("output_tokens", rs.stream().mapToLong(RunResult::outputTokens).sum());
     m.put("cost_usd", rs.stream().mapToDouble(RunResult::costUsd).sum());

@@ -1,6 +1,7 @@
 package dev.coxswain.server.experiment;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one run of one arm measured; written as {@code result.json} in the run's directory when the
@@ -27,6 +28,8 @@ import java.util.List;
  * @param evals (step, validation loss) on the final line of branches
  * @param lrs (step, lr) on the final line of branches, where the lr changed, and the last step
  * @param commit the git commit of the code that trained it (null in results from before this field)
+ * @param outcomes the agent's decisions by what followed them over the next window (helped, hurt,
+ *     neutral, unknown); null in results from before this field
  */
 public record RunResult(
     String arm,
@@ -49,4 +52,11 @@ public record RunResult(
     double wallSeconds,
     List<double[]> evals,
     List<double[]> lrs,
-    String commit) {}
+    String commit,
+    Map<String, Integer> outcomes) {
+
+  /** Decisions with this verdict (0 when not recorded). */
+  public int outcome(String verdict) {
+    return outcomes == null ? 0 : outcomes.getOrDefault(verdict, 0);
+  }
+}

@@ -79,6 +79,20 @@ class RunConfigTest {
   }
 
   @Test
+  void aGoalIsReadAndItsShapeChecked() throws Exception {
+    RunConfig c =
+        RunConfig.load(
+            yaml("goal: {metric: eval_loss, target: 1.4, deadline: 500, stop_early: true}\n"));
+    dev.coxswain.protocol.Goal g = c.trainer("r", 600L, null, null).goal();
+    assertEquals(new dev.coxswain.protocol.Goal("eval_loss", null, 1.4, 500L, null, true), g);
+    RunConfig bad = RunConfig.load(yaml("goal: {metric: eval_loss, direction: down}\n"));
+    RunConfig.ConfigException e =
+        assertThrows(RunConfig.ConfigException.class, () -> bad.trainer("r", null, null, null));
+    assertTrue(e.getMessage().contains("goal.direction"), e.getMessage());
+    assertEquals(null, RunConfig.load(yaml("")).trainer("r", null, null, null).goal());
+  }
+
+  @Test
   void mistakesAreNamed() throws Exception {
     RunConfig.ConfigException typo =
         assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));

@@ -211,6 +211,21 @@ class ConsoleBrowserTest {
           "agent decisions",
           d -> !d.findElements(By.cssSelector("#decisions li[data-decision]")).isEmpty());
       assertTrue(b.driver.findElement(By.id("ag-policy")).getText().startsWith("rule"));
+      // once the window after a decision ends, the decision says whether the metric improved
+      b.await(
+          60,
+          "a decision's outcome",
+          d ->
+              !d.findElements(By.cssSelector("#decisions li[data-decision] .outcome[data-verdict]"))
+                  .isEmpty());
+      WebElement outcome =
+          b.driver.findElement(
+              By.cssSelector("#decisions li[data-decision] .outcome[data-verdict]"));
+      assertTrue(
+          List.of("helped", "hurt", "neutral", "unknown")
+              .contains(outcome.getAttribute("data-verdict")),
+          outcome.getAttribute("data-verdict"));
+      assertTrue(outcome.getText().contains("→"), outcome.getText());
 
       b.screenshot(Path.of("target", "console", "live-run.png"));
 

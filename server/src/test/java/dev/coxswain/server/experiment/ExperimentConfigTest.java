@@ -114,4 +114,23 @@ class ExperimentConfigTest {
     m = fails(GOOD.replace("every: 100,", "every: 5000,"));
     assertTrue(m.contains("'arms.agent.every' (5000) is more than 'steps'"), m);
   }
+
+  @Test
+  void aGoalIsCheckedBeforeAnyTraining() throws Exception {
+    String arms = "arms:\n";
+    ExperimentConfig ok =
+        parse(GOOD.replace(arms, "goal: {metric: eval_loss, deadline: 1200}\n" + arms));
+    assertEquals("eval_loss", ok.goal().get("metric"));
+    assertEquals(null, parse(GOOD).goal(), "optional");
+    String m = fails(GOOD.replace(arms, "goal: {metric: accuracy}\n" + arms));
+    assertTrue(m.contains("goal.metric") && m.contains("no metric 'accuracy'"), m);
+    m = fails(GOOD.replace(arms, "goal: {metric: eval_loss, deadline: 200}\n" + arms));
+    assertTrue(m.contains("goal.deadline (200) must lie after the pretraining (300)"), m);
+    m = fails(GOOD.replace(arms, "goal: {metric: eval_loss, deadline: 5000}\n" + arms));
+    assertTrue(m.contains("at most at 'steps' (1200)"), m);
+    m = fails(GOOD.replace(arms, "goal: {metric: eval_loss, patience: 0}\n" + arms));
+    assertTrue(m.contains("goal.patience"), m);
+    m = fails(GOOD.replace("run:\n", "run:\n  goal: {metric: eval_loss}\n"));
+    assertTrue(m.contains("'run.goal' contradicts the experiment"), m);
+  }
 }

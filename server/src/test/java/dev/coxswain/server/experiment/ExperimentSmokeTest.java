@@ -95,6 +95,17 @@ class ExperimentSmokeTest {
     Path journal = results.resolve("runs/b-agent-rule/seed-1/agent.jsonl");
     assertTrue(
         Files.readString(journal).contains("\"policy\":\"rule\""), "the agent's journal is kept");
+    // the rule arm's row counts what followed its decisions; the constant arm has none
+    String ruleRow =
+        md.lines().filter(l -> l.contains("(b) same start, agent (rule policy)")).findFirst().get();
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\\| (\\d+) / (\\d+) / (\\d+)").matcher(ruleRow);
+    assertTrue(m.find(), "helped / hurt / neutral in " + ruleRow);
+    int judged =
+        Integer.parseInt(m.group(1)) + Integer.parseInt(m.group(2)) + Integer.parseInt(m.group(3));
+    assertTrue(judged > 0, ruleRow);
+    assertTrue(
+        Files.readString(journal).contains("\"type\":\"outcome\""), "outcomes are journaled");
     assertFalse(
         Files.exists(results.resolve("runs/a-too-high/seed-1/checkpoints")),
         "checkpoints are deleted once a run is complete");
