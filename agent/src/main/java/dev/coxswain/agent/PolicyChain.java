@@ -25,7 +25,7 @@ final class PolicyChain {
   private final CircuitBreakerPolicy breaker;
 
   PolicyChain(
-      Supervisor.Config config,
+      SupervisorConfig config,
       Policy primary,
       Policy fallback,
       Budget budget,

@@ -53,79 +53,7 @@ public final class Supervisor implements AutoCloseable {
     void emit(EventType type, Map<String, Object> payload);
   }
 
-  /**
-   * @param every decide every this many steps
-   * @param blocking pause training while deciding (the reference's behaviour)
-   * @param attempts calls per decision before it counts as failed
-   * @param backoffMillis first retry wait, doubled each time, with jitter
-   * @param breakerThreshold consecutive failed decisions that switch to the fallback policy
-   * @param nonFiniteLimit consecutive skipped steps that trigger a rollback
-   * @param spikePatience steps a spike may last before it triggers a rollback
-   * @param maxRecoveries rollbacks in a row before pausing for a person
-   */
-  public record Config(
-      int every,
-      boolean blocking,
-      int attempts,
-      long backoffMillis,
-      int breakerThreshold,
-      int nonFiniteLimit,
-      int spikePatience,
-      int maxRecoveries) {
-    public Config {
-      if (every < 1
-          || attempts < 1
-          || backoffMillis < 0
-          || breakerThreshold < 1
-          || nonFiniteLimit < 1
-          || spikePatience < 1
-          || maxRecoveries < 0) {
-        throw new IllegalArgumentException("agent settings must be positive: " + this);
-      }
-    }
-
-    public static Config defaults() {
-      return new Config(100, false, 3, 500, 3, 3, 20, 3);
-    }
-
-    public Config withEvery(int n) {
-      return new Config(
-          n,
-          blocking,
-          attempts,
-          backoffMillis,
-          breakerThreshold,
-          nonFiniteLimit,
-          spikePatience,
-          maxRecoveries);
-    }
-
-    public Config withBlocking(boolean b) {
-      return new Config(
-          every,
-          b,
-          attempts,
-          backoffMillis,
-          breakerThreshold,
-          nonFiniteLimit,
-          spikePatience,
-          maxRecoveries);
-    }
-
-    public Config withBackoff(long ms) {
-      return new Config(
-          every,
-          blocking,
-          attempts,
-          ms,
-          breakerThreshold,
-          nonFiniteLimit,
-          spikePatience,
-          maxRecoveries);
-    }
-  }
-
-  private final Config config;
+  private final SupervisorConfig config;
   private final Policy primary;
   private final Policy fallback;
   private final PolicyChain chain;
@@ -150,7 +78,7 @@ public final class Supervisor implements AutoCloseable {
   private volatile long fallbacks;
 
   public Supervisor(
-      Config config,
+      SupervisorConfig config,
       Policy primary,
       Policy fallback,
       Guardrails guardrails,
@@ -171,7 +99,7 @@ public final class Supervisor implements AutoCloseable {
   }
 
   Supervisor(
-      Config config,
+      SupervisorConfig config,
       Policy primary,
       Policy fallback,
       Guardrails guardrails,

@@ -76,7 +76,7 @@ class SupervisorCountersTest {
   @Test
   void failuresAndFallbacksAreCountedAndSpendingFollowsTheBudget() throws Exception {
     // attempts 1 and no backoff: each failed decision is one failed call, no sleeping
-    Supervisor.Config config = new Supervisor.Config(10, false, 1, 0, 2, 3, 20, 3);
+    SupervisorConfig config = new SupervisorConfig(10, false, 1, 0, 2, 3, 20, 3);
     Budget budget = Budget.o4MiniDefaults(1_000_000, 5.0);
     Supervisor sup =
         new Supervisor(
@@ -111,7 +111,7 @@ class SupervisorCountersTest {
     RulePolicy rule = new RulePolicy();
     Supervisor sup =
         new Supervisor(
-            Supervisor.Config.defaults().withEvery(5),
+            SupervisorConfig.defaults().withEvery(5),
             rule,
             rule,
             new Guardrails(Guardrails.Config.lrRecovery()),

@@ -78,7 +78,7 @@ class SupervisorWordsAndMemoryTest {
             g.permitted(),
             10);
     return new Supervisor(
-        new Supervisor.Config(10, false, 1, 0, 3, 3, 20, 3),
+        new SupervisorConfig(10, false, 1, 0, 3, 3, 20, 3),
         p,
         new RulePolicy(),
         new Guardrails(g),

@@ -4,6 +4,7 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.policy.Answer;
@@ -169,7 +170,7 @@ public final class AgentBenchmark {
     try (Journal journal = new Journal(dir.resolve("agent.jsonl"));
         Supervisor sup =
             new Supervisor(
-                Supervisor.Config.defaults().withEvery(every),
+                SupervisorConfig.defaults().withEvery(every),
                 measuring,
                 measuring,
                 new Guardrails(g),
@@ -230,6 +231,26 @@ public final class AgentBenchmark {
     }
   }
 
+  /** An evaluation of the synthetic run, with a goal (minimize eval_loss by the last step). */
+  private static Map<String, Object> evalWithGoal(long s, long last) {
+    double v = 3.0 * Math.exp(-s / 3000.0) + 0.6;
+    Map<String, Object> g = new LinkedHashMap<>();
+    g.put("metric", "eval_loss");
+    g.put("direction", "minimize");
+    g.put("target", 1.0);
+    g.put("deadline", last);
+    g.put("patience", 5);
+    g.put("stop_early", false);
+    g.put("value", v);
+    g.put("best", v);
+    g.put("best_step", s);
+    g.put("evals_since_best", 0);
+    g.put("target_met", false);
+    g.put("stalled", false);
+    g.put("steps_left", last - s);
+    return Map.of("eval_loss", v, "goal", g);
+  }
+
   /** A long, healthy run with evaluations, a person's commands and one rollback. */
   private static void syntheticRun(int decisions, int every, List<Event> out) {
     Random r = new Random(11);
@@ -251,7 +272,7 @@ public final class AgentBenchmark {
                 s,
                 EventType.EVAL,
                 Instant.now(),
-                Map.of("eval_loss", 3.0 * Math.exp(-s / 3000.0) + 0.6)));
+                evalWithGoal(s, (long) decisions * every)));
       }
       if (s % (7L * every) == every / 2) {
         out.add(

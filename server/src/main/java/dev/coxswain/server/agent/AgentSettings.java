@@ -1,6 +1,7 @@
 package dev.coxswain.server.agent;
 
 import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.budget.Budget;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
@@ -34,7 +35,7 @@ public record AgentSettings(
     String mode,
     String prompt,
     OpenAiPolicy.Options openai,
-    Supervisor.Config config,
+    SupervisorConfig config,
     long maxTokens,
     double maxUsd,
     double inputPrice,
@@ -147,7 +148,7 @@ public record AgentSettings(
         mode,
         String.valueOf(m.getOrDefault("prompt", "lr-recovery")),
         openai,
-        Supervisor.Config.defaults().withEvery(every).withBlocking(blocking),
+        SupervisorConfig.defaults().withEvery(every).withBlocking(blocking),
         ((Number) budget.getOrDefault("max_tokens", 5_000_000)).longValue(),
         ((Number) budget.getOrDefault("max_usd", 5.0)).doubleValue(),
         ((Number) budget.getOrDefault("usd_per_million_input", 1.10)).doubleValue(),

@@ -1,6 +1,6 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.ReplayPolicy;
 import dev.coxswain.server.agent.AgentSettings;
@@ -143,7 +143,7 @@ public final class ServeCommand implements Callable<Integer> {
             agent,
             agentPrompt,
             openai,
-            Supervisor.Config.defaults().withEvery(agentEvery).withBlocking(agentBlocking),
+            SupervisorConfig.defaults().withEvery(agentEvery).withBlocking(agentBlocking),
             agentBudgetTokens,
             agentBudgetUsd,
             agentPrice[0],

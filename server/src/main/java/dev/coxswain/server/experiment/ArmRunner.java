@@ -2,6 +2,7 @@ package dev.coxswain.server.experiment;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -61,7 +62,7 @@ final class ArmRunner {
 
   /** The agent of an agent arm (null otherwise). */
   AgentSettings agent(Arm arm) {
-    Supervisor.Config loop = Supervisor.Config.defaults().withEvery(config.agentEvery());
+    SupervisorConfig loop = SupervisorConfig.defaults().withEvery(config.agentEvery());
     return switch (arm.control()) {
       case AGENT_RULE ->
           new AgentSettings("rule", config.agentPrompt(), null, loop, 0, 0, 1.10, 4.40, null, null);

@@ -8,7 +8,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.Loss;
 import dev.coxswain.agent.FakeOpenAi;
-import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
@@ -63,7 +63,7 @@ class AgentLoopTest {
         prompt,
         new OpenAiPolicy.Options(
             llm.baseUrl(), "sk-fake-agent-key-42", "o4-mini", "low", 2000, timeout),
-        new Supervisor.Config(10, false, 3, 50, 3, 3, 20, 3),
+        new SupervisorConfig(10, false, 3, 50, 3, 3, 20, 3),
         maxTokens,
         5.0,
         1.10,

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
@@ -53,7 +53,7 @@ class GoalStopTest {
             "rule",
             "lr-recovery",
             null,
-            Supervisor.Config.defaults().withEvery(20),
+            SupervisorConfig.defaults().withEvery(20),
             0,
             0,
             1.10,

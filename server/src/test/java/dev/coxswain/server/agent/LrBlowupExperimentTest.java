@@ -3,7 +3,7 @@ package dev.coxswain.server.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.server.CoxswainServer;
@@ -44,7 +44,7 @@ class LrBlowupExperimentTest {
                 "rule",
                 "lr-recovery",
                 null,
-                Supervisor.Config.defaults().withEvery(50),
+                SupervisorConfig.defaults().withEvery(50),
                 0,
                 0,
                 1.10,

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.agent.AgentSettings;
@@ -64,7 +64,7 @@ class PrometheusMetricsTest {
         "rule",
         "lr-recovery",
         null,
-        Supervisor.Config.defaults().withEvery(10),
+        SupervisorConfig.defaults().withEvery(10),
         0,
         0,
         1.10,

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -199,7 +200,7 @@ class RunMetersTest {
             "rule",
             "lr-recovery",
             null,
-            Supervisor.Config.defaults().withEvery(5),
+            SupervisorConfig.defaults().withEvery(5),
             1000,
             2.0,
             1.10,
