@@ -75,6 +75,10 @@ class RulePolicyTest {
     assertEquals("halve", anneal.decision().action());
     assertTrue(anneal.decision().rationale().contains("annealing"), anneal.decision().rationale());
     assertEquals("halve", act(p, withDeadline(window(2e-3, 1.7, -0.1, 1.8, 1.8), 1200, 1000)));
+    assertEquals(
+        "keep",
+        act(p, withDeadline(window(2.5e-4, 1.6, -0.1, 1.7, 1.7), 1200, 1200)),
+        "at the deadline it does not double back out of the anneal");
     // the same window without a goal: no plan, no anneal
     assertEquals("keep", act(new RulePolicy(), window(4e-3, 1.8, -0.1, 1.9, 1.9)));
   }

@@ -139,7 +139,8 @@ public final class RulePolicy implements Policy {
   private Answer plan(Summary.GoalView goal, double lr, boolean improving) {
     long left = goal.stepsLeft();
     if (left <= 0) {
-      return null;
+      // doubling back now would undo the annealing the deadline asked for
+      return answer("keep", "the goal's deadline (step " + goal.deadline() + ") has come");
     }
     if (left <= ANNEAL_FRACTION * goal.deadline()) {
       return answer(
