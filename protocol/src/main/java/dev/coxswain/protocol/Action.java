@@ -62,6 +62,22 @@ public sealed interface Action {
    */
   record SetGoal(Goal goal) implements Action {}
 
+  /**
+   * New sampling weights for the workload's named data sources, checked as a whole (every weight
+   * finite and non-negative, not all zero; the trainer checks the names). From the next step.
+   */
+  record SetDataMixture(Map<String, Double> weights) implements Action {}
+
+  /**
+   * Re-read the data sources: every one, or those named, and add new ones by name and path
+   * (relative to the run's data directory). Swapped in at the next epoch boundary, or at the next
+   * step with {@code now}.
+   */
+  record ReloadData(java.util.List<DataSource> sources, boolean now) implements Action {}
+
+  /** A data source to re-read ({@code path} null: the one of that name) or to add. */
+  record DataSource(String name, String path) {}
+
   /** Names: letters, digits, dot, dash and underscore; no path separators. */
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -218,6 +234,55 @@ public sealed interface Action {
         onlyKnown(a, Set.of("metric", "direction", "target", "deadline", "patience", "stop_early"));
         yield new SetGoal(Goal.fromMap(a));
       }
+      case SET_DATA_MIXTURE -> {
+        onlyKnown(a, Set.of("weights"));
+        if (!(a.get("weights") instanceof Map<?, ?> w) || w.isEmpty()) {
+          throw new InvalidCommandException(
+              "args.weights", "'weights' is required: an object of source name -> weight");
+        }
+        Map<String, Double> weights = new LinkedHashMap<>();
+        double total = 0;
+        for (Map.Entry<?, ?> e : w.entrySet()) {
+          String key = String.valueOf(e.getKey());
+          String field = "args.weights." + key;
+          if (!(e.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
+            throw new InvalidCommandException(
+                field, "the weight of '" + key + "' must be a finite number, got " + e.getValue());
+          }
+          if (n.doubleValue() < 0) {
+            throw new InvalidCommandException(
+                field, "the weight of '" + key + "' must not be negative, got " + n);
+          }
+          weights.put(key, n.doubleValue());
+          total += n.doubleValue();
+        }
+        if (!(total > 0)) {
+          throw new InvalidCommandException(
+              "args.weights", "the weights are all zero: nothing would be sampled");
+        }
+        yield new SetDataMixture(Collections.unmodifiableMap(weights));
+      }
+      case RELOAD_DATA -> {
+        onlyKnown(a, Set.of("sources", "now"));
+        boolean now = false;
+        if (a.get("now") != null) {
+          if (!(a.get("now") instanceof Boolean b)) {
+            throw new InvalidCommandException("args.now", "'now' must be true or false");
+          }
+          now = b;
+        }
+        java.util.List<DataSource> sources = new java.util.ArrayList<>();
+        if (a.get("sources") != null) {
+          if (!(a.get("sources") instanceof java.util.List<?> l)) {
+            throw new InvalidCommandException(
+                "args.sources", "'sources' must be a list of names or {name, path} objects");
+          }
+          for (Object o : l) {
+            sources.add(dataSource(o));
+          }
+        }
+        yield new ReloadData(java.util.List.copyOf(sources), now);
+      }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));
         String text = string(a, "text", true);
@@ -228,6 +293,33 @@ public sealed interface Action {
         yield new Note(text);
       }
     };
+  }
+
+  private static DataSource dataSource(Object o) throws InvalidCommandException {
+    if (o instanceof String s) {
+      return new DataSource(checkedName(s, "args.sources"), null);
+    }
+    if (o instanceof Map<?, ?> m) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> src = (Map<String, Object>) m;
+      onlyKnown(src, Set.of("name", "path"));
+      String name = checkedName(string(src, "name", true), "args.sources.name");
+      String path = string(src, "path", false);
+      if (path != null && (path.isBlank() || path.contains("\0"))) {
+        throw new InvalidCommandException("args.sources.path", "'path' must not be empty");
+      }
+      return new DataSource(name, path);
+    }
+    throw new InvalidCommandException(
+        "args.sources", "each source is a name or {name, path}, got " + describe(o));
+  }
+
+  private static String checkedName(String s, String field) throws InvalidCommandException {
+    if (!NAME.matcher(s).matches()) {
+      throw new InvalidCommandException(
+          field, "a source name must be 1-64 letters, digits, '.', '-' or '_', got '" + s + "'");
+    }
+    return s;
   }
 
   private static void onlyKnown(Map<String, Object> a, Set<String> allowed)

@@ -21,7 +21,9 @@ public enum CommandType {
   UNLOCK_KNOB,
   AGENT,
   TELL_AGENT,
-  SET_GOAL;
+  SET_GOAL,
+  SET_DATA_MIXTURE,
+  RELOAD_DATA;
 
   @JsonValue
   public String wire() {

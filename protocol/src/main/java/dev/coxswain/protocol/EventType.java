@@ -16,6 +16,8 @@ public enum EventType {
   BRANCH,
   HEALTH,
   NOTE,
+  /** The data changed: a mixture's weights, or sources reloaded (files and their hashes). */
+  DATA,
   AGENT_DECISION,
   /** What followed an agent's decision over the next window: helped, hurt or neutral. */
   AGENT_OUTCOME,

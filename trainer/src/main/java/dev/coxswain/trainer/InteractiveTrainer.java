@@ -23,12 +23,14 @@ import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
+import dev.coxswain.trainer.command.DataCommands;
 import dev.coxswain.trainer.command.GoalCommands;
 import dev.coxswain.trainer.command.KnobCommands;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.data.Batch;
 import dev.coxswain.trainer.data.BatchSource;
+import dev.coxswain.trainer.data.MixableSource;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.goal.GoalTracker;
 import dev.coxswain.trainer.health.HealthMonitor;
@@ -80,6 +82,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final Knobs knobs;
   private final CommandHandlers handlers;
   private final GoalTracker goals;
+  private final DataCommands dataCommands;
   private final ControlPoint controlPoint;
   private final HealthMonitor health;
   private final CheckpointStore checkpoints;
@@ -115,6 +118,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     this.health = new HealthMonitor(config.spikeFactor(), config.spikeWindow());
     this.controlPoint = new ControlPoint(this::onResult);
     this.goals = goalTracker(workload, config);
+    this.dataCommands = new DataCommands(workload.data(), this::emit);
     this.handlers = handlers();
     this.manager = NDManager.newBaseManager();
     this.block = workload.block();
@@ -220,6 +224,7 @@ public final class InteractiveTrainer implements AutoCloseable {
           end = "finished";
           break;
         }
+        dataCommands.beforeStep(step + 1);
         trainStep(step + 1);
       }
       double val = Double.NaN;
@@ -360,6 +365,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     long t0 = System.nanoTime();
     double sum = 0;
+    Map<String, double[]> bySource = new LinkedHashMap<>(); // name -> {sum, batches}
     List<EvalMetric.Accumulator> acc = new ArrayList<>();
     for (EvalMetric m : workload.metrics()) {
       acc.add(m.start());
@@ -370,7 +376,13 @@ public final class InteractiveTrainer implements AutoCloseable {
       for (int i = 0; i < n; i++) {
         Batch batch = data.validationBatch(evalManager, i);
         NDList out = block.forward(parameterStore, batch.data(), false);
-        sum += workload.loss().evaluate(batch.labels(), out).getFloat();
+        double l = workload.loss().evaluate(batch.labels(), out).getFloat();
+        sum += l;
+        if (data instanceof MixableSource mixed) {
+          double[] a = bySource.computeIfAbsent(mixed.validationSource(i), k -> new double[2]);
+          a[0] += l;
+          a[1]++;
+        }
         for (EvalMetric.Accumulator a : acc) {
           a.add(batch.labels(), out);
         }
@@ -398,6 +410,11 @@ public final class InteractiveTrainer implements AutoCloseable {
       e.put("metrics", values);
       e.put("better", better);
     }
+    if (!bySource.isEmpty()) {
+      Map<String, Object> perSource = new LinkedHashMap<>();
+      bySource.forEach((k, a) -> perSource.put(k, a[0] / a[1]));
+      e.put("sources", perSource); // the validation loss of each data source
+    }
     e.put("batches", n);
     e.put("eval_ms", (System.nanoTime() - t0) / 1e6);
     Map<String, Double> reported = new LinkedHashMap<>(lastEvalMetrics);
@@ -422,6 +439,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     CommandHandlers h = new CommandHandlers();
     new KnobCommands(knobs, this::emit).registerWith(h);
     new GoalCommands(goals).registerWith(h);
+    dataCommands.registerWith(h);
     h.register(Action.Pause.class, (c, a, next) -> pause(c, true, next))
         .register(Action.Resume.class, (c, a, next) -> pause(c, false, next))
         .register(
@@ -554,6 +572,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     try (InputStream in = checkpoints.open(m, "optimizer.bin")) {
       opt = in.readAllBytes();
+    }
+    if (workload.data() instanceof MixableSource mixed) {
+      // the sources and weights in force at that step; reads and checks every file first
+      mixed.restore(m.data());
     }
     ByteArrayOutputStream backup = new ByteArrayOutputStream();
     block.saveParameters(new DataOutputStream(backup));

@@ -1,0 +1,106 @@
+package dev.coxswain.trainer.command;
+
+import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.trainer.data.BatchSource;
+import dev.coxswain.trainer.data.MixableSource;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * {@code set_data_mixture} and {@code reload_data}, for a workload whose data is a {@link
+ * MixableSource}. A mixture applies from the next step. A reload reads and checks every file when
+ * the command arrives (so a bad path or a missing file is refused at once, nothing changed) and
+ * swaps the data in at the end of the current epoch, or at the next step with {@code now}; either
+ * way a {@code data} event then names what was loaded, with the content hashes.
+ */
+public final class DataCommands {
+  private final BatchSource data;
+  private final BiConsumer<EventType, Map<String, Object>> emit;
+  private MixableSource.Reload pending;
+  private long pendingFrom = -1;
+  private String pendingCommand;
+
+  public DataCommands(BatchSource data, BiConsumer<EventType, Map<String, Object>> emit) {
+    this.data = data;
+    this.emit = emit;
+  }
+
+  public void registerWith(CommandHandlers handlers) {
+    handlers.register(Action.SetDataMixture.class, this::mix);
+    handlers.register(Action.ReloadData.class, this::reload);
+  }
+
+  private static final String NOT_MIXABLE =
+      "this workload's data has no named sources (a mixture: data.sources in the run's YAML)";
+
+  private CommandResult mix(Command c, Action.SetDataMixture a, long next) {
+    if (!(data instanceof MixableSource m)) {
+      return CommandResult.rejected(c, next, NOT_MIXABLE);
+    }
+    String problem = m.checkWeights(a.weights());
+    if (problem != null) {
+      return CommandResult.rejected(c, next, problem);
+    }
+    Map<String, Double> before = m.weights();
+    m.setWeights(a.weights());
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("change", "mixture");
+    e.put("from_step", next);
+    e.put("before", before);
+    e.put("weights", m.weights());
+    emit.accept(EventType.DATA, e);
+    return CommandResult.applied(c, next, Map.of("weights", m.weights()));
+  }
+
+  private CommandResult reload(Command c, Action.ReloadData a, long next) {
+    if (!(data instanceof MixableSource m)) {
+      return CommandResult.rejected(c, next, NOT_MIXABLE);
+    }
+    MixableSource.Reload r;
+    try {
+      r = m.prepare(a.sources());
+    } catch (IllegalArgumentException e) {
+      return CommandResult.rejected(c, next, e.getMessage());
+    } catch (IOException e) {
+      return CommandResult.failed(c, next, "could not read the data: " + e.getMessage());
+    }
+    Map<String, Object> detail = new LinkedHashMap<>(r.describe());
+    if (pending != null) {
+      detail.put("replaces", pendingCommand);
+    }
+    if (a.now()) {
+      pending = null;
+      swap(m, r, next, c.id());
+      detail.put("from_step", next);
+      return CommandResult.applied(c, next, detail);
+    }
+    pending = r;
+    pendingFrom = m.epochEnd(next) + 1;
+    pendingCommand = c.id();
+    detail.put("from_step", pendingFrom);
+    detail.put("waits_for", "the end of the epoch at step " + (pendingFrom - 1));
+    return CommandResult.applied(c, next, detail);
+  }
+
+  /** Called before each step: swaps a waiting reload in when its epoch has ended. */
+  public void beforeStep(long step) {
+    if (pending != null && step >= pendingFrom && data instanceof MixableSource m) {
+      MixableSource.Reload r = pending;
+      pending = null;
+      swap(m, r, step, pendingCommand);
+    }
+  }
+
+  private void swap(MixableSource m, MixableSource.Reload r, long from, String commandId) {
+    Map<String, Object> e = new LinkedHashMap<>(m.apply(r));
+    e.put("change", "reload");
+    e.put("from_step", from);
+    e.put("command_id", commandId);
+    emit.accept(EventType.DATA, e);
+  }
+}
