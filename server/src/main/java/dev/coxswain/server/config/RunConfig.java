@@ -31,6 +31,9 @@ import java.util.Map;
  * model: {layers: 2, embed: 128, heads: 4, context: 64}
  * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16,
  *        tokenizer: char}     # or gpt2: GPT-2's BPE (jtokkit r50k_base)
+ * # or named sources of the corpus directory, mixed by weight (char tokens):
+ * # data: {corpus: data/sotu, sources: {early: "1[78]*.txt", late: "{19,20}*.txt"},
+ * #        weights: {early: 1, late: 0}}
  * knobs: {lr: {min: 0, max: 1}, weight_decay: {value: 0.1}}
  * goal: {metric: eval_loss, target: 1.45, deadline: 1200, patience: 3, stop_early: true}
  * </pre>
@@ -62,7 +65,9 @@ public record RunConfig(
       Integer holdoutEvery,
       Integer batchSize,
       Integer validationBatches,
-      String tokenizer) {}
+      String tokenizer,
+      Map<String, String> sources,
+      Map<String, Double> weights) {}
 
   /** Start value and bounds of one knob. */
   public record KnobSetting(Double value, Double min, Double max) {}
@@ -89,7 +94,7 @@ public record RunConfig(
 
   /** The same configuration with command-line values (where not null) written over it. */
   public RunConfig withOverrides(String id, Long steps, Double rate, Long seedValue, Path corpus) {
-    Data d = data == null ? new Data(null, null, null, null, null) : data;
+    Data d = data == null ? new Data(null, null, null, null, null, null, null) : data;
     if (corpus != null) {
       d =
           new Data(
@@ -97,7 +102,9 @@ public record RunConfig(
               d.holdoutEvery(),
               d.batchSize(),
               d.validationBatches(),
-              d.tokenizer());
+              d.tokenizer(),
+              d.sources(),
+              d.weights());
     }
     return new RunConfig(
         id != null ? id : runId,
@@ -163,6 +170,13 @@ public record RunConfig(
               origin + ": data.tokenizer must be 'char' or 'gpt2', got '" + t + "'");
         }
       }
+      if (c != null && c.data() != null && c.data().sources() != null) {
+        try {
+          c.workload(); // named sources: the tokenizer and the weights must fit them
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(origin + ": " + e.getMessage());
+        }
+      }
       return c == null ? empty() : c;
     } catch (UnrecognizedPropertyException e) {
       throw new ConfigException(
@@ -182,7 +196,7 @@ public record RunConfig(
   public CharGptWorkload workload() {
     CharGptWorkload d = CharGptWorkload.defaults();
     Model m = model == null ? new Model(null, null, null, null) : model;
-    Data a = data == null ? new Data(null, null, null, null, null) : data;
+    Data a = data == null ? new Data(null, null, null, null, null, null, null) : data;
     return new CharGptWorkload(
         a.corpus() == null ? d.corpus() : Path.of(a.corpus()),
         or(a.holdoutEvery(), d.holdoutEvery()),
@@ -192,7 +206,9 @@ public record RunConfig(
         or(m.embed(), d.embed()),
         or(m.heads(), d.heads()),
         or(a.validationBatches(), d.validationBatches()),
-        a.tokenizer() == null ? d.tokenizer() : a.tokenizer());
+        a.tokenizer() == null ? d.tokenizer() : a.tokenizer(),
+        a.sources() == null ? null : new java.util.LinkedHashMap<>(a.sources()),
+        a.weights());
   }
 
   /**

@@ -9,6 +9,8 @@ import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -76,6 +78,33 @@ class RunConfigTest {
             () -> RunConfig.load(yaml("data: {tokenizer: bpe}\n")));
     assertTrue(bad.getMessage().contains("data.tokenizer"), bad.getMessage());
     assertTrue(bad.getMessage().contains("'bpe'"), bad.getMessage());
+  }
+
+  @Test
+  void namedSourcesMakeAMixtureOfTheCorpusDirectory() throws Exception {
+    java.nio.file.Path corpus = dir.resolve("eras");
+    java.nio.file.Files.createDirectories(corpus);
+    for (String year : List.of("1850", "1860", "1870", "1950", "1960", "1970")) {
+      java.nio.file.Files.writeString(
+          corpus.resolve(year + ".txt"), ("the address of " + year + ". ").repeat(200));
+    }
+    RunConfig c =
+        RunConfig.load(
+            yaml(
+                "model: {layers: 1, embed: 16, heads: 2, context: 8}\n"
+                    + "data: {corpus: "
+                    + corpus
+                    + ", holdout_every: 3, batch_size: 4, validation_batches: 1,"
+                    + " sources: {early: \"18*.txt\", late: \"19*.txt\"}, weights: {late: 0}}\n"));
+    dev.coxswain.trainer.Workload w = c.workload().build(3);
+    dev.coxswain.trainer.data.MixableSource m = (dev.coxswain.trainer.data.MixableSource) w.data();
+    assertEquals(Map.of("early", 1.0, "late", 0.0), m.weights());
+    assertEquals(2, w.data().validationBatches(), "one per source");
+    RunConfig.ConfigException bpe =
+        assertThrows(
+            RunConfig.ConfigException.class,
+            () -> RunConfig.load(yaml("data: {tokenizer: gpt2, sources: {a: \"x\"}}\n")));
+    assertTrue(bpe.getMessage().contains("char tokenizer only"), bpe.getMessage());
   }
 
   @Test

@@ -5,6 +5,7 @@ import ai.djl.training.loss.Loss;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.data.CharCorpus;
 import dev.coxswain.trainer.data.CharWindowSource;
+import dev.coxswain.trainer.data.MixtureSource;
 import dev.coxswain.trainer.model.CharGpt;
 import dev.coxswain.trainer.model.GptConfig;
 import java.io.IOException;
@@ -25,6 +26,9 @@ import java.util.Map;
  * @param heads attention heads
  * @param validationBatches batches per evaluation
  * @param tokenizer "char" (one token per character) or "gpt2" (GPT-2's BPE via jtokkit)
+ * @param sources null for one corpus; else named sources inside the {@code corpus} directory (name
+ *     -> a directory, a file or a glob), sampled by weight ({@link MixtureSource}, char tokens)
+ * @param weights the sources' starting weights (a source left out starts at 1), or null
  */
 public record CharGptWorkload(
     Path corpus,
@@ -35,7 +39,34 @@ public record CharGptWorkload(
     int embed,
     int heads,
     int validationBatches,
-    String tokenizer) {
+    String tokenizer,
+    Map<String, String> sources,
+    Map<String, Double> weights) {
+
+  /** One corpus, no named sources. */
+  public CharGptWorkload(
+      Path corpus,
+      int holdoutEvery,
+      int batchSize,
+      int context,
+      int layers,
+      int embed,
+      int heads,
+      int validationBatches,
+      String tokenizer) {
+    this(
+        corpus,
+        holdoutEvery,
+        batchSize,
+        context,
+        layers,
+        embed,
+        heads,
+        validationBatches,
+        tokenizer,
+        null,
+        null);
+  }
 
   public CharGptWorkload {
     CharCorpus.Tokenizer.fromWire(tokenizer); // names the problem when it is neither
@@ -45,6 +76,16 @@ public record CharGptWorkload(
     if (batchSize < 1 || context < 2 || validationBatches < 0) {
       throw new IllegalArgumentException(
           "batch_size >= 1, context >= 2 and validation_batches >= 0 are required");
+    }
+    if (sources != null && !tokenizer.equals("char")) {
+      throw new IllegalArgumentException(
+          "data.sources works with the char tokenizer only, not '" + tokenizer + "'");
+    }
+    if (sources != null && sources.isEmpty()) {
+      throw new IllegalArgumentException("data.sources is empty: name at least one source");
+    }
+    if (weights != null && sources == null) {
+      throw new IllegalArgumentException("data.weights needs data.sources to weigh");
     }
   }
 
@@ -59,7 +100,17 @@ public record CharGptWorkload(
 
   public CharGptWorkload withCorpus(Path path) {
     return new CharGptWorkload(
-        path, holdoutEvery, batchSize, context, layers, embed, heads, validationBatches, tokenizer);
+        path,
+        holdoutEvery,
+        batchSize,
+        context,
+        layers,
+        embed,
+        heads,
+        validationBatches,
+        tokenizer,
+        sources,
+        weights);
   }
 
   /**
@@ -68,9 +119,46 @@ public record CharGptWorkload(
    * @throws IOException naming the corpus path when it cannot be read
    */
   public Workload build(long seed) throws IOException {
+    if (sources != null) {
+      return mixture(seed);
+    }
     CharCorpus text =
         CharCorpus.load(corpus, holdoutEvery, CharCorpus.Tokenizer.fromWire(tokenizer));
     GptConfig g = new GptConfig(text.vocabSize(), context, layers, embed, heads);
+    return Workload.builder()
+        .optName("char-gpt")
+        .setBlock(new CharGpt(g))
+        .setInputShape(new Shape(batchSize, context))
+        .setLoss(Loss.softmaxCrossEntropyLoss())
+        .setData(new CharWindowSource(text, batchSize, context, seed, validationBatches))
+        .optDescription(describe(g))
+        .build();
+  }
+
+  /** The same model on named sources of the corpus directory, mixed by weight. */
+  private Workload mixture(long seed) throws IOException {
+    MixtureSource data =
+        new MixtureSource(
+            corpus,
+            sources,
+            weights == null ? Map.of() : weights,
+            batchSize,
+            context,
+            seed,
+            holdoutEvery,
+            validationBatches);
+    GptConfig g = new GptConfig(data.vocabSize(), context, layers, embed, heads);
+    return Workload.builder()
+        .optName("char-gpt")
+        .setBlock(new CharGpt(g))
+        .setInputShape(new Shape(batchSize, context))
+        .setLoss(Loss.softmaxCrossEntropyLoss())
+        .setData(data)
+        .optDescription(describe(g))
+        .build();
+  }
+
+  private Map<String, Object> describe(GptConfig g) {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("model", "char-gpt (pre-LN)");
     d.put("vocab", g.vocab());
@@ -79,13 +167,6 @@ public record CharGptWorkload(
     d.put("layers", layers);
     d.put("embed", embed);
     d.put("heads", heads);
-    return Workload.builder()
-        .optName("char-gpt")
-        .setBlock(new CharGpt(g))
-        .setInputShape(new Shape(batchSize, context))
-        .setLoss(Loss.softmaxCrossEntropyLoss())
-        .setData(new CharWindowSource(text, batchSize, context, seed, validationBatches))
-        .optDescription(d)
-        .build();
+    return d;
   }
 }
