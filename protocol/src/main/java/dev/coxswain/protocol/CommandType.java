@@ -20,7 +20,9 @@ public enum CommandType {
   LOCK_KNOB,
   UNLOCK_KNOB,
   AGENT,
-  TELL_AGENT;
+  TELL_AGENT,
+  RESET_MODULE,
+  SET_MODULE_PARAM;
 
   @JsonValue
   public String wire() {
