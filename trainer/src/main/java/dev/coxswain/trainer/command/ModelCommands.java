@@ -72,6 +72,18 @@ public final class ModelCommands {
           c, nextStep, "module '" + m.path() + "' (" + m.type() + ") has no parameters to reset");
     }
     List<Parameter> params = subtree(m);
+    for (Parameter p : params) {
+      if (p.getInitializer() == null || !p.isInitialized()) {
+        return CommandResult.rejected(
+            c,
+            nextStep,
+            "module '"
+                + m.path()
+                + "' has a parameter without an initializer ("
+                + p.getName()
+                + ")");
+      }
+    }
     // the same run, step and module always draw the same values; the next step reseeds as usual
     Engine.getInstance().setRandomSeed(resetSeed(nextStep, m.path()));
     try (NDManager scratch = manager.newSubManager()) {

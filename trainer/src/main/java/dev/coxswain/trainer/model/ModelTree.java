@@ -83,8 +83,14 @@ public final class ModelTree {
       names.add(fullNames.get(p.getValue()));
       count += p.getValue().getShape().size();
     }
+    List<String> plain = block.getChildren().keys().stream().map(ModelTree::childName).toList();
     for (Pair<String, Block> child : block.getChildren()) {
       String name = childName(child.getKey());
+      if (plain.indexOf(name) != plain.lastIndexOf(name)) {
+        name =
+            child
+                .getKey(); // siblings of one name (a SequentialBlock's "Linear"s) keep DJL's number
+      }
       Module c =
           walk(
               child.getValue(),
