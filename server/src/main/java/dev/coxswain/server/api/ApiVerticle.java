@@ -84,7 +84,7 @@ public final class ApiVerticle extends VerticleBase {
       router.get("/metrics").handler(access::authorize);
     }
     if (options.compatRun() != null) {
-      new ReferenceRoutes(vertx, runs, intake, options.compatRun())
+      new ReferenceRoutes(vertx, runs, intake, trainer, options.compatRun())
           .mount(router, access, options.bodyLimit());
     }
     router.get("/api/runs").handler(reads::listRuns);

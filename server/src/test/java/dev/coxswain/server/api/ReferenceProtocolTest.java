@@ -1,7 +1,6 @@
 package dev.coxswain.server.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.Json;
@@ -241,7 +240,19 @@ class ReferenceProtocolTest {
       assertTrue(
           !((List<Object>) ((Map<String, Object>) logs.get("branched_logs")).get("main"))
               .isEmpty());
-      assertNotNull(c.http.json(c.http.get("/api/get_model_info/")).get("module_type"));
+      Map<String, Object> modelInfo = c.http.json(c.http.get("/api/get_model_info/"));
+      assertEquals("CharGpt", modelInfo.get("module_type"));
+      // their tree, nested, each node named by what their layer commands send as layer_name
+      Map<String, Object> block0 = ((List<Map<String, Object>>) modelInfo.get("children")).get(0);
+      assertEquals("block0", block0.get("name"));
+      Map<String, Object> dropNode =
+          ((List<Map<String, Object>>) block0.get("children"))
+              .stream().filter(n -> "block0.drop".equals(n.get("name"))).findFirst().orElseThrow();
+      assertEquals(
+          "p", ((List<Map<String, Object>>) dropNode.get("hyperparameters")).get(0).get("name"));
+      assertEquals(
+          "reset_parameters",
+          ((List<Map<String, Object>>) block0.get("operators")).get(0).get("name"));
       assertTrue(
           c.http.json(c.http.get("/api/get_dataset_info/")).get("initialization_parameters")
               instanceof Map);
