@@ -131,6 +131,43 @@ class ModelCommandsTest {
       assertEquals(0.0, p.get("min"));
       assertEquals(0.9, p.get("max"));
       assertEquals(List.of(), qkv.get("settable"));
+      Map<String, Object> eps =
+          ((List<Map<String, Object>>) module(t, "ln_f").get("settable")).get(0);
+      assertEquals("SettableLayerNorm", module(t, "ln_f").get("type"));
+      assertEquals("eps", eps.get("param"));
+      assertEquals(1e-5, eps.get("value"));
+      assertEquals(1e-12, eps.get("min"));
+    }
+  }
+
+  @Test
+  void aLayerNormsEpsIsSetWithinItsBoundsAndActsInEvaluationToo() throws Exception {
+    Recorder rec = new Recorder();
+    try (InteractiveTrainer t = trainer(dir, 4, rec)) {
+      Future<RunOutcome> run = startPausedAt(t, rec, 2);
+      double before =
+          ((Number) applied(t.submit(cmd("evaluate", Map.of()))).detail().get("eval_loss"))
+              .doubleValue();
+      CommandResult set =
+          applied(
+              t.submit(
+                  cmd(
+                      "set_module_param",
+                      Map.of("module", "ln_f", "param", "eps", "value", 1e-2))));
+      assertEquals(1e-2, set.detail().get("to"));
+      double after =
+          ((Number) applied(t.submit(cmd("evaluate", Map.of()))).detail().get("eval_loss"))
+              .doubleValue();
+      assertNotEquals(before, after, "eps is read by evaluation as well");
+      CommandResult zero =
+          result(
+              t.submit(
+                  cmd("set_module_param", Map.of("module", "ln_f", "param", "eps", "value", 0))));
+      assertEquals(CommandStatus.REJECTED, zero.status());
+      assertTrue(
+          zero.reason().contains("ln_f eps = 0.0 is out of bounds [1.0E-12, 0.01]"), zero.reason());
+      applied(t.submit(cmd("resume", Map.of())));
+      assertEquals("finished", run.get(120, TimeUnit.SECONDS).status());
     }
   }
 
@@ -338,7 +375,7 @@ class ModelCommandsTest {
               new Bad(
                   "set_module_param",
                   Map.of("module", "nope", "param", "p", "value", 0.1),
-                  "no module 'nope'; settable parameters: block0.drop.p"),
+                  "no module 'nope'; settable parameters: block0.ln1.eps, block0.ln2.eps, block0.drop.p"),
               new Bad(
                   "set_module_param",
                   Map.of("module", "head", "param", "p", "value", 0.1),

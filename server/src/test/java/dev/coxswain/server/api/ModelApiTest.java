@@ -113,7 +113,7 @@ class ModelApiTest {
                 "set_module_param",
                 Map.of("module", "head", "param", "p", "value", 0.1),
                 "args.module",
-                "no settable parameters; settable: block0.drop.p"),
+                "no settable parameters; settable: block0.ln1.eps, block0.ln2.eps, block0.drop.p"),
             new Bad(
                 "set_module_param",
                 Map.of("module", "block0.drop", "param", "rate", "value", 0.1),

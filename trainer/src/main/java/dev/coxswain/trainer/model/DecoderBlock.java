@@ -25,11 +25,9 @@ public final class DecoderBlock extends AbstractBlock {
   private final SettableDropout drop;
 
   public DecoderBlock(int embed, int heads) {
-    // axis(2) normalises over the embedding only; the default would mix time steps (leaks the
-    // future).
-    ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
+    ln1 = addChildBlock("ln1", new SettableLayerNorm());
     attention = addChildBlock("attn", new CausalSelfAttention(embed, heads));
-    ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
+    ln2 = addChildBlock("ln2", new SettableLayerNorm());
     fc = addChildBlock("fc", Linear.builder().setUnits(4L * embed).build());
     out = addChildBlock("out", Linear.builder().setUnits(embed).build());
     // added last: the other children keep their numbers, so parameter names stay as they were
