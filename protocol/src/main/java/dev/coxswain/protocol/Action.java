@@ -78,6 +78,15 @@ public sealed interface Action {
   /** A data source to re-read ({@code path} null: the one of that name) or to add. */
   record DataSource(String name, String path) {}
 
+  /** Re-initialize one module's parameters and forget their optimizer state; nothing else. */
+  record ResetModule(String module) implements Action {}
+
+  /** Set one settable parameter of a module (a dropout's p, say), from the next step. */
+  record SetModuleParam(String module, String param, double value) implements Action {}
+
+  /** Module paths: names joined by dots, as the model tree lists them. */
+  Pattern MODULE = Pattern.compile("[A-Za-z0-9_.-]{1,200}");
+
   /** Names: letters, digits, dot, dash and underscore; no path separators. */
   Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
@@ -283,6 +292,16 @@ public sealed interface Action {
         }
         yield new ReloadData(java.util.List.copyOf(sources), now);
       }
+      case RESET_MODULE -> {
+        onlyKnown(a, Set.of("module"));
+        yield new ResetModule(module(a));
+      }
+      case SET_MODULE_PARAM -> {
+        onlyKnown(a, Set.of("module", "param", "value"));
+        String module = module(a);
+        String param = string(a, "param", true);
+        yield new SetModuleParam(module, param, number(a, "value"));
+      }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));
         String text = string(a, "text", true);
@@ -373,6 +392,18 @@ public sealed interface Action {
       throw new InvalidCommandException("args." + key, "'" + key + "' must not be empty");
     }
     return s;
+  }
+
+  private static String module(Map<String, Object> a) throws InvalidCommandException {
+    String m = string(a, "module", true);
+    if (!MODULE.matcher(m).matches()) {
+      throw new InvalidCommandException(
+          "args.module",
+          "'module' must be a path from the model tree like block0.drop, got '"
+              + (m.length() > 40 ? m.substring(0, 40) + "..." : m)
+              + "'");
+    }
+    return m;
   }
 
   private static String name(Map<String, Object> a, String key, boolean required)

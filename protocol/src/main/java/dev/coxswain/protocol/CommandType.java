@@ -23,7 +23,9 @@ public enum CommandType {
   TELL_AGENT,
   SET_GOAL,
   SET_DATA_MIXTURE,
-  RELOAD_DATA;
+  RELOAD_DATA,
+  RESET_MODULE,
+  SET_MODULE_PARAM;
 
   @JsonValue
   public String wire() {

@@ -74,6 +74,17 @@ class ActionTest {
         ((Action.SetGoal)
                 Action.parse(c("set_goal", Map.of("metric", "eval_loss", "direction", "minimize"))))
             .goal());
+    assertEquals(
+        "block0.attn",
+        ((Action.ResetModule) Action.parse(c("reset_module", Map.of("module", "block0.attn"))))
+            .module());
+    Action.SetModuleParam smp =
+        (Action.SetModuleParam)
+            Action.parse(
+                c("set_module_param", Map.of("module", "block0.drop", "param", "p", "value", 0.1)));
+    assertEquals("block0.drop", smp.module());
+    assertEquals("p", smp.param());
+    assertEquals(0.1, smp.value());
   }
 
   @Test
@@ -142,7 +153,32 @@ class ActionTest {
                 "letters"),
             new Case("save_checkpoint", Map.of("tag", ""), "args.tag", "letters"),
             new Case("note", Map.of("text", "  "), "args.text", "empty"),
-            new Case("stop", Map.of("force", true), "args.force", "takes none"));
+            new Case("stop", Map.of("force", true), "args.force", "takes none"),
+            new Case("reset_module", Map.of(), "args.module", "required"),
+            new Case("reset_module", Map.of("module", 3), "args.module", "must be a string"),
+            new Case("reset_module", Map.of("module", "a/b"), "args.module", "a path"),
+            new Case(
+                "reset_module", Map.of("module", "head", "param", "p"), "args.param", "unexpected"),
+            new Case(
+                "set_module_param",
+                Map.of("module", "block0.drop", "value", 0.1),
+                "args.param",
+                "required"),
+            new Case(
+                "set_module_param",
+                Map.of("module", "block0.drop", "param", "p"),
+                "args.value",
+                "required and must be a number"),
+            new Case(
+                "set_module_param",
+                Map.of("module", "block0.drop", "param", "p", "value", "high"),
+                "args.value",
+                "must be a number, got string"),
+            new Case(
+                "set_module_param",
+                Map.of("module", "block0.drop", "param", "p", "value", true),
+                "args.value",
+                "got boolean"));
     for (Case k : cases) {
       InvalidCommandException e =
           assertThrows(

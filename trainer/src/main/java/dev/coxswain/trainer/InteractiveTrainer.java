@@ -26,6 +26,7 @@ import dev.coxswain.trainer.command.CommandHandlers;
 import dev.coxswain.trainer.command.DataCommands;
 import dev.coxswain.trainer.command.GoalCommands;
 import dev.coxswain.trainer.command.KnobCommands;
+import dev.coxswain.trainer.command.ModelCommands;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.data.Batch;
@@ -35,6 +36,7 @@ import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.goal.GoalTracker;
 import dev.coxswain.trainer.health.HealthMonitor;
 import dev.coxswain.trainer.metric.EvalMetric;
+import dev.coxswain.trainer.model.ModelTree;
 import dev.coxswain.trainer.optim.AdamW;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -79,6 +81,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private ParameterStore parameterStore;
   private final List<Pair<String, Parameter>> trainable;
   private final AdamW optimizer;
+  private final ModelCommands model;
   private final Knobs knobs;
   private final CommandHandlers handlers;
   private final GoalTracker goals;
@@ -136,6 +139,8 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     this.parameterCount = count;
     this.optimizer = new AdamW(manager);
+    this.model = new ModelCommands(ModelTree.of(block), manager, optimizer, config.seed());
+    model.registerWith(handlers);
     branches.add(branch);
     for (CheckpointMeta m : checkpoints.list()) {
       branches.add(m.branch());
@@ -597,6 +602,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     parameterStore = new ParameterStore(manager, false);
     optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
     knobs.restore(m.knobs());
+    model.tree().restoreSettableValues(m.modules());
     step = m.step();
     health.reset();
     lossTail.clear();
@@ -625,7 +631,8 @@ public final class InteractiveTrainer implements AutoCloseable {
             workload.data().describe(),
             Double.isFinite(lastLoss) ? lastLoss : null,
             null,
-            Instant.now());
+            Instant.now(),
+            model.tree().settableValues());
     Map<String, CheckpointStore.Part> parts = new LinkedHashMap<>();
     parts.put("params.bin", block::saveParameters);
     parts.put("optimizer.bin", optimizer::save);
@@ -689,6 +696,11 @@ public final class InteractiveTrainer implements AutoCloseable {
 
   public long parameterCount() {
     return parameterCount;
+  }
+
+  /** The model's modules, their parameters and what can be done to each ({@link ModelTree}). */
+  public Map<String, Object> model() {
+    return model.tree().describe();
   }
 
   /**

@@ -84,7 +84,7 @@ public final class ApiVerticle extends VerticleBase {
       router.get("/metrics").handler(access::authorize);
     }
     if (options.compatRun() != null) {
-      new ReferenceRoutes(vertx, runs, intake, options.compatRun())
+      new ReferenceRoutes(vertx, runs, intake, trainer, options.compatRun())
           .mount(router, access, options.bodyLimit());
     }
     router.get("/api/runs").handler(reads::listRuns);
@@ -100,6 +100,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/api/runs/:id/events").handler(reads::events);
     router.get("/api/runs/:id/metrics").handler(reads::metrics);
     router.get("/api/runs/:id/checkpoints").handler(reads::checkpoints);
+    router.get("/api/runs/:id/model").handler(reads::model);
     router.get("/api/runs/:id/decisions").handler(reads::decisions);
     router.get("/api/runs/:id/report").handler(reads::report);
     router.get("/api/runs/:id/stream").handler(stream::stream);

@@ -203,21 +203,7 @@ public final class CommandIntake {
               "run '" + store.runId() + "' is " + store.status() + " and takes no commands",
               null));
     }
-    // load_checkpoint names a checkpoint the trainer has: ask it first (it also checks, for races)
-    Future<Void> checked =
-        action instanceof Action.LoadCheckpoint load
-            ? trainer
-                .checkpoints(store.runId())
-                .compose(
-                    list -> {
-                      try {
-                        CheckpointRefs.check(load.checkpoint(), list);
-                        return Future.<Void>succeededFuture();
-                      } catch (InvalidCommandException e) {
-                        return Future.failedFuture(e);
-                      }
-                    })
-            : Future.succeededFuture();
+    Future<Void> checked = checkWithTrainer(action, store.runId());
     // the trainer records the command on its disk, then answers with its sequence number
     String body = Json.write(command);
     return checked
@@ -236,6 +222,32 @@ public final class CommandIntake {
               }
             })
         .recover(err -> Future.failedFuture(refusal(err)));
+  }
+
+  // what only the trainer knows: its checkpoints, its model (it checks again, for races)
+  private Future<Void> checkWithTrainer(Action action, String runId) {
+    if (action instanceof Action.LoadCheckpoint load) {
+      return trainer
+          .checkpoints(runId)
+          .compose(list -> checked(() -> CheckpointRefs.check(load.checkpoint(), list)));
+    }
+    if (action instanceof Action.ResetModule || action instanceof Action.SetModuleParam) {
+      return trainer.model(runId).compose(tree -> checked(() -> ModuleRefs.check(action, tree)));
+    }
+    return Future.succeededFuture();
+  }
+
+  private interface Check {
+    void run() throws InvalidCommandException;
+  }
+
+  private static Future<Void> checked(Check check) {
+    try {
+      check.run();
+      return Future.succeededFuture();
+    } catch (InvalidCommandException e) {
+      return Future.failedFuture(e);
+    }
   }
 
   private static Refused refusal(Throwable err) {

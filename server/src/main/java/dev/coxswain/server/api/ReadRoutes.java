@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The API's reads: runs, their state, events, metrics, checkpoints and agent decisions. */
+/** The API's reads: runs, their state, events, metrics, checkpoints, model and agent decisions. */
 final class ReadRoutes {
   private static final int PAGE = 1000;
   private static final int MAX_PAGE = 10_000;
@@ -156,6 +156,28 @@ final class ReadRoutes {
                               503,
                               "the trainer did not list its checkpoints: "
                                   + TrainerLink.reason(err),
+                              null));
+            });
+  }
+
+  /** The model's modules, asked of the trainer: only a live run has a model in memory. */
+  void model(RoutingContext ctx) {
+    Replies.run(ctx, runs)
+        .ifPresent(
+            s -> {
+              if (!runs.live(s.runId())) {
+                error(ctx, 409, "the run is not live: its model lives with its trainer", null);
+                return;
+              }
+              trainer
+                  .model(s.runId())
+                  .onSuccess(m -> json(ctx, 200, m))
+                  .onFailure(
+                      err ->
+                          error(
+                              ctx,
+                              503,
+                              "the trainer did not describe its model: " + TrainerLink.reason(err),
                               null));
             });
   }

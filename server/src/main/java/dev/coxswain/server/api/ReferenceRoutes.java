@@ -34,14 +34,17 @@ final class ReferenceRoutes {
   private final Vertx vertx;
   private final RunRegistry runs;
   private final CommandIntake intake;
+  private final TrainerLink trainer;
   private final String runId;
   private final String out; // this run's reference messages, for every WebSocket client here
   private ReferenceEvents events;
 
-  ReferenceRoutes(Vertx vertx, RunRegistry runs, CommandIntake intake, String runId) {
+  ReferenceRoutes(
+      Vertx vertx, RunRegistry runs, CommandIntake intake, TrainerLink trainer, String runId) {
     this.vertx = vertx;
     this.runs = runs;
     this.intake = intake;
+    this.trainer = trainer;
     this.runId = runId;
     this.out = "coxswain.compat." + runId + ".out";
   }
@@ -70,7 +73,7 @@ final class ReferenceRoutes {
     router
         .get("/api/get_logs/")
         .handler(ctx -> read(ctx, s -> ReferenceViews.logs(s, dir(s)), true));
-    router.get("/api/get_model_info/").handler(ctx -> read(ctx, ReferenceViews::model, false));
+    router.get("/api/get_model_info/").handler(this::modelInfo);
     router.get("/api/get_dataset_info/").handler(ctx -> read(ctx, ReferenceViews::dataset, false));
     router
         .post("/api/command/")
@@ -78,6 +81,22 @@ final class ReferenceRoutes {
         .handler(access::rateLimit)
         .handler(this::command);
     router.get("/ws/message/").handler(this::socket);
+  }
+
+  // the model lives with the trainer: asked of it while the run is live, the root alone otherwise
+  private void modelInfo(RoutingContext ctx) {
+    store(ctx)
+        .ifPresent(
+            s -> {
+              if (!runs.live(runId)) {
+                json(ctx, 200, ReferenceViews.model(s));
+                return;
+              }
+              trainer
+                  .model(runId)
+                  .onSuccess(tree -> json(ctx, 200, ReferenceViews.model(s, tree)))
+                  .onFailure(err -> json(ctx, 200, ReferenceViews.model(s)));
+            });
   }
 
   private interface View {

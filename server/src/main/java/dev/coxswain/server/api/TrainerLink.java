@@ -41,6 +41,23 @@ final class TrainerLink {
         .setSendTimeout(10_000);
   }
 
+  /** The model tree of a live run, from its trainer (the model lives with it). */
+  @SuppressWarnings("unchecked")
+  Future<Map<String, Object>> model(String runId) {
+    String body = "{}";
+    return vertx
+        .eventBus()
+        .<String>request(Addresses.model(runId), body, signed(body))
+        .map(
+            reply -> {
+              try {
+                return (Map<String, Object>) Json.read(reply.body(), Map.class);
+              } catch (Exception e) {
+                throw new IllegalStateException("unreadable model tree: " + e.getMessage());
+              }
+            });
+  }
+
   /** The checkpoints of a live run, from its trainer (they live with it). */
   @SuppressWarnings("unchecked")
   Future<List<CheckpointMeta>> checkpoints(String runId) {

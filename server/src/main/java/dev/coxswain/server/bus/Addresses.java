@@ -2,9 +2,9 @@ package dev.coxswain.server.bus;
 
 /**
  * Every event-bus address Coxswain uses, in one place. A trainer owns its run's addresses (it
- * consumes {@code commands}, {@code record}, {@code replay}, {@code checkpoints}); the control
- * plane consumes {@link #RUNS} and {@link #JOIN}. The same names work on the local bus (all-in-one
- * {@code serve}) and on a cluster (a control plane and trainers in other JVMs).
+ * consumes {@code commands}, {@code record}, {@code replay}, {@code checkpoints}, {@code model});
+ * the control plane consumes {@link #RUNS} and {@link #JOIN}. The same names work on the local bus
+ * (all-in-one {@code serve}) and on a cluster (a control plane and trainers in other JVMs).
  */
 public final class Addresses {
   private Addresses() {}
@@ -48,6 +48,11 @@ public final class Addresses {
   /** The run's checkpoints, which live with the trainer (request/reply). */
   public static String checkpoints(String runId) {
     return "coxswain.run." + runId + ".checkpoints";
+  }
+
+  /** The run's model tree, which lives with the trainer (request/reply). */
+  public static String model(String runId) {
+    return "coxswain.run." + runId + ".model";
   }
 
   /** Decision requests to a run's agent (request/reply). */

@@ -18,14 +18,14 @@ public final class ReferenceCommands {
           "pause_training",
           "resume_training",
           "stop_training",
-          "do_evaluate");
-  private static final List<String> DATA_AND_LAYERS =
-      List.of(
-          "update_dataset",
-          "update_dataset_runtime_hyperparameters",
+          "do_evaluate",
           "model_layer_operation",
-          "model_layer_parameter_update",
-          "reset_layer");
+          "model_layer_parameter_update");
+  private static final List<String> DATA =
+      List.of("update_dataset", "update_dataset_runtime_hyperparameters");
+
+  /** The one layer operation we have: theirs is torch's method name. */
+  static final String RESET_PARAMETERS = "reset_parameters";
 
   private ReferenceCommands() {}
 
@@ -62,11 +62,41 @@ public final class ReferenceCommands {
       case "resume_training" -> ours.put("type", "resume");
       case "stop_training" -> ours.put("type", "stop");
       case "do_evaluate" -> ours.put("type", "evaluate");
-      default -> {
-        if (DATA_AND_LAYERS.contains(env.command())) {
+      case "model_layer_operation" -> {
+        ours.put("type", "reset_module");
+        args.put("module", layer(env.args()));
+        Object op = env.args().get("operation_name");
+        if (!RESET_PARAMETERS.equals(op)) {
+          throw new InvalidCommandException(
+              "args.operation_name",
+              "operation_name must be reset_parameters (the one layer operation here), got " + op);
+        }
+        Object params = env.args().get("params");
+        if (params != null && !(params instanceof Map<?, ?> p && p.isEmpty())) {
+          throw new InvalidCommandException(
+              "args.params", "reset_parameters takes no params; send {} or leave it out");
+        }
+      }
+      case "model_layer_parameter_update" -> {
+        ours.put("type", "set_module_param");
+        args.put("module", layer(env.args()));
+        Object param = env.args().get("param_name");
+        if (!(param instanceof String p) || p.isBlank()) {
+          throw new InvalidCommandException(
+              "args.param_name", "model_layer_parameter_update needs args.param_name, e.g. \"p\"");
+        }
+        args.put("param", param);
+        args.put("value", env.args().get("value")); // our validation names a missing or bad one
+      }
+      case "reset_layer" ->
           throw new InvalidCommandException(
               "command",
-              env.command() + " is not supported: this run has no data or layer commands yet");
+              "reset_layer is not supported (the reference does not implement it either): send"
+                  + " model_layer_operation with operation_name reset_parameters");
+      default -> {
+        if (DATA.contains(env.command())) {
+          throw new InvalidCommandException(
+              "command", env.command() + " is not supported: this run has no data commands yet");
         }
         throw new InvalidCommandException(
             "command",
@@ -75,6 +105,16 @@ public final class ReferenceCommands {
     }
     ours.put("args", args);
     return ours;
+  }
+
+  private static String layer(Map<String, Object> args) throws InvalidCommandException {
+    Object name = args.get("layer_name");
+    if (!(name instanceof String s) || s.isBlank()) {
+      throw new InvalidCommandException(
+          "args.layer_name",
+          "needs args.layer_name: a module from get_model_info, e.g. block0.attn");
+    }
+    return s;
   }
 
   /**

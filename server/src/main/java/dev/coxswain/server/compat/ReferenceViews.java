@@ -129,8 +129,56 @@ public final class ReferenceViews {
   }
 
   /**
-   * {@code GET /api/get_model_info/}: the reference shows a module tree with settable parameters
-   * and operations; this run offers none yet, so the tree is its root, named after the workload.
+   * {@code GET /api/get_model_info/} of a live run: our module tree ({@code GET
+   * /api/runs/{id}/model}, flat and in pre-order) nested as theirs, each node named by its path
+   * (what their layer commands send as {@code layer_name}), {@code reset_parameters} as the
+   * operation of a module that can be reset, the settable parameters as hyperparameters.
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> model(RunStore store, Map<String, Object> tree) {
+    List<Map<String, Object>> modules = (List<Map<String, Object>>) tree.get("modules");
+    if (modules == null || modules.isEmpty()) {
+      return model(store);
+    }
+    java.util.ArrayDeque<Map<String, Object>> open = new java.util.ArrayDeque<>();
+    Map<String, Object> root = null;
+    for (Map<String, Object> m : modules) {
+      int depth = ((Number) m.get("depth")).intValue();
+      Map<String, Object> node = new LinkedHashMap<>();
+      String path = (String) m.get("module");
+      node.put("name", path.isEmpty() ? "model" : path);
+      node.put("module_type", m.get("type"));
+      node.put(
+          "operators",
+          ((List<Object>) m.get("operations")).contains("reset")
+              ? List.of(Map.of("name", ReferenceCommands.RESET_PARAMETERS, "signature", List.of()))
+              : List.of());
+      List<Map<String, Object>> hyper = new ArrayList<>();
+      for (Map<String, Object> p : (List<Map<String, Object>>) m.get("settable")) {
+        hyper.add(
+            Map.of(
+                "name", p.get("param"),
+                "value", p.get("value"),
+                "type", "int".equals(p.get("type")) ? "int" : "float"));
+      }
+      node.put("hyperparameters", hyper);
+      node.put("children", new ArrayList<Map<String, Object>>());
+      while (open.size() > depth) {
+        open.pop();
+      }
+      if (open.isEmpty()) {
+        root = node;
+      } else {
+        ((List<Map<String, Object>>) open.peek().get("children")).add(node);
+      }
+      open.push(node);
+    }
+    return root;
+  }
+
+  /**
+   * {@code GET /api/get_model_info/} when no trainer can describe the model (a run found on disk):
+   * the tree is its root, named after the workload, with nothing to do to it.
    */
   public static Map<String, Object> model(RunStore store) {
     Map<String, Object> root = new LinkedHashMap<>();

@@ -100,6 +100,7 @@ public final class TrainerNode extends VerticleBase {
     consumers.add(vertx.eventBus().consumer(Addresses.record(id), this::onRecord));
     consumers.add(vertx.eventBus().consumer(Addresses.replay(id), this::onReplay));
     consumers.add(vertx.eventBus().consumer(Addresses.checkpoints(id), this::onCheckpoints));
+    consumers.add(vertx.eventBus().consumer(Addresses.model(id), this::onModel));
     thread = new Thread(this::train, "coxswain-train-" + id);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(
@@ -207,6 +208,14 @@ public final class TrainerNode extends VerticleBase {
     } catch (Exception e) {
       msg.fail(500, "cannot list checkpoints: " + e.getMessage());
     }
+  }
+
+  private void onModel(Message<String> msg) {
+    if (!authentic(msg)) {
+      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+      return;
+    }
+    msg.reply(Json.write(trainer.model())); // built once; the settable values are read live
   }
 
   // --- joining the control plane, heartbeats ---

@@ -1,7 +1,6 @@
 package dev.coxswain.server.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.Json;
@@ -241,10 +240,59 @@ class ReferenceProtocolTest {
       assertTrue(
           !((List<Object>) ((Map<String, Object>) logs.get("branched_logs")).get("main"))
               .isEmpty());
-      assertNotNull(c.http.json(c.http.get("/api/get_model_info/")).get("module_type"));
+      Map<String, Object> modelInfo = c.http.json(c.http.get("/api/get_model_info/"));
+      assertEquals("CharGpt", modelInfo.get("module_type"));
+      // their tree, nested, each node named by what their layer commands send as layer_name
+      Map<String, Object> block0 = ((List<Map<String, Object>>) modelInfo.get("children")).get(0);
+      assertEquals("block0", block0.get("name"));
+      Map<String, Object> dropNode =
+          ((List<Map<String, Object>>) block0.get("children"))
+              .stream().filter(n -> "block0.drop".equals(n.get("name"))).findFirst().orElseThrow();
+      assertEquals(
+          "p", ((List<Map<String, Object>>) dropNode.get("hyperparameters")).get(0).get("name"));
+      assertEquals(
+          "reset_parameters",
+          ((List<Map<String, Object>>) block0.get("operators")).get(0).get("name"));
       assertTrue(
           c.http.json(c.http.get("/api/get_dataset_info/")).get("initialization_parameters")
               instanceof Map);
+
+      // their layer commands: a dropout's p set, a layer's parameters reset
+      String drop = UUID.randomUUID().toString();
+      HttpResponse<String> dropSent =
+          c.send(
+              "model_layer_parameter_update",
+              Json.write(Map.of("layer_name", "block0.drop", "param_name", "p", "value", 0.1)),
+              drop);
+      assertEquals(200, dropSent.statusCode(), dropSent.body());
+      assertEquals(
+          "success",
+          c.await(
+                  "the dropout's result",
+                  ReferenceClient.result("model_layer_parameter_update", drop))
+              .get("status"));
+      assertTrue(
+          c.http.get("/api/runs/t1/model").body().contains("\"value\":0.1"),
+          "our tree shows their change");
+      String reset = UUID.randomUUID().toString();
+      assertEquals(
+          200,
+          c.send(
+                  "model_layer_operation",
+                  Json.write(
+                      Map.of(
+                          "layer_name",
+                          "block0.attn",
+                          "operation_name",
+                          "reset_parameters",
+                          "params",
+                          Map.of())),
+                  reset)
+              .statusCode());
+      assertEquals(
+          "success",
+          c.await("the reset's result", ReferenceClient.result("model_layer_operation", reset))
+              .get("status"));
 
       // bad envelopes: their envelope with failed and our reason; nothing recorded
       int before =
@@ -277,6 +325,41 @@ class ReferenceProtocolTest {
               new String[] {
                 "{\"command\":\"load_checkpoint\",\"args\":\"{\\\"uuid\\\":\\\"main/999999\\\"}\",\"uuid\":\"u7\",\"time\":1}",
                 "args.checkpoint"
+              },
+              new String[] {
+                layer(
+                    "model_layer_operation",
+                    "u8",
+                    "block0.attn",
+                    "operation_name",
+                    "requires_grad_"),
+                "args.operation_name"
+              },
+              new String[] {
+                layer("model_layer_operation", "u9", "nope", "operation_name", "reset_parameters"),
+                "args.module"
+              },
+              new String[] {
+                layer("model_layer_parameter_update", "u10", "block0.drop", "param_name", "eps"),
+                "args.param"
+              },
+              new String[] {
+                Json.write(
+                    Map.of(
+                        "command",
+                        "model_layer_parameter_update",
+                        "args",
+                        Json.write(
+                            Map.of("layer_name", "block0.drop", "param_name", "p", "value", 5)),
+                        "uuid",
+                        "u11",
+                        "time",
+                        1)),
+                "args.value"
+              },
+              new String[] {
+                "{\"command\":\"reset_layer\",\"args\":\"{}\",\"uuid\":\"u12\",\"time\":1}",
+                "command"
               });
       for (String[] b : bad) {
         HttpResponse<String> r = c.http.post("/api/command/", b[0], null);
@@ -326,6 +409,18 @@ class ReferenceProtocolTest {
           "success",
           c.await("stop's result", ReferenceClient.result("stop_training", stop)).get("status"));
     }
+  }
+
+  /** One of their layer envelopes with one more argument (and value 0.1 for updates). */
+  private static String layer(String command, String uuid, String layer, String key, String v) {
+    Map<String, Object> args = new java.util.LinkedHashMap<>();
+    args.put("layer_name", layer);
+    args.put(key, v);
+    if (command.equals("model_layer_parameter_update")) {
+      args.put("value", 0.1);
+    }
+    return Json.write(
+        Map.of("command", command, "args", Json.write(args), "uuid", uuid, "time", 1));
   }
 
   @Test

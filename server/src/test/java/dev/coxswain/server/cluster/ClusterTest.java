@@ -235,6 +235,10 @@ class ClusterTest {
             "a person's command to %s: recorded at step %d, applied from step %d%n",
             id, recorded.step(), applied);
       }
+      // the model lives with its trainer in another JVM: the control plane asks it over the bus
+      HttpResponse<String> model = http.get("/api/runs/" + idB + "/model");
+      assertEquals(200, model.statusCode(), model.body());
+      assertTrue(model.body().contains("\"module\":\"block0.drop\""), model.body());
       // the agent lives at the control plane, with the key; it steers trainer a through the bus
       long deadline = System.nanoTime() + 120_000_000_000L;
       List<Event> agentResults = List.of();

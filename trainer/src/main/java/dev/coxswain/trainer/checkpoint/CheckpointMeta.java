@@ -20,6 +20,8 @@ import java.util.Map;
  * @param loss the last training loss
  * @param files sha256 of each file in the checkpoint directory, checked on load
  * @param time when it was written
+ * @param modules the model's settable parameters by module (a dropout's p); null in checkpoints
+ *     from before they existed, which means every one at its default
  */
 public record CheckpointMeta(
     String id,
@@ -34,7 +36,8 @@ public record CheckpointMeta(
     Map<String, Object> data,
     Double loss,
     Map<String, String> files,
-    Instant time) {
+    Instant time,
+    Map<String, Map<String, Double>> modules) {
 
   /** The same checkpoint with another tag and retention class. */
   public CheckpointMeta retagged(String newTag, boolean newPeriodic) {
@@ -51,6 +54,7 @@ public record CheckpointMeta(
         data,
         loss,
         files,
-        time);
+        time,
+        modules);
   }
 }

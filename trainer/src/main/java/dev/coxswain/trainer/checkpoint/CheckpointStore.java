@@ -88,7 +88,8 @@ public final class CheckpointStore {
               meta.data(),
               meta.loss(),
               sums,
-              meta.time());
+              meta.time(),
+              meta.modules());
       Files.writeString(tmp.resolve("meta.json"), Json.write(full));
       move(tmp, dir);
       return full;

@@ -49,7 +49,7 @@ public final class CharGpt extends AbstractBlock {
     for (int i = 0; i < config.layers(); i++) {
       blocks.add(addChildBlock("block" + i, new DecoderBlock(config.embed(), config.heads())));
     }
-    lnFinal = addChildBlock("ln_f", LayerNorm.builder().axis(2).build());
+    lnFinal = addChildBlock("ln_f", new SettableLayerNorm());
     head = addChildBlock("head", Linear.builder().setUnits(config.vocab()).build());
     setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);
   }

@@ -12,22 +12,26 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-/** A pre-LN GPT block: x + attn(ln(x)), then x + mlp(ln(x)). */
+/**
+ * A pre-LN GPT block: x + drop(attn(ln(x))), then x + drop(mlp(ln(x))). The dropout's p is 0 unless
+ * set at run time ({@code set_module_param}); at 0 the block is exactly the one without it.
+ */
 public final class DecoderBlock extends AbstractBlock {
   private final LayerNorm ln1;
   private final CausalSelfAttention attention;
   private final LayerNorm ln2;
   private final Linear fc;
   private final Linear out;
+  private final SettableDropout drop;
 
   public DecoderBlock(int embed, int heads) {
-    // axis(2) normalises over the embedding only; the default would mix time steps (leaks the
-    // future).
-    ln1 = addChildBlock("ln1", LayerNorm.builder().axis(2).build());
+    ln1 = addChildBlock("ln1", new SettableLayerNorm());
     attention = addChildBlock("attn", new CausalSelfAttention(embed, heads));
-    ln2 = addChildBlock("ln2", LayerNorm.builder().axis(2).build());
+    ln2 = addChildBlock("ln2", new SettableLayerNorm());
     fc = addChildBlock("fc", Linear.builder().setUnits(4L * embed).build());
     out = addChildBlock("out", Linear.builder().setUnits(embed).build());
+    // added last: the other children keep their numbers, so parameter names stay as they were
+    drop = addChildBlock("drop", new SettableDropout());
   }
 
   @Override
@@ -35,10 +39,13 @@ public final class DecoderBlock extends AbstractBlock {
       ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
     NDArray x = inputs.singletonOrThrow();
     NDList h = ln1.forward(ps, new NDList(x), training);
-    x = x.add(attention.forward(ps, h, training).singletonOrThrow());
+    x = x.add(drop.forward(ps, attention.forward(ps, h, training), training).singletonOrThrow());
     h = ln2.forward(ps, new NDList(x), training);
     NDArray m = Activation.gelu(fc.forward(ps, h, training).singletonOrThrow());
-    x = x.add(out.forward(ps, new NDList(m), training).singletonOrThrow());
+    x =
+        x.add(
+            drop.forward(ps, out.forward(ps, new NDList(m), training), training)
+                .singletonOrThrow());
     return new NDList(x);
   }
 
@@ -55,5 +62,6 @@ public final class DecoderBlock extends AbstractBlock {
     ln2.initialize(manager, dataType, s);
     fc.initialize(manager, dataType, s);
     out.initialize(manager, dataType, new Shape(s.get(0), s.get(1), 4 * s.get(2)));
+    drop.initialize(manager, dataType, s);
   }
 }

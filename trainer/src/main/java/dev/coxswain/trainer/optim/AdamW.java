@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -36,10 +37,13 @@ import java.util.TreeMap;
 public final class AdamW {
   private static final int MAGIC = 0x43584157; // "CXAW"
   private static final int VERSION = 1;
+  private static final int VERSION_WITH_RESETS = 2; // written only once a parameter was reset
 
   private final NDManager stateManager;
   private final Map<String, NDArray> first = new HashMap<>();
   private final Map<String, NDArray> second = new HashMap<>();
+  // t at which a parameter's state was forgotten: its own t counts from there, as a fresh Adam's
+  private final Map<String, Long> forgottenAt = new HashMap<>();
   private long updates;
 
   /**
@@ -88,19 +92,29 @@ public final class AdamW {
     for (Slot s : slots) {
       NDArray w = s.weight();
       NDArray before = measureRatio ? w.duplicate() : null;
+      Long since = forgottenAt.get(s.name());
+      float lrSlot = lrCorrected;
+      float epsSlot = epsScaled;
+      if (since != null) {
+        long t = updates - since;
+        double c1 = 1 - Math.pow(b1, t);
+        double c2 = 1 - Math.pow(b2, t);
+        lrSlot = (float) (lr * Math.sqrt(c2) / c1);
+        epsSlot = (float) (eps * Math.sqrt(c2));
+      }
       JniUtils.adamUpdate(
           (PtNDArray) w,
           (PtNDArray) s.grad(),
           (PtNDArray) state(first, s),
           (PtNDArray) state(second, s),
           (float) lr,
-          lrCorrected,
+          lrSlot,
           (float) wd,
           (float) clipScale,
           -1f, // no element-wise clamp: clipping is by global norm, through clipScale
           (float) b1,
           (float) b2,
-          epsScaled,
+          epsSlot,
           true);
       if (measureRatio) {
         deltaNorms.add(before.subi(w).norm());
@@ -127,6 +141,38 @@ public final class AdamW {
     return a;
   }
 
+  /**
+   * Forgets the moments of these parameters, as if they were new to the optimizer: their moments
+   * start again from zero and their bias correction from t = 1. Every other parameter keeps its
+   * state.
+   *
+   * @return how many of them had state
+   */
+  public int forget(Iterable<String> names) {
+    int n = 0;
+    for (String name : names) {
+      NDArray m = first.remove(name);
+      NDArray v = second.remove(name);
+      if (m != null) {
+        m.close();
+        n++;
+      }
+      if (v != null) {
+        v.close();
+      }
+      forgottenAt.put(name, updates);
+    }
+    return n;
+  }
+
+  /** Copies of one parameter's first and second moments, or empty when it has none (tests). */
+  public Optional<float[][]> moments(String name) {
+    NDArray m = first.get(name);
+    return m == null
+        ? Optional.empty()
+        : Optional.of(new float[][] {m.toFloatArray(), second.get(name).toFloatArray()});
+  }
+
   /** Number of updates applied so far (Adam's t). */
   public long updates() {
     return updates;
@@ -135,7 +181,7 @@ public final class AdamW {
   /** Writes t and both moments of every parameter, by name, in name order. */
   public void save(DataOutputStream out) throws IOException {
     out.writeInt(MAGIC);
-    out.writeInt(VERSION);
+    out.writeInt(forgottenAt.isEmpty() ? VERSION : VERSION_WITH_RESETS);
     out.writeLong(updates);
     TreeMap<String, NDArray> names = new TreeMap<>(first);
     out.writeInt(names.size());
@@ -143,6 +189,14 @@ public final class AdamW {
       out.writeUTF(name);
       writeArray(out, first.get(name));
       writeArray(out, second.get(name));
+    }
+    if (!forgottenAt.isEmpty()) {
+      TreeMap<String, Long> resets = new TreeMap<>(forgottenAt);
+      out.writeInt(resets.size());
+      for (Map.Entry<String, Long> e : resets.entrySet()) {
+        out.writeUTF(e.getKey());
+        out.writeLong(e.getValue());
+      }
     }
   }
 
@@ -152,7 +206,7 @@ public final class AdamW {
       throw new IOException("not an AdamW state file (bad magic number)");
     }
     int version = in.readInt();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_WITH_RESETS) {
       throw new IOException("AdamW state version " + version + " is not supported");
     }
     long t = in.readLong();
@@ -164,9 +218,17 @@ public final class AdamW {
       m.put(name, readArray(in));
       v.put(name, readArray(in));
     }
+    Map<String, Long> resets = new HashMap<>();
+    if (version == VERSION_WITH_RESETS) {
+      int r = in.readInt();
+      for (int i = 0; i < r; i++) {
+        resets.put(in.readUTF(), in.readLong());
+      }
+    }
     clear();
     first.putAll(m);
     second.putAll(v);
+    forgottenAt.putAll(resets);
     updates = t;
   }
 
@@ -176,6 +238,7 @@ public final class AdamW {
     second.values().forEach(NDArray::close);
     first.clear();
     second.clear();
+    forgottenAt.clear();
     updates = 0;
   }
 

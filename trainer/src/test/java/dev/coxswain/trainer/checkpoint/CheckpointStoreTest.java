@@ -36,7 +36,8 @@ class CheckpointStoreTest {
         Map.of(),
         1.5,
         null,
-        Instant.now());
+        Instant.now(),
+        Map.of("block0.drop", Map.of("p", 0.25)));
   }
 
   private static Map<String, CheckpointStore.Part> parts(byte value) {
@@ -53,6 +54,7 @@ class CheckpointStoreTest {
     assertEquals(List.of("main/10", "main/20"), s.list().stream().map(CheckpointMeta::id).toList());
     CheckpointMeta best = s.resolve("best").orElseThrow();
     assertEquals(20, best.step());
+    assertEquals(0.25, best.modules().get("block0.drop").get("p"), "settable values round-trip");
     assertEquals("main/20", s.resolve("latest").orElseThrow().id());
     assertTrue(s.resolve("nope").isEmpty());
     try (InputStream in = s.open(best, "params.bin")) {

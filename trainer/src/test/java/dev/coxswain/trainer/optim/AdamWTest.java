@@ -70,6 +70,56 @@ class AdamWTest {
   }
 
   @Test
+  void aForgottenParameterStartsAgainAsIfNewAndTheOthersKeepTheirState() throws IOException {
+    try (NDManager nm = NDManager.newBaseManager()) {
+      NDArray w = nm.create(W0.clone());
+      NDArray other = nm.create(W0.clone());
+      AdamW opt = new AdamW(nm);
+      for (int t = 0; t < 2; t++) {
+        try (NDScope scope = new NDScope()) {
+          scope.suppressNotUsedWarning();
+          NDArray g = nm.create(GRADS[t]);
+          opt.update(
+              List.of(new AdamW.Slot("w", w, g), new AdamW.Slot("other", other, g)),
+              knobs(0.01, 0.1),
+              1,
+              false);
+        }
+      }
+      assertEquals(1, opt.forget(List.of("w")));
+      assertTrue(opt.moments("w").isEmpty());
+      assertTrue(opt.moments("other").isPresent());
+      // saved and loaded, the reset survives (format 2)
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      opt.save(new DataOutputStream(bytes));
+      AdamW loaded = new AdamW(nm);
+      loaded.load(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+      // w's next update is a fresh optimizer's first (moments 0, t = 1) from where w is now
+      NDArray fresh = w.duplicate();
+      float[] expected = run(new AdamW(nm), nm, fresh, 2, 3, 0.01, 0.1, 1);
+      float[] otherExpected;
+      try (NDScope scope = new NDScope()) {
+        scope.suppressNotUsedWarning();
+        NDArray otherCopy = other.duplicate();
+        AdamW kept = new AdamW(nm);
+        kept.load(new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        NDArray g = nm.create(GRADS[2]);
+        kept.update(List.of(new AdamW.Slot("other", otherCopy, g)), knobs(0.01, 0.1), 1, false);
+        otherExpected = otherCopy.toFloatArray();
+        NDArray g2 = nm.create(GRADS[2]);
+        loaded.update(
+            List.of(new AdamW.Slot("w", w, g2), new AdamW.Slot("other", other, g2)),
+            knobs(0.01, 0.1),
+            1,
+            false);
+      }
+      assertEquals(3, loaded.updates(), "the run's t goes on");
+      assertArrayEquals(expected, w.toFloatArray(), 1e-7f);
+      assertArrayEquals(otherExpected, other.toFloatArray(), 1e-7f, "t = 3 for the other");
+    }
+  }
+
+  @Test
   void matchesTheReferenceFormulaWithDecayAndClipping() {
     try (NDManager nm = NDManager.newBaseManager()) {
       NDArray w = nm.create(W0.clone());
