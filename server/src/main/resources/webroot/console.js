@@ -60,6 +60,9 @@
       case "agent": return Object.entries(a).map(([k, v]) => k + " = " + v).join(", ");
       case "note": return a.text || "";
       case "tell_agent": return a.withdraw ? "(withdrawn)" : "“" + (a.text || "") + "”";
+      case "set_data_mixture": return Object.entries(a.weights || {}).map(([k, v]) => k + " = " + fmt(v)).join(", ");
+      case "reload_data": return (a.sources || []).map((x) => (typeof x === "string" ? x : x.name + " ← " + x.path)).join(", ") || "all sources";
+      case "set_goal": return a.clear ? "(cleared)" : (a.direction || "") + " " + a.metric + (a.target !== undefined ? " → " + fmt(a.target) : "");
       case "reset_module": return a.module;
       case "set_module_param": return a.module + " " + a.param + " = " + fmt(a.value);
       default: return Object.keys(a).length ? JSON.stringify(a) : "";
@@ -75,6 +78,7 @@
     specs: [], values: {}, locks: new Set(),
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
+    data: null, // {weights, sources, lastChange}: a run with named data sources
     decisions: [], outcomes: new Map(), goal: null, agent: { mode: "off", enabled: true, every: null, policy: null, fallback: false, budgetOut: false,
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
@@ -223,13 +227,13 @@
     if (!b.m[name]) b.m[name] = new Array(store.x.length).fill(null);
     return b.m[name];
   }
-  function metricChart(name, better) {
+  function metricChart(name, better, title) {
     if (metricCharts.has(name)) return;
     const el = h("div", { class: "chart metric-chart", id: "chart-metric-" + name, "data-metric": name });
     const after = [...metricCharts.values()].pop();
     (after ? after.el : $("chart-eval")).after(el);
     const dir = better === "lower" ? "lower" : better === "higher" ? "higher" : null;
-    const c = makeChart(el.id, "validation " + name + (dir ? " (" + dir + " is better)" : ""), {
+    const c = makeChart(el.id, (title || "validation " + name) + (dir ? " (" + dir + " is better)" : ""), {
       height: 150,
       series: (b) => [{ data: () => metricArray(b, name), spanGaps: true, points: true,
         opts: { label: b.name + " " + name, stroke: b.color, width: 2, value: (u, v) => (v === null ? "–" : fmt(v, 4)) } }],
@@ -423,6 +427,14 @@
         b.ev[e.step] = num(p.eval_loss);
         S.lastVal = num(p.eval_loss);
         if (p.goal && typeof p.goal === "object") S.goal = p.goal;
+        if (p.sources && typeof p.sources === "object") {
+          // each data source's own validation loss, a chart per source
+          for (const [name, v] of Object.entries(p.sources)) {
+            metricChart("source-" + name, "lower", "validation loss on source " + name);
+            metricArray(b, "source-" + name)[e.step] = num(v);
+            if (S.data) S.data.valLoss = Object.assign(S.data.valLoss || {}, { [name]: num(v) });
+          }
+        }
         if (p.metrics && typeof p.metrics === "object") {
           for (const [name, v] of Object.entries(p.metrics)) {
             metricChart(name, p.better && p.better[name]);
@@ -475,6 +487,10 @@
         if (typeof p.budget_spent_usd === "number") S.agent.spent = p.budget_spent_usd;
         if (p.policy) S.agent.lastPolicy = p.policy;
         break;
+      case "data":
+        S.data = Object.assign(S.data || {}, { weights: p.weights || (S.data && S.data.weights) || {},
+          sources: p.sources || (S.data && S.data.sources) || [], lastChange: p });
+        break;
       case "agent_outcome":
         S.outcomes.set(p.decision_id, p);
         if (S.outcomes.size > 1000) S.outcomes.delete(S.outcomes.keys().next().value);
@@ -504,6 +520,7 @@
     if (knobsDirty) buildKnobs();
     updateKnobs();
     renderAgent();
+    renderData();
     renderHistory();
     renderControlsEnabled();
   }
@@ -716,6 +733,52 @@
     renderControlsEnabled();
   }
 
+  // ---------- the data: named sources and their weights ----------
+
+  let dataSig = "";
+  function renderData() {
+    const d = S.data;
+    $("data-panel").hidden = !d;
+    if (!d) return;
+    const names = Object.keys(d.weights || {});
+    const sig = names.join("|");
+    const box = $("data-sources");
+    if (sig !== dataSig) {
+      dataSig = sig;
+      box.textContent = "";
+      for (const name of names) box.append(sourceRow(name));
+      renderControlsEnabled();
+    }
+    for (const name of names) {
+      const row = box.querySelector('[data-source="' + CSS.escape(name) + '"]');
+      if (!row) continue;
+      text(row.querySelector(".weight"), fmt(d.weights[name]));
+      const src = (d.sources || []).find((s) => s.name === name);
+      text(row.querySelector(".files"), src ? (src.files || []).length + " files · " + src.path : "");
+      const v = d.valLoss && d.valLoss[name];
+      text(row.querySelector(".val-loss"), typeof v === "number" ? "val loss " + fmt(v, 4) : "");
+    }
+    const c = d.lastChange || {};
+    text($("data-said"), c.change === "reload" ? "reloaded " + (c.reloaded || []).join(", ") + " from step " + c.from_step
+      : c.change === "mixture" ? "weights changed from step " + c.from_step : "");
+  }
+  function sourceRow(name) {
+    const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder: "weight", "aria-label": "new weight for source " + name });
+    const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
+    const err = h("p", { class: "err", role: "alert" });
+    const form = h("form", { class: "edit" }, input, setBtn);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const raw = input.value.trim();
+      const n = Number(raw);
+      // as for knobs: the server says what is wrong with a value that is not a number
+      send({ type: "set_data_mixture", args: { weights: { [name]: raw !== "" && Number.isFinite(n) ? n : raw } } }, setBtn, err, input);
+    });
+    return h("div", { class: "source", "data-source": name },
+      h("span", { class: "name" }, name), h("span", { class: "weight" }, ""), h("span", { class: "files" }, ""),
+      h("span", { class: "val-loss" }, ""), form, err);
+  }
+
   // ---------- the model: its module tree, asked of the trainer ----------
 
   let modelTimer = null;
@@ -867,6 +930,8 @@
       const tag = $("save-tag").value.trim();
       send({ type: "save_checkpoint", args: tag ? { tag } : {} }, ev.submitter || $("save-form").querySelector("button"), $("run-err"), $("save-tag"));
     });
+    $("reload-btn").addEventListener("click", (ev) =>
+      send({ type: "reload_data", args: {} }, ev.currentTarget, $("data-err")));
     $("agent-toggle").addEventListener("click", (ev) =>
       send({ type: "agent", args: { enabled: !S.agent.enabled } }, ev.currentTarget, $("agent-err")));
     $("agent-form").addEventListener("submit", (ev) => {

@@ -212,6 +212,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     start.put("knobs", knobs.snapshot().values());
     start.put("specs", knobs.list().stream().map(Json::toMap).toList());
     emit(EventType.KNOBS, start); // the full knob table, bounds included, for late readers
+    dataCommands.announce(step);
     String end;
     try {
       if (step == 0 && workload.data().validationBatches() > 0) {

@@ -87,6 +87,18 @@ public final class DataCommands {
     return CommandResult.applied(c, next, detail);
   }
 
+  /** At the start of a run: a {@code data} event with the sources and weights, for late readers. */
+  public void announce(long step) {
+    if (data instanceof MixableSource m) {
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("change", "start");
+      e.put("from_step", step + 1);
+      e.put("weights", m.weights());
+      e.put("sources", m.describe().get("sources"));
+      emit.accept(EventType.DATA, e);
+    }
+  }
+
   /** Called before each step: swaps a waiting reload in when its epoch has ended. */
   public void beforeStep(long step) {
     if (pending != null && step >= pendingFrom && data instanceof MixableSource m) {
