@@ -47,6 +47,7 @@ public final class Guardrails {
               "load_checkpoint",
               "evaluate",
               "note",
+              "set_data_mixture",
               "keep"));
     }
   }
@@ -59,6 +60,9 @@ public final class Guardrails {
    * @param edits what the guardrails changed, in words (empty when nothing)
    */
   public record Outcome(Optional<String> type, Map<String, Object> args, List<String> edits) {}
+
+  /** How far one decision may move any data source's share of the batches (0.25: 25 points). */
+  public static final double MAX_SHARE_CHANGE = 0.25;
 
   private final Config config;
 
@@ -111,6 +115,9 @@ public final class Guardrails {
             targets.put(e.getKey(), n.doubleValue());
           }
         }
+      }
+      case "set_data_mixture" -> {
+        return mixture(d, s, edits);
       }
       default -> {
         return new Outcome(Optional.of(action), d.args(), edits); // checkpoints, evaluate, note
@@ -179,6 +186,61 @@ public final class Guardrails {
       return new Outcome(Optional.empty(), Map.of(), edits);
     }
     return new Outcome(Optional.of("set_knobs"), out, edits);
+  }
+
+  /**
+   * A mixture change: known sources, finite weights >= 0, not all zero, and no source's share of
+   * the batches moved by more than {@link #MAX_SHARE_CHANGE} in one decision (a bigger move is cut
+   * back along the same direction, and said).
+   */
+  private static Outcome mixture(Decision d, Summary s, List<String> edits) {
+    Map<String, Double> now = s.mixture();
+    if (now.isEmpty()) {
+      edits.add("this run has no named data sources; kept instead");
+      return new Outcome(Optional.empty(), Map.of(), edits);
+    }
+    Object w = d.args().get("weights");
+    Map<?, ?> asked = w instanceof Map<?, ?> m ? m : d.args();
+    Map<String, Double> next = new LinkedHashMap<>(now);
+    for (Map.Entry<?, ?> e : asked.entrySet()) {
+      String name = String.valueOf(e.getKey());
+      if (!now.containsKey(name)) {
+        edits.add("dropped unknown data source '" + name + "'");
+      } else if (!(e.getValue() instanceof Number n)
+          || !Double.isFinite(n.doubleValue())
+          || n.doubleValue() < 0) {
+        edits.add("dropped " + name + ": a weight must be a finite number >= 0");
+      } else {
+        next.put(name, n.doubleValue());
+      }
+    }
+    double before = now.values().stream().mapToDouble(Double::doubleValue).sum();
+    double after = next.values().stream().mapToDouble(Double::doubleValue).sum();
+    if (!(after > 0) || next.equals(now)) {
+      edits.add(after > 0 ? "no change left to make" : "every weight would be zero; kept instead");
+      return new Outcome(Optional.empty(), Map.of(), edits);
+    }
+    double move = 0;
+    for (String k : now.keySet()) {
+      move = Math.max(move, Math.abs(next.get(k) / after - now.get(k) / before));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (move > MAX_SHARE_CHANGE) {
+      double t = MAX_SHARE_CHANGE / move;
+      for (String k : now.keySet()) {
+        double share = now.get(k) / before;
+        out.put(k, share + t * (next.get(k) / after - share));
+      }
+      edits.add(
+          String.format(
+              Locale.ROOT,
+              "mixture: a source's share would move by %.0f points; cut back to %.0f (as shares)",
+              100 * move,
+              100 * MAX_SHARE_CHANGE));
+    } else {
+      out.putAll(next);
+    }
+    return new Outcome(Optional.of("set_data_mixture"), Map.of("weights", out), edits);
   }
 
   private static Optional<Summary.KnobView> knob(Summary s, String name) {

@@ -8,7 +8,7 @@ import java.util.Set;
  *
  * @param action {@code double}, {@code halve}, {@code keep}, or a command type ({@code set_knobs},
  *     {@code scale_knob}, {@code save_checkpoint}, {@code load_checkpoint}, {@code evaluate},
- *     {@code note})
+ *     {@code note}, {@code set_data_mixture})
  * @param args the command's arguments
  * @param rationale why, in words
  */
@@ -24,7 +24,8 @@ public record Decision(String action, Map<String, Object> args, String rationale
           "save_checkpoint",
           "load_checkpoint",
           "evaluate",
-          "note");
+          "note",
+          "set_data_mixture");
 
   public Decision {
     args = args == null ? Map.of() : Map.copyOf(args);

@@ -367,6 +367,9 @@ public final class OpenAiPolicy implements Policy {
     args.remove("rationale");
     if (name.equals("set_knobs")) {
       args = knobValues(args);
+    } else if (name.equals("set_data_mixture")) {
+      args.values().removeIf(java.util.Objects::isNull);
+      args = Map.of("weights", new LinkedHashMap<>(args));
     } else {
       args.values().removeIf(java.util.Objects::isNull);
     }

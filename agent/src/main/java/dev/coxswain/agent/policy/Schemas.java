@@ -1,5 +1,6 @@
 package dev.coxswain.agent.policy;
 
+import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Json;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -48,6 +49,9 @@ final class Schemas {
     List<ToolSpecification> out = new ArrayList<>();
     List<String> knobNames = s.knobs().stream().map(Summary.KnobView::name).toList();
     for (String p : sorted(permitted)) {
+      if (p.equals("set_data_mixture") && s.mixture().isEmpty()) {
+        continue; // a run without named data sources has no mixture to change
+      }
       JsonObjectSchema.Builder params = JsonObjectSchema.builder();
       List<String> names = new ArrayList<>();
       String description = describe(p, s, knobNames, params, names);
@@ -93,6 +97,26 @@ final class Schemas {
             "factor", number(false, MIN_FACTOR, MAX_FACTOR, "multiply the knob by this"));
         names.addAll(List.of("knob", "factor"));
         return "Multiply one knob by a factor.";
+      }
+      case "set_data_mixture" -> {
+        for (Map.Entry<String, Double> w : s.mixture().entrySet()) {
+          params.addProperty(
+              w.getKey(),
+              number(
+                  true,
+                  0,
+                  Double.POSITIVE_INFINITY,
+                  "new sampling weight of data source "
+                      + w.getKey()
+                      + " (now "
+                      + w.getValue()
+                      + "), or null to leave it"));
+          names.add(w.getKey());
+        }
+        return "Change the data sources' sampling weights; each source's share of the batches may"
+            + " move by at most "
+            + (int) (100 * Guardrails.MAX_SHARE_CHANGE)
+            + " percentage points per decision.";
       }
       case "save_checkpoint" -> {
         params.addStringProperty("tag", "a short name");

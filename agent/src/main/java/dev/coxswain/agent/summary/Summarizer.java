@@ -32,6 +32,7 @@ public final class Summarizer {
   private long bestEvalStep;
   private double previousMean = Double.NaN;
   private double bestMean = Double.NaN;
+  private final Map<String, Double> mixture = new LinkedHashMap<>();
 
   public Summarizer() {
     for (String s : SERIES) {
@@ -70,6 +71,17 @@ public final class Summarizer {
         }
       }
       case STATUS -> status = String.valueOf(p.get("status"));
+      case DATA -> {
+        if (p.get("weights") instanceof Map<?, ?> w) {
+          mixture.clear();
+          w.forEach(
+              (k, v) -> {
+                if (v instanceof Number n) {
+                  mixture.put(String.valueOf(k), n.doubleValue());
+                }
+              });
+        }
+      }
       case KNOBS -> {
         if (p.get("specs") instanceof List<?> specs) {
           for (Object o : specs) {
@@ -146,19 +158,20 @@ public final class Summarizer {
               locks.contains(e.getKey())));
     }
     return new Summary(
-        fromStep,
-        step,
-        branch,
-        status,
-        series,
-        bestEval,
-        bestEvalStep,
-        spikes,
-        skipped,
-        knobs,
-        new ArrayList<>(commands.values()),
-        previousMean,
-        bestMean);
+            fromStep,
+            step,
+            branch,
+            status,
+            series,
+            bestEval,
+            bestEvalStep,
+            spikes,
+            skipped,
+            knobs,
+            new ArrayList<>(commands.values()),
+            previousMean,
+            bestMean)
+        .withMixture(mixture);
   }
 
   /** Starts a new window after a decision; the best evaluation and knobs carry over. */

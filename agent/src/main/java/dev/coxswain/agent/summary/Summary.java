@@ -28,11 +28,16 @@ public record Summary(
     double bestWindowMeanLoss,
     String personWords,
     String memory,
-    GoalView goal) {
+    GoalView goal,
+    Map<String, Double> mixture) {
 
   public Summary {
     personWords = personWords == null ? "" : personWords;
     memory = memory == null ? "" : memory;
+    mixture =
+        mixture == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(mixture));
   }
 
   /** A window with a person's words and a memory but no goal. */
@@ -68,6 +73,7 @@ public record Summary(
         bestWindowMeanLoss,
         personWords,
         memory,
+        null,
         null);
   }
 
@@ -122,7 +128,8 @@ public record Summary(
         bestWindowMeanLoss,
         words,
         memoryText,
-        goal);
+        goal,
+        mixture);
   }
 
   /** This window with the run's goal and its progress beside it (null: no goal). */
@@ -143,7 +150,30 @@ public record Summary(
         bestWindowMeanLoss,
         personWords,
         memory,
-        g);
+        g,
+        mixture);
+  }
+
+  /** This window with the run's data sources and their weights (empty: no named sources). */
+  public Summary withMixture(Map<String, Double> weights) {
+    return new Summary(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        personWords,
+        memory,
+        goal,
+        weights);
   }
 
   /**
@@ -282,6 +312,11 @@ public record Summary(
               k.locked() ? " LOCKED by a human" : ""));
     }
     sb.append('\n');
+    if (!mixture.isEmpty()) {
+      sb.append("data sources and their sampling weights:");
+      mixture.forEach((k, v) -> sb.append(' ').append(k).append('=').append(g(v)).append(';'));
+      sb.append('\n');
+    }
     if (commands.isEmpty()) {
       sb.append("commands since the last decision: none\n");
     } else {
