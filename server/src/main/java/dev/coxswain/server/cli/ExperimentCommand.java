@@ -1,5 +1,7 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.server.experiment.DataUpdateConfig;
+import dev.coxswain.server.experiment.DataUpdateExperiment;
 import dev.coxswain.server.experiment.Experiment;
 import dev.coxswain.server.experiment.ExperimentConfig;
 import dev.coxswain.server.experiment.Report;
@@ -55,6 +57,13 @@ public final class ExperimentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (threads < 1) {
+      System.err.println("error: --threads must be at least 1");
+      return 2;
+    }
+    if (DataUpdateConfig.declaredIn(file)) {
+      return dataUpdate();
+    }
     ExperimentConfig config;
     try {
       config = ExperimentConfig.load(file);
@@ -87,6 +96,35 @@ public final class ExperimentCommand implements Callable<Integer> {
       return 3;
     }
     Report.Written w = new Report(x, commandLine()).write();
+    System.out.println(w.table());
+    System.err.println("experiment: wrote " + w.files());
+    return 0;
+  }
+
+  /** {@code kind: data-update}: the data-update case study, results under {@code OUT/<name>}. */
+  private int dataUpdate() throws Exception {
+    DataUpdateConfig config;
+    try {
+      config = DataUpdateConfig.load(file);
+    } catch (ExperimentConfig.Invalid e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+    System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
+    System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+    Path dir = out.resolve(config.name());
+    DataUpdateExperiment x = new DataUpdateExperiment(config, dir, System.err);
+    if (!reportOnly) {
+      x.runMissing();
+    }
+    List<String> missing = x.missing();
+    if (!missing.isEmpty()) {
+      System.err.println(
+          "experiment: not every run is complete, so no table is written; missing: "
+              + String.join(", ", missing));
+      return 3;
+    }
+    Report.Written w = DataUpdateExperiment.report(x, commandLine(), dir);
     System.out.println(w.table());
     System.err.println("experiment: wrote " + w.files());
     return 0;
