@@ -1,73 +1,17 @@
-// Coxswain web console: one run, live. Plain JavaScript and the vendored uPlot; no build step.
+// Coxswain web console: one run, live. Plain JavaScript modules and the vendored uPlot; no build step.
 // Everything on the page is derived from the run's event stream (replayed from seq 0, then live),
 // so a reload, a reconnect or a finished run all show the same thing.
+import { $, describeArgs, fmt, fmtDuration, h, text } from "./js/format.js";
+import { makeDataPanel } from "./js/data-panel.js";
+import { makeModelPanel } from "./js/model-panel.js";
 (function () {
   "use strict";
 
-  const $ = (id) => document.getElementById(id);
   const TOKEN_KEY = "coxswain.token";
   const DRAW_EVERY_MS = 250;
   const BRANCH_COLORS = ["#2456d6", "#e08a00", "#1f9d55", "#c2185b", "#00838f", "#6d4c41", "#5e35b1"];
   const SOURCES = ["human", "agent", "rule", "api"];
   const FINAL = new Set(["finished", "stopped", "failed"]);
-
-  // ---------- formatting ----------
-
-  /**
-   * The notation people who train models read: plain decimals from 0.01 to 10,000 (0.01, 1, 312.5),
-   * otherwise scientific with a one-digit mantissa (2.5e-4, 1e-8, 1.2e5); at most 4 significant digits.
-   */
-  function fmt(x, digits = 4) {
-    if (x === null || x === undefined || x === "") return "–";
-    if (typeof x !== "number") return String(x);
-    if (!Number.isFinite(x)) return String(x);
-    if (x === 0) return "0";
-    const a = Math.abs(x);
-    if (a >= 1e-2 && a < 1e4) return Number(x.toPrecision(digits)).toString();
-    const [m, e] = x.toExponential(digits - 1).split("e");
-    return trim(m) + "e" + Number(e);
-  }
-  function trim(s) {
-    return s.includes(".") ? s.replace(/\.?0+$/, "") : s;
-  }
-  function fmtDuration(s) {
-    if (!Number.isFinite(s) || s < 0) return "–";
-    if (s < 60) return Math.round(s) + "s";
-    if (s < 3600) return Math.floor(s / 60) + "m " + Math.round(s % 60) + "s";
-    return Math.floor(s / 3600) + "h " + Math.round((s % 3600) / 60) + "m";
-  }
-  function text(el, s) { if (el.textContent !== s) el.textContent = s; }
-  function h(tag, attrs, ...kids) {
-    const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "class") el.className = v;
-      else if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
-      else el.setAttribute(k, v === true ? "" : v);
-    }
-    for (const k of kids) if (k !== null && k !== undefined) el.append(k instanceof Node ? k : String(k));
-    return el;
-  }
-  function describeArgs(type, args) {
-    const a = args || {};
-    switch (type) {
-      case "set_knobs": return Object.entries(a).map(([k, v]) => k + " = " + fmt(v)).join(", ");
-      case "scale_knob": return a.knob + " × " + fmt(a.factor);
-      case "load_checkpoint": return a.checkpoint + (a.branch ? " → " + a.branch : "");
-      case "save_checkpoint": return a.tag || "";
-      case "lock_knob": return a.knob + (a.steps ? " for " + a.steps + " steps" : "");
-      case "unlock_knob": return a.knob;
-      case "agent": return Object.entries(a).map(([k, v]) => k + " = " + v).join(", ");
-      case "note": return a.text || "";
-      case "tell_agent": return a.withdraw ? "(withdrawn)" : "“" + (a.text || "") + "”";
-      case "set_data_mixture": return Object.entries(a.weights || {}).map(([k, v]) => k + " = " + fmt(v)).join(", ");
-      case "reload_data": return (a.sources || []).map((x) => (typeof x === "string" ? x : x.name + " ← " + x.path)).join(", ") || "all sources";
-      case "set_goal": return a.clear ? "(cleared)" : (a.direction || "") + " " + a.metric + (a.target !== undefined ? " → " + fmt(a.target) : "");
-      case "reset_module": return a.module;
-      case "set_module_param": return a.module + " " + a.param + " = " + fmt(a.value);
-      default: return Object.keys(a).length ? JSON.stringify(a) : "";
-    }
-  }
 
   // ---------- state ----------
 
@@ -470,7 +414,7 @@
           }
           if (p.type === "set_goal") S.goal = p.detail.goal || null;
           if (p.type === "tell_agent") S.agent.words = p.detail.withdrawn ? null : String(p.detail.text || "");
-          if (p.type === "set_module_param" || p.type === "reset_module") scheduleModel();
+          if (p.type === "set_module_param" || p.type === "reset_module") modelPanel.schedule();
         }
         const target = S.errTargets.get(p.command_id);
         if (target) {
@@ -520,7 +464,7 @@
     if (knobsDirty) buildKnobs();
     updateKnobs();
     renderAgent();
-    renderData();
+    dataPanel.render();
     renderHistory();
     renderControlsEnabled();
   }
@@ -733,122 +677,10 @@
     renderControlsEnabled();
   }
 
-  // ---------- the data: named sources and their weights ----------
+  // ---------- the data and model panels (js/data-panel.js, js/model-panel.js) ----------
 
-  let dataSig = "";
-  function renderData() {
-    const d = S.data;
-    $("data-panel").hidden = !d;
-    if (!d) return;
-    const names = Object.keys(d.weights || {});
-    const sig = names.join("|");
-    const box = $("data-sources");
-    if (sig !== dataSig) {
-      dataSig = sig;
-      box.textContent = "";
-      for (const name of names) box.append(sourceRow(name));
-      renderControlsEnabled();
-    }
-    for (const name of names) {
-      const row = box.querySelector('[data-source="' + CSS.escape(name) + '"]');
-      if (!row) continue;
-      text(row.querySelector(".weight"), fmt(d.weights[name]));
-      const src = (d.sources || []).find((s) => s.name === name);
-      text(row.querySelector(".files"), src ? (src.files || []).length + " files · " + src.path : "");
-      const v = d.valLoss && d.valLoss[name];
-      text(row.querySelector(".val-loss"), typeof v === "number" ? "val loss " + fmt(v, 4) : "");
-    }
-    const c = d.lastChange || {};
-    text($("data-said"), c.change === "reload" ? "reloaded " + (c.reloaded || []).join(", ") + " from step " + c.from_step
-      : c.change === "mixture" ? "weights changed from step " + c.from_step : "");
-  }
-  function sourceRow(name) {
-    const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder: "weight", "aria-label": "new weight for source " + name });
-    const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
-    const err = h("p", { class: "err", role: "alert" });
-    const form = h("form", { class: "edit" }, input, setBtn);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const raw = input.value.trim();
-      const n = Number(raw);
-      // as for knobs: the server says what is wrong with a value that is not a number
-      send({ type: "set_data_mixture", args: { weights: { [name]: raw !== "" && Number.isFinite(n) ? n : raw } } }, setBtn, err, input);
-    });
-    return h("div", { class: "source", "data-source": name },
-      h("span", { class: "name" }, name), h("span", { class: "weight" }, ""), h("span", { class: "files" }, ""),
-      h("span", { class: "val-loss" }, ""), form, err);
-  }
-
-  // ---------- the model: its module tree, asked of the trainer ----------
-
-  let modelTimer = null;
-  let modelBuilt = false;
-  function scheduleModel() {
-    if (modelTimer) return;
-    modelTimer = setTimeout(() => { modelTimer = null; loadModel(); }, 300);
-  }
-  async function loadModel() {
-    if (!S.runId) return;
-    let tree;
-    try {
-      const r = await read("api/runs/" + encodeURIComponent(S.runId) + "/model");
-      if (!r.ok) {
-        let why = "HTTP " + r.status;
-        try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }
-        if (!modelBuilt) { $("model").textContent = ""; $("model").append(h("p", { class: "muted" }, why)); }
-        return;
-      }
-      tree = await r.json();
-    } catch (e) { return; }
-    if (!modelBuilt) buildModel(tree.modules || []);
-    // the tree's shape never changes during a run: only the settable values are updated
-    for (const m of tree.modules || []) {
-      for (const p of m.settable || []) {
-        const val = document.querySelector('#model [data-module="' + CSS.escape(m.module) + '"] [data-param="' + CSS.escape(p.param) + '"] .val');
-        if (val) text(val, fmt(p.value));
-      }
-    }
-  }
-  function buildModel(modules) {
-    modelBuilt = true;
-    const box = $("model");
-    box.textContent = "";
-    for (const m of modules) {
-      const err = h("p", { class: "err", role: "alert" });
-      const name = m.module === "" ? "model" : m.module.slice(m.module.lastIndexOf(".") + 1);
-      const head = h("div", { class: "head" }, h("span", { class: "name", title: m.module || "the whole model" }, name),
-        h("span", { class: "type" }, m.type), h("span", { class: "count" }, m.parameter_count ? fmt(m.parameter_count) + " params" : ""));
-      if ((m.operations || []).includes("reset")) {
-        const reset = h("button", { type: "button", "data-role": "reset", title: "re-initialize " + m.module + "'s parameters and forget their optimizer state" }, "Reset");
-        reset.addEventListener("click", () => {
-          if (!confirm("Reset " + m.module + "? Its parameters are re-initialized and their optimizer state forgotten.")) return;
-          send({ type: "reset_module", args: { module: m.module } }, reset, err);
-        });
-        head.append(reset);
-      }
-      const row = h("div", { class: "module", "data-module": m.module, style: "--depth:" + (m.depth || 0) }, head);
-      for (const p of m.settable || []) row.append(setting(m, p));
-      row.append(err);
-      box.append(row);
-    }
-    renderControlsEnabled();
-  }
-  function setting(m, p) {
-    const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder: "new value", "aria-label": "new value for " + m.module + " " + p.param });
-    const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
-    const err = h("p", { class: "err", role: "alert" });
-    const form = h("form", { class: "edit" }, input, setBtn);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const raw = input.value.trim();
-      const n = Number(raw);
-      // as for knobs: the server says what is wrong with a value that is not a number
-      send({ type: "set_module_param", args: { module: m.module, param: p.param, value: raw !== "" && Number.isFinite(n) ? n : raw } }, setBtn, err, input);
-    });
-    return h("div", { class: "setting", "data-param": p.param },
-      h("span", { class: "name", title: p.description || "" }, p.param), h("span", { class: "val" }, fmt(p.value)),
-      h("span", { class: "bounds" }, "[" + fmt(p.min) + ", " + fmt(p.max) + "]"), form, err);
-  }
+  const dataPanel = makeDataPanel({ S, send, renderControlsEnabled: () => renderControlsEnabled() });
+  const modelPanel = makeModelPanel({ S, read: (p) => read(p), send, renderControlsEnabled: () => renderControlsEnabled() });
 
   // ---------- commands ----------
 
@@ -1177,7 +1009,7 @@
     renderPanels();
     connect();
     loadCheckpoints();
-    loadModel();
+    modelPanel.load();
   }
 
   // read by the browser tests and the benchmark
