@@ -31,6 +31,8 @@ import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.health.HealthMonitor;
 import dev.coxswain.trainer.metric.EvalMetric;
+import dev.coxswain.trainer.metric.StepProfile;
+import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.optim.AdamW;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -83,6 +85,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
   private final long parameterCount;
   private final boolean recordCommands;
+  private final StepProfile profile = new StepProfile();
 
   private volatile String branch = "main";
   private volatile long step;
@@ -175,10 +178,13 @@ public final class InteractiveTrainer implements AutoCloseable {
       if (step == 0 && workload.data().validationBatches() > 0) {
         initialEvalLoss = evaluate(); // the baseline every later evaluation is read against
       }
+      long last = System.nanoTime();
       while (true) {
         long c0 = System.nanoTime();
+        profile.begin();
         boolean stop = controlPoint.boundary(() -> step + 1, this::apply, () -> {});
         controlNanos += System.nanoTime() - c0;
+        profile.lap(Phase.CONTROL);
         if (stop) {
           end = "stopped";
           break;
@@ -188,6 +194,9 @@ public final class InteractiveTrainer implements AutoCloseable {
           break;
         }
         trainStep(step + 1);
+        long now = System.nanoTime();
+        profile.endStep(now - last);
+        last = now;
       }
       double val = Double.NaN;
       if (workload.data().validationBatches() > 0) {
@@ -234,14 +243,18 @@ public final class InteractiveTrainer implements AutoCloseable {
         NDManager stepManager = manager.newSubManager()) {
       scope.suppressNotUsedWarning();
       Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + s));
+      profile.lap(Phase.SEED);
       Batch batch = workload.data().trainBatch(stepManager, s);
       tokens = batch.tokens();
+      profile.lap(Phase.DATA);
       NDArray lossArray;
       try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
         NDList out = block.forward(parameterStore, batch.data(), true);
         lossArray = workload.loss().evaluate(batch.labels(), out);
+        profile.lap(Phase.FORWARD);
         gc.backward(lossArray);
       }
+      profile.lap(Phase.BACKWARD);
       List<AdamW.Slot> slots = new ArrayList<>(trainable.size());
       for (Pair<String, Parameter> p : trainable) {
         NDArray w = p.getValue().getArray();
@@ -249,6 +262,7 @@ public final class InteractiveTrainer implements AutoCloseable {
       }
       loss = lossArray.getFloat();
       gradNorm = AdamW.globalNorm(slots);
+      profile.lap(Phase.NORM);
       if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
         double maxNorm = k.get("max_grad_norm");
         if (maxNorm > 0 && gradNorm > maxNorm) {
@@ -258,12 +272,14 @@ public final class InteractiveTrainer implements AutoCloseable {
             config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
         updateRatio = optimizer.update(slots, k, clipScale, measure);
       }
+      profile.lap(Phase.UPDATE);
       for (AdamW.Slot slot : slots) {
         // PyTorch accumulates gradients until they are zeroed; a skipped step must not leak into
         // the next.
         JniUtils.zeroGrad((PtNDArray) slot.weight());
       }
     }
+    profile.lap(Phase.ZERO);
     long t1 = System.nanoTime();
     double ms = (t1 - t0) / 1e6;
     step = s;
@@ -308,6 +324,7 @@ public final class InteractiveTrainer implements AutoCloseable {
                           "window_mean", spike.mean(),
                           "ratio", spike.ratio())));
     }
+    profile.lap(Phase.PUBLISH);
     if (config.evalEvery() > 0
         && s % config.evalEvery() == 0
         && workload.data().validationBatches() > 0) {
@@ -316,6 +333,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0) {
       saveCheckpoint(null, true);
     }
+    profile.lap(Phase.OTHER);
   }
 
   /** Loss on the fixed validation batches; emits an {@code eval} event. */
@@ -631,6 +649,11 @@ public final class InteractiveTrainer implements AutoCloseable {
    */
   public long controlPointNanos() {
     return controlNanos;
+  }
+
+  /** Where the time of the recent steps went, phase by phase; read it once the run has ended. */
+  public StepProfile stepProfile() {
+    return profile;
   }
 
   /** Wall-clock millis when the first step finished, 0 before. */
