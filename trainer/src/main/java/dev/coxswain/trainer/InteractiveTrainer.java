@@ -86,6 +86,9 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final long parameterCount;
   private final boolean recordCommands;
   private final StepProfile profile = new StepProfile();
+  // reused by every step: the weights with this step's gradients, and the one host read
+  private final List<AdamW.Slot> slots = new ArrayList<>();
+  private final double[] lossAndNorm = new double[2];
 
   private volatile String branch = "main";
   private volatile long step;
@@ -247,21 +250,15 @@ public final class InteractiveTrainer implements AutoCloseable {
       Batch batch = workload.data().trainBatch(stepManager, s);
       tokens = batch.tokens();
       profile.lap(Phase.DATA);
-      NDArray lossArray;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDList out = block.forward(parameterStore, batch.data(), true);
-        lossArray = workload.loss().evaluate(batch.labels(), out);
-        profile.lap(Phase.FORWARD);
-        gc.backward(lossArray);
-      }
-      profile.lap(Phase.BACKWARD);
-      List<AdamW.Slot> slots = new ArrayList<>(trainable.size());
+      NDArray lossArray = forwardBackward(batch);
+      slots.clear();
       for (Pair<String, Parameter> p : trainable) {
         NDArray w = p.getValue().getArray();
         slots.add(new AdamW.Slot(p.getKey(), w, w.getGradient()));
       }
-      loss = lossArray.getFloat();
-      gradNorm = AdamW.globalNorm(slots);
+      AdamW.lossAndNorm(lossArray, slots, lossAndNorm); // the step's one host read
+      loss = lossAndNorm[0];
+      gradNorm = lossAndNorm[1];
       profile.lap(Phase.NORM);
       if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
         double maxNorm = k.get("max_grad_norm");
@@ -274,10 +271,11 @@ public final class InteractiveTrainer implements AutoCloseable {
       }
       profile.lap(Phase.UPDATE);
       for (AdamW.Slot slot : slots) {
-        // PyTorch accumulates gradients until they are zeroed; a skipped step must not leak into
-        // the next.
+        // PyTorch accumulates gradients until they are zeroed (DJL's own Adam zeroes them the same
+        // way, one call per parameter); a skipped step must not leak into the next.
         JniUtils.zeroGrad((PtNDArray) slot.weight());
       }
+      slots.clear();
     }
     profile.lap(Phase.ZERO);
     long t1 = System.nanoTime();
@@ -334,6 +332,17 @@ public final class InteractiveTrainer implements AutoCloseable {
       saveCheckpoint(null, true);
     }
     profile.lap(Phase.OTHER);
+  }
+
+  private NDArray forwardBackward(Batch batch) {
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDList out = block.forward(parameterStore, batch.data(), true);
+      NDArray lossArray = workload.loss().evaluate(batch.labels(), out);
+      profile.lap(Phase.FORWARD);
+      gc.backward(lossArray);
+      profile.lap(Phase.BACKWARD);
+      return lossArray;
+    }
   }
 
   /** Loss on the fixed validation batches; emits an {@code eval} event. */

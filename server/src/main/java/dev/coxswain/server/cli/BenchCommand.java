@@ -111,13 +111,14 @@ public final class BenchCommand implements Callable<Integer> {
     out.println("load average after    " + ThroughputBenchmark.loadAverage());
     out.printf(Locale.ROOT, "parameters            %,d%n", r.parameters());
     out.printf(Locale.ROOT, "tokens per step       %,d%n", r.tokensPerStep());
-    out.println("arm                   ms/step (median)  steps/s   tokens/s");
+    out.println("arm                   ms/step: median   p10   steps/s   tokens/s");
     for (ArmFigures a : r.arms()) {
       out.printf(
           Locale.ROOT,
-          "%-21s %8.2f          %7.2f  %,9.0f%n",
+          "%-21s %15.2f %7.2f %7.2f  %,9.0f%n",
           a.name(),
           a.medianMs(),
+          a.p10Ms(),
           1000 / a.medianMs(),
           a.tokensPerSecond(r.tokensPerStep()));
     }
@@ -160,7 +161,7 @@ public final class BenchCommand implements Callable<Integer> {
     out.printf(
         Locale.ROOT,
         "throughput %s / %s: %.3f median of %d rounds (quartiles %.3f-%.3f, range %.3f-%.3f);"
-            + " ratio of the medians %.3f%n    rounds: %s%n",
+            + " ratio of the medians %.3f, of the p10s %.3f%n    rounds: %s%n",
         arm,
         ref,
         x.median(),
@@ -170,6 +171,7 @@ public final class BenchCommand implements Callable<Integer> {
         x.min(),
         x.max(),
         x.ofMedians(),
+        x.ofP10(),
         rounds);
   }
 }

@@ -5,6 +5,7 @@ import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.events.JsonlEventSink;
 import dev.coxswain.trainer.events.SequencingSink;
+import dev.coxswain.trainer.events.WriterSink;
 import dev.coxswain.trainer.metric.StepProfile;
 import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.workload.CharGptWorkload;
@@ -65,7 +66,11 @@ public final class ThroughputBenchmark {
    * phase (on a loaded machine the means carry the outliers; medians need not add up).
    */
   public record ArmFigures(
-      String name, double medianMs, Map<Phase, Double> phaseMs, Map<Phase, Double> phaseMeanMs) {
+      String name,
+      double medianMs,
+      double p10Ms,
+      Map<Phase, Double> phaseMs,
+      Map<Phase, Double> phaseMeanMs) {
     public double tokensPerSecond(long tokensPerStep) {
       return tokensPerStep / (medianMs / 1000);
     }
@@ -73,8 +78,9 @@ public final class ThroughputBenchmark {
 
   /**
    * Throughput of one arm relative to another: per round, the other's median step over this one's
-   * (1 = as fast); the median over rounds, quartiles and range, and the ratio of the overall
-   * medians.
+   * (1 = as fast); the median over rounds, quartiles and range, and the ratios of the overall
+   * medians and of the 10th percentiles (the least disturbed steps: a loaded machine only ever adds
+   * time, so these vary least).
    */
   public record Ratio(
       String arm,
@@ -84,7 +90,8 @@ public final class ThroughputBenchmark {
       double q3,
       double min,
       double max,
-      double ofMedians) {}
+      double ofMedians,
+      double ofP10) {}
 
   /** What was measured. */
   public record Result(
@@ -119,7 +126,8 @@ public final class ThroughputBenchmark {
           sorted[(3 * (sorted.length - 1)) / 4],
           sorted[0],
           sorted[sorted.length - 1],
-          arm(reference).medianMs() / arm(arm).medianMs());
+          arm(reference).medianMs() / arm(arm).medianMs(),
+          arm(reference).p10Ms() / arm(arm).p10Ms());
     }
 
     /** The per-round ratios of {@link #ratio}, in round order. */
@@ -215,8 +223,11 @@ public final class ThroughputBenchmark {
         medians.put(p, median(counted(profiles[a].ms(p), o)));
         means.put(p, mean(counted(profiles[a].ms(p), o)));
       }
-      double median = median(counted(wall, o));
-      figures.add(new ArmFigures(arms.get(a).name(), median, medians, means));
+      double[] steps = counted(wall, o);
+      Arrays.sort(steps);
+      figures.add(
+          new ArmFigures(
+              arms.get(a).name(), median(steps), steps[steps.length / 10], medians, means));
       byRound.put(arms.get(a).name(), perRound);
       if (arms.get(a) instanceof CoxswainArm) {
         share = means.get(Phase.CONTROL) / mean(counted(wall, o));
@@ -248,7 +259,7 @@ public final class ThroughputBenchmark {
     return Arrays.stream(xs).average().orElse(Double.NaN);
   }
 
-  /** Coxswain as {@code train} runs it: numbered events appended to a JSONL file. */
+  /** Coxswain as {@code train} runs it: numbered events appended to a JSONL file by a writer. */
   static final class CoxswainArm implements Arm {
     private volatile long parameters;
 
@@ -261,10 +272,11 @@ public final class ThroughputBenchmark {
     public StepProfile train(Workload w, Options o) throws IOException {
       Path dir = Files.createTempDirectory(o.scratch(), "bench-");
       try (JsonlEventSink file = new JsonlEventSink(dir.resolve("events.jsonl"));
+          WriterSink events = new WriterSink(new SequencingSink(file, 0));
           InteractiveTrainer t =
               InteractiveTrainer.builder(w, config(o, "bench"))
                   .optRunDir(dir)
-                  .optSink(new SequencingSink(file, 0))
+                  .optSink(events)
                   .build()) {
         t.run();
         parameters = t.parameterCount();

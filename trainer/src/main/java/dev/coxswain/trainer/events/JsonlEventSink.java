@@ -51,6 +51,11 @@ public final class JsonlEventSink implements EventSink {
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
   }
 
+  /** Whether events of this type are forced to the disk before they count. */
+  public static boolean isDurable(EventType type) {
+    return DURABLE.contains(type);
+  }
+
   @Override
   public void accept(Event event) {
     append(event.type(), Json.write(event));
