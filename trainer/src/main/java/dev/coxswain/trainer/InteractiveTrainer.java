@@ -296,6 +296,14 @@ public final class InteractiveTrainer implements AutoCloseable {
       firstStepDoneMillis = System.currentTimeMillis();
     }
     emit(EventType.METRICS, m);
+    observeHealth(loss, gradNorm, finite);
+    profile.lap(Phase.PUBLISH);
+    periodic(s);
+    profile.lap(Phase.OTHER);
+  }
+
+  // a skipped step says so; a finite one feeds the spike check
+  private void observeHealth(double loss, double gradNorm, boolean finite) {
     if (!finite) {
       skipped++;
       Map<String, Object> h = new LinkedHashMap<>();
@@ -322,7 +330,9 @@ public final class InteractiveTrainer implements AutoCloseable {
                           "window_mean", spike.mean(),
                           "ratio", spike.ratio())));
     }
-    profile.lap(Phase.PUBLISH);
+  }
+
+  private void periodic(long s) throws IOException {
     if (config.evalEvery() > 0
         && s % config.evalEvery() == 0
         && workload.data().validationBatches() > 0) {
@@ -331,7 +341,6 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0) {
       saveCheckpoint(null, true);
     }
-    profile.lap(Phase.OTHER);
   }
 
   private NDArray forwardBackward(Batch batch) {
