@@ -36,6 +36,8 @@ import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.goal.GoalTracker;
 import dev.coxswain.trainer.health.HealthMonitor;
 import dev.coxswain.trainer.metric.EvalMetric;
+import dev.coxswain.trainer.metric.StepProfile;
+import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.model.ModelTree;
 import dev.coxswain.trainer.optim.AdamW;
 import java.io.ByteArrayInputStream;
@@ -93,6 +95,10 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
   private final long parameterCount;
   private final boolean recordCommands;
+  private final StepProfile profile = new StepProfile();
+  // reused by every step: the weights with this step's gradients, and the one host read
+  private final List<AdamW.Slot> slots = new ArrayList<>();
+  private final double[] lossAndNorm = new double[2];
 
   private volatile String branch = "main";
   private volatile long step;
@@ -218,10 +224,13 @@ public final class InteractiveTrainer implements AutoCloseable {
       if (step == 0 && workload.data().validationBatches() > 0) {
         initialEvalLoss = evaluate(); // the baseline every later evaluation is read against
       }
+      long last = System.nanoTime();
       while (true) {
         long c0 = System.nanoTime();
+        profile.begin();
         boolean stop = controlPoint.boundary(() -> step + 1, this::apply, () -> {});
         controlNanos += System.nanoTime() - c0;
+        profile.lap(Phase.CONTROL);
         if (stop) {
           end = "stopped";
           break;
@@ -232,6 +241,9 @@ public final class InteractiveTrainer implements AutoCloseable {
         }
         dataCommands.beforeStep(step + 1);
         trainStep(step + 1);
+        long now = System.nanoTime();
+        profile.endStep(now - last);
+        last = now;
       }
       double val = Double.NaN;
       if (workload.data().validationBatches() > 0) {
@@ -278,21 +290,20 @@ public final class InteractiveTrainer implements AutoCloseable {
         NDManager stepManager = manager.newSubManager()) {
       scope.suppressNotUsedWarning();
       Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + s));
+      profile.lap(Phase.SEED);
       Batch batch = workload.data().trainBatch(stepManager, s);
       tokens = batch.tokens();
-      NDArray lossArray;
-      try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-        NDList out = block.forward(parameterStore, batch.data(), true);
-        lossArray = workload.loss().evaluate(batch.labels(), out);
-        gc.backward(lossArray);
-      }
-      List<AdamW.Slot> slots = new ArrayList<>(trainable.size());
+      profile.lap(Phase.DATA);
+      NDArray lossArray = forwardBackward(batch);
+      slots.clear();
       for (Pair<String, Parameter> p : trainable) {
         NDArray w = p.getValue().getArray();
         slots.add(new AdamW.Slot(p.getKey(), w, w.getGradient()));
       }
-      loss = lossArray.getFloat();
-      gradNorm = AdamW.globalNorm(slots);
+      AdamW.lossAndNorm(lossArray, slots, lossAndNorm); // the step's one host read
+      loss = lossAndNorm[0];
+      gradNorm = lossAndNorm[1];
+      profile.lap(Phase.NORM);
       if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
         double maxNorm = k.get("max_grad_norm");
         if (maxNorm > 0 && gradNorm > maxNorm) {
@@ -302,12 +313,15 @@ public final class InteractiveTrainer implements AutoCloseable {
             config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
         updateRatio = optimizer.update(slots, k, clipScale, measure);
       }
+      profile.lap(Phase.UPDATE);
       for (AdamW.Slot slot : slots) {
-        // PyTorch accumulates gradients until they are zeroed; a skipped step must not leak into
-        // the next.
+        // PyTorch accumulates gradients until they are zeroed (DJL's own Adam zeroes them the same
+        // way, one call per parameter); a skipped step must not leak into the next.
         JniUtils.zeroGrad((PtNDArray) slot.weight());
       }
+      slots.clear();
     }
+    profile.lap(Phase.ZERO);
     long t1 = System.nanoTime();
     double ms = (t1 - t0) / 1e6;
     step = s;
@@ -326,6 +340,14 @@ public final class InteractiveTrainer implements AutoCloseable {
       firstStepDoneMillis = System.currentTimeMillis();
     }
     emit(EventType.METRICS, m);
+    observeHealth(loss, gradNorm, finite);
+    profile.lap(Phase.PUBLISH);
+    periodic(s);
+    profile.lap(Phase.OTHER);
+  }
+
+  // a skipped step says so; a finite one feeds the spike check
+  private void observeHealth(double loss, double gradNorm, boolean finite) {
     if (!finite) {
       skipped++;
       Map<String, Object> h = new LinkedHashMap<>();
@@ -352,6 +374,9 @@ public final class InteractiveTrainer implements AutoCloseable {
                           "window_mean", spike.mean(),
                           "ratio", spike.ratio())));
     }
+  }
+
+  private void periodic(long s) throws IOException {
     if (config.evalEvery() > 0
         && s % config.evalEvery() == 0
         && workload.data().validationBatches() > 0) {
@@ -359,6 +384,17 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
     if (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0) {
       saveCheckpoint(null, true);
+    }
+  }
+
+  private NDArray forwardBackward(Batch batch) {
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDList out = block.forward(parameterStore, batch.data(), true);
+      NDArray lossArray = workload.loss().evaluate(batch.labels(), out);
+      profile.lap(Phase.FORWARD);
+      gc.backward(lossArray);
+      profile.lap(Phase.BACKWARD);
+      return lossArray;
     }
   }
 
@@ -711,6 +747,11 @@ public final class InteractiveTrainer implements AutoCloseable {
    */
   public long controlPointNanos() {
     return controlNanos;
+  }
+
+  /** Where the time of the recent steps went, phase by phase; read it once the run has ended. */
+  public StepProfile stepProfile() {
+    return profile;
   }
 
   /** Wall-clock millis when the first step finished, 0 before. */

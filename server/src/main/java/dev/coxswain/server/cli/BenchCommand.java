@@ -1,32 +1,54 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.server.bench.HostedArm;
 import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
+import dev.coxswain.trainer.bench.ThroughputBenchmark.ArmFigures;
+import dev.coxswain.trainer.bench.ThroughputBenchmark.Ratio;
+import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.workload.CharGptWorkload;
-import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code coxswain bench}: what the control point costs, on the default workload. */
+/** {@code coxswain bench}: what Coxswain costs per step, on the default workload. */
 @Command(
     name = "bench",
     mixinStandardHelpOptions = true,
     description =
-        "Throughput with the control point vs a plain DJL loop on the same model and data; peak RSS; JVM start to first step.")
+        "Step time of Coxswain (standalone and hosted by the server) against a plain DJL loop that clips by the global norm and against the bare DJL Trainer, side by side in turns; where the time goes; peak RSS.")
 public final class BenchCommand implements Callable<Integer> {
-  @Option(names = "--steps", description = "measured steps per round (default ${DEFAULT-VALUE})")
-  int steps = 150;
+  static final String CLIP = PlainLoop.CLIPPING;
+  static final String BARE = PlainLoop.BARE;
 
-  @Option(names = "--warmup", description = "unmeasured steps per round (default ${DEFAULT-VALUE})")
-  int warmup = 10;
+  @Option(names = "--steps", description = "measured steps per arm (default ${DEFAULT-VALUE})")
+  int steps = 300;
 
-  @Option(names = "--rounds", description = "A-B rounds (default ${DEFAULT-VALUE})")
-  int rounds = 3;
+  @Option(
+      names = "--rounds",
+      description = "rounds: the arms take turns of steps/rounds steps (default ${DEFAULT-VALUE})")
+  int rounds = 30;
+
+  @Option(
+      names = "--warmup",
+      description =
+          "unmeasured steps per arm, rounded up to a whole turn (default ${DEFAULT-VALUE})")
+  int warmup = 20;
+
+  @Option(
+      names = "--hosted",
+      negatable = true,
+      description = "also measure the trainer hosted by the server (default ${DEFAULT-VALUE})")
+  boolean hosted = true;
 
   @Option(
       names = "--update-ratio-every",
@@ -36,11 +58,13 @@ public final class BenchCommand implements Callable<Integer> {
   @Mixin WorkloadOptions data;
 
   @Override
-  public Integer call() throws IOException {
-    if (steps < 10 || warmup < 1 || rounds < 1) {
-      System.err.println("error: need --steps >= 10, --warmup >= 1, --rounds >= 1");
+  public Integer call() throws Exception {
+    if (rounds < 1 || warmup < 0 || steps % rounds != 0 || steps / rounds < 3) {
+      System.err.println(
+          "error: need --rounds >= 1, --warmup >= 0, and --steps a multiple of --rounds, >= 3 steps a turn");
       return 2;
     }
+    int turn = steps / rounds;
     CharGptWorkload wl;
     try {
       wl = data.workload(data.runConfig());
@@ -48,55 +72,106 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
-    Path scratch = Files.createTempDirectory("coxswain-bench");
-    System.out.printf(
+    ThroughputBenchmark.Options o =
+        new ThroughputBenchmark.Options(
+            wl,
+            steps,
+            (warmup + turn - 1) / turn * turn,
+            turn,
+            1e-3,
+            updateRatioEvery,
+            Files.createTempDirectory("coxswain-bench"));
+    List<ThroughputBenchmark.Arm> arms = new ArrayList<>(ThroughputBenchmark.standardArms());
+    if (hosted) {
+      arms.add(new HostedArm());
+    }
+    PrintStream out = System.out;
+    out.printf(
         Locale.ROOT,
-        "benchmark: char-gpt %d layers, width %d, context %d, batch %d; %d rounds of %d steps (+%d warm-up) each way%n",
+        "benchmark: char-gpt %d layers, width %d, context %d, batch %d; %d arms side by side in"
+            + " turns of %d steps: %d rounds, %d measured steps per arm (%d counted: each turn's"
+            + " first holds the hand-over) after %d warm-up%n",
         wl.layers(),
         wl.embed(),
         wl.context(),
         wl.batchSize(),
+        arms.size(),
+        turn,
         rounds,
         steps,
-        warmup);
-    ThroughputBenchmark.Result r;
-    try {
-      r =
-          ThroughputBenchmark.run(
-              new ThroughputBenchmark.Options(
-                  wl, steps, warmup, rounds, 1e-3, updateRatioEvery, scratch),
-              done -> System.err.printf("  %d/%d loops done%n", done, 2 * rounds));
-    } catch (IOException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
+        steps - rounds,
+        o.warmup());
+    out.println("load average before   " + ThroughputBenchmark.loadAverage());
+    ThroughputBenchmark.Result r = ThroughputBenchmark.run(o, arms, System.err::println);
+    print(out, r);
+    return 0;
+  }
+
+  static void print(PrintStream out, ThroughputBenchmark.Result r) {
+    out.println("load average after    " + ThroughputBenchmark.loadAverage());
+    out.printf(Locale.ROOT, "parameters            %,d%n", r.parameters());
+    out.printf(Locale.ROOT, "tokens per step       %,d%n", r.tokensPerStep());
+    out.println("arm                   ms/step: median   p10   steps/s   tokens/s");
+    for (ArmFigures a : r.arms()) {
+      out.printf(
+          Locale.ROOT,
+          "%-21s %15.2f %7.2f %7.2f  %,9.0f%n",
+          a.name(),
+          a.medianMs(),
+          a.p10Ms(),
+          1000 / a.medianMs(),
+          a.tokensPerSecond(r.tokensPerStep()));
     }
-    System.out.printf(Locale.ROOT, "parameters            %,d%n", r.parameters());
-    System.out.printf(Locale.ROOT, "tokens per step       %,d%n", r.tokensPerStep());
-    System.out.printf(
-        Locale.ROOT,
-        "plain DJL loop        %.2f ms/step  %.2f steps/s  %,.0f tokens/s%n",
-        r.plainMsPerStep(),
-        1000 / r.plainMsPerStep(),
-        r.plainTokensPerSecond());
-    System.out.printf(
-        Locale.ROOT,
-        "coxswain trainer      %.2f ms/step  %.2f steps/s  %,.0f tokens/s%n",
-        r.coxswainMsPerStep(),
-        1000 / r.coxswainMsPerStep(),
-        r.coxswainTokensPerSecond());
-    System.out.printf(
-        Locale.ROOT,
-        "throughput ratio      %.3f coxswain/plain, median of %d rounds (range %.3f-%.3f)%n",
-        r.ratio(),
-        rounds,
-        r.ratioMin(),
-        r.ratioMax());
-    System.out.printf(
+    ratio(out, r, ThroughputBenchmark.COXSWAIN, CLIP);
+    ratio(out, r, ThroughputBenchmark.COXSWAIN, BARE);
+    ratio(out, r, CLIP, BARE);
+    if (r.roundMedians().containsKey(HostedArm.NAME)) {
+      ratio(out, r, HostedArm.NAME, CLIP);
+      ratio(out, r, HostedArm.NAME, ThroughputBenchmark.COXSWAIN);
+    }
+    out.println("where the time goes, ms per counted step: median (mean)");
+    out.printf(Locale.ROOT, "  %-41s", "phase");
+    r.arms().forEach(a -> out.printf(Locale.ROOT, " %18s", a.name()));
+    out.println();
+    for (Phase p : Phase.values()) {
+      out.printf(Locale.ROOT, "  %-41s", p.description());
+      r.arms()
+          .forEach(
+              a ->
+                  out.printf(
+                      Locale.ROOT,
+                      " %18s",
+                      String.format(
+                          Locale.ROOT, "%.3f (%.3f)", a.phaseMs().get(p), a.phaseMeanMs().get(p))));
+      out.println();
+    }
+    out.printf(
         Locale.ROOT,
         "control point share   %.3f%% of coxswain loop time (target <= 1%%)%n",
         100 * r.controlPointShare());
-    System.out.printf(Locale.ROOT, "peak RSS              %,d MiB%n", r.peakRssBytes() >> 20);
-    System.out.printf(Locale.ROOT, "JVM start->1st step   %d ms%n", r.jvmStartToFirstStepMs());
-    return 0;
+    out.printf(Locale.ROOT, "peak RSS              %,d MiB%n", r.peakRssBytes() >> 20);
+  }
+
+  private static void ratio(PrintStream out, ThroughputBenchmark.Result r, String arm, String ref) {
+    Ratio x = r.ratio(arm, ref);
+    String rounds =
+        Arrays.stream(r.roundRatios(arm, ref))
+            .mapToObj(v -> String.format(Locale.ROOT, "%.3f", v))
+            .collect(Collectors.joining(" "));
+    out.printf(
+        Locale.ROOT,
+        "throughput %s / %s: %.3f median of %d rounds (quartiles %.3f-%.3f, range %.3f-%.3f);"
+            + " ratio of the medians %.3f, of the p10s %.3f%n    rounds: %s%n",
+        arm,
+        ref,
+        x.median(),
+        r.rounds(),
+        x.q1(),
+        x.q3(),
+        x.min(),
+        x.max(),
+        x.ofMedians(),
+        x.ofP10(),
+        rounds);
   }
 }

@@ -13,6 +13,7 @@ import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.events.JsonlEventSink;
 import dev.coxswain.trainer.events.SequencingSink;
+import dev.coxswain.trainer.events.WriterSink;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -114,12 +115,12 @@ public final class TrainCommand implements Callable<Integer> {
     }
     ProgressPrinter progress = new ProgressPrinter(err, tc.maxSteps(), System.console() != null);
     long t0 = System.nanoTime();
+    // serialized, numbered and written on a writer thread; durable kinds still wait for the disk
     try (JsonlEventSink file = new JsonlEventSink(rd.events());
+        WriterSink events =
+            new WriterSink(new SequencingSink(EventSink.fanout(file, progress), 0));
         InteractiveTrainer t =
-            InteractiveTrainer.builder(workload, tc)
-                .optRunDir(rd.path())
-                .optSink(new SequencingSink(EventSink.fanout(file, progress), 0))
-                .build()) {
+            InteractiveTrainer.builder(workload, tc).optRunDir(rd.path()).optSink(events).build()) {
       out.printf(
           Locale.ROOT,
           "coxswain %s: run %s, %s, %,d parameters, %d steps at lr %.2e, run directory %s%n",

@@ -16,6 +16,7 @@ import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import dev.coxswain.trainer.events.WriterSink;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -65,6 +66,7 @@ public final class TrainerNode extends VerticleBase {
   private final Promise<RunOutcome> finished = Promise.promise();
   private final List<MessageConsumer<String>> consumers = new ArrayList<>();
   private InteractiveTrainer trainer;
+  private WriterSink events;
   private Thread thread;
   private volatile boolean joined;
   private volatile String joinProblem;
@@ -85,10 +87,13 @@ public final class TrainerNode extends VerticleBase {
 
   @Override
   public Future<?> start() throws Exception {
+    // the store numbers, writes and publishes the trainer's events on a writer thread of its own;
+    // commands, results, status and health events still wait until they are on disk
+    events = new WriterSink(store::append);
     InteractiveTrainer.Builder b =
         InteractiveTrainer.builder(workload, config)
             .optRunDir(store.dir())
-            .optSink(store::append)
+            .optSink(events)
             .optRecordCommands(false); // recorded here, before they are acknowledged
     if (resumeFrom != null) {
       b.optResumeFrom(resumeFrom);
@@ -336,6 +341,9 @@ public final class TrainerNode extends VerticleBase {
     }
     if (thread != null && thread.isAlive()) {
       stopAndWait("server shutting down", 60);
+    }
+    if (events != null) {
+      events.close(); // everything the trainer emitted is in the store
     }
     if (trainer != null) {
       trainer.close();

@@ -29,7 +29,8 @@ public final class JsonlEventSink implements EventSink {
           EventType.STATUS,
           EventType.HEALTH,
           EventType.KNOBS,
-          EventType.NOTE);
+          EventType.NOTE,
+          EventType.DATA);
   private final Path path;
   private final FileChannel channel;
   private final boolean force;
@@ -49,6 +50,11 @@ public final class JsonlEventSink implements EventSink {
     this.channel =
         FileChannel.open(
             path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  }
+
+  /** Whether events of this type are forced to the disk before they count. */
+  public static boolean isDurable(EventType type) {
+    return DURABLE.contains(type);
   }
 
   @Override

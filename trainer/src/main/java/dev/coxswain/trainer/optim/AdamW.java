@@ -31,8 +31,9 @@ import java.util.TreeMap;
  *   w ← w − lr · (m / (1 − β1^t)) / (sqrt(v / (1 − β2^t)) + eps)
  * </pre>
  *
- * The update runs in the PyTorch engine's fused Adam kernel (one native call per parameter). Must
- * be called inside an {@link NDScope}: temporaries are freed when the scope closes.
+ * The update runs in the PyTorch engine's fused Adam kernel (one native call per parameter; unlike
+ * DJL's own {@code adamUpdate} wrapper, it leaves the gradient as it is: the caller zeroes it).
+ * Must be called inside an {@link NDScope}: temporaries are freed when the scope closes.
  */
 public final class AdamW {
   private static final int MAGIC = 0x43584157; // "CXAW"
@@ -56,13 +57,31 @@ public final class AdamW {
   /** A named weight and its gradient. */
   public record Slot(String name, NDArray weight, NDArray grad) {}
 
-  /** The global L2 norm of all gradients, before clipping (one host sync). */
-  public static double globalNorm(List<Slot> slots) {
-    NDList norms = new NDList(slots.size());
+  /**
+   * The loss and the global L2 norm of all gradients before clipping, in one host read: each
+   * gradient's norm and the loss go into one array, copied out once; the norms are combined here in
+   * double precision.
+   *
+   * @param out receives {loss, global norm}
+   */
+  public static void lossAndNorm(NDArray loss, List<Slot> slots, double[] out) {
+    NDList parts = new NDList(slots.size() + 1);
     for (Slot s : slots) {
-      norms.add(s.grad().norm());
+      parts.add(s.grad().norm());
     }
-    return NDArrays.stack(norms).norm().getFloat();
+    parts.add(loss.reshape());
+    float[] v = NDArrays.stack(parts).toFloatArray();
+    out[0] = v[slots.size()];
+    out[1] = l2(v, 0, slots.size());
+  }
+
+  // sqrt of the sum of squares of v[from..to), in double precision; NaN and Inf pass through
+  private static double l2(float[] v, int from, int to) {
+    double sum = 0;
+    for (int i = from; i < to; i++) {
+      sum += (double) v[i] * v[i];
+    }
+    return Math.sqrt(sum);
   }
 
   /**
@@ -83,8 +102,7 @@ public final class AdamW {
     updates++;
     double bc1 = 1 - Math.pow(b1, updates);
     double bc2 = 1 - Math.pow(b2, updates);
-    NDList deltaNorms = new NDList(slots.size());
-    NDList weightNorms = new NDList(slots.size());
+    NDList norms = measureRatio ? new NDList(2 * slots.size()) : null;
     // The engine's fused kernel computes lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps'); with
     // eps' = eps*sqrt(bc2) that is exactly lr * m_hat / (sqrt(v_hat) + eps).
     float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
@@ -117,18 +135,22 @@ public final class AdamW {
           epsSlot,
           true);
       if (measureRatio) {
-        deltaNorms.add(before.subi(w).norm());
-        weightNorms.add(w.norm());
+        norms.add(before.subi(w).norm());
+        norms.add(w.norm());
       }
     }
     if (!measureRatio) {
       return Double.NaN;
     }
-    float[] n =
-        NDArrays.stack(
-                new NDList(NDArrays.stack(deltaNorms).norm(), NDArrays.stack(weightNorms).norm()))
-            .toFloatArray();
-    return n[1] > 0 ? n[0] / n[1] : 0;
+    // one host read for all of them: ||dw_i||, ||w_i|| interleaved
+    float[] n = NDArrays.stack(norms).toFloatArray();
+    double delta = 0;
+    double weight = 0;
+    for (int i = 0; i < n.length; i += 2) {
+      delta += (double) n[i] * n[i];
+      weight += (double) n[i + 1] * n[i + 1];
+    }
+    return weight > 0 ? Math.sqrt(delta) / Math.sqrt(weight) : 0;
   }
 
   private NDArray state(Map<String, NDArray> map, Slot s) {
