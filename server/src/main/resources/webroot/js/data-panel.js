@@ -1,6 +1,6 @@
 // The data panel: a run's named data sources, their weights and validation losses, a field per
 // weight (the server's reason under a refused one) and a reload button's target.
-import { $, fmt, h, text } from "./format.js";
+import { $, fmt, h, text, valueForm } from "./format.js";
 
 /**
  * @param ctx.S the console's state (S.data: {weights, sources, valLoss, lastChange})
@@ -37,17 +37,8 @@ export function makeDataPanel({ S, send, renderControlsEnabled }) {
       : c.change === "mixture" ? "weights changed from step " + c.from_step : "");
   }
   function sourceRow(name) {
-    const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder: "weight", "aria-label": "new weight for source " + name });
-    const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
-    const err = h("p", { class: "err", role: "alert" });
-    const form = h("form", { class: "edit" }, input, setBtn);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const raw = input.value.trim();
-      const n = Number(raw);
-      // as for knobs: the server says what is wrong with a value that is not a number
-      send({ type: "set_data_mixture", args: { weights: { [name]: raw !== "" && Number.isFinite(n) ? n : raw } } }, setBtn, err, input);
-    });
+    const { form, err } = valueForm("new weight for source " + name, "weight", (value, button, errEl, input) =>
+      send({ type: "set_data_mixture", args: { weights: { [name]: value } } }, button, errEl, input));
     return h("div", { class: "source", "data-source": name },
       h("span", { class: "name" }, name), h("span", { class: "weight" }, ""), h("span", { class: "files" }, ""),
       h("span", { class: "val-loss" }, ""), form, err);

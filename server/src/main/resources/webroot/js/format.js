@@ -58,3 +58,25 @@ export function describeArgs(type, args) {
     default: return Object.keys(a).length ? JSON.stringify(a) : "";
   }
 }
+
+/**
+ * A number field and its Set button, as for knobs: a value that is not a number is sent as typed,
+ * so the server says what is wrong with it (under the field, in {@code err}).
+ *
+ * @param label the field's accessible name
+ * @param placeholder what the empty field shows
+ * @param onValue (value, button, err, input) => send the command
+ */
+export function valueForm(label, placeholder, onValue) {
+  const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder, "aria-label": label });
+  const button = h("button", { type: "submit", "data-role": "set" }, "Set");
+  const err = h("p", { class: "err", role: "alert" });
+  const form = h("form", { class: "edit" }, input, button);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const raw = input.value.trim();
+    const n = Number(raw);
+    onValue(raw !== "" && Number.isFinite(n) ? n : raw, button, err, input);
+  });
+  return { form, err };
+}

@@ -1,6 +1,6 @@
 // The model panel: the module tree asked of the trainer, a reset per module with parameters and a
 // field per settable parameter (the server's reason under a refused value).
-import { $, fmt, h, text } from "./format.js";
+import { $, fmt, h, text, valueForm } from "./format.js";
 
 /**
  * @param ctx.S the console's state (S.runId)
@@ -63,17 +63,8 @@ export function makeModelPanel({ S, read, send, renderControlsEnabled }) {
     renderControlsEnabled();
   }
   function setting(m, p) {
-    const input = h("input", { type: "text", inputmode: "decimal", size: 6, placeholder: "new value", "aria-label": "new value for " + m.module + " " + p.param });
-    const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
-    const err = h("p", { class: "err", role: "alert" });
-    const form = h("form", { class: "edit" }, input, setBtn);
-    form.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const raw = input.value.trim();
-      const n = Number(raw);
-      // as for knobs: the server says what is wrong with a value that is not a number
-      send({ type: "set_module_param", args: { module: m.module, param: p.param, value: raw !== "" && Number.isFinite(n) ? n : raw } }, setBtn, err, input);
-    });
+    const { form, err } = valueForm("new value for " + m.module + " " + p.param, "new value", (value, button, errEl, input) =>
+      send({ type: "set_module_param", args: { module: m.module, param: p.param, value } }, button, errEl, input));
     return h("div", { class: "setting", "data-param": p.param },
       h("span", { class: "name", title: p.description || "" }, p.param), h("span", { class: "val" }, fmt(p.value)),
       h("span", { class: "bounds" }, "[" + fmt(p.min) + ", " + fmt(p.max) + "]"), form, err);

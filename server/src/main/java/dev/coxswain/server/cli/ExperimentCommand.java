@@ -88,17 +88,25 @@ public final class ExperimentCommand implements Callable<Integer> {
     if (!reportOnly) {
       x.runMissing();
     }
-    List<String> missing = x.missing();
+    return finish(x.missing(), () -> new Report(x, commandLine()).write());
+  }
+
+  /** The report once every run is complete (0), else the missing runs (3). */
+  private static int finish(List<String> missing, Writer report) throws Exception {
     if (!missing.isEmpty()) {
       System.err.println(
           "experiment: not every run is complete, so no table is written; missing: "
               + String.join(", ", missing));
       return 3;
     }
-    Report.Written w = new Report(x, commandLine()).write();
+    Report.Written w = report.write();
     System.out.println(w.table());
     System.err.println("experiment: wrote " + w.files());
     return 0;
+  }
+
+  private interface Writer {
+    Report.Written write() throws Exception;
   }
 
   /** {@code kind: data-update}: the data-update case study, results under {@code OUT/<name>}. */
@@ -117,16 +125,6 @@ public final class ExperimentCommand implements Callable<Integer> {
     if (!reportOnly) {
       x.runMissing();
     }
-    List<String> missing = x.missing();
-    if (!missing.isEmpty()) {
-      System.err.println(
-          "experiment: not every run is complete, so no table is written; missing: "
-              + String.join(", ", missing));
-      return 3;
-    }
-    Report.Written w = DataUpdateExperiment.report(x, commandLine(), dir);
-    System.out.println(w.table());
-    System.err.println("experiment: wrote " + w.files());
-    return 0;
+    return finish(x.missing(), () -> DataUpdateExperiment.report(x, commandLine(), dir));
   }
 }
