@@ -30,7 +30,6 @@ import dev.coxswain.trainer.command.ModelCommands;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.data.Batch;
-import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.data.MixableSource;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.goal.GoalTracker;
@@ -398,77 +397,22 @@ public final class InteractiveTrainer implements AutoCloseable {
     }
   }
 
-  /** Loss on the fixed validation batches; emits an {@code eval} event. */
+  /** Loss on the fixed validation batches; emits an {@code eval} event with the goal's progress. */
   private double evaluate() throws IOException {
-    BatchSource data = workload.data();
-    int n = data.validationBatches();
-    if (n == 0) {
-      throw new IllegalStateException("this workload has no validation data");
-    }
-    long t0 = System.nanoTime();
-    double sum = 0;
-    Map<String, double[]> bySource = new LinkedHashMap<>(); // name -> {sum, batches}
-    List<EvalMetric.Accumulator> acc = new ArrayList<>();
-    for (EvalMetric m : workload.metrics()) {
-      acc.add(m.start());
-    }
-    try (NDScope scope = new NDScope();
-        NDManager evalManager = manager.newSubManager()) {
-      scope.suppressNotUsedWarning();
-      for (int i = 0; i < n; i++) {
-        Batch batch = data.validationBatch(evalManager, i);
-        NDList out = block.forward(parameterStore, batch.data(), false);
-        double l = workload.loss().evaluate(batch.labels(), out).getFloat();
-        sum += l;
-        if (data instanceof MixableSource mixed) {
-          double[] a = bySource.computeIfAbsent(mixed.validationSource(i), k -> new double[2]);
-          a[0] += l;
-          a[1]++;
-        }
-        for (EvalMetric.Accumulator a : acc) {
-          a.add(batch.labels(), out);
-        }
-      }
-    }
-    double mean = sum / n;
+    Evaluation r = Evaluation.run(workload, manager, block, parameterStore);
     lastEvalStep = step;
-    lastEvalLoss = mean;
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("eval_loss", mean);
-    e.put("perplexity", Math.exp(mean));
-    if (!acc.isEmpty()) {
-      // the workload's own metrics, and which way is better for each
-      Map<String, Object> values = new LinkedHashMap<>();
-      Map<String, Object> better = new LinkedHashMap<>();
-      Map<String, Double> kept = new LinkedHashMap<>();
-      for (int i = 0; i < acc.size(); i++) {
-        EvalMetric m = workload.metrics().get(i);
-        double v = acc.get(i).result();
-        values.put(m.name(), v);
-        kept.put(m.name(), v);
-        better.put(m.name(), m.higherIsBetter() ? "higher" : "lower");
-      }
-      lastEvalMetrics = kept;
-      e.put("metrics", values);
-      e.put("better", better);
+    lastEvalLoss = r.loss();
+    if (!r.metrics().isEmpty()) {
+      lastEvalMetrics = r.metrics();
     }
-    if (!bySource.isEmpty()) {
-      Map<String, Object> perSource = new LinkedHashMap<>();
-      bySource.forEach((k, a) -> perSource.put(k, a[0] / a[1]));
-      e.put("sources", perSource); // the validation loss of each data source
-    }
-    e.put("batches", n);
-    e.put("eval_ms", (System.nanoTime() - t0) / 1e6);
-    Map<String, Double> reported = new LinkedHashMap<>(lastEvalMetrics);
-    reported.put("eval_loss", mean);
-    reported.put("perplexity", Math.exp(mean));
-    Optional<GoalTracker.Progress> progress = goals.observe(step, reported);
+    Map<String, Object> e = r.payload();
+    Optional<GoalTracker.Progress> progress = goals.observe(step, r.reported());
     progress.ifPresent(p -> e.put("goal", p.toMap()));
     emit(EventType.EVAL, e);
     if (progress.isPresent() && progress.get().improved() && step > 0) {
       saveCheckpoint(GoalTracker.BEST_TAG, false); // the weights that scored it, at this boundary
     }
-    return mean;
+    return r.loss();
   }
 
   private CommandResult apply(Command c, Action action, long nextStep) throws Exception {
