@@ -343,10 +343,13 @@ class ConsoleBrowserTest {
           60,
           "the replayed stopped run says read-only",
           d -> d.findElement(By.id("banner")).getText().contains("read-only"));
-      assertFalse(
-          b.driver
-              .findElement(By.cssSelector("#knobs [data-knob='lr'] [data-role='halve']"))
-              .isEnabled());
+      // the knob table may be rebuilt as the replay's last events arrive: find the control afresh
+      b.await(
+          60,
+          "the replayed run's controls are off",
+          d ->
+              !d.findElement(By.cssSelector("#knobs [data-knob='lr'] [data-role='halve']"))
+                  .isEnabled()); // a stale element is tried again
       assertNotNull(b.snapshot());
     } finally {
       p.close();
