@@ -142,8 +142,20 @@ public final class MixtureSource implements MixableSource {
 
   // --- sampling ---
 
-  @Override
-  public Batch trainBatch(NDManager manager, long step) {
+  /** The sources sampled now, in order, with their cumulative weights. */
+  private record Active(List<Loaded> sources, double[] cumulative, double total) {
+    /** The source of one batch element: a pure function of (seed, counter, the weights). */
+    Loaded pick(long seed, long counter) {
+      double u = (SplitMix64.mix(seed ^ SOURCE_SALT, counter) >>> 11) * 0x1.0p-53 * total;
+      int k = 0;
+      while (k < sources.size() - 1 && u >= cumulative[k]) {
+        k++;
+      }
+      return sources.get(k);
+    }
+  }
+
+  private Active active() {
     List<Loaded> active = new ArrayList<>();
     double[] cumulative = new double[sources.size()];
     double total = 0;
@@ -155,16 +167,17 @@ public final class MixtureSource implements MixableSource {
         active.add(l);
       }
     }
+    return new Active(active, cumulative, total);
+  }
+
+  @Override
+  public Batch trainBatch(NDManager manager, long step) {
+    Active active = active();
     long[] x = new long[batchSize * context];
     long[] y = new long[batchSize * context];
     for (int b = 0; b < batchSize; b++) {
       long counter = step * batchSize + b;
-      double u = (SplitMix64.mix(seed ^ SOURCE_SALT, counter) >>> 11) * 0x1.0p-53 * total;
-      int k = 0;
-      while (k < active.size() - 1 && u >= cumulative[k]) {
-        k++;
-      }
-      short[] text = active.get(k).train();
+      short[] text = active.pick(seed, counter).train();
       long offset = SplitMix64.below(seed, counter, text.length - context - 1);
       window(text, (int) offset, b, x, y);
     }
@@ -173,24 +186,7 @@ public final class MixtureSource implements MixableSource {
 
   /** Which source element {@code b} of step {@code step}'s batch comes from (for tests, counts). */
   public String sourceOf(long step, int b) {
-    double total = 0;
-    for (Map.Entry<String, Double> w : weights.entrySet()) {
-      total += Math.max(0, w.getValue());
-    }
-    double u =
-        (SplitMix64.mix(seed ^ SOURCE_SALT, step * batchSize + b) >>> 11) * 0x1.0p-53 * total;
-    String last = null;
-    double acc = 0;
-    for (Map.Entry<String, Double> w : weights.entrySet()) {
-      if (w.getValue() > 0) {
-        acc += w.getValue();
-        last = w.getKey();
-        if (u < acc) {
-          return last;
-        }
-      }
-    }
-    return last;
+    return active().pick(seed, step * batchSize + b).name();
   }
 
   private void window(short[] text, int o, int b, long[] x, long[] y) {
