@@ -27,7 +27,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
-  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, lastSent: null };
+  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
   const errors = []; // script errors on this page, for the browser tests
   window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
   window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
@@ -713,9 +713,28 @@ import { makeModelPanel } from "./js/model-panel.js";
     text($("token-btn"), t ? "forget token" : "set token");
   }
 
-  /** Posts one command. The button stays disabled until the server answers: no double sends. */
+  /**
+   * One gesture, one command. A control is busy until the server answers, and, whatever the speed
+   * of that answer, a second activation of the same control or the same command within GESTURE_MS
+   * is the rest of the first gesture (the second click of a double click, a bounced Enter).
+   */
+  const GESTURE_MS = 600;
+  const lastByControl = new WeakMap();
+  const lastByCommand = new Map();
+  function sameGesture(btn, body) {
+    const now = performance.now(), key = JSON.stringify(body);
+    const recent = (t) => t !== undefined && now - t < GESTURE_MS;
+    if ((btn && recent(lastByControl.get(btn))) || recent(lastByCommand.get(key))) return true;
+    if (btn) lastByControl.set(btn, now);
+    lastByCommand.set(key, now);
+    for (const [k, t] of lastByCommand) if (!recent(t)) lastByCommand.delete(k);
+    return false;
+  }
+
+  /** Posts one command; see sameGesture for why a double click or a double Enter sends one. */
   async function send(body, btn, errEl, input) {
     if (btn && (btn.disabled || btn.classList.contains("busy"))) return;
+    if (sameGesture(btn, body)) { stats.suppressed++; return; }
     if (errEl) errEl.textContent = "";
     if (input) input.classList.remove("invalid");
     if (readOnly()) { if (errEl) errEl.textContent = "this run is " + S.status + ": read-only"; return; }
@@ -1018,7 +1037,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     snapshot: () => ({
       runId: S.runId, lastSeq: S.lastSeq, connected: S.connected, status: S.status, step: S.step, live: S.live,
       readOnly: readOnly(), draws: stats.draws, drawPending: drawTimer !== null, sinceDrawMs: performance.now() - lastDraw,
-      inflight: stats.inflight,
+      inflight: stats.inflight, sent: stats.sent, suppressed: stats.suppressed,
       lastSentStatus: stats.lastSent === null ? null
         : S.commands.get(stats.lastSent) ? (S.commands.get(stats.lastSent).result || { status: "pending" }).status : "unrecorded",
       banner: { kind: $("banner").dataset.kind, hidden: $("banner").hidden },

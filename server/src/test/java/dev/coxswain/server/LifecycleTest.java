@@ -14,7 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -212,15 +211,11 @@ class LifecycleTest {
             "secret in a response: " + r.substring(0, Math.min(300, r.length())));
       }
       assertFalse(output.contains(secret), "secret in the output");
-      try (Stream<Path> files = Files.walk(dir)) {
-        for (Path f : files.filter(Files::isRegularFile).toList()) {
-          if (f.toString().endsWith(".bin")) {
-            continue; // tensors
-          }
-          assertFalse(
-              Files.readString(f, java.nio.charset.StandardCharsets.ISO_8859_1).contains(secret),
-              "secret in " + f);
+      for (Map.Entry<Path, String> f : TestRuns.filesUnder(dir).entrySet()) {
+        if (f.getKey().toString().endsWith(".bin")) {
+          continue; // tensors
         }
+        assertFalse(f.getValue().contains(secret), "secret in " + f.getKey());
       }
     }
   }

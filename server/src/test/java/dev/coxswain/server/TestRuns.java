@@ -71,6 +71,44 @@ public final class TestRuns {
     return start(dir, maxSteps, ApiOptions.defaults(TOKEN).withPort(0), null);
   }
 
+  /**
+   * The contents of every regular file under a directory that a live trainer is writing: a file or
+   * folder that vanishes during the walk (a checkpoint's temporary folder being renamed into place)
+   * is skipped, not an error.
+   */
+  public static Map<Path, String> filesUnder(Path root) throws IOException {
+    Map<Path, String> out = new java.util.TreeMap<>();
+    Files.walkFileTree(
+        root,
+        new java.nio.file.SimpleFileVisitor<>() {
+          @Override
+          public java.nio.file.FileVisitResult visitFile(
+              Path f, java.nio.file.attribute.BasicFileAttributes attrs) throws IOException {
+            if (attrs.isRegularFile()) {
+              try {
+                out.put(
+                    f,
+                    new String(
+                        Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1));
+              } catch (java.nio.file.NoSuchFileException gone) {
+                // renamed or removed after it was listed
+              }
+            }
+            return java.nio.file.FileVisitResult.CONTINUE;
+          }
+
+          @Override
+          public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e)
+              throws IOException {
+            if (e instanceof java.nio.file.NoSuchFileException) {
+              return java.nio.file.FileVisitResult.CONTINUE;
+            }
+            throw e;
+          }
+        });
+    return out;
+  }
+
   /** A port nothing listens on now (the OS's pick). */
   public static int freePort() throws IOException {
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
