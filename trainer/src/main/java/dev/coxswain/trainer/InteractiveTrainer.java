@@ -249,7 +249,7 @@ public final class InteractiveTrainer implements AutoCloseable {
         val = lastEvalStep == step ? lastEvalLoss : evaluate();
       }
       if (config.checkpointAtEnd() && step > 0) {
-        saveCheckpoint(null, false);
+        saveCheckpoint(null, true); // retained like the periodic ones: a stop is not a keepsake
       }
       controlPoint.close("the run has " + end + " at step " + step, step);
       setStatus(end);

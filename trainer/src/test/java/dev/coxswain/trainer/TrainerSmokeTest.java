@@ -44,4 +44,26 @@ class TrainerSmokeTest {
       assertTrue(Double.isFinite(end.validationLoss()));
     }
   }
+
+  @Test
+  void theCheckpointAtTheEndIsPrunedByTheKeepPolicyLikeThePeriodicOnes() throws Exception {
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(
+                Fixtures.tinyGpt(1),
+                Fixtures.config(25)
+                    .optCheckpointEvery(10)
+                    .optKeepCheckpoints(1)
+                    .optCheckpointAtEnd(true)
+                    .build())
+            .optRunDir(dir)
+            .optSink(new Recorder())
+            .build()) {
+      assertEquals("finished", t.run().status());
+    }
+    var store = new dev.coxswain.trainer.checkpoint.CheckpointStore(dir.resolve("checkpoints"));
+    // periodic 10 and 20, then the end's 25: keep 1 leaves only the newest
+    assertEquals(
+        java.util.List.of("main/25"),
+        store.list().stream().map(dev.coxswain.trainer.checkpoint.CheckpointMeta::id).toList());
+  }
 }

@@ -3,6 +3,7 @@ package dev.coxswain.server.cli;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.RunLock;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
@@ -46,6 +47,22 @@ public final class ResumeCommand implements Callable<Integer> {
         return 2;
       }
     }
+    if (!Files.exists(dir.resolve("run.json"))) {
+      System.err.println("error: no run at " + dir + " (run.json is missing)");
+      return 2;
+    }
+    // taken before the log is opened: opening repairs a torn tail, which a live writer may be
+    // in the middle of writing
+    try (RunLock lock = RunLock.acquire(dir, "resume")) {
+      return resume(dir, credentials);
+    } catch (RunLock.HeldException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private int resume(Path dir, Credentials credentials) throws Exception {
     RunStore store;
     try {
       store = RunStore.open(dir);
@@ -77,9 +94,27 @@ public final class ResumeCommand implements Callable<Integer> {
       System.err.println("error: cannot load the corpus: " + e.getMessage());
       return 2;
     }
-    Optional<CheckpointMeta> latest =
-        new CheckpointStore(dir.resolve("checkpoints")).resolve("latest");
-    String from = latest.isPresent() ? "latest" : null;
+    // the newest checkpoint that verifies (every file present with its sha256); newer broken ones
+    // are passed over, and said so, before anything is appended to the log
+    CheckpointStore.Choice choice =
+        new CheckpointStore(dir.resolve("checkpoints")).latestVerified();
+    for (CheckpointStore.Skipped k : choice.skipped()) {
+      System.err.println("coxswain: skipping checkpoint " + k.id() + ": " + k.why());
+    }
+    Optional<CheckpointMeta> latest = choice.checkpoint();
+    if (latest.isEmpty() && !choice.skipped().isEmpty()) {
+      store.close();
+      System.err.println(
+          "error: no checkpoint of "
+              + dir
+              + " can be read (see above); nothing was changed. Restore one, or start a new run");
+      return 2;
+    }
+    latest.ifPresent(
+        m ->
+            System.err.println(
+                "coxswain: resuming from checkpoint " + m.id() + " (step " + m.step() + ")"));
+    String from = latest.map(CheckpointMeta::id).orElse(null);
     // says from which step the branch continues: readers drop the lost steps after it, which the
     // resumed run trains again (the log itself stays append-only)
     Map<String, Object> resuming = new LinkedHashMap<>();
@@ -88,6 +123,13 @@ public final class ResumeCommand implements Callable<Integer> {
         "from", latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"));
     resuming.put("branch", latest.map(CheckpointMeta::branch).orElse("main"));
     resuming.put("from_step", latest.map(CheckpointMeta::step).orElse(0L));
+    if (!choice.skipped().isEmpty()) {
+      resuming.put(
+          "skipped",
+          choice.skipped().stream()
+              .map(k -> Map.of("checkpoint", k.id(), "why", k.why()))
+              .toList());
+    }
     store.append(dev.coxswain.protocol.EventType.STATUS, resuming);
     if (joined.requested()) {
       // the control plane runs the agent (its run.json section travels with the join)

@@ -5,6 +5,7 @@ import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.ReplayPolicy;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.notify.Notifier;
+import dev.coxswain.server.run.RunLock;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
@@ -182,13 +183,17 @@ public final class ServeCommand implements Callable<Integer> {
     }
     Path dir = run.dir(spec.runId());
     RunStore store;
+    RunLock lock;
     try {
       store = RunStore.create(dir, spec.runJson());
+      lock = RunLock.acquire(dir, "serve");
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;
     }
-    return Serving.serve(
-        server, store, spec, null, dir.toAbsolutePath().getParent(), agentSettings);
+    try (lock) {
+      return Serving.serve(
+          server, store, spec, null, dir.toAbsolutePath().getParent(), agentSettings);
+    }
   }
 }

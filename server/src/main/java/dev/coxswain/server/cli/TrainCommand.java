@@ -4,6 +4,7 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.run.Provenance;
 import dev.coxswain.server.run.RunDirectory;
+import dev.coxswain.server.run.RunLock;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
@@ -81,13 +82,15 @@ public final class TrainCommand implements Callable<Integer> {
     if (joined.requested()) {
       Path joinDir = run.dir(spec.runId());
       RunStore store;
+      RunLock lock;
       try {
         store = RunStore.create(joinDir, spec.runJson());
+        lock = RunLock.acquire(joinDir, "train --join");
       } catch (IOException e) {
         err.println("error: cannot create run directory " + joinDir + ": " + e.getMessage());
         return 2;
       }
-      try {
+      try (lock) {
         return joined.train(
             store,
             spec.workload(),
@@ -107,12 +110,30 @@ public final class TrainCommand implements Callable<Integer> {
     String runId = spec.runId();
     Path dir = run.dir(runId);
     RunDirectory rd;
+    RunLock lock;
     try {
       rd = RunDirectory.create(dir, spec.runJson());
+      lock = RunLock.acquire(dir, "train");
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;
     }
+    try (lock) {
+      return train(rd, tc, workload, runId, out, err);
+    } catch (IOException e) {
+      err.println("error: " + e.getMessage());
+      return 1;
+    }
+  }
+
+  private int train(
+      RunDirectory rd,
+      TrainerConfig tc,
+      Workload workload,
+      String runId,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
     ProgressPrinter progress = new ProgressPrinter(err, tc.maxSteps(), System.console() != null);
     long t0 = System.nanoTime();
     // serialized, numbered and written on a writer thread; durable kinds still wait for the disk

@@ -52,6 +52,11 @@ public final class RunRegistry {
     try (Stream<Path> dirs = Files.list(root)) {
       for (Path d : dirs.filter(p -> Files.exists(p.resolve("run.json"))).toList()) {
         try {
+          if (!Files.exists(d.resolve(RunStore.REPLICA)) && RunLock.heldElsewhere(d).isPresent()) {
+            // another process trains it: opening would repair the tail it is writing
+            LOG.info("run directory {} is live in another process; not listed here", d);
+            continue;
+          }
           RunStore s =
               Files.exists(d.resolve(RunStore.REPLICA))
                   ? RunStore.open(d, RunStore.REPLICA)

@@ -64,14 +64,16 @@ public final class CheckpointStore {
     try {
       Map<String, String> sums = new LinkedHashMap<>();
       for (Map.Entry<String, Part> e : parts.entrySet()) {
-        Path f = tmp.resolve(e.getKey());
         MessageDigest md = sha256();
-        try (OutputStream fo = Files.newOutputStream(f);
-            DataOutputStream out =
-                new DataOutputStream(
-                    new BufferedOutputStream(new java.security.DigestOutputStream(fo, md)))) {
-          e.getValue().write(out);
-        }
+        writeDurably(
+            tmp.resolve(e.getKey()),
+            fo -> {
+              DataOutputStream out =
+                  new DataOutputStream(
+                      new BufferedOutputStream(new java.security.DigestOutputStream(fo, md)));
+              e.getValue().write(out);
+              out.flush();
+            });
         sums.put(e.getKey(), HexFormat.of().formatHex(md.digest()));
       }
       CheckpointMeta full =
@@ -90,8 +92,13 @@ public final class CheckpointStore {
               sums,
               meta.time(),
               meta.modules());
-      Files.writeString(tmp.resolve("meta.json"), Json.write(full));
+      byte[] json = Json.write(full).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      writeDurably(tmp.resolve("meta.json"), fo -> fo.write(json));
+      // every file and the folder's entries are on disk before the rename publishes them, and the
+      // rename itself is on disk before the checkpoint is announced
+      forceDirectory(tmp);
       move(tmp, dir);
+      forceDirectory(dir.getParent());
       return full;
     } catch (IOException | RuntimeException e) {
       deleteTree(tmp);
@@ -102,24 +109,83 @@ public final class CheckpointStore {
   /** All complete checkpoints, oldest step first within each branch. */
   public List<CheckpointMeta> list() throws IOException {
     List<CheckpointMeta> out = new ArrayList<>();
+    // an unreadable checkpoint is left out here; latestVerified says why it was skipped
+    scan(out, new ArrayList<>());
+    out.sort(Comparator.comparing(CheckpointMeta::branch).thenComparingLong(CheckpointMeta::step));
+    return out;
+  }
+
+  /** A checkpoint passed over, and why. */
+  public record Skipped(String id, String why) {}
+
+  /** The checkpoint a resume starts from, and the newer ones it passed over. */
+  public record Choice(Optional<CheckpointMeta> checkpoint, List<Skipped> skipped) {}
+
+  /**
+   * The newest checkpoint whose metadata reads and whose every part is present with its recorded
+   * sha256, and each newer one that failed that check with the reason: a resume falls back past a
+   * deleted or corrupt file instead of failing.
+   */
+  public Choice latestVerified() throws IOException {
+    List<CheckpointMeta> metas = new ArrayList<>();
+    List<Skipped> unreadable = new ArrayList<>();
+    scan(metas, unreadable);
+    metas.sort(Comparator.comparing(CheckpointMeta::time).reversed());
+    List<Skipped> skipped = new ArrayList<>(unreadable);
+    for (CheckpointMeta m : metas) {
+      Optional<String> problem = verify(m);
+      if (problem.isEmpty()) {
+        return new Choice(Optional.of(m), skipped);
+      }
+      skipped.add(new Skipped(m.id(), problem.get()));
+    }
+    return new Choice(Optional.empty(), skipped);
+  }
+
+  /** Empty when every part of the checkpoint is present with its recorded sha256, else why not. */
+  public Optional<String> verify(CheckpointMeta meta) {
+    if (meta.files() == null || meta.files().isEmpty()) {
+      return Optional.of("its metadata lists no files");
+    }
+    for (String part : meta.files().keySet()) {
+      try (InputStream in = open(meta, part)) {
+        // open checks the sum
+      } catch (IOException e) {
+        String msg = e instanceof NoSuchFileException n ? n.getReason() : e.getMessage();
+        return Optional.of(msg);
+      }
+    }
+    return Optional.empty();
+  }
+
+  // Only published checkpoints: <branch>/<step>/meta.json, never a temporary ".tmp-*" folder.
+  private void scan(List<CheckpointMeta> metas, List<Skipped> unreadable) throws IOException {
     if (!Files.isDirectory(root)) {
-      return out;
+      return;
     }
     try (Stream<Path> branches = Files.list(root)) {
-      for (Path b : branches.filter(Files::isDirectory).sorted().toList()) {
+      for (Path b : branches.filter(CheckpointStore::published).sorted().toList()) {
         try (Stream<Path> steps = Files.list(b)) {
-          for (Path s : steps.filter(p -> Files.exists(p.resolve("meta.json"))).toList()) {
+          for (Path s : steps.filter(CheckpointStore::published).toList()) {
+            if (!s.getFileName().toString().matches("[0-9]{1,18}")
+                || !Files.exists(s.resolve("meta.json"))) {
+              continue;
+            }
             try {
-              out.add(readMeta(s));
+              metas.add(readMeta(s));
             } catch (IOException e) {
-              // an unreadable checkpoint is skipped here and reported when someone asks for it
+              unreadable.add(new Skipped(b.getFileName() + "/" + s.getFileName(), e.getMessage()));
             }
           }
+        } catch (NoSuchFileException gone) {
+          // a branch folder removed while listing
         }
       }
     }
-    out.sort(Comparator.comparing(CheckpointMeta::branch).thenComparingLong(CheckpointMeta::step));
-    return out;
+  }
+
+  private static boolean published(Path p) {
+    return !p.getFileName().toString().startsWith(".") && Files.isDirectory(p);
   }
 
   /** Finds a checkpoint by id ({@code main/200}), by tag, or {@code latest} (newest by time). */
@@ -202,8 +268,39 @@ public final class CheckpointStore {
 
   private static void writeMetaAtomically(Path dir, CheckpointMeta meta) throws IOException {
     Path tmp = Files.createTempFile(dir, ".meta-", ".json");
-    Files.writeString(tmp, Json.write(meta));
+    byte[] json = Json.write(meta).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    writeDurably(tmp, fo -> fo.write(json));
     move(tmp, dir.resolve("meta.json"));
+    forceDirectory(dir);
+  }
+
+  private interface Writing {
+    void to(OutputStream out) throws IOException;
+  }
+
+  /** Writes a file and forces its content to the device before returning. */
+  private static void writeDurably(Path f, Writing w) throws IOException {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(
+            f,
+            java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING,
+            java.nio.file.StandardOpenOption.WRITE)) {
+      OutputStream out = java.nio.channels.Channels.newOutputStream(ch);
+      w.to(out);
+      out.flush();
+      ch.force(true);
+    }
+  }
+
+  /** Forces a folder's entries (creations, renames) to the device, where the OS allows it. */
+  private static void forceDirectory(Path dir) throws IOException {
+    try (java.nio.channels.FileChannel ch =
+        java.nio.channels.FileChannel.open(dir, java.nio.file.StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (java.nio.file.AccessDeniedException | UnsupportedOperationException e) {
+      // some file systems cannot open a folder for this; the rename is still atomic there
+    }
   }
 
   private static void move(Path from, Path to) throws IOException {

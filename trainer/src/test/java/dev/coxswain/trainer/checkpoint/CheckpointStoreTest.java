@@ -117,4 +117,51 @@ class CheckpointStoreTest {
     assertTrue(s.list().isEmpty());
     assertTrue(s.resolve("main/10").isEmpty());
   }
+
+  @Test
+  void aTemporaryFolderLeftByAKillIsNeverListedEvenWithItsMeta() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    s.save(meta("main", 10, null, true), parts((byte) 1));
+    // a kill -9 between writing the meta and the rename leaves this behind
+    Path tmp = Files.createDirectories(dir.resolve("main/.tmp-20-123"));
+    Files.copy(dir.resolve("main/10/meta.json"), tmp.resolve("meta.json"));
+    Files.createDirectories(dir.resolve(".tmp-branch/30"));
+    Files.copy(dir.resolve("main/10/meta.json"), dir.resolve(".tmp-branch/30/meta.json"));
+    assertEquals(List.of("main/10"), s.list().stream().map(CheckpointMeta::id).toList());
+    assertEquals("main/10", s.latestVerified().checkpoint().orElseThrow().id());
+  }
+
+  @Test
+  void latestVerifiedFallsBackPastADeletedPartAndACorruptMetaAndSaysWhy() throws IOException {
+    CheckpointStore s = new CheckpointStore(dir);
+    s.save(meta("main", 10, null, true), parts((byte) 1));
+    s.save(meta("main", 20, null, true), parts((byte) 2));
+    s.save(meta("main", 30, null, true), parts((byte) 3));
+    // all sound: the newest
+    CheckpointStore.Choice sound = s.latestVerified();
+    assertEquals("main/30", sound.checkpoint().orElseThrow().id());
+    assertTrue(sound.skipped().isEmpty());
+
+    Files.delete(dir.resolve("main/30/params.bin"));
+    Files.writeString(dir.resolve("main/20/meta.json"), "{\"id\": \"main/20\", broken");
+    CheckpointStore.Choice c = s.latestVerified();
+    assertEquals("main/10", c.checkpoint().orElseThrow().id());
+    assertEquals(2, c.skipped().size(), c.skipped().toString());
+    assertTrue(
+        c.skipped().stream()
+            .anyMatch(k -> k.id().equals("main/30") && k.why().contains("missing its params.bin")),
+        c.skipped().toString());
+    assertTrue(
+        c.skipped().stream().anyMatch(k -> k.id().equals("main/20") && k.why().contains("corrupt")),
+        c.skipped().toString());
+
+    // a flipped byte is caught by the sum; with nothing sound left there is no choice
+    Files.write(dir.resolve("main/10/params.bin"), new byte[] {9, 9, 9});
+    CheckpointStore.Choice none = s.latestVerified();
+    assertTrue(none.checkpoint().isEmpty());
+    assertTrue(
+        none.skipped().stream()
+            .anyMatch(k -> k.id().equals("main/10") && k.why().contains("sha256")),
+        none.skipped().toString());
+  }
 }
