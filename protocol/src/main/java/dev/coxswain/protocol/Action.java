@@ -166,9 +166,13 @@ public sealed interface Action {
         Long steps = null;
         if (a.get("steps") != null) {
           double n = number(a, "steps");
-          if (n < 1 || n != Math.rint(n)) {
+          if (n < 1 || n > Steps.MAX || n != Math.rint(n)) {
             throw new InvalidCommandException(
-                "args.steps", "'steps' must be a whole number >= 1, got " + n);
+                "args.steps",
+                "'steps' must be a whole number from 1 to "
+                    + Steps.MAX
+                    + " (omit it to lock until unlocked), got "
+                    + a.get("steps"));
           }
           steps = (long) n;
         }

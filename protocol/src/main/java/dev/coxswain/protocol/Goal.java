@@ -98,7 +98,7 @@ public record Goal(
     }
     Long deadline = null;
     if (a.get("deadline") != null) {
-      deadline = (long) whole(a, "deadline", 1, Long.MAX_VALUE / 2);
+      deadline = (long) whole(a, "deadline", 1, Steps.MAX);
     }
     Integer patience = null;
     if (a.get("patience") != null) {
@@ -133,7 +133,14 @@ public record Goal(
     if (v != Math.rint(v) || v < min || v > max) {
       throw new InvalidCommandException(
           "args." + key,
-          "'" + key + "' must be a whole number from " + (long) min + ", got " + a.get(key));
+          "'"
+              + key
+              + "' must be a whole number from "
+              + (long) min
+              + " to "
+              + (long) max
+              + ", got "
+              + a.get(key));
     }
     return v;
   }

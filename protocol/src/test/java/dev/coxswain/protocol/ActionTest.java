@@ -189,4 +189,30 @@ class ActionTest {
       assertTrue(e.getMessage().contains(k.words()), e.getMessage() + " should say " + k.words());
     }
   }
+
+  @Test
+  void stepCountsAreBoundedSoThatNoSumOfThemOverflows() throws Exception {
+    for (Object bad : List.of(Long.MAX_VALUE, 1e308, 0, -1, Steps.MAX + 1, 2.5)) {
+      InvalidCommandException lock =
+          assertThrows(
+              InvalidCommandException.class,
+              () -> Action.parse(c("lock_knob", Map.of("knob", "lr", "steps", bad))),
+              String.valueOf(bad));
+      assertEquals("args.steps", lock.field());
+      assertTrue(lock.getMessage().contains("from 1 to " + Steps.MAX), lock.getMessage());
+      InvalidCommandException goal =
+          assertThrows(
+              InvalidCommandException.class,
+              () -> Action.parse(c("set_goal", Map.of("metric", "eval_loss", "deadline", bad))),
+              String.valueOf(bad));
+      assertEquals("args.deadline", goal.field());
+    }
+    Action.LockKnob most =
+        (Action.LockKnob) Action.parse(c("lock_knob", Map.of("knob", "lr", "steps", Steps.MAX)));
+    assertEquals(Steps.MAX, most.steps());
+    // sums saturate instead of wrapping
+    assertEquals(Long.MAX_VALUE, Steps.add(Long.MAX_VALUE - 5, 10));
+    assertEquals(Long.MAX_VALUE, Steps.add(Long.MAX_VALUE, Long.MAX_VALUE));
+    assertEquals(15, Steps.add(5, 10));
+  }
 }

@@ -120,8 +120,9 @@ public final class TrainerConfig {
     }
 
     public Builder optMaxSteps(long maxSteps) {
-      if (maxSteps < 0) {
-        throw new IllegalArgumentException("max steps must be >= 0, got " + maxSteps);
+      if (maxSteps < 0 || maxSteps > dev.coxswain.protocol.Steps.MAX) {
+        throw new IllegalArgumentException(
+            "max steps must be from 0 to " + dev.coxswain.protocol.Steps.MAX + ", got " + maxSteps);
       }
       this.maxSteps = maxSteps;
       return this;

@@ -7,6 +7,7 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.CommandStatus;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.Steps;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -64,6 +65,15 @@ class KnobLockTest {
           send(t, "unlock_knob", Source.HUMAN, Map.of("knob", "lr")).status());
       assertEquals(
           CommandStatus.APPLIED, send(t, "set_knobs", Source.AGENT, Map.of("lr", 0.002)).status());
+      // the longest lock there is ends far ahead, not (wrapped around) in the past
+      CommandResult longest =
+          send(t, "lock_knob", Source.HUMAN, Map.of("knob", "lr", "steps", Steps.MAX));
+      assertEquals(CommandStatus.APPLIED, longest.status());
+      long until = ((Number) longest.detail().get("until_step")).longValue();
+      assertTrue(until >= Steps.MAX, "until_step " + until);
+      assertEquals(
+          CommandStatus.REJECTED, send(t, "set_knobs", Source.AGENT, Map.of("lr", 0.003)).status());
+      send(t, "unlock_knob", Source.HUMAN, Map.of("knob", "lr"));
       CommandResult cfg = send(t, "agent", Source.HUMAN, Map.of("every", 50, "enabled", false));
       assertEquals(Map.of("every", 50, "enabled", false), cfg.detail());
       assertEquals(

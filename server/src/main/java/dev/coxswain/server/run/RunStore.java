@@ -387,7 +387,7 @@ public final class RunStore implements AutoCloseable {
     long from;
     long upTo;
     synchronized (this) {
-      Map.Entry<Long, Long> at = offsets.floorEntry(since + 1);
+      Map.Entry<Long, Long> at = offsets.floorEntry(dev.coxswain.protocol.Steps.add(since, 1));
       from = at == null ? 0 : at.getValue();
       upTo = lastSeq;
     }

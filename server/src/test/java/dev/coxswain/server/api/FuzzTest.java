@@ -7,6 +7,7 @@ import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.TestRuns;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
@@ -165,5 +166,36 @@ class FuzzTest {
     assertEquals(
         202,
         http.command("t1", "{\"type\":\"note\",\"args\":{\"text\":\"still here\"}}").statusCode());
+  }
+
+  @Test
+  void numbersAtTheLimitsOfTheirTypeAreAnsweredOrRefusedNamingTheField() throws Exception {
+    server = TestRuns.start(dir, 1_000_000);
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    http.awaitState("t1", s -> ((Number) s.get("step")).longValue() >= 1, 60);
+    for (String path : List.of("/api/runs/t1/events?since=", "/api/runs/t1/metrics?since=")) {
+      // the largest since there is: nothing after it, and no overflow on the way
+      HttpResponse<String> most = http.get(path + Long.MAX_VALUE);
+      assertEquals(200, most.statusCode(), most.body());
+      for (String bad : List.of("9223372036854775808", "-1", "1e308", "0x10", "")) {
+        HttpResponse<String> r = http.get(path + bad);
+        if (bad.isEmpty()) {
+          continue; // an empty value is the default
+        }
+        assertEquals(400, r.statusCode(), path + bad + ": " + r.body());
+        assertEquals("since", http.json(r).get("field"), r.body());
+      }
+    }
+    for (String bad : List.of("-1", "9223372036854775807", "100001")) {
+      HttpResponse<String> r = http.get("/api/runs/t1/metrics?limit=" + bad);
+      assertEquals(400, r.statusCode(), bad + ": " + r.body());
+      assertEquals("limit", http.json(r).get("field"));
+    }
+    HttpResponse<String> lock =
+        http.command(
+            "t1",
+            "{\"type\":\"lock_knob\",\"args\":{\"knob\":\"lr\",\"steps\":9223372036854775807}}");
+    assertEquals(400, lock.statusCode(), lock.body());
+    assertEquals("args.steps", http.json(lock).get("field"), lock.body());
   }
 }

@@ -6,6 +6,7 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.Steps;
 import dev.coxswain.trainer.control.Knobs;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,16 +106,13 @@ public final class KnobCommands {
       return CommandResult.rejected(
           c, nextStep, "unknown knob '" + a.knob() + "'; known: " + names());
     }
-    locks.put(a.knob(), a.steps() == null ? Long.MAX_VALUE : nextStep + a.steps() - 1);
+    long last = a.steps() == null ? Long.MAX_VALUE : Steps.add(nextStep, a.steps() - 1);
+    locks.put(a.knob(), last);
     publishLocks(c);
     return CommandResult.applied(
         c,
         nextStep,
-        Map.of(
-            "knob",
-            a.knob(),
-            "until_step",
-            a.steps() == null ? "until unlocked" : nextStep + a.steps() - 1));
+        Map.of("knob", a.knob(), "until_step", a.steps() == null ? "until unlocked" : last));
   }
 
   private CommandResult unlock(Command c, Action.UnlockKnob a, long nextStep) {
