@@ -274,7 +274,11 @@ public final class InteractiveTrainer implements AutoCloseable {
     p.put("status", "failed");
     p.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
     status = "failed";
-    emit(EventType.STATUS, p);
+    try {
+      emit(EventType.STATUS, p);
+    } catch (RuntimeException unwritable) {
+      e.addSuppressed(unwritable); // a log that cannot be written: the first error is the story
+    }
   }
 
   private void trainStep(long s) throws IOException {

@@ -20,6 +20,10 @@ public final class Wire {
 
   public static final int UNAUTHORIZED = 401;
   public static final int CONFLICT = 409;
+
+  /** The trainer cannot take it now: its run has ended or its log cannot be written. */
+  public static final int UNAVAILABLE = 503;
+
   public static final int VERSION = 426;
 
   /**

@@ -329,8 +329,30 @@ public final class ControlPlane extends VerticleBase {
     }
     if (m.get("last_seq") instanceof Number last) {
       link.replica.behind(last.longValue());
+      failedUnlogged(run, link, String.valueOf(m.get("status")), last.longValue());
     }
     msg.reply(Json.write(Map.of("known", true)));
+  }
+
+  /**
+   * A trainer that says it failed while the replica, holding all of its log, says otherwise could
+   * not write its log (a full disk): the run is failed for every reader at once, and a person told.
+   */
+  private void failedUnlogged(String run, Link link, String beatStatus, long trainerLastSeq) {
+    RunStore store = link.replica.store();
+    if (!"failed".equals(beatStatus) || trainerLastSeq > store.lastSeq()) {
+      return; // not failed, or its failure is still on its way
+    }
+    String why =
+        "the trainer failed and could not write its log (a full disk?): see its output; resume"
+            + " the run once the cause is fixed";
+    if (store.markFailedUnlogged(why)) {
+      LOG.error("run {} failed: {}", run, why);
+      if (link.notifier != null) {
+        link.notifier.tell(
+            "failed", "Run " + run + " failed at step " + store.state().get("step") + ": " + why);
+      }
+    }
   }
 
   private void back(String run, Link link, long lostForMillis) {

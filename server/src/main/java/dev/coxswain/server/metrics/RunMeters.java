@@ -85,7 +85,11 @@ final class RunMeters implements Consumer<Event> {
   }
 
   private String current() {
-    return lost.getAsBoolean() ? "lost" : status;
+    if (lost.getAsBoolean()) {
+      return "lost";
+    }
+    // a failure its trainer could not log has no event: the store knows it
+    return "failed".equals(store.status()) ? "failed" : status;
   }
 
   @SuppressWarnings("unchecked")

@@ -156,8 +156,27 @@ public final class TrainerNode extends VerticleBase {
       msg.fail(Wire.CONFLICT, "a command with id '" + c.id() + "' was already received");
       return;
     }
+    if (finished.future().isComplete()) {
+      // a trainer that has ended (or died) would never give the command its result
+      msg.fail(
+          Wire.UNAVAILABLE,
+          "the trainer of run "
+              + store.runId()
+              + " has "
+              + (finished.future().failed()
+                  ? "failed (" + finished.future().cause().getMessage() + ")"
+                  : "ended")
+              + ": nothing recorded");
+      return;
+    }
     // on disk first; only then handed over and acknowledged
-    Event recorded = store.append(EventType.COMMAND, Json.toMap(c));
+    Event recorded;
+    try {
+      recorded = store.append(EventType.COMMAND, Json.toMap(c));
+    } catch (RuntimeException e) {
+      msg.fail(Wire.UNAVAILABLE, "the command cannot be recorded: " + e.getMessage());
+      return;
+    }
     trainer.submit(c);
     msg.reply(Json.write(Map.of("seq", recorded.seq(), "id", c.id())));
   }

@@ -96,9 +96,15 @@ public final class RunStore implements AutoCloseable {
 
   /** Creates the directory and run.json of a new run. */
   public static RunStore create(Path dir, Map<String, Object> runJson) throws IOException {
+    return create(dir, runJson, JsonlEventSink.Opener.FILE);
+  }
+
+  /** The same, with the log's file opened by {@code opener} (a test's failing disk). */
+  public static RunStore create(Path dir, Map<String, Object> runJson, JsonlEventSink.Opener opener)
+      throws IOException {
     RunDirectory.create(dir, runJson);
     RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, LOG);
-    s.file = new JsonlEventSink(dir.resolve(LOG));
+    s.file = new JsonlEventSink(dir.resolve(LOG), true, opener);
     return s;
   }
 
@@ -479,7 +485,25 @@ public final class RunStore implements AutoCloseable {
   }
 
   public synchronized String status() {
-    return status;
+    return unlogged != null && !ENDED.contains(status) ? "failed" : status;
+  }
+
+  private static final java.util.Set<String> ENDED =
+      java.util.Set.of("finished", "stopped", "failed");
+  private String unlogged; // why the run failed, when its trainer could not log it
+
+  /**
+   * Marks the run failed without an event: its trainer says it failed, and its log could not record
+   * it (a full disk). Every reader of {@link #status} and {@link #state} sees it at once.
+   *
+   * @return whether this changed the status (false when the run had already ended)
+   */
+  public synchronized boolean markFailedUnlogged(String why) {
+    if (unlogged != null || ENDED.contains(status)) {
+      return false;
+    }
+    unlogged = why;
+    return true;
   }
 
   public synchronized Instant lastEventTime() {
@@ -542,7 +566,10 @@ public final class RunStore implements AutoCloseable {
   public synchronized Map<String, Object> state() {
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("id", runId);
-    s.put("status", status);
+    s.put("status", status());
+    if (unlogged != null) {
+      s.put("failure", unlogged);
+    }
     s.put("step", step);
     s.put("branch", branch);
     s.put("last_seq", lastSeq);

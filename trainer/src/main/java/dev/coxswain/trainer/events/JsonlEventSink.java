@@ -31,9 +31,24 @@ public final class JsonlEventSink implements EventSink {
           EventType.KNOBS,
           EventType.NOTE,
           EventType.DATA);
+
+  /** Opens the log's file for appending; a test puts a failing file behind it. */
+  @FunctionalInterface
+  public interface Opener {
+    FileChannel open(Path path) throws IOException;
+
+    /** The real file, opened to append. */
+    Opener FILE =
+        p ->
+            FileChannel.open(
+                p, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+  }
+
   private final Path path;
   private final FileChannel channel;
   private final boolean force;
+  private long size; // the length of the whole lines written so far
+  private IOException failure; // the write that failed: the log takes nothing after it
 
   public JsonlEventSink(Path path) throws IOException {
     this(path, true);
@@ -44,12 +59,15 @@ public final class JsonlEventSink implements EventSink {
    *     returns; a copy of a log kept elsewhere (a control plane's replica) need not be
    */
   public JsonlEventSink(Path path, boolean forceDurable) throws IOException {
+    this(path, forceDurable, Opener.FILE);
+  }
+
+  public JsonlEventSink(Path path, boolean forceDurable, Opener opener) throws IOException {
     this.path = path;
     this.force = forceDurable;
     Files.createDirectories(path.toAbsolutePath().getParent());
-    this.channel =
-        FileChannel.open(
-            path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+    this.channel = opener.open(path);
+    this.size = channel.size();
   }
 
   /** Whether events of this type are forced to the disk before they count. */
@@ -68,6 +86,15 @@ public final class JsonlEventSink implements EventSink {
    * @return the bytes written, newline included
    */
   public synchronized int append(EventType type, String json) {
+    if (failure != null) {
+      throw new UncheckedIOException(
+          "the log "
+              + path
+              + " takes no more events after a failed write ("
+              + failure.getMessage()
+              + "); resume the run once the cause is fixed",
+          failure);
+    }
     byte[] line = (json + "\n").getBytes(StandardCharsets.UTF_8);
     try {
       ByteBuffer buf = ByteBuffer.wrap(line);
@@ -77,10 +104,26 @@ public final class JsonlEventSink implements EventSink {
       if (force && DURABLE.contains(type)) {
         channel.force(false);
       }
+      size += line.length;
       return line.length;
     } catch (IOException e) {
+      // a short write (a full disk, an I/O error) must not leave a torn line for the next write
+      // to continue: cut the file back to its last whole line, and take nothing more, so that no
+      // sequence number is written twice
+      failure = e;
+      try {
+        channel.truncate(size);
+        channel.force(false);
+      } catch (IOException cut) {
+        e.addSuppressed(cut);
+      }
       throw new UncheckedIOException("cannot append to " + path + ": " + e.getMessage(), e);
     }
+  }
+
+  /** The write that failed, after which this log takes no more events; empty while it works. */
+  public synchronized java.util.Optional<IOException> failure() {
+    return java.util.Optional.ofNullable(failure);
   }
 
   public Path path() {
@@ -91,8 +134,11 @@ public final class JsonlEventSink implements EventSink {
   public synchronized void close() {
     try {
       if (channel.isOpen()) {
-        channel.force(false);
-        channel.close();
+        try {
+          channel.force(false);
+        } finally {
+          channel.close();
+        }
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -19,7 +19,9 @@ public final class SequencingSink implements EventSink {
   @Override
   public synchronized void accept(Event event) {
     // Synchronized so that sequence order and delivery order are the same.
-    next.accept(event.withSeq(++last));
+    // a number counts once its event is written: a failed write leaves no gap behind it
+    next.accept(event.withSeq(last + 1));
+    last++;
   }
 
   public synchronized long lastSeq() {
