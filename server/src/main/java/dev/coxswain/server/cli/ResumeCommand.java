@@ -70,6 +70,9 @@ public final class ResumeCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
+    for (String d : store.damage()) {
+      System.err.println("coxswain: warning: the event log is damaged: " + d);
+    }
     RunSpec spec;
     AgentSettings agent;
     try {

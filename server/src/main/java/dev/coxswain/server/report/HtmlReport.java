@@ -49,6 +49,14 @@ public final class HtmlReport {
     b.append("<p class=\"muted\" id=\"generated\">")
         .append(html(Summary.headline(r)))
         .append("</p>\n");
+    if (!r.logDamage().isEmpty()) {
+      b.append("<section id=\"damage\">\n<p><strong>The event log is damaged</strong>;")
+          .append(" this report skipped what it could not trust:</p>\n<ul>\n");
+      for (String d : r.logDamage()) {
+        b.append("<li>").append(html(d)).append("</li>\n");
+      }
+      b.append("</ul>\n</section>\n");
+    }
     summary(b, r);
     curves(b, charts);
     best(b, r);

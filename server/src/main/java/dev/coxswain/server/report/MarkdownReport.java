@@ -26,6 +26,13 @@ public final class MarkdownReport {
     StringBuilder b = new StringBuilder(16 * 1024);
     b.append("# Morning report: run ").append(md(r.run().id())).append("\n\n");
     b.append("_").append(md(Summary.headline(r))).append("_\n\n");
+    if (!r.logDamage().isEmpty()) {
+      b.append("**The event log is damaged**; this report skipped what it could not trust:\n\n");
+      for (String d : r.logDamage()) {
+        b.append("- ").append(md(d)).append('\n');
+      }
+      b.append('\n');
+    }
     b.append("## Summary\n\n");
     facts(b, Summary.facts(r));
     curves(b, r, html);

@@ -202,7 +202,15 @@ final class ReportBuilder implements Consumer<Event> {
         Checkpoints.bestEval(points, on, higher),
         agent(),
         RunReport.Throughput.between(first, last, stepsComputed, stepSeconds, tokens),
-        Instant.now());
+        Instant.now(),
+        List.copyOf(damage));
+  }
+
+  private final List<String> damage = new java.util.ArrayList<>();
+
+  /** Something wrong with the log, said by its reader; the report shows it at the top. */
+  void damage(String what) {
+    damage.add(what);
   }
 
   private RunReport.Run run(boolean live, String serverUrl) {

@@ -28,6 +28,8 @@ import java.util.Set;
  * @param agent the supervising agent's decisions, tokens and cost
  * @param throughput wall time and speed
  * @param generated when the report was made
+ * @param logDamage what is wrong with the event log (gaps, numbers twice, unreadable lines, each
+ *     with its line number) and what the report skipped for it; empty for a sound log
  */
 public record RunReport(
     Run run,
@@ -40,7 +42,8 @@ public record RunReport(
     Best bestEval,
     Agent agent,
     Throughput throughput,
-    Instant generated) {
+    Instant generated,
+    List<String> logDamage) {
 
   /** Statuses after which the run's trainer no longer takes commands. */
   public static final Set<String> FINAL = Set.of("finished", "stopped", "failed");
@@ -244,7 +247,7 @@ public record RunReport(
     }
     String log = Files.exists(dir.resolve(RunStore.LOG)) ? RunStore.LOG : RunStore.REPLICA;
     ReportBuilder b = new ReportBuilder(ReportBuilder.runJson(dir), dir, log, metric);
-    RunStore.read(dir, log, b);
+    RunStore.read(dir, log, b, b::damage);
     return b.build(null, serverUrl);
   }
 
@@ -258,6 +261,7 @@ public record RunReport(
             store.isReplica() ? RunStore.REPLICA : RunStore.LOG,
             metric);
     store.forEach(b);
+    store.damage().forEach(b::damage);
     return b.build(live, serverUrl);
   }
 }

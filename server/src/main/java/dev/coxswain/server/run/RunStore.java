@@ -150,18 +150,36 @@ public final class RunStore implements AutoCloseable {
     Path events = dir.resolve(logName);
     if (Files.exists(events)) {
       repairTail(events);
+      LogCheck check = new LogCheck(logName);
       try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
         String line;
+        long n = 0;
         while ((line = r.readLine()) != null) {
+          n++;
           if (!line.isBlank()) {
-            Event e = parse(line);
-            s.lastSeq = e.seq();
-            s.index(e.seq());
-            s.remember(e);
+            Event e;
+            try {
+              e = parse(line);
+            } catch (IOException bad) {
+              throw new IOException(
+                  dir.resolve(logName)
+                      + " line "
+                      + n
+                      + ": "
+                      + bad.getMessage()
+                      + "; the run cannot continue on a log it cannot read",
+                  bad);
+            }
+            if (check.accept(n, e)) {
+              s.lastSeq = e.seq();
+              s.index(e.seq());
+              s.remember(e);
+            }
           }
           s.bytes += utf8Length(line) + 1;
         }
       }
+      s.damage = check.damage();
     }
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
     s.file = new JsonlEventSink(events, !REPLICA.equals(logName));
@@ -176,29 +194,60 @@ public final class RunStore implements AutoCloseable {
    * @param logName {@link #LOG} or {@link #REPLICA}; a missing file has no events
    */
   public static void read(Path dir, String logName, Consumer<Event> to) throws IOException {
+    read(dir, logName, to, null);
+  }
+
+  /**
+   * The same, telling {@code damage} what is wrong with the log (a gap, a number seen twice, an
+   * unreadable line, each with its line number); unreadable lines and repeated numbers are skipped.
+   * With {@code damage} null an unreadable line is an error naming its line.
+   */
+  public static void read(Path dir, String logName, Consumer<Event> to, Consumer<String> damage)
+      throws IOException {
     Path events = dir.resolve(logName);
     if (!Files.exists(events)) {
       return;
     }
+    LogCheck check = new LogCheck(logName);
     try (BufferedReader r = Files.newBufferedReader(events, StandardCharsets.UTF_8)) {
       String line = r.readLine();
+      long n = 0;
       while (line != null) {
+        n++;
         String next = r.readLine();
         if (!line.isBlank()) {
-          Event e;
+          Event e = null;
           try {
             e = parse(line);
-          } catch (IOException torn) {
+          } catch (IOException bad) {
             if (next == null) {
-              return; // the writer is in the middle of its last line
+              break; // the writer is in the middle of its last line
             }
-            throw torn;
+            if (damage == null) {
+              throw new IOException(events + " line " + n + ": " + bad.getMessage(), bad);
+            }
+            check.unreadable(n, bad.getMessage());
           }
-          to.accept(e);
+          if (e != null && check.accept(n, e)) {
+            to.accept(e);
+          }
         }
         line = next;
       }
     }
+    if (damage != null) {
+      check.damage().forEach(damage);
+    }
+  }
+
+  private List<String> damage = List.of();
+
+  /**
+   * What was wrong with the log when it was opened (see {@link LogCheck}), and, for a replica, each
+   * event it refused because it held another under the same seq; empty when sound.
+   */
+  public synchronized List<String> damage() {
+    return damage;
   }
 
   // A crash can leave a partial last line; everything before the last newline is whole.
@@ -261,6 +310,24 @@ public final class RunStore implements AutoCloseable {
    */
   public synchronized boolean replicate(Event e, String json) {
     if (e.seq() <= lastSeq) {
+      Event held = heldInRing(e.seq());
+      if (held != null && !Json.write(held).equals(Json.write(e))) {
+        // refused and reported: the replica keeps what it holds, as the first writer wrote it
+        String why =
+            "the trainer sent another event under seq "
+                + e.seq()
+                + " ("
+                + e.type().wire()
+                + " at step "
+                + e.step()
+                + "; held: "
+                + held.type().wire()
+                + " at step "
+                + held.step()
+                + "): refused";
+        damage = appended(damage, why);
+        org.slf4j.LoggerFactory.getLogger(RunStore.class).warn("run {}: {}", runId, why);
+      }
       return false;
     }
     if (e.seq() != lastSeq + 1) {
@@ -269,6 +336,26 @@ public final class RunStore implements AutoCloseable {
     }
     write(e, json);
     return true;
+  }
+
+  private static List<String> appended(List<String> list, String item) {
+    List<String> out = new ArrayList<>(list);
+    out.add(item);
+    return List.copyOf(out);
+  }
+
+  private Event heldInRing(long seq) {
+    if (ring.isEmpty() || seq < ring.peekFirst().seq()) {
+      return null; // older than the ring: not compared
+    }
+    // from the newest: an overlap with what the trainer sends is recent
+    for (java.util.Iterator<Event> it = ring.descendingIterator(); it.hasNext(); ) {
+      Event h = it.next();
+      if (h.seq() <= seq) {
+        return h.seq() == seq ? h : null;
+      }
+    }
+    return null;
   }
 
   /**

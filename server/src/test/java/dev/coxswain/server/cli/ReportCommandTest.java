@@ -128,6 +128,7 @@ class ReportCommandTest {
     assertTrue(html.contains("<code id=\"best-checkpoint\">main/"), "evaluated checkpoints");
     assertTrue(html.contains("No rollback"));
     assertTrue(md.contains("No command and no decision."), md);
+    assertFalse(md.contains("damaged"), "a sound log has nothing to confess");
     assertTrue(md.contains("- **agent**: off: 0 decisions"), md);
 
     Path other = dir.resolve("out/night.html");
@@ -136,5 +137,41 @@ class ReportCommandTest {
     try (Stream<Path> s = Files.list(dir.resolve("out"))) {
       assertEquals(2, s.count(), "no temporary file left behind");
     }
+  }
+
+  @Test
+  void aDamagedLogIsReportedWithItsLinesAndWhatWasSkipped() throws Exception {
+    Path runDir = dir.resolve("runs/r2");
+    Path cfg = dir.resolve("small.yaml");
+    Files.writeString(
+        cfg,
+        "eval_every: 10\ncheckpoint_every: 10\nmodel: {layers: 1, embed: 16, heads: 2, context: 8}\n"
+            + "data: {holdout_every: 4, batch_size: 8, validation_batches: 2}\n");
+    assertEquals(
+        0,
+        run(
+            "train",
+            "--config",
+            cfg.toString(),
+            "--corpus",
+            TestRuns.corpus(dir).toString(),
+            "--max-steps",
+            "12",
+            "--run-dir",
+            runDir.toString()),
+        err.toString());
+    Path log = runDir.resolve("events.jsonl");
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(log));
+    lines.remove(5); // line 6 gone: a gap
+    lines.set(7, "garbage where line 8 was");
+    Files.write(log, lines);
+
+    assertEquals(0, run("report", runDir.toString()), err.toString());
+    String md = Files.readString(runDir.resolve("report.md"));
+    assertTrue(md.contains("**The event log is damaged**"), md);
+    assertTrue(md.contains("events.jsonl line 6: seq 7 after 5: 1 event missing"), md);
+    assertTrue(md.contains("events.jsonl line 8: unreadable"), md);
+    String html = Files.readString(runDir.resolve("report.html"));
+    assertTrue(html.contains("<section id=\"damage\">"), "the page says so too");
   }
 }
