@@ -24,7 +24,23 @@ import java.util.Optional;
  */
 final class StreamRoute {
   private static final int PAGE = 1000;
-  private static final int SLOW_CLIENT_LIMIT = 5_000;
+
+  /** Messages written past a full write queue before a client that does not read is closed. */
+  private static final int SLOW_CLIENT_LIMIT = 256;
+
+  /** Live events held while a client's replay runs; past it they are read from the log instead. */
+  private static final int BUFFER_LIMIT = 2_000;
+
+  /** Stream clients per run and in all: each costs a write queue and a feed consumer. */
+  static final int MAX_PER_RUN = 100;
+
+  static final int MAX_TOTAL = 400;
+
+  private final java.util.concurrent.ConcurrentHashMap<
+          String, java.util.concurrent.atomic.AtomicInteger>
+      perRun = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger total =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   private final Vertx vertx;
   private final RunRegistry runs;
@@ -45,13 +61,53 @@ final class StreamRoute {
       return;
     }
     RunStore store = found.get();
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin != null && !allowedOrigin(origin, ctx.request().getHeader(HttpHeaders.HOST))) {
+      // a page of another site (or an opaque "null" origin) must not read the run
+      Replies.error(
+          ctx,
+          403,
+          "a WebSocket from origin '"
+              + (origin.length() > 100 ? origin.substring(0, 100) + "..." : origin)
+              + "' is refused: only the console's own origin or a --cors-origin may read the stream",
+          "Origin");
+      return;
+    }
+    java.util.concurrent.atomic.AtomicInteger mine =
+        perRun.computeIfAbsent(store.runId(), k -> new java.util.concurrent.atomic.AtomicInteger());
+    if (mine.incrementAndGet() > MAX_PER_RUN | total.incrementAndGet() > MAX_TOTAL) {
+      mine.decrementAndGet();
+      total.decrementAndGet();
+      ctx.response().putHeader("Retry-After", "10");
+      Replies.error(
+          ctx,
+          503,
+          "too many stream clients (at most "
+              + MAX_PER_RUN
+              + " per run and "
+              + MAX_TOTAL
+              + " in all); close another tab or try again later",
+          null);
+      return;
+    }
+    java.util.concurrent.atomic.AtomicBoolean released =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable release =
+        () -> {
+          if (released.compareAndSet(false, true)) {
+            mine.decrementAndGet();
+            total.decrementAndGet();
+          }
+        };
     boolean headerOk = access.tokenMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
     ctx.request()
         .toWebSocket()
+        .onFailure(err -> release.run())
         .onSuccess(
             ws -> {
+              ws.closeHandler(v -> release.run());
               if (!options.privateReads() || headerOk) {
-                new Subscriber(store, ws, since).start();
+                new Subscriber(store, ws, since, release).start();
                 return;
               }
               // the first message must be {"token": "..."}; nothing is sent before it
@@ -71,12 +127,28 @@ final class StreamRoute {
                       token = null; // not JSON: refused below like a wrong token
                     }
                     if (token != null && access.tokenMatches("Bearer " + token)) {
-                      new Subscriber(store, ws, since).start();
+                      new Subscriber(store, ws, since, release).start();
                     } else {
                       ws.close((short) 1008, "missing or wrong token");
                     }
                   });
             });
+  }
+
+  /** The console's own origin (the address this request came to) or one --cors-origin allows. */
+  private boolean allowedOrigin(String origin, String host) {
+    if (options.corsOrigins().contains(origin)) {
+      return true;
+    }
+    try {
+      java.net.URI u = new java.net.URI(origin);
+      return ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
+          && host != null
+          && host.equalsIgnoreCase(u.getRawAuthority())
+          && (u.getRawPath() == null || u.getRawPath().isEmpty());
+    } catch (java.net.URISyntaxException e) {
+      return false;
+    }
   }
 
   /** One WebSocket client. Runs entirely on this verticle's event loop. */
@@ -89,11 +161,15 @@ final class StreamRoute {
     private final List<Long> bufferedSeq = new ArrayList<>();
     private MessageConsumer<String> consumer;
     private int overfull;
+    private boolean missedLive; // live events dropped from the buffer: the log has them
 
-    Subscriber(RunStore store, ServerWebSocket ws, long since) {
+    private final Runnable release;
+
+    Subscriber(RunStore store, ServerWebSocket ws, long since, Runnable release) {
       this.store = store;
       this.ws = ws;
       this.lastSent = since;
+      this.release = release;
     }
 
     void start() {
@@ -103,17 +179,38 @@ final class StreamRoute {
           msg -> {
             long seq = Long.parseLong(msg.headers().get("seq"));
             if (replaying) {
-              buffered.add(msg.body());
-              bufferedSeq.add(seq);
+              if (buffered.size() < BUFFER_LIMIT) {
+                buffered.add(msg.body());
+                bufferedSeq.add(seq);
+              } else {
+                missedLive = true; // a long replay: read these from the log after it
+              }
             } else {
               send(seq, msg.body());
             }
           });
-      ws.closeHandler(v -> consumer.unregister());
+      ws.closeHandler(
+          v -> {
+            consumer.unregister();
+            buffered.clear();
+            release.run();
+          });
       consumer.completion().onSuccess(v -> replayPage());
     }
 
     private void replayPage() {
+      if (ws.isClosed()) {
+        return;
+      }
+      if (ws.writeQueueFull()) {
+        // the replay waits for the client to read: a client that never reads holds one page
+        ws.drainHandler(
+            v -> {
+              ws.drainHandler(null);
+              replayPage();
+            });
+        return;
+      }
       vertx
           .executeBlocking(() -> store.since(lastSent, PAGE), false)
           .onSuccess(
@@ -121,7 +218,11 @@ final class StreamRoute {
                 for (Event e : page) {
                   send(e.seq(), Json.write(e));
                 }
-                if (page.size() == PAGE && !ws.isClosed()) {
+                if (ws.isClosed()) {
+                  return;
+                }
+                if (page.size() == PAGE || missedLive) {
+                  missedLive = false;
                   replayPage();
                 } else {
                   replaying = false;
@@ -142,7 +243,7 @@ final class StreamRoute {
       ws.writeTextMessage(json);
       lastSent = seq;
       if (ws.writeQueueFull()) {
-        if (++overfull > SLOW_CLIENT_LIMIT) {
+        if (!replaying && ++overfull > SLOW_CLIENT_LIMIT) {
           // never drop silently: close, and let the client resume from what it has
           ws.close((short) 1013, "client too slow; reconnect with since=" + lastSent);
         }
