@@ -486,9 +486,15 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (workload.data().validationBatches() == 0) {
       return CommandResult.rejected(c, nextStep, "this workload has no validation data");
     }
+    // a person waits for this one: say that it runs (a paused run evaluates too) before it does
+    boolean paused = controlPoint.isPaused();
+    Map<String, Object> started = new LinkedHashMap<>();
+    started.put("command_id", c.id());
+    started.put("paused", paused);
+    emit(EventType.EVALUATING, started);
     double loss = evaluate();
     return CommandResult.applied(
-        c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss)));
+        c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss), "paused", paused));
   }
 
   private CommandResult save(Command c, Action.SaveCheckpoint a, long nextStep) throws IOException {
@@ -496,7 +502,9 @@ public final class InteractiveTrainer implements AutoCloseable {
       return CommandResult.rejected(c, nextStep, "nothing to save before the first step");
     }
     CheckpointMeta m = saveCheckpoint(a.tag(), false);
-    return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
+    // the result names the step the checkpoint holds, as its id does (main/146 is "applied at
+    // step 146"), not the next step to run: a person reads the two side by side
+    return CommandResult.applied(c, m.step(), Map.of("checkpoint", m.id()));
   }
 
   private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
