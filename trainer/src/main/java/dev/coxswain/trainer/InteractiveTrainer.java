@@ -165,10 +165,18 @@ public final class InteractiveTrainer implements AutoCloseable {
           goals.restore(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
       }
+      if (m.files().containsKey(RELOAD_PART)) {
+        try (InputStream in = checkpoints.open(m, RELOAD_PART)) {
+          dataCommands.restorePending(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
     }
   }
 
   private static final String GOAL_PART = "goal.json";
+
+  /** A reload waiting for its epoch's end when the checkpoint was made. */
+  private static final String RELOAD_PART = "pending-reload.json";
 
   /** The run's goal, checked against what the workload's evaluations report. */
   private static GoalTracker goalTracker(Workload workload, TrainerConfig config) {
@@ -628,6 +636,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (goals.goal().isPresent()) {
       parts.put(GOAL_PART, out -> out.write(goals.state().getBytes(StandardCharsets.UTF_8)));
     }
+    dataCommands
+        .pendingState()
+        .ifPresent(
+            s -> parts.put(RELOAD_PART, out -> out.write(s.getBytes(StandardCharsets.UTF_8))));
     CheckpointMeta saved = checkpoints.save(meta, parts);
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("id", saved.id());
