@@ -576,7 +576,10 @@ import { makeModelPanel } from "./js/model-panel.js";
         "step " + d.step + " · ", h("span", { class: "act " + (dec.action || "") }, dec.action || "?"),
         " · " + (d.policy || "") + (tokens ? " · " + fmt(tokens) + " tok" : "") + (d.latency_ms !== undefined ? " · " + fmt(d.latency_ms) + " ms" : ""),
         outcomeSpan(S.outcomes.get(d.id)),
-        h("span", { class: "why" }, dec.rationale || "")));
+        h("span", { class: "why" }, dec.rationale || ""),
+        // what the guardrails changed, and why (a floor, a band, a lock): the person reads it here
+        Array.isArray(d.guardrail_edits) && d.guardrail_edits.length
+          ? h("span", { class: "why guard", "data-guard": "" }, "guardrails: " + d.guardrail_edits.join("; ")) : null));
     }
   }
 
