@@ -282,7 +282,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     if (!r) return "";
     const c = r.cmd, res = r.result;
     let s = "[" + c.source + "] " + c.type + " " + describeArgs(c.type, c.args) + "\n";
-    if (!res) s += "pending (received at step " + r.step + ")";
+    if (!res) s += r.running || "pending (received at step " + r.step + ")";
     else if (res.status === "applied") s += "applied from step " + res.step + detailText(res.detail);
     else s += res.status + ": " + (res.reason || res.error || "");
     if (c.reason) s += "\nreason: " + c.reason;
@@ -295,6 +295,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     const parts = [];
     for (const [k, v] of Object.entries(d)) {
       if (v && typeof v === "object" && "from" in v && "to" in v) parts.push(k + " " + fmt(v.from) + " → " + fmt(v.to));
+      else if (k === "checkpoint" && typeof v === "string") parts.push("checkpoint " + v);
     }
     return parts.length ? " (" + parts.join(", ") + ")" : "";
   }
@@ -402,6 +403,12 @@ import { makeModelPanel } from "./js/model-panel.js";
         S.commands.set(p.id, { cmd: p, seq: e.seq, step: e.step, branch: e.branch, result: null });
         markFor(p.id);
         break;
+      case "evaluating": {
+        // an evaluation a command asked for has started: its row says so until the result comes
+        const r = S.commands.get(p.command_id);
+        if (r) { r.running = p.paused ? "evaluating… (while paused)" : "evaluating…"; historySig = ""; }
+        break;
+      }
       case "command_result": {
         const r = S.commands.get(p.command_id);
         if (r) { r.result = p; markFor(p.command_id); }
@@ -569,7 +576,10 @@ import { makeModelPanel } from "./js/model-panel.js";
         "step " + d.step + " · ", h("span", { class: "act " + (dec.action || "") }, dec.action || "?"),
         " · " + (d.policy || "") + (tokens ? " · " + fmt(tokens) + " tok" : "") + (d.latency_ms !== undefined ? " · " + fmt(d.latency_ms) + " ms" : ""),
         outcomeSpan(S.outcomes.get(d.id)),
-        h("span", { class: "why" }, dec.rationale || "")));
+        h("span", { class: "why" }, dec.rationale || ""),
+        // what the guardrails changed, and why (a floor, a band, a lock): the person reads it here
+        Array.isArray(d.guardrail_edits) && d.guardrail_edits.length
+          ? h("span", { class: "why guard", "data-guard": "" }, "guardrails: " + d.guardrail_edits.join("; ")) : null));
     }
   }
 
@@ -604,7 +614,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     for (const r of [...S.commands.values()].slice(-500)) {
       const c = r.cmd, res = r.result;
       let status, cls;
-      if (!res) { status = "pending"; cls = "pending"; }
+      if (!res) { status = r.running || "pending"; cls = "pending"; }
       else if (res.status === "applied") { status = "applied at step " + res.step + detailText(res.detail); cls = "applied"; }
       else { status = res.status + ": " + (res.reason || res.error || ""); cls = res.status; }
       let tr = historyRows.get(c.id);

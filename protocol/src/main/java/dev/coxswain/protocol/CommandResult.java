@@ -8,8 +8,9 @@ import java.util.Map;
  * @param commandId the command's id
  * @param type the command's wire type
  * @param status applied, rejected or failed
- * @param step for applied: the first step that runs under the change; otherwise the step boundary
- *     at which the command was handled
+ * @param step for applied: the first step that runs under the change (for {@code save_checkpoint}:
+ *     the step the checkpoint holds, the step in its id); otherwise the step boundary at which the
+ *     command was handled
  * @param reason for rejected and failed: what a person needs to know
  * @param detail what changed (e.g. old and new knob values, checkpoint id)
  */

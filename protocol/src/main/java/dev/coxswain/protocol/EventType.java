@@ -21,6 +21,11 @@ public enum EventType {
   AGENT_DECISION,
   /** What followed an agent's decision over the next window: helped, hurt or neutral. */
   AGENT_OUTCOME,
+  /**
+   * An evaluation a command asked for has started ({@code command_id}, {@code paused}): it runs at
+   * the control point, a paused run's too, and its result follows when it is done.
+   */
+  EVALUATING,
   HEARTBEAT;
 
   @JsonValue

@@ -165,10 +165,18 @@ public final class InteractiveTrainer implements AutoCloseable {
           goals.restore(new String(in.readAllBytes(), StandardCharsets.UTF_8));
         }
       }
+      if (m.files().containsKey(RELOAD_PART)) {
+        try (InputStream in = checkpoints.open(m, RELOAD_PART)) {
+          dataCommands.restorePending(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        }
+      }
     }
   }
 
   private static final String GOAL_PART = "goal.json";
+
+  /** A reload waiting for its epoch's end when the checkpoint was made. */
+  private static final String RELOAD_PART = "pending-reload.json";
 
   /** The run's goal, checked against what the workload's evaluations report. */
   private static GoalTracker goalTracker(Workload workload, TrainerConfig config) {
@@ -490,9 +498,15 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (workload.data().validationBatches() == 0) {
       return CommandResult.rejected(c, nextStep, "this workload has no validation data");
     }
+    // a person waits for this one: say that it runs (a paused run evaluates too) before it does
+    boolean paused = controlPoint.isPaused();
+    Map<String, Object> started = new LinkedHashMap<>();
+    started.put("command_id", c.id());
+    started.put("paused", paused);
+    emit(EventType.EVALUATING, started);
     double loss = evaluate();
     return CommandResult.applied(
-        c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss)));
+        c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss), "paused", paused));
   }
 
   private CommandResult save(Command c, Action.SaveCheckpoint a, long nextStep) throws IOException {
@@ -500,7 +514,9 @@ public final class InteractiveTrainer implements AutoCloseable {
       return CommandResult.rejected(c, nextStep, "nothing to save before the first step");
     }
     CheckpointMeta m = saveCheckpoint(a.tag(), false);
-    return CommandResult.applied(c, nextStep, Map.of("checkpoint", m.id()));
+    // the result names the step the checkpoint holds, as its id does (main/146 is "applied at
+    // step 146"), not the next step to run: a person reads the two side by side
+    return CommandResult.applied(c, m.step(), Map.of("checkpoint", m.id()));
   }
 
   private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
@@ -624,6 +640,10 @@ public final class InteractiveTrainer implements AutoCloseable {
     if (goals.goal().isPresent()) {
       parts.put(GOAL_PART, out -> out.write(goals.state().getBytes(StandardCharsets.UTF_8)));
     }
+    dataCommands
+        .pendingState()
+        .ifPresent(
+            s -> parts.put(RELOAD_PART, out -> out.write(s.getBytes(StandardCharsets.UTF_8))));
     CheckpointMeta saved = checkpoints.save(meta, parts);
     Map<String, Object> p = new LinkedHashMap<>();
     p.put("id", saved.id());

@@ -12,8 +12,8 @@ import java.util.Set;
 
 /**
  * Checks every decision before it becomes a command, and says what it changed: permissions of the
- * prompt, a per-decision factor band, absolute bounds, a cooldown between knob changes, and knobs a
- * person has locked.
+ * prompt, a per-decision factor band, absolute bounds, a floor under the agent ({@link KnobFloor}),
+ * a cooldown between knob changes, and knobs a person has locked.
  */
 public final class Guardrails {
 
@@ -65,9 +65,16 @@ public final class Guardrails {
   public static final double MAX_SHARE_CHANGE = 0.25;
 
   private final Config config;
+  private final KnobFloor floor;
 
+  /** With the default floor (lr only). */
   public Guardrails(Config config) {
+    this(config, KnobFloor.defaults());
+  }
+
+  public Guardrails(Config config, KnobFloor floor) {
     this.config = config;
+    this.floor = floor;
   }
 
   public Config config() {
@@ -78,6 +85,7 @@ public final class Guardrails {
    * @param lastKnobChangeStep step of the agent's last knob change, or -1
    */
   public Outcome apply(Decision d, Summary s, long lastKnobChangeStep) {
+    floor.observe(s);
     List<String> edits = new ArrayList<>();
     String action = d.action();
     if (!config.permitted().contains(action)) {
@@ -175,7 +183,9 @@ public final class Guardrails {
                 clamped));
         v = clamped;
       }
+      v = floor.hold(k.name(), k.value(), v, edits);
       if (v != k.value()) {
+        floor.changed(k.name(), k.value(), v);
         out.put(k.name(), v);
       }
     }

@@ -70,6 +70,20 @@ public final class RulePolicy implements Policy {
     return knownGood;
   }
 
+  /**
+   * Whether the window trained well by this rule's judgement: no trouble (non-finite steps, spikes,
+   * a rising loss, a loss well above the best window) and a mean loss below the previous window's.
+   * The same test that makes an lr known-good here; the agent's lr floor reuses it.
+   */
+  public static boolean trainedWell(Summary s) {
+    Summary.Series loss = s.series().get("train_loss");
+    return trouble(s, loss) == null
+        && loss != null
+        && loss.count() >= 10
+        && Double.isFinite(s.previousWindowMeanLoss())
+        && loss.mean() < s.previousWindowMeanLoss();
+  }
+
   @Override
   public synchronized Answer decide(Summary s) {
     Summary.Series loss = s.series().get("train_loss");

@@ -4,13 +4,16 @@ import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.budget.Budget;
 import dev.coxswain.agent.guard.Guardrails;
+import dev.coxswain.agent.guard.KnobFloor;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.Policy;
 import dev.coxswain.agent.policy.RulePolicy;
 import dev.coxswain.agent.prompt.PromptTemplate;
+import dev.coxswain.protocol.Json;
 import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -80,7 +83,11 @@ public record AgentSettings(
     return PromptTemplate.load(prompt, promptsDir);
   }
 
-  /** Builds the supervisor for a run directory. */
+  /**
+   * Builds the supervisor for a run directory. Its floors under the agent come from the run's
+   * configuration in the directory's run.json ({@code knobs.<name>.agent_floor}), so a resumed run
+   * and a control plane's replica find them again.
+   */
   public Supervisor build(Path runDir, Supervisor.Gateway gateway) throws IOException {
     PromptTemplate t = template();
     Guardrails.Config g =
@@ -98,11 +105,31 @@ public record AgentSettings(
         config,
         primary,
         rule,
-        new Guardrails(g),
+        new Guardrails(g, new KnobFloor(floors(runDir))),
         budget,
         new Journal(runDir.resolve("agent.jsonl")),
         gateway,
         prompt);
+  }
+
+  /**
+   * The floors the run's configuration in {@code runDir/run.json} sets ({@code
+   * config.knobs.<name>.agent_floor}, checked when the run was configured); none without one.
+   */
+  static Map<String, Double> floors(Path runDir) throws IOException {
+    Path rj = runDir.resolve("run.json");
+    Map<String, Double> out = new LinkedHashMap<>();
+    if (Files.exists(rj)
+        && Json.read(Files.readString(rj), Map.class).get("config") instanceof Map<?, ?> c
+        && c.get("knobs") instanceof Map<?, ?> knobs) {
+      knobs.forEach(
+          (name, k) -> {
+            if (k instanceof Map<?, ?> m && m.get("agent_floor") instanceof Number f) {
+              out.put(String.valueOf(name), f.doubleValue());
+            }
+          });
+    }
+    return out;
   }
 
   /**

@@ -34,7 +34,9 @@ import java.util.Map;
  * # or named sources of the corpus directory, mixed by weight (char tokens):
  * # data: {corpus: data/sotu, sources: {early: "1[78]*.txt", late: "{19,20}*.txt"},
  * #        weights: {early: 1, late: 0}}
- * knobs: {lr: {min: 0, max: 1}, weight_decay: {value: 0.1}}
+ * knobs: {lr: {min: 0, max: 1, agent_floor: 1e-6}, weight_decay: {value: 0.1}}
+ *     # agent_floor: the agent never takes the knob below it (a person may); lr's default is
+ *     # 1/1000 of the lowest lr the run trained well at
  * goal: {metric: eval_loss, target: 1.45, deadline: 1200, patience: 3, stop_early: true}
  * </pre>
  */
@@ -69,8 +71,11 @@ public record RunConfig(
       Map<String, String> sources,
       Map<String, Double> weights) {}
 
-  /** Start value and bounds of one knob. */
-  public record KnobSetting(Double value, Double min, Double max) {}
+  /**
+   * Start value and bounds of one knob, and the floor under the agent ({@code agent_floor}: the
+   * agent may not take the knob below it; a person may).
+   */
+  public record KnobSetting(Double value, Double min, Double max, Double agentFloor) {}
 
   /** A configuration error, naming the file and the key. */
   public static final class ConfigException extends Exception {
@@ -256,7 +261,8 @@ public record RunConfig(
                               "knobs: unknown knob '"
                                   + e.getKey()
                                   + "'; known: lr, weight_decay, max_grad_norm, beta1, beta2, eps"));
-          KnobSetting v = e.getValue() == null ? new KnobSetting(null, null, null) : e.getValue();
+          KnobSetting v =
+              e.getValue() == null ? new KnobSetting(null, null, null, null) : e.getValue();
           Knob changed =
               new Knob(
                   k.name(),
@@ -268,6 +274,7 @@ public record RunConfig(
           if (k.name().equals("lr")) {
             startLr = v.value();
           }
+          checkFloor(k.name(), v.agentFloor(), changed);
           b.optKnob(changed);
         }
       }
@@ -292,6 +299,20 @@ public record RunConfig(
       return c;
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
+    }
+  }
+
+  /** A floor under the agent must be > 0 and within the knob's bounds. */
+  private static void checkFloor(String knob, Double floor, Knob k) throws ConfigException {
+    if (floor == null) {
+      return;
+    }
+    String key = "knobs." + knob + ".agent_floor";
+    if (!Double.isFinite(floor) || floor <= 0) {
+      throw new ConfigException(key + ": must be a number > 0, got " + floor);
+    }
+    if (floor > k.max()) {
+      throw new ConfigException(key + ": " + floor + " is above the knob's upper bound " + k.max());
     }
   }
 

@@ -139,6 +139,21 @@ class TrainCommandTest {
     assertEquals(2, run("train", "--lr", "-1", "--corpus", corpus().toString()));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("learning rate must be"));
     assertEquals(2, run("train", "--max-steps", "many"));
+    Path floor = dir.resolve("floor.yaml");
+    Files.writeString(floor, "knobs: {lr: {agent_floor: 0}}\n");
+    Path runDir = dir.resolve("runs/floor");
+    assertEquals(
+        2,
+        run(
+            "train",
+            "--config",
+            floor.toString(),
+            "--corpus",
+            corpus().toString(),
+            "--run-dir",
+            runDir.toString()));
+    assertTrue(err.toString(StandardCharsets.UTF_8).contains("knobs.lr.agent_floor: must be"));
+    assertFalse(Files.exists(runDir), "nothing created");
   }
 
   @Test

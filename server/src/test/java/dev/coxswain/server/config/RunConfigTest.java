@@ -122,6 +122,30 @@ class RunConfigTest {
   }
 
   @Test
+  void aFloorUnderTheAgentMustBePositiveAndWithinTheKnobsBounds() throws Exception {
+    RunConfig good = RunConfig.load(yaml("knobs: {lr: {agent_floor: 1e-6}}\n"));
+    good.trainer("r", null, null, null);
+    assertEquals(1e-6, good.knobs().get("lr").agentFloor());
+    assertEquals(
+        Map.of("lr", Map.of("agent_floor", 1e-6)),
+        good.toMap().get("knobs"),
+        "kept in run.json, where the agent finds it on resume");
+    for (String bad :
+        List.of(
+            "knobs: {lr: {agent_floor: 0}}\n",
+            "knobs: {lr: {agent_floor: -1e-6}}\n",
+            "knobs: {lr: {agent_floor: 11}}\n",
+            "knobs: {lr: {max: 0.1, agent_floor: 0.2}}\n",
+            "knobs: {weight_decay: {agent_floor: 2}}\n")) {
+      RunConfig c = RunConfig.load(yaml(bad));
+      RunConfig.ConfigException e =
+          assertThrows(
+              RunConfig.ConfigException.class, () -> c.trainer("r", null, null, null), bad);
+      assertTrue(e.getMessage().contains(".agent_floor"), e.getMessage());
+    }
+  }
+
+  @Test
   void mistakesAreNamed() throws Exception {
     RunConfig.ConfigException typo =
         assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));

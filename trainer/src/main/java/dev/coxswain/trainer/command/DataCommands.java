@@ -4,11 +4,15 @@ import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.data.MixableSource;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -16,7 +20,9 @@ import java.util.function.BiConsumer;
  * MixableSource}. A mixture applies from the next step. A reload reads and checks every file when
  * the command arrives (so a bad path or a missing file is refused at once, nothing changed) and
  * swaps the data in at the end of the current epoch, or at the next step with {@code now}; either
- * way a {@code data} event then names what was loaded, with the content hashes.
+ * way a {@code data} event then names what was loaded, with the content hashes. A reload still
+ * waiting is part of every checkpoint ({@link #pendingState}), so a run resumed before its epoch's
+ * end swaps it in at the same step ({@link #restorePending}).
  */
 public final class DataCommands {
   private final BatchSource data;
@@ -24,6 +30,7 @@ public final class DataCommands {
   private MixableSource.Reload pending;
   private long pendingFrom = -1;
   private String pendingCommand;
+  private List<Action.DataSource> pendingSources;
 
   public DataCommands(BatchSource data, BiConsumer<EventType, Map<String, Object>> emit) {
     this.data = data;
@@ -82,9 +89,67 @@ public final class DataCommands {
     pending = r;
     pendingFrom = m.epochEnd(next) + 1;
     pendingCommand = c.id();
+    pendingSources = a.sources();
     detail.put("from_step", pendingFrom);
     detail.put("waits_for", "the end of the epoch at step " + (pendingFrom - 1));
     return CommandResult.applied(c, next, detail);
+  }
+
+  /**
+   * The reload waiting for its epoch's end, as a checkpoint keeps it: the command, the step it
+   * swaps in at, what it asked for and what it read (files and hashes). Empty when none waits.
+   */
+  public Optional<String> pendingState() {
+    if (pending == null) {
+      return Optional.empty();
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("command_id", pendingCommand);
+    m.put("from_step", pendingFrom);
+    m.put("sources", pendingSources.stream().map(Json::toMap).toList());
+    m.put("loaded", pending.describe());
+    return Optional.of(Json.write(m));
+  }
+
+  /**
+   * Puts back a waiting reload that a checkpoint kept ({@link #pendingState}): reads its files
+   * again and checks that they are what it read then, as a checkpoint's own data is checked.
+   *
+   * @throws IOException when a file is missing or its content changed since, or the state is not
+   *     one this class wrote
+   */
+  public void restorePending(String state) throws IOException {
+    if (!(data instanceof MixableSource m)) {
+      throw new IOException("a reload is pending in the checkpoint, but this data cannot reload");
+    }
+    Map<?, ?> saved = Json.read(state, Map.class);
+    List<Action.DataSource> sources = new ArrayList<>();
+    if (!(saved.get("sources") instanceof List<?> list)
+        || !(saved.get("from_step") instanceof Number from)) {
+      throw new IOException("the checkpoint's pending reload is not readable: " + state);
+    }
+    for (Object o : list) {
+      sources.add(Json.mapper().convertValue(o, Action.DataSource.class));
+    }
+    MixableSource.Reload r;
+    try {
+      r = m.prepare(sources);
+    } catch (IllegalArgumentException e) {
+      throw new IOException("the checkpoint's pending reload: " + e.getMessage(), e);
+    }
+    Object now = Json.read(Json.write(r.describe()), Map.class);
+    if (!now.equals(saved.get("loaded"))) {
+      throw new IOException(
+          "the data of the reload pending in the checkpoint changed since it was read: "
+              + saved.get("loaded")
+              + " then, "
+              + now
+              + " now");
+    }
+    pending = r;
+    pendingFrom = from.longValue();
+    pendingCommand = saved.get("command_id") == null ? null : saved.get("command_id").toString();
+    pendingSources = List.copyOf(sources);
   }
 
   /** At the start of a run: a {@code data} event with the sources and weights, for late readers. */
