@@ -70,13 +70,23 @@ public final class ApiVerticle extends VerticleBase {
               ctx.next();
             });
     if (!options.corsOrigins().isEmpty()) {
+      CorsHandler cors =
+          CorsHandler.create()
+              .addOrigins(options.corsOrigins())
+              .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
+              .allowedHeaders(Set.of("Authorization", "Content-Type"));
+      // the console's own page is not cross-origin: Vert.x's handler would refuse it (its POSTs
+      // and its stream carry an Origin too) once any --cors-origin is given
       router
           .route()
           .handler(
-              CorsHandler.create()
-                  .addOrigins(options.corsOrigins())
-                  .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
-                  .allowedHeaders(Set.of("Authorization", "Content-Type")));
+              ctx -> {
+                if (Origins.same(ctx.request())) {
+                  ctx.next();
+                } else {
+                  cors.handle(ctx);
+                }
+              });
     }
     if (options.privateReads()) {
       // the console page itself holds no data; everything under /api needs the token

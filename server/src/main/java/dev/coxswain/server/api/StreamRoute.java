@@ -62,7 +62,7 @@ final class StreamRoute {
     }
     RunStore store = found.get();
     String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
-    if (origin != null && !allowedOrigin(origin, ctx.request().getHeader(HttpHeaders.HOST))) {
+    if (origin != null && !options.corsOrigins().contains(origin) && !Origins.same(ctx.request())) {
       // a page of another site (or an opaque "null" origin) must not read the run
       Replies.error(
           ctx,
@@ -133,22 +133,6 @@ final class StreamRoute {
                     }
                   });
             });
-  }
-
-  /** The console's own origin (the address this request came to) or one --cors-origin allows. */
-  private boolean allowedOrigin(String origin, String host) {
-    if (options.corsOrigins().contains(origin)) {
-      return true;
-    }
-    try {
-      java.net.URI u = new java.net.URI(origin);
-      return ("http".equals(u.getScheme()) || "https".equals(u.getScheme()))
-          && host != null
-          && host.equalsIgnoreCase(u.getRawAuthority())
-          && (u.getRawPath() == null || u.getRawPath().isEmpty());
-    } catch (java.net.URISyntaxException e) {
-      return false;
-    }
   }
 
   /** One WebSocket client. Runs entirely on this verticle's event loop. */

@@ -88,6 +88,49 @@ class StreamLimitsTest {
     }
   }
 
+  private int post(String origin) throws Exception {
+    java.net.http.HttpRequest r =
+        java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + server.port() + "/api/runs/t1/commands"))
+            .header("Authorization", "Bearer " + TestRuns.TOKEN)
+            .header("Content-Type", "application/json")
+            .header("Origin", origin)
+            .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"type\":\"evaluate\"}"))
+            .build();
+    var resp =
+        java.net.http.HttpClient.newHttpClient()
+            .send(r, java.net.http.HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != 202) {
+      System.out.println(
+          "POST from "
+              + origin
+              + ": "
+              + resp.statusCode()
+              + " "
+              + resp.body()
+              + " "
+              + resp.headers().map());
+    }
+    return resp.statusCode();
+  }
+
+  @Test
+  void theConsolesOwnCommandsPassWhenACorsOriginIsGivenAndForeignOnesDoNot() throws Exception {
+    server =
+        TestRuns.start(
+            dir,
+            1_000_000,
+            ApiOptions.defaults(TestRuns.TOKEN)
+                .withPort(0)
+                .withCors(List.of("http://dashboard.test:3000")),
+            null);
+    new TestRuns.Http(server.port())
+        .awaitState("t1", s -> ((Number) s.get("step")).longValue() >= 1, 60);
+    assertEquals(202, post("http://127.0.0.1:" + server.port()), "the console's own page");
+    assertEquals(202, post("http://dashboard.test:3000"), "the allowed dashboard");
+    assertEquals(403, post("http://evil.test"), "another site");
+  }
+
   @Test
   void streamClientsAreCappedPerRunAndAClosedOneFreesItsPlace() throws Exception {
     server = TestRuns.start(dir, 1_000_000);
