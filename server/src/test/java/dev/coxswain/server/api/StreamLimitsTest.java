@@ -100,17 +100,6 @@ class StreamLimitsTest {
     var resp =
         java.net.http.HttpClient.newHttpClient()
             .send(r, java.net.http.HttpResponse.BodyHandlers.ofString());
-    if (resp.statusCode() != 202) {
-      System.out.println(
-          "POST from "
-              + origin
-              + ": "
-              + resp.statusCode()
-              + " "
-              + resp.body()
-              + " "
-              + resp.headers().map());
-    }
     return resp.statusCode();
   }
 
