@@ -34,6 +34,25 @@ public final class ServerProcess implements AutoCloseable {
     return startMain(logs, env, "dev.coxswain.server.Main", args);
   }
 
+  /** Starts {@code java -jar JAR <args>} (another build, for a benchmark), the same way. */
+  public static ServerProcess startJar(Path logs, Map<String, String> env, Path jar, String... args)
+      throws IOException {
+    Files.createDirectories(logs);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Dai.djl.offline=true");
+    cmd.add("-Xmx512m");
+    cmd.add("-jar");
+    cmd.add(jar.toString());
+    cmd.addAll(List.of(args));
+    Path out = logs.resolve("jar-out.txt");
+    Path err = logs.resolve("jar-err.txt");
+    ProcessBuilder pb =
+        new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+    pb.environment().putAll(env);
+    return new ServerProcess(pb.start(), out, err);
+  }
+
   /** Starts another main class of the test class path, the same way. */
   public static ServerProcess startMain(
       Path logs, Map<String, String> env, String mainClass, String... args) throws IOException {

@@ -53,11 +53,16 @@ public final class ResumeCommand implements Callable<Integer> {
     }
     // taken before the log is opened: opening repairs a torn tail, which a live writer may be
     // in the middle of writing
-    try (RunLock lock = RunLock.acquire(dir, "resume")) {
-      return resume(dir, credentials);
-    } catch (RunLock.HeldException e) {
+    RunLock lock;
+    try {
+      lock = RunLock.acquire(dir, "resume");
+    } catch (IOException e) {
+      // another live writer, or a directory this process cannot write (read-only, say)
       System.err.println("error: " + e.getMessage());
       return 2;
+    }
+    try (lock) {
+      return resume(dir, credentials);
     }
   }
 
