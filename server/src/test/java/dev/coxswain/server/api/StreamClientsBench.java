@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Benchmark, not a test of the suite (its name keeps it out of {@code mvn verify}): the resident
- * memory of a serving process while 200 WebSocket clients open the stream from seq 0 and never
- * read a byte. Prints the RSS every 10 s. Run:
+ * memory of a serving process while 200 WebSocket clients open the stream from seq 0 and never read
+ * a byte. Prints the RSS every 10 s. Run:
  *
  * <pre>
  * mvn -pl server -am test -Dtest=StreamClientsBench -Dsurefire.failIfNoSpecifiedTests=false \
@@ -36,6 +36,26 @@ class StreamClientsBench {
       }
     }
     throw new IllegalStateException("no VmRSS for " + pid);
+  }
+
+  /** The heap in use right after a full collection (what is really held), in MB, via jcmd. */
+  private static double liveHeapMb(long pid) throws Exception {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+    Process info =
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    info.waitFor();
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
+    return m.find() ? Long.parseLong(m.group(1)) / 1024.0 : Double.NaN;
+  }
+
+  private static String step(TestRuns.Http http, String run) {
+    try {
+      return String.valueOf(http.state(run).get("step"));
+    } catch (Exception e) {
+      return "no answer in 10 s";
+    }
   }
 
   @Test
@@ -64,6 +84,7 @@ class StreamClientsBench {
       http.awaitState(p.runId(), s -> ((Number) s.get("step")).longValue() >= 200, 300);
       long pid = p.process().pid();
       long before = rssKb(pid);
+      double heapBefore = liveHeapMb(pid);
       for (int i = 0; i < clients; i++) {
         Socket s = new Socket();
         s.setReceiveBufferSize(4096); // a client that never reads: its kernel holds little
@@ -97,12 +118,19 @@ class StreamClientsBench {
         peak = Math.max(peak, rss);
         System.out.printf(
             Locale.ROOT,
-            "  t=%3d s  step %6d  RSS %6.0f MB  (+%.0f MB)%n",
+            "  t=%3d s  step %s  RSS %6.0f MB  (+%.0f MB)%n",
             t,
-            ((Number) http.state(p.runId()).get("step")).longValue(),
+            step(http, p.runId()),
             rss / 1024.0,
             (rss - before) / 1024.0);
       }
+      double heapAfter = liveHeapMb(pid);
+      System.out.printf(
+          Locale.ROOT,
+          "live heap after a full GC: %.0f MB before the clients, %.0f MB after %d s%n",
+          heapBefore,
+          heapAfter,
+          seconds);
       System.out.printf(
           Locale.ROOT,
           "RESULT clients=%d seconds=%d rss_before_mb=%.0f rss_peak_mb=%.0f growth_mb=%.0f%n",
