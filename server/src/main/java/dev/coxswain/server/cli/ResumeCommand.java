@@ -21,6 +21,7 @@ import picocli.CommandLine.Parameters;
 /** {@code coxswain resume RUN}: continue a crashed or stopped run from its last checkpoint. */
 @Command(
     name = "resume",
+    header = "continue a run from its latest checkpoint, served",
     mixinStandardHelpOptions = true,
     description =
         "Continue a run from its latest checkpoint, appending to its event log (sequence numbers continue).")
@@ -101,6 +102,8 @@ public final class ResumeCommand implements Callable<Integer> {
           System.out,
           System.err);
     }
-    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), agent);
+    // a resumed run's directory was there before: nothing to remove if the start fails
+    return Serving.serve(
+        server, store, spec, from, dir.toAbsolutePath().getParent(), agent, () -> {});
   }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain serve}: the all-in-one server with a run of the default workload. */
 @Command(
     name = "serve",
+    header = "the console and the default run with its agent",
     mixinStandardHelpOptions = true,
     description =
         "Serve the API on loopback and train the default workload in it; COXSWAIN_TOKEN sets the token.")
@@ -181,6 +182,7 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     Path dir = run.dir(spec.runId());
+    Path created = StartFailure.firstMissing(dir); // runs/ too, on a first serve
     RunStore store;
     try {
       store = RunStore.create(dir, spec.runJson());
@@ -189,6 +191,12 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     return Serving.serve(
-        server, store, spec, null, dir.toAbsolutePath().getParent(), agentSettings);
+        server,
+        store,
+        spec,
+        null,
+        dir.toAbsolutePath().getParent(),
+        agentSettings,
+        () -> StartFailure.remove(created));
   }
 }
