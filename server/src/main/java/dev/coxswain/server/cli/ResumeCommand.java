@@ -30,6 +30,8 @@ public final class ResumeCommand implements Callable<Integer> {
 
   @Mixin JoinedRun joined = new JoinedRun();
 
+  @Mixin StartOutput start = new StartOutput();
+
   @Parameters(paramLabel = "RUN", description = "the run's directory, or its id under runs/")
   String run;
 
@@ -101,6 +103,13 @@ public final class ResumeCommand implements Callable<Integer> {
           new ProgressPrinter(System.err, spec.trainer().maxSteps(), System.console() != null),
           System.out,
           System.err);
+    }
+    try {
+      start.begin("resuming", store, spec, agent, System.out);
+    } catch (IOException e) {
+      store.close();
+      System.err.println("error: cannot write the server's log in " + dir + ": " + e.getMessage());
+      return 2;
     }
     // a resumed run's directory was there before: nothing to remove if the start fails
     return Serving.serve(

@@ -30,6 +30,8 @@ public final class ServeCommand implements Callable<Integer> {
 
   @Mixin RunOptions run = new RunOptions();
 
+  @Mixin StartOutput start = new StartOutput();
+
   @Option(
       names = "--agent",
       description =
@@ -188,6 +190,14 @@ public final class ServeCommand implements Callable<Integer> {
       store = RunStore.create(dir, spec.runJson());
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
+      return 2;
+    }
+    try {
+      start.begin("starting", store, spec, agentSettings, System.out);
+    } catch (IOException e) {
+      store.close();
+      StartFailure.remove(created);
+      err.println("error: cannot write the server's log in " + dir + ": " + e.getMessage());
       return 2;
     }
     return Serving.serve(
