@@ -164,7 +164,7 @@ public final class ApiVerticle extends VerticleBase {
   // What Vert.x cannot parse (a header or a line over its limits, a malformed request) gets the
   // API's JSON error form too, instead of an empty answer.
   private static void invalid(HttpServerRequest req) {
-    Throwable cause = req.decoderResult().cause();
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
     int status =
         cause instanceof TooLongHttpLineException
             ? 414

@@ -51,9 +51,13 @@ class HostCheckTest {
     server =
         TestRuns.start(
             dir,
-            5,
+            1_000_000,
             ApiOptions.defaults(TestRuns.TOKEN).withPort(0).withPublicHosts(publicHosts),
             null);
+    // paused: the run takes commands for as long as the test needs, and leaves the CPU to others
+    TestRuns.Http http = new TestRuns.Http(server.port());
+    assertEquals(202, http.command("t1", "{\"type\":\"pause\"}").statusCode());
+    http.awaitState("t1", s -> "paused".equals(s.get("status")), 60);
   }
 
   /** Sends {@code head} (request line and headers, no blank line) and reads one answer. */
@@ -128,7 +132,8 @@ class HostCheckTest {
       assertEquals(200, get("/api/runs/t1", host).status(), host);
       assertEquals(200, get("/", host).status(), host + ": the console page");
     }
-    assertEquals(202, post("LOCALHOST:" + port).status(), "names are case-insensitive");
+    Answer posted = post("LOCALHOST:" + port);
+    assertEquals(202, posted.status(), "names are case-insensitive: " + posted.body());
     assertEquals(101, upgrade("127.0.0.1:" + port).status());
   }
 
@@ -166,7 +171,8 @@ class HostCheckTest {
     int port = server.port();
     assertEquals(200, get("/api/runs", "coxswain.lan:" + port).status());
     assertEquals(200, get("/api/runs", "Coxswain.LAN").status(), "any port, any case");
-    assertEquals(202, post("proxy.example:8443").status());
+    Answer posted = post("proxy.example:8443");
+    assertEquals(202, posted.status(), posted.body());
     assertEquals(101, upgrade("coxswain.lan:" + port).status());
     assertEquals(403, get("/api/runs", "proxy.example:" + port).status(), "only its port");
     assertEquals(403, get("/api/runs", "other.lan:" + port).status());
@@ -225,5 +231,33 @@ class HostCheckTest {
       assertTrue(e.getMessage().startsWith("--public-host '" + bad + "'"), e.getMessage());
     }
     HostCheck.validate(List.of("gpu-box", "coxswain.example.org:443", "[::1]"));
+  }
+
+  @Test
+  void serveRefusesABadPublicHostBeforeCreatingAnything() throws Exception {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream old = System.err;
+    System.setErr(new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code =
+          new picocli.CommandLine(new dev.coxswain.server.Main())
+              .execute(
+                  "serve",
+                  "--agent",
+                  "off",
+                  "--public-host",
+                  "http://coxswain.lan",
+                  "--run-dir",
+                  dir.resolve("r").toString());
+    } finally {
+      System.setErr(old);
+    }
+    assertEquals(2, code);
+    assertTrue(
+        err.toString(StandardCharsets.UTF_8)
+            .contains("--public-host 'http://coxswain.lan' is not a host name"),
+        err.toString(StandardCharsets.UTF_8));
+    assertFalse(java.nio.file.Files.exists(dir.resolve("r")), "nothing created");
   }
 }
