@@ -101,7 +101,12 @@ public final class CoxswainServer {
       await(cs.control().joined(id));
       return new CoxswainServer(vertx, cs, store, node);
     } catch (Exception e) {
-      vertx.close();
+      // awaited: no verticle may still write in the run's directory when the caller removes it
+      try {
+        await(vertx.close());
+      } catch (Exception closing) {
+        e.addSuppressed(closing);
+      }
       throw e;
     }
   }

@@ -20,6 +20,15 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Steer DJL training while it runs.",
+    // the launcher's own verbs: the jar cannot run them, but a person reading this help needs them
+    footer = {
+      "",
+      "Through the launcher (./coxswain) also:",
+      "  test [mvn args]        every test of every module (mvn verify)",
+      "  example fashion-mnist  your own model: a Fashion-MNIST CNN under the console",
+      "  bench-console          the web console with 300,000 points per series",
+      "Options of a command: COMMAND --help"
+    },
     subcommands = {
       ServeCommand.class,
       ServerCommand.class,

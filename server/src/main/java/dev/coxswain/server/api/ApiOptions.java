@@ -25,7 +25,8 @@ public record ApiOptions(
     double commandsPerSecond,
     int burst,
     boolean privateReads,
-    String compatRun) {
+    String compatRun,
+    List<String> publicHosts) {
 
   /** The given token (e.g. COXSWAIN_TOKEN's value), or a fresh random one when it is blank. */
   public static String tokenOrRandom(String given) {
@@ -38,17 +39,36 @@ public record ApiOptions(
   }
 
   public static ApiOptions defaults(String token) {
-    return new ApiOptions("127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false, null);
+    return new ApiOptions(
+        "127.0.0.1", 7007, token, List.of(), 64 * 1024, 10, 20, false, null, List.of());
   }
 
   public ApiOptions withPort(int p) {
     return new ApiOptions(
-        host, p, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, compatRun);
+        host,
+        p,
+        token,
+        corsOrigins,
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        privateReads,
+        compatRun,
+        publicHosts);
   }
 
   public ApiOptions withHost(String h) {
     return new ApiOptions(
-        h, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, compatRun);
+        h,
+        port,
+        token,
+        corsOrigins,
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        privateReads,
+        compatRun,
+        publicHosts);
   }
 
   public ApiOptions withCors(List<String> origins) {
@@ -61,23 +81,66 @@ public record ApiOptions(
         commandsPerSecond,
         burst,
         privateReads,
-        compatRun);
+        compatRun,
+        publicHosts);
   }
 
   public ApiOptions withRate(double perSecond, int burstSize) {
     return new ApiOptions(
-        host, port, token, corsOrigins, bodyLimit, perSecond, burstSize, privateReads, compatRun);
+        host,
+        port,
+        token,
+        corsOrigins,
+        bodyLimit,
+        perSecond,
+        burstSize,
+        privateReads,
+        compatRun,
+        publicHosts);
   }
 
   /** Reads need the token too (the console then asks for it before showing anything). */
   public ApiOptions withPrivateReads(boolean on) {
     return new ApiOptions(
-        host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, on, compatRun);
+        host,
+        port,
+        token,
+        corsOrigins,
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        on,
+        compatRun,
+        publicHosts);
   }
 
   /** Serves the reference's protocol for this run (null: off); see {@code compat/}. */
   public ApiOptions withCompat(String runId) {
     return new ApiOptions(
-        host, port, token, corsOrigins, bodyLimit, commandsPerSecond, burst, privateReads, runId);
+        host,
+        port,
+        token,
+        corsOrigins,
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        privateReads,
+        runId,
+        publicHosts);
+  }
+
+  /** Names besides the bound address that requests may carry in {@code Host}. */
+  public ApiOptions withPublicHosts(List<String> names) {
+    return new ApiOptions(
+        host,
+        port,
+        token,
+        corsOrigins,
+        bodyLimit,
+        commandsPerSecond,
+        burst,
+        privateReads,
+        compatRun,
+        List.copyOf(names));
   }
 }

@@ -2,15 +2,19 @@ package dev.coxswain.server.api;
 
 import static dev.coxswain.server.api.Replies.error;
 
+import dev.coxswain.protocol.Json;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.run.RunRegistry;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
@@ -60,6 +64,8 @@ public final class ApiVerticle extends VerticleBase {
     StreamRoute stream = new StreamRoute(vertx, runs, options, access);
     PrometheusRoute prometheus = new PrometheusRoute(vertx, telemetry);
     Router router = Router.router(vertx);
+    // first of all, before CORS, the static files and the WebSocket upgrade: no DNS rebinding
+    router.route().handler(new HostCheck(options.host(), options.publicHosts())::handle);
     router
         .route()
         .handler(
@@ -124,7 +130,13 @@ public final class ApiVerticle extends VerticleBase {
         413,
         ctx ->
             error(ctx, 413, "request body larger than " + options.bodyLimit() + " bytes", "body"));
-    router.errorHandler(400, ctx -> error(ctx, 400, "bad request", null));
+    router.errorHandler(
+        400,
+        ctx -> {
+          // Vert.x Web refuses a request with a malformed Host before any route: say so
+          String host = HostCheck.malformed(ctx.request());
+          error(ctx, 400, host == null ? "bad request" : host, host == null ? null : "Host");
+        });
     // the CORS handler refuses an origin it was not given: the client's mistake, not the server's
     router.errorHandler(
         403,
@@ -156,6 +168,31 @@ public final class ApiVerticle extends VerticleBase {
                 .setHost(options.host())
                 .setPort(options.port())
                 .setMaxWebSocketFrameSize(65536));
-    return server.requestHandler(router).listen();
+    return server.invalidRequestHandler(ApiVerticle::invalid).requestHandler(router).listen();
+  }
+
+  // What Vert.x cannot parse (a header or a line over its limits, a malformed request) gets the
+  // API's JSON error form too, instead of an empty answer.
+  private static void invalid(HttpServerRequest req) {
+    Throwable cause = req.decoderResult() == null ? null : req.decoderResult().cause();
+    int status =
+        cause instanceof TooLongHttpLineException
+            ? 414
+            : cause instanceof TooLongHttpHeaderException ? 431 : 400;
+    String what =
+        switch (status) {
+          case 414 -> "request line too long";
+          case 431 -> "request headers too large";
+          default -> {
+            String host = HostCheck.malformed(req); // Vert.x checks the Host's form itself
+            yield host == null ? "malformed HTTP request" : host;
+          }
+        };
+    req.response()
+        .setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CONNECTION, "close")
+        .end(Json.write(java.util.Map.of("error", what)))
+        .onComplete(r -> req.connection().close());
   }
 }

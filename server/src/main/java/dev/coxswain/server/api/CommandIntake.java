@@ -14,6 +14,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -101,7 +102,7 @@ public final class CommandIntake {
       throw new InvalidCommandException(
           "reason", "'reason' must be a string of at most 2000 characters");
     }
-    Source source = Source.HUMAN;
+    Source source = Source.API; // a person's console says "human"; curl and scripts are api
     if (m.get("source") != null) {
       if (!"human".equals(m.get("source")) && !"api".equals(m.get("source"))) {
         throw new InvalidCommandException(
@@ -126,7 +127,22 @@ public final class CommandIntake {
         new Command(id, type, source, (Map<String, Object>) args, (String) reason, Instant.now());
     Action action = Action.parse(c);
     checkKnobs(action, store);
+    checkBranch(action, store.branches());
     return c;
+  }
+
+  // The trainer refuses a fork into a branch it has, but only at its next step boundary (seconds
+  // later): the run's events and its checkpoints name its branches, so this says it at once.
+  private static void checkBranch(Action action, Set<String> taken) throws InvalidCommandException {
+    if (action instanceof Action.LoadCheckpoint load
+        && load.branch() != null
+        && taken.contains(load.branch())) {
+      throw new InvalidCommandException(
+          "args.branch",
+          "branch '"
+              + load.branch()
+              + "' already exists; name a new branch, or leave 'branch' out for a fresh name");
+    }
   }
 
   // The trainer checks again at the boundary; this answers the obvious cases with a 400 at once.
@@ -229,7 +245,15 @@ public final class CommandIntake {
     if (action instanceof Action.LoadCheckpoint load) {
       return trainer
           .checkpoints(runId)
-          .compose(list -> checked(() -> CheckpointRefs.check(load.checkpoint(), list)));
+          .compose(
+              list ->
+                  checked(
+                      () -> {
+                        CheckpointRefs.check(load.checkpoint(), list);
+                        Set<String> onDisk = new HashSet<>();
+                        list.forEach(m -> onDisk.add(m.branch()));
+                        checkBranch(action, onDisk);
+                      }));
     }
     if (action instanceof Action.ResetModule || action instanceof Action.SetModuleParam) {
       return trainer.model(runId).compose(tree -> checked(() -> ModuleRefs.check(action, tree)));

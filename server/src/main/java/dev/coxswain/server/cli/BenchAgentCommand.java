@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain bench-agent}: prompt sizes, summary build time and the cost of a night. */
 @Command(
     name = "bench-agent",
+    header = "the agent benchmark: tokens per decision, cost of a run",
     mixinStandardHelpOptions = true,
     description =
         "Input tokens per decision for each prompt, summary build time, and the o4-mini cost of a long run.")

@@ -25,6 +25,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "bench-all",
+    header = "every benchmark, key figures in one table",
     mixinStandardHelpOptions = true,
     description =
         "Run bench, bench-server (latency and fan-out) and bench-agent, and print their key figures in one table.")

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain bench}: what Coxswain costs per step, on the default workload. */
 @Command(
     name = "bench",
+    header = "the control-point overhead benchmark",
     mixinStandardHelpOptions = true,
     description =
         "Step time of Coxswain (standalone and hosted by the server) against a plain DJL loop that clips by the global norm and against the bare DJL Trainer, side by side in turns; where the time goes; peak RSS.")

@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain bench-server}: command latency, WebSocket fan-out and memory figures. */
 @Command(
     name = "bench-server",
+    header = "the API benchmark: command latency, WebSocket fan-out",
     mixinStandardHelpOptions = true,
     description =
         "Command latency (POST to applied) on the default workload, fan-out to WebSocket clients, memory after a long event log.")

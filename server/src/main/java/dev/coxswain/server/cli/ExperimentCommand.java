@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
  */
 @Command(
     name = "experiment",
+    header = "a case-study experiment from its YAML file",
     mixinStandardHelpOptions = true,
     description =
         "Run an LR-recovery experiment (too-high lr, the agent, a sweep's oracle, linear decay,"

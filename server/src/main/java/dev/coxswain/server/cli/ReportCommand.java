@@ -15,6 +15,7 @@ import picocli.CommandLine.Parameters;
 /** {@code coxswain report RUN}: the morning report of a run, finished or live. */
 @Command(
     name = "report",
+    header = "the morning report of a run: report.html and report.md",
     mixinStandardHelpOptions = true,
     description =
         "The morning report of a run, finished or live: one self-contained HTML page (curves with"
@@ -73,6 +74,18 @@ public final class ReportCommand implements Callable<Integer> {
       return 2;
     } catch (IOException | RuntimeException e) {
       System.err.println("error: cannot read the run in " + dir + ": " + oneLine(e.getMessage()));
+      return 2;
+    }
+    if (report.run().step() == 0) {
+      // an empty report would read like a run that trained nothing: say so instead
+      System.err.println(
+          "error: run "
+              + report.run().id()
+              + " in "
+              + dir
+              + " has no steps ("
+              + report.run().status()
+              + "): there is nothing to report");
       return 2;
     }
     ReportFiles.Written w;

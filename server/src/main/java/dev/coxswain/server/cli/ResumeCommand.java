@@ -22,6 +22,7 @@ import picocli.CommandLine.Parameters;
 /** {@code coxswain resume RUN}: continue a crashed or stopped run from its last checkpoint. */
 @Command(
     name = "resume",
+    header = "continue a run from its latest checkpoint, served",
     mixinStandardHelpOptions = true,
     description =
         "Continue a run from its latest checkpoint, appending to its event log (sequence numbers continue).")
@@ -29,6 +30,8 @@ public final class ResumeCommand implements Callable<Integer> {
   @Mixin ServerOptions server = new ServerOptions();
 
   @Mixin JoinedRun joined = new JoinedRun();
+
+  @Mixin StartOutput start = new StartOutput();
 
   @Parameters(paramLabel = "RUN", description = "the run's directory, or its id under runs/")
   String run;
@@ -151,6 +154,15 @@ public final class ResumeCommand implements Callable<Integer> {
           System.out,
           System.err);
     }
-    return Serving.serve(server, store, spec, from, dir.toAbsolutePath().getParent(), agent);
+    try {
+      start.begin("resuming", store, spec, agent, System.out);
+    } catch (IOException e) {
+      store.close();
+      System.err.println("error: cannot write the server's log in " + dir + ": " + e.getMessage());
+      return 2;
+    }
+    // a resumed run's directory was there before: nothing to remove if the start fails
+    return Serving.serve(
+        server, store, spec, from, dir.toAbsolutePath().getParent(), agent, () -> {});
   }
 }

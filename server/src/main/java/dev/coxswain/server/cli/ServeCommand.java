@@ -22,6 +22,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain serve}: the all-in-one server with a run of the default workload. */
 @Command(
     name = "serve",
+    header = "the console and the default run with its agent",
     mixinStandardHelpOptions = true,
     description =
         "Serve the API on loopback and train the default workload in it; COXSWAIN_TOKEN sets the token.")
@@ -29,6 +30,8 @@ public final class ServeCommand implements Callable<Integer> {
   @Mixin ServerOptions server = new ServerOptions();
 
   @Mixin RunOptions run = new RunOptions();
+
+  @Mixin StartOutput start = new StartOutput();
 
   @Option(
       names = "--agent",
@@ -182,18 +185,40 @@ public final class ServeCommand implements Callable<Integer> {
       return 2;
     }
     Path dir = run.dir(spec.runId());
+    Path created = StartFailure.firstMissing(dir); // runs/ too, on a first serve
     RunStore store;
-    RunLock lock;
     try {
       store = RunStore.create(dir, spec.runJson());
-      lock = RunLock.acquire(dir, "serve");
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;
     }
+    RunLock lock;
+    try {
+      lock = RunLock.acquire(dir, "serve");
+    } catch (IOException e) {
+      store.close();
+      StartFailure.remove(created);
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
     try (lock) {
+      try {
+        start.begin("starting", store, spec, agentSettings, System.out);
+      } catch (IOException e) {
+        store.close();
+        StartFailure.remove(created);
+        err.println("error: cannot write the server's log in " + dir + ": " + e.getMessage());
+        return 2;
+      }
       return Serving.serve(
-          server, store, spec, null, dir.toAbsolutePath().getParent(), agentSettings);
+          server,
+          store,
+          spec,
+          null,
+          dir.toAbsolutePath().getParent(),
+          agentSettings,
+          () -> StartFailure.remove(created));
     }
   }
 }

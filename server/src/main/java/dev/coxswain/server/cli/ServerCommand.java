@@ -24,6 +24,7 @@ import picocli.CommandLine.Option;
  */
 @Command(
     name = "server",
+    header = "a control plane alone; trainers join it (train --join)",
     mixinStandardHelpOptions = true,
     description =
         "Run the control plane alone: trainers elsewhere join it with `train --join HOST:CLUSTER_PORT`.")

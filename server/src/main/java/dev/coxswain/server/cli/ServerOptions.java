@@ -1,6 +1,7 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.server.api.ApiOptions;
+import dev.coxswain.server.api.HostCheck;
 import dev.coxswain.server.notify.Notifier;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,15 @@ final class ServerOptions {
 
   @Option(names = "--port", description = "port (default ${DEFAULT-VALUE}; 0 picks a free one)")
   int port = 7007;
+
+  @Option(
+      names = "--public-host",
+      paramLabel = "NAME",
+      description =
+          "a name this server is reached by besides --host's address (repeatable; NAME or"
+              + " NAME:PORT, e.g. behind a proxy); requests with any other Host get 403, so that no"
+              + " web page can reach the API by rebinding its DNS name to this address")
+  List<String> publicHosts = new ArrayList<>();
 
   @Option(
       names = "--notify-url",
@@ -61,7 +71,8 @@ final class ServerOptions {
    * The API's options.
    *
    * @param servedRun the run this process serves (serve, resume), or null (server)
-   * @throws IllegalArgumentException for --compat without a run, or with --private
+   * @throws IllegalArgumentException for --compat without a run, or with --private; for a
+   *     --public-host that is not a host name
    */
   ApiOptions api(String token, String servedRun) {
     String compatRun = null;
@@ -77,12 +88,14 @@ final class ServerOptions {
                 + " be combined with --private");
       }
     }
+    HostCheck.validate(publicHosts);
     return ApiOptions.defaults(token)
         .withHost(host)
         .withPort(port)
         .withCors(corsOrigins)
         .withPrivateReads(privateReads)
-        .withCompat(compatRun);
+        .withCompat(compatRun)
+        .withPublicHosts(publicHosts);
   }
 
   Notifier.Options notifier() {

@@ -26,13 +26,18 @@ final class Serving {
     System.out.flush();
   }
 
+  /**
+   * @param undo removes what the caller created for this start (a new run's directory), run when
+   *     the start fails
+   */
   static int serve(
       ServerOptions o,
       RunStore store,
       RunSpec spec,
       String resumeFrom,
       Path runsRoot,
-      AgentSettings agent)
+      AgentSettings agent,
+      Runnable undo)
       throws Exception {
     String envToken = System.getenv("COXSWAIN_TOKEN");
     String token = ApiOptions.tokenOrRandom(envToken);
@@ -41,6 +46,7 @@ final class Serving {
       api = o.api(token, store.runId());
     } catch (IllegalArgumentException e) {
       store.close();
+      undo.run();
       System.err.println("error: " + e.getMessage());
       return 2;
     }
@@ -49,11 +55,8 @@ final class Serving {
       server = CoxswainServer.start(api, runsRoot, store, spec, resumeFrom, o.notifier(), agent);
     } catch (Exception e) {
       store.close();
-      Throwable root = e;
-      while (root.getCause() != null) {
-        root = root.getCause();
-      }
-      System.err.println("error: cannot start: " + root.getMessage());
+      undo.run();
+      System.err.println(StartFailure.describe(e, "cannot start", o.host, o.port));
       return 2;
     }
     String url = "http://" + o.host + ":" + server.port() + "/";

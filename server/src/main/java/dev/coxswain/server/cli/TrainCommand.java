@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain train}: the default workload, headless, with a progress bar. */
 @Command(
     name = "train",
+    header = "the default workload, headless",
     mixinStandardHelpOptions = true,
     description =
         "Train the default workload (a character-level GPT on the State of the Union corpus) without a server.")

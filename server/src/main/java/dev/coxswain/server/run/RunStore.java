@@ -24,8 +24,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -81,6 +83,7 @@ public final class RunStore implements AutoCloseable {
   private List<Object> knobSpecs = List.of();
   private Map<String, Object> knobValues = Map.of();
   private Instant lastEventTime;
+  private final Set<String> branches = new LinkedHashSet<>(); // every branch an event was on
   private final TreeMap<Long, Long> offsets = new TreeMap<>(); // seq -> byte offset of its line
   private long bytes; // length of events.jsonl
 
@@ -399,6 +402,9 @@ public final class RunStore implements AutoCloseable {
     }
     lastEventTime = e.time();
     branch = e.branch();
+    if (branch != null) {
+      branches.add(branch);
+    }
     step = e.step();
     Map<String, Object> p = e.payload();
     switch (e.type()) {
@@ -595,6 +601,11 @@ public final class RunStore implements AutoCloseable {
 
   public synchronized Instant lastEventTime() {
     return lastEventTime;
+  }
+
+  /** The branches this run's events were on: a fork cannot take one of these names. */
+  public synchronized Set<String> branches() {
+    return Set.copyOf(branches);
   }
 
   public synchronized boolean hasCommand(String id) {

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.server.Main;
 import dev.coxswain.server.TestRuns;
+import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.server.run.RunStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -173,5 +177,22 @@ class ReportCommandTest {
     assertTrue(md.contains("events.jsonl line 8: unreadable"), md);
     String html = Files.readString(runDir.resolve("report.html"));
     assertTrue(html.contains("<section id=\"damage\">"), "the page says so too");
+  }
+
+  @Test
+  void aRunWithNoStepsIsRefusedWithOneLineAndNothingIsWritten() throws Exception {
+    RunConfig cfg =
+        RunConfig.load(TestRuns.config(dir, 10, 50)).withOverrides("empty", null, null, null, null);
+    RunSpec spec = RunSpec.resolve(cfg, 10, Map.of("agent", Map.of("mode", "off")));
+    Path runDir = dir.resolve("runs/empty");
+    RunStore.create(runDir, spec.runJson()).close(); // what a start-up that failed left behind
+    List<Path> before = tree(dir);
+
+    assertEquals(2, run("report", "empty", "--runs", dir.resolve("runs").toString()));
+    String line = errLine();
+    assertTrue(line.contains("run empty in " + runDir + " has no steps"), line);
+    assertTrue(line.contains("nothing to report"), line);
+    assertEquals("", out.toString(StandardCharsets.UTF_8));
+    assertEquals(before, tree(dir), "nothing written");
   }
 }
