@@ -41,9 +41,14 @@ class StreamClientsBench {
   /** The heap in use right after a full collection (what is really held), in MB, via jcmd. */
   private static double liveHeapMb(long pid) throws Exception {
     String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+    new ProcessBuilder(jcmd, Long.toString(pid), "GC.run")
+        .redirectErrorStream(true)
+        .start()
+        .waitFor();
     Process info =
-        new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+        new ProcessBuilder(jcmd, Long.toString(pid), "GC.heap_info")
+            .redirectErrorStream(true)
+            .start();
     String text = new String(info.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     info.waitFor();
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(text);
