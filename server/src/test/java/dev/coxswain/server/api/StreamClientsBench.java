@@ -22,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <pre>
  * mvn -pl server -am test -Dtest=StreamClientsBench -Dsurefire.failIfNoSpecifiedTests=false \
  *     [-Dcoxswain.bench.clients=200] [-Dcoxswain.bench.seconds=120] [-Dcoxswain.bench.jar=OLD.jar]
+ *     [-Dcoxswain.bench.finished=STEPS]
  * </pre>
  *
  * With {@code coxswain.bench.jar} the server is that jar (an older build, to compare).
@@ -68,13 +69,15 @@ class StreamClientsBench {
     int clients = Integer.getInteger("coxswain.bench.clients", 200);
     int seconds = Integer.getInteger("coxswain.bench.seconds", 120);
     String jar = System.getProperty("coxswain.bench.jar");
+    // with a number of steps: the clients replay a finished run of that length instead
+    long finished = Long.getLong("coxswain.bench.finished", 0);
     Map<String, String> env = Map.of("COXSWAIN_TOKEN", TestRuns.TOKEN);
     String[] args = {
       "serve",
       "--port",
       "0",
       "--config",
-      TestRuns.config(dir, 1_000_000, 1000).toString(),
+      TestRuns.config(dir, finished > 0 ? finished : 1_000_000, 1000).toString(),
       "--run-dir",
       dir.resolve("runs/bench").toString()
     };
@@ -86,7 +89,11 @@ class StreamClientsBench {
     try (p) {
       p.awaitServing(180);
       TestRuns.Http http = new TestRuns.Http(p.port());
-      http.awaitState(p.runId(), s -> ((Number) s.get("step")).longValue() >= 200, 300);
+      if (finished > 0) {
+        http.awaitState(p.runId(), s -> "finished".equals(s.get("status")), 900);
+      } else {
+        http.awaitState(p.runId(), s -> ((Number) s.get("step")).longValue() >= 200, 300);
+      }
       long pid = p.process().pid();
       long before = rssKb(pid);
       double heapBefore = liveHeapMb(pid);
@@ -108,8 +115,9 @@ class StreamClientsBench {
       }
       System.out.printf(
           Locale.ROOT,
-          "stream clients that never read: %d, server %s; RSS before %.0f MB%n",
+          "stream clients that never read: %d (%s), server %s; RSS before %.0f MB%n",
           clients,
+          finished > 0 ? "replaying a finished run of " + finished + " steps" : "a live run",
           jar == null ? "this build" : jar,
           before / 1024.0);
       long t0 = System.nanoTime();
