@@ -145,6 +145,7 @@ final class StreamRoute {
     private final List<Long> bufferedSeq = new ArrayList<>();
     private MessageConsumer<String> consumer;
     private int overfull;
+    private boolean gone; // closed by us or the client: nothing more is written or read for it
     private boolean missedLive; // live events dropped from the buffer: the log has them
 
     private final Runnable release;
@@ -183,7 +184,7 @@ final class StreamRoute {
     }
 
     private void replayPage() {
-      if (ws.isClosed()) {
+      if (gone || ws.isClosed()) {
         return;
       }
       if (ws.writeQueueFull()) {
@@ -202,7 +203,7 @@ final class StreamRoute {
                 for (Event e : page) {
                   send(e.seq(), Json.write(e));
                 }
-                if (ws.isClosed()) {
+                if (gone || ws.isClosed()) {
                   return;
                 }
                 if (page.size() == PAGE || missedLive) {
@@ -221,14 +222,18 @@ final class StreamRoute {
     }
 
     private void send(long seq, String json) {
-      if (seq <= lastSent || ws.isClosed()) {
+      if (gone || seq <= lastSent || ws.isClosed()) {
         return; // already sent during the replay
       }
       ws.writeTextMessage(json);
       lastSent = seq;
       if (ws.writeQueueFull()) {
         if (!replaying && ++overfull > SLOW_CLIENT_LIMIT) {
-          // never drop silently: close, and let the client resume from what it has
+          // never drop silently: close, and let the client resume from what it has; from now on
+          // nothing more is queued for it (the close itself waits behind what it did not read)
+          gone = true;
+          consumer.unregister();
+          buffered.clear();
           ws.close((short) 1013, "client too slow; reconnect with since=" + lastSent);
         }
       } else {
