@@ -18,7 +18,7 @@ import { makeModelPanel } from "./js/model-panel.js";
   const S = {
     runId: null, token: sessionStorage.getItem(TOKEN_KEY), live: false, connected: false,
     lastSeq: 0, status: "connecting", step: null, branch: "main", maxSteps: null,
-    lastLoss: null, lastVal: null, stepTimes: [],
+    lastLoss: null, lastVal: {}, stepTimes: [], // lastVal: branch -> its last validation loss
     specs: [], values: {}, locks: new Set(),
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
@@ -369,7 +369,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         ensureStep(e.step);
         store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
-        S.lastVal = num(p.eval_loss);
+        S.lastVal[e.branch] = num(p.eval_loss); // the status bar shows the live branch's own
         if (p.goal && typeof p.goal === "object") S.goal = p.goal;
         if (p.sources && typeof p.sources === "object") {
           // each data source's own validation loss, a chart per source
@@ -447,6 +447,9 @@ import { makeModelPanel } from "./js/model-panel.js";
           S.decisions.push({ step: e.step, health: p.kind, message: p.message });
         }
         break;
+      case "branch":
+        S.branch = e.branch; // the run now is the new branch, before its first step
+        break;
       case "checkpoint":
         scheduleCheckpoints();
         break;
@@ -476,7 +479,8 @@ import { makeModelPanel } from "./js/model-panel.js";
     text($("st-branch"), S.branch || "–");
     text($("st-lr"), fmt(S.values.lr));
     text($("st-loss"), fmt(S.lastLoss));
-    text($("st-val"), S.lastVal === null ? "–" : fmt(S.lastVal) + " (ppl " + fmt(Math.exp(S.lastVal)) + ")");
+    const val = S.lastVal[S.branch];
+    text($("st-val"), val === null || val === undefined ? "–" : fmt(val) + " (ppl " + fmt(Math.exp(val)) + ")");
     let eta = "–";
     if (S.status === "paused") eta = "paused";
     else if (FINAL.has(S.status)) eta = "done";

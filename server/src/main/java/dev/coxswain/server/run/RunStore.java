@@ -75,7 +75,8 @@ public final class RunStore implements AutoCloseable {
   private String branch = "main";
   private long step;
   private Map<String, Object> lastMetrics = Map.of();
-  private Map<String, Object> lastEval = Map.of();
+  // per branch: "the run now" is the live branch, whose last evaluation may be none yet
+  private final Map<String, Map<String, Object>> lastEvalByBranch = new LinkedHashMap<>();
   private Map<String, Object> lastHealth = Map.of();
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>(); // the last LOSS_TAIL losses
   private List<Object> knobSpecs = List.of();
@@ -324,7 +325,12 @@ public final class RunStore implements AutoCloseable {
         h.put("step", e.step());
         lastHealth = h;
       }
-      case EVAL -> lastEval = p;
+      case EVAL -> {
+        Map<String, Object> ev = new LinkedHashMap<>(p);
+        ev.put("step", e.step());
+        ev.put("branch", e.branch());
+        lastEvalByBranch.put(e.branch(), ev);
+      }
       case KNOBS -> {
         if (p.get("specs") instanceof List<?> l) {
           knobSpecs = (List<Object>) l;
@@ -537,6 +543,14 @@ public final class RunStore implements AutoCloseable {
   }
 
   /**
+   * The last evaluation of the live branch (its payload with its step and branch), or an empty map
+   * when that branch has had none yet: another branch's evaluation is not this one's.
+   */
+  public synchronized Map<String, Object> lastEval() {
+    return lastEvalByBranch.getOrDefault(branch, Map.of());
+  }
+
+  /**
    * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
    */
   public synchronized Map<String, Object> state() {
@@ -549,7 +563,7 @@ public final class RunStore implements AutoCloseable {
     s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
     s.put("knobs", knobs());
     s.put("last_metrics", lastMetrics);
-    s.put("last_eval", lastEval);
+    s.put("last_eval", lastEval());
     s.put("agent", runJson.getOrDefault("agent", Map.of("mode", "off")));
     s.put("started", runJson.get("started"));
     return s;
