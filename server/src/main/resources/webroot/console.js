@@ -835,8 +835,13 @@ import { makeModelPanel } from "./js/model-panel.js";
     S.agent.mode = ag.mode || "off";
     S.agent.model = ag.model;
     S.agent.budget = ag.budget || null;
-    if (S.agent.every === null && ag.every) S.agent.every = ag.every;
-    if (!S.agent.policy && ag.mode && ag.mode !== "off") S.agent.policy = ag.mode;
+    // the API folds the agent commands of the whole log (a resumed run's too): what it says is the
+    // agent now, unless this page has already seen later events than the answer
+    const current = (st.last_seq || 0) >= S.lastSeq;
+    if (ag.every && (current || S.agent.every === null)) S.agent.every = ag.every;
+    if (typeof ag.enabled === "boolean" && current) S.agent.enabled = ag.enabled;
+    const policy = ag.policy || (ag.mode !== "off" ? ag.mode : null);
+    if (policy && (current || !S.agent.policy)) S.agent.policy = policy;
   }
   let stateTimer = null;
   function scheduleStateRefresh() {

@@ -3,6 +3,7 @@ package dev.coxswain.server.run;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.coxswain.agent.AgentControls;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -80,6 +81,8 @@ public final class RunStore implements AutoCloseable {
   private Map<String, Object> lastHealth = Map.of();
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>(); // the last LOSS_TAIL losses
   private List<Object> knobSpecs = List.of();
+  private AgentControls agentControls = AgentControls.NONE; // what commands set of the agent
+  private Number agentSpentUsd; // the budget spent, as the last decision said
   private Map<String, Object> knobValues = Map.of();
   private Instant lastEventTime;
   private final TreeMap<Long, Long> offsets = new TreeMap<>(); // seq -> byte offset of its line
@@ -348,7 +351,13 @@ public final class RunStore implements AutoCloseable {
           it.remove();
         }
       }
+      case AGENT_DECISION -> {
+        if (p.get("budget_spent_usd") instanceof Number n) {
+          agentSpentUsd = n;
+        }
+      }
       case COMMAND_RESULT -> {
+        agentControls = agentControls.with(p);
         CommandResult r = Json.fromMap(p, CommandResult.class);
         CommandRecord old = commands.get(r.commandId());
         if (old != null) {
@@ -464,6 +473,16 @@ public final class RunStore implements AutoCloseable {
     jsonListeners.add(l);
   }
 
+  /**
+   * Hands {@code restore} what the log says of the agent's controls, then adds {@code l} as a
+   * listener, under the store's lock: no event falls between the two, and the ones after reach the
+   * listener after the controls (an agent started again for a resumed run).
+   */
+  public synchronized void addListener(Consumer<Event> l, Consumer<AgentControls> restore) {
+    restore.accept(agentControls);
+    listeners.add(l);
+  }
+
   public void removeListener(Consumer<Event> l) {
     listeners.remove(l);
   }
@@ -564,9 +583,31 @@ public final class RunStore implements AutoCloseable {
     s.put("knobs", knobs());
     s.put("last_metrics", lastMetrics);
     s.put("last_eval", lastEval());
-    s.put("agent", runJson.getOrDefault("agent", Map.of("mode", "off")));
+    s.put("agent", agentNow());
     s.put("started", runJson.get("started"));
     return s;
+  }
+
+  /**
+   * The agent's section of run.json with what the log has changed since: on or off, cadence and
+   * policy as the last commands set them, and the budget spent as the last decision said.
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> agentNow() {
+    if (!(runJson.get("agent") instanceof Map<?, ?> section) || "off".equals(section.get("mode"))) {
+      return Map.of("mode", "off");
+    }
+    Map<String, Object> a = new LinkedHashMap<>((Map<String, Object>) section);
+    AgentControls c = agentControls;
+    a.put("enabled", c.enabled() == null || c.enabled());
+    if (c.every() != null) {
+      a.put("every", c.every());
+    }
+    a.put("policy", c.policy() != null ? c.policy() : a.get("mode"));
+    if (agentSpentUsd != null) {
+      a.put("spent_usd", agentSpentUsd);
+    }
+    return a;
   }
 
   @Override
