@@ -394,6 +394,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         break;
       case "status":
         S.status = String(p.status);
+        if (FINAL.has(S.status)) showRunStatus(S.runId, S.status, false); // the server may go now
         if (p.status === "resuming" && typeof p.from_step === "number") forget(p.branch, p.from_step);
         // whether this server hosts the run can change with its status (a resume, an end): ask
         if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
@@ -483,7 +484,8 @@ import { makeModelPanel } from "./js/model-panel.js";
     text($("st-val"), val === null || val === undefined ? "–" : fmt(val) + " (ppl " + fmt(Math.exp(val)) + ")");
     let eta = "–";
     if (S.status === "paused") eta = "paused";
-    else if (FINAL.has(S.status)) eta = "done";
+    else if (S.status === "finished") eta = "done";
+    else if (FINAL.has(S.status)) eta = S.status; // a stopped run is not done: it can be resumed
     else if (S.maxSteps && S.stepTimes.length > 5) {
       const [s0, t0] = S.stepTimes[0], [s1, t1] = S.stepTimes[S.stepTimes.length - 1];
       if (s1 > s0) eta = fmtDuration(((S.maxSteps - S.step) * (t1 - t0)) / (s1 - s0) / 1000);
@@ -879,7 +881,8 @@ import { makeModelPanel } from "./js/model-panel.js";
       setConn("lost", "connection lost");
       const b = $("banner");
       b.hidden = false; b.dataset.kind = "lost";
-      text(b, "Connection to the server lost" + (ev.reason ? " (" + ev.reason + ")" : "") +
+      const gone = FINAL.has(S.status) ? "The run " + S.status + " at step " + S.step + " and its server has gone" : "";
+      text(b, (gone || "Connection to the server lost") + (ev.reason ? " (" + ev.reason + ")" : "") +
         ". Reconnecting in " + Math.round(wait / 100) / 10 + " s (attempt " + attempt + "); commands are disabled until it is back.");
       renderControlsEnabled();
       setTimeout(reconnect, wait);
@@ -915,6 +918,14 @@ import { makeModelPanel } from "./js/model-panel.js";
     return svg;
   }
 
+  /** A run's status in the runs table and the run selector, so the two never disagree. */
+  function showRunStatus(id, status, live) {
+    const label = status + (live ? "" : " (read-only)");
+    const tr = $("runs").tBodies[0].querySelector("tr[data-run='" + CSS.escape(id) + "']");
+    if (tr) { tr.cells[1].className = "status-" + status; text(tr.cells[1], label); }
+    for (const o of $("run-select").options) if (o.value === id) text(o, id + " · " + label);
+  }
+
   /** Rows are updated in place (keyed by run id), so a row under the pointer stays the same element. */
   function renderRuns(runs) {
     const body = $("runs").tBodies[0];
@@ -932,8 +943,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       const hl = r.last_health && r.last_health.kind ? r.last_health.kind + " at step " + r.last_health.step : "–";
       const last = (r.loss || []).length ? r.loss[r.loss.length - 1] : null;
       const c = tr.cells;
-      c[1].className = "status-" + r.status;
-      text(c[1], r.status + (r.live ? "" : " (read-only)"));
+      showRunStatus(r.id, r.status, r.live);
       text(c[2], String(r.step));
       c[3].replaceChildren(sparkline(r.loss), " " + fmt(last));
       text(c[4], r.agent || "off");

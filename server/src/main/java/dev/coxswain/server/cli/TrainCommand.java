@@ -131,6 +131,15 @@ public final class TrainCommand implements Callable<Integer> {
           tc.maxSteps(),
           tc.lr(),
           rd.path());
+      // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing) and says how to resume
+      StopOnSignal signals =
+          StopOnSignal.install(
+              err,
+              signal ->
+                  t.submit(
+                      dev.coxswain.protocol.Command.of(
+                              "stop", dev.coxswain.protocol.Source.API, Map.of())
+                          .withReason(signal)));
       RunOutcome end = t.run();
       progress.close();
       double secs = (System.nanoTime() - t0) / 1e9;
@@ -163,6 +172,10 @@ public final class TrainCommand implements Callable<Integer> {
       summary.put("validation_loss", end.validationLoss());
       summary.put("seconds", secs);
       out.println(Json.write(summary));
+      if (signals.received() != null) {
+        out.println(StopOnSignal.stoppedLine(end.step(), rd.path()));
+        return StopOnSignal.exitCode(signals.received());
+      }
       return 0;
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
