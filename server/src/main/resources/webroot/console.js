@@ -18,7 +18,10 @@ import { makeModelPanel } from "./js/model-panel.js";
   const S = {
     runId: null, token: sessionStorage.getItem(TOKEN_KEY), live: false, connected: false,
     lastSeq: 0, status: "connecting", step: null, branch: "main", maxSteps: null,
-    lastLoss: null, lastVal: {}, stepTimes: [], // lastVal: branch -> its last validation loss
+    lastLoss: null, lastEval: {}, stepTimes: [], // lastEval: branch -> its last evaluation
+    // what the workload reports and in which units (GET /api/runs/{id} says; a run from before did
+    // not say: the language model it was)
+    reports: { kind: "language_model", perplexity: true, throughput_unit: "tokens", metrics: [] },
     specs: [], values: {}, locks: new Set(),
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
@@ -139,9 +142,12 @@ import { makeModelPanel } from "./js/model-panel.js";
     makeChart("chart-eval", "validation loss (left) and perplexity (right)", {
       series: (b) => [
         { data: () => b.ev, spanGaps: true, points: true,
-          opts: { label: b.name + " val loss", stroke: b.color, width: 2, value: (u, v) => (v === null ? "–" : fmt(v) + " (ppl " + fmt(Math.exp(v)) + ")") } },
+          opts: { label: b.name + " val loss", stroke: b.color, width: 2,
+            value: (u, v) => (v === null ? "–" : fmt(v) + (S.reports.perplexity ? " (ppl " + fmt(Math.exp(v)) + ")" : "")) } },
       ],
-      rightAxis: { side: 1, scale: "y", grid: { show: false }, size: 58, values: (u, vals) => vals.map((v) => fmt(Math.exp(v), 3)) },
+      // perplexity on the right for a language model; nothing there for other workloads
+      rightAxis: { side: 1, scale: "y", grid: { show: false }, size: 58,
+        values: (u, vals) => vals.map((v) => (S.reports.perplexity ? fmt(Math.exp(v), 3) : "")) },
     });
     makeChart("chart-lr", "learning rate (log scale)", {
       log: true, height: 150,
@@ -153,7 +159,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     });
     makeChart("chart-tps", "throughput (tokens/s)", {
       height: 130,
-      series: (b) => [{ data: () => b.tps, opts: { label: b.name + " tokens/s", stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
+      series: (b) => [{ data: () => b.tps, opts: { label: b.name + " " + rateUnit(), stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
     });
     new ResizeObserver(resizeCharts).observe($("charts"));
   }
@@ -369,7 +375,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         ensureStep(e.step);
         store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
-        S.lastVal[e.branch] = num(p.eval_loss); // the status bar shows the live branch's own
+        S.lastEval[e.branch] = p; // the status bar shows the live branch's own
         if (p.goal && typeof p.goal === "object") S.goal = p.goal;
         if (p.sources && typeof p.sources === "object") {
           // each data source's own validation loss, a chart per source
@@ -449,7 +455,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         }
         break;
       case "branch":
-        S.branch = e.branch; // the run now is the new branch, before its first step
+        S.branch = e.branch; S.step = e.step; // the run now is the new branch, at its checkpoint's step
         break;
       case "checkpoint":
         scheduleCheckpoints();
@@ -480,8 +486,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     text($("st-branch"), S.branch || "–");
     text($("st-lr"), fmt(S.values.lr));
     text($("st-loss"), fmt(S.lastLoss));
-    const val = S.lastVal[S.branch];
-    text($("st-val"), val === null || val === undefined ? "–" : fmt(val) + " (ppl " + fmt(Math.exp(val)) + ")");
+    text($("st-val"), evalText(S.lastEval[S.branch]));
     let eta = "–";
     if (S.status === "paused") eta = "paused";
     else if (S.status === "finished") eta = "done";
@@ -491,6 +496,34 @@ import { makeModelPanel } from "./js/model-panel.js";
       if (s1 > s0) eta = fmtDuration(((S.maxSteps - S.step) * (t1 - t0)) / (s1 - s0) / 1000);
     }
     text($("st-eta"), eta);
+  }
+
+  /**
+   * The live branch's last evaluation as the workload reads: the validation loss, its perplexity for
+   * a language model, and the goal's metric (else the workload's first own metric) when it has one.
+   */
+  function evalText(ev) {
+    if (!ev) return "–";
+    const loss = num(ev.eval_loss);
+    let t = fmt(loss) + (S.reports.perplexity && loss !== null ? " (ppl " + fmt(Math.exp(loss)) + ")" : "");
+    const own = (S.reports.metrics || [])[0];
+    const metric = S.goal && S.goal.metric && S.goal.metric !== "eval_loss" ? S.goal.metric : own;
+    if (metric && !(metric === "perplexity" && S.reports.perplexity)) {
+      const v = ev.metrics && metric in ev.metrics ? ev.metrics[metric] : ev[metric];
+      if (typeof v === "number") t += " · " + metric + " " + fmt(v, 4);
+    }
+    return t;
+  }
+  /** A throughput figure's unit: tokens/s for a language model, samples/s otherwise. */
+  function rateUnit() { return (S.reports.throughput_unit || "tokens") + "/s"; }
+  /** The charts' titles say what this workload reports. */
+  function titleCharts() {
+    for (const c of charts) {
+      const el = c.u.root.querySelector(".u-title");
+      if (!el) continue;
+      if (c.el.id === "chart-eval") text(el, S.reports.perplexity ? "validation loss (left) and perplexity (right)" : "validation loss");
+      if (c.el.id === "chart-tps") text(el, "throughput (" + rateUnit() + ")");
+    }
   }
 
   function buildKnobs() {
@@ -826,6 +859,8 @@ import { makeModelPanel } from "./js/model-panel.js";
     S.live = !!st.live;
     if (beforeReplay) S.replayTo = st.last_seq || 0;
     S.maxSteps = st.max_steps || S.maxSteps;
+    if (st.reports && typeof st.reports === "object") S.reports = st.reports;
+    titleCharts();
     if (S.lastSeq === 0) {
       S.status = st.status;
       if (Array.isArray(st.knobs) && st.knobs.length && !S.specs.length) {

@@ -585,6 +585,10 @@ public final class RunStore implements AutoCloseable {
     s.put("last_eval", lastEval());
     s.put("agent", agentNow());
     s.put("started", runJson.get("started"));
+    s.put("workload", runJson.get("workload"));
+    // what the workload reports and in which units (a run.json from before has none: the console
+    // then reads it as the language model it was)
+    s.put("reports", runJson.get("reports"));
     return s;
   }
 
