@@ -159,6 +159,43 @@ class StopSignalTest {
   }
 
   @Test
+  void ctrlCOfTrainStopsAtACheckpointAndSaysHowToResume() throws Exception {
+    Path config = TestRuns.config(dir, 1_000_000, 10);
+    Path runDir = dir.resolve("runs/t1");
+    try (ServerProcess p =
+        ServerProcess.startInterruptible(
+            dir.resolve("logs"),
+            Map.of(),
+            "train",
+            "--config",
+            config.toString(),
+            "--run-dir",
+            runDir.toString())) {
+      p.awaitOutput(Pattern.compile("run directory"), 120);
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(120);
+      while (!Files.exists(runDir.resolve("events.jsonl"))
+          || events(runDir).stream()
+              .noneMatch(e -> e.type() == EventType.METRICS && e.step() >= 5)) {
+        assertTrue(System.nanoTime() < deadline, "no step 5 within 120 s: " + p.output());
+        p.process().waitFor(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+      p.signal("INT");
+      assertEquals(130, p.awaitExit(120), p.output());
+      Matcher line = STOPPED.matcher(p.output());
+      assertTrue(line.find(), p.output());
+      assertTrue(p.output().contains("SIGINT received"), p.output());
+      Event stopped =
+          events(runDir).stream()
+              .filter(
+                  e -> e.type() == EventType.STATUS && "stopped".equals(e.payload().get("status")))
+              .findFirst()
+              .orElseThrow();
+      assertEquals(stopped.step(), Long.parseLong(line.group(1)));
+      assertTrue(Files.exists(runDir.resolve("checkpoints/" + line.group(2) + "/meta.json")));
+    }
+  }
+
+  @Test
   void anExplicitCoxswainTokenWinsAndIsNotKept() throws Exception {
     Path config = TestRuns.config(dir, 1_000_000, 10);
     Path runDir = dir.resolve("runs/e1");

@@ -6,10 +6,13 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Ctrl-C and SIGTERM for a command that trains. The first one stops the run at its next step
@@ -18,11 +21,12 @@ import sun.misc.Signal;
  * instead of a shutdown hook: a hook cannot tell which signal ended the process. A signal that was
  * ignored when the process started (a background job) stays ignored.
  */
-final class StopOnSignal {
+final class StopOnSignal implements AutoCloseable {
   private static final String[] SIGNALS = {"INT", "TERM"};
 
   private final AtomicReference<String> received = new AtomicReference<>();
   private final PrintStream err;
+  private final Map<Signal, SignalHandler> before = new LinkedHashMap<>();
 
   private StopOnSignal(PrintStream err) {
     this.err = err;
@@ -36,7 +40,8 @@ final class StopOnSignal {
     StopOnSignal s = new StopOnSignal(err);
     for (String name : SIGNALS) {
       try {
-        Signal.handle(new Signal(name), sig -> s.on("SIG" + sig.getName(), stop));
+        Signal sig = new Signal(name);
+        s.before.put(sig, Signal.handle(sig, x -> s.on("SIG" + x.getName(), stop)));
       } catch (IllegalArgumentException | UnsupportedOperationException e) {
         // the JVM keeps this one (e.g. -Xrs): its default, the shutdown hook, still stops the run
       }
@@ -58,6 +63,15 @@ final class StopOnSignal {
     err.flush();
     Thread t = new Thread(() -> stop.accept(signal), "coxswain-stop");
     t.start();
+  }
+
+  /**
+   * Puts back the handlers there were before (the JVM's: a shutdown), for a command that returns to
+   * its caller instead of exiting (in-process callers such as tests).
+   */
+  @Override
+  public void close() {
+    before.forEach(Signal::handle);
   }
 
   /** The signal received, "SIGINT" or "SIGTERM"; null when none was. */

@@ -132,15 +132,19 @@ public final class TrainCommand implements Callable<Integer> {
           tc.lr(),
           rd.path());
       // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing) and says how to resume
-      StopOnSignal signals =
+      RunOutcome end;
+      String signal;
+      try (StopOnSignal signals =
           StopOnSignal.install(
               err,
-              signal ->
+              sig ->
                   t.submit(
                       dev.coxswain.protocol.Command.of(
                               "stop", dev.coxswain.protocol.Source.API, Map.of())
-                          .withReason(signal)));
-      RunOutcome end = t.run();
+                          .withReason(sig)))) {
+        end = t.run();
+        signal = signals.received();
+      }
       progress.close();
       double secs = (System.nanoTime() - t0) / 1e9;
       long firstStep =
@@ -172,9 +176,9 @@ public final class TrainCommand implements Callable<Integer> {
       summary.put("validation_loss", end.validationLoss());
       summary.put("seconds", secs);
       out.println(Json.write(summary));
-      if (signals.received() != null) {
+      if (signal != null) {
         out.println(StopOnSignal.stoppedLine(end.step(), rd.path()));
-        return StopOnSignal.exitCode(signals.received());
+        return StopOnSignal.exitCode(signal);
       }
       return 0;
     } catch (IOException e) {
