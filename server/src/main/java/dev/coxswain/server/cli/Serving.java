@@ -73,7 +73,7 @@ final class Serving {
         signal -> {
           server.shutdown(signal);
           long step = ((Number) store.state().get("step")).longValue();
-          System.out.println(StopOnSignal.stoppedLine(step, store.dir()));
+          System.out.println(StopOnSignal.stoppedLine(step, store.dir(), store.status()));
           System.out.flush();
           System.exit(StopOnSignal.exitCode(signal));
         });

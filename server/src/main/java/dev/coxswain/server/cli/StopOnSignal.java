@@ -89,20 +89,39 @@ final class StopOnSignal implements AutoCloseable {
    * "stopped at step 218; last checkpoint main/218; resume with: ./coxswain resume runs/r1".
    */
   static String stoppedLine(long step, Path runDir) {
+    return stoppedLine(step, runDir, "stopped");
+  }
+
+  /**
+   * As {@link #stoppedLine(long, Path)} for a run whose last status is {@code status}: a run that
+   * had already finished is said to have, with no resume command (there is nothing to continue).
+   */
+  static String stoppedLine(long step, Path runDir, String status) {
+    if ("finished".equals(status)) {
+      return "coxswain: the run had finished at step "
+          + step
+          + "; last checkpoint "
+          + lastCheckpoint(runDir, "none")
+          + "; the server has stopped";
+    }
+    return "coxswain: stopped at step "
+        + step
+        + "; last checkpoint "
+        + lastCheckpoint(runDir, "none (resume starts again at step 0)")
+        + "; resume with: "
+        + launcher()
+        + " resume "
+        + shown(runDir);
+  }
+
+  private static String lastCheckpoint(Path runDir, String none) {
     Optional<CheckpointMeta> last;
     try {
       last = new CheckpointStore(runDir.resolve("checkpoints")).resolve("latest");
     } catch (IOException e) {
       last = Optional.empty(); // the line still says where the run stopped and how to resume
     }
-    return "coxswain: stopped at step "
-        + step
-        + "; last checkpoint "
-        + last.map(CheckpointMeta::id).orElse("none (resume starts again at step 0)")
-        + "; resume with: "
-        + launcher()
-        + " resume "
-        + shown(runDir);
+    return last.map(CheckpointMeta::id).orElse(none);
   }
 
   // the launcher script runs the jar from its own directory: when it is here, say ./coxswain

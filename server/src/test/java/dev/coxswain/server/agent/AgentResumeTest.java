@@ -10,6 +10,7 @@ import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.server.console.Browser;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 
 /**
  * A resumed run's agent is the one its log describes: the cadence, on/off and policy that commands
@@ -131,6 +133,25 @@ class AgentResumeTest {
     List<Long> steps = decisionsAfter(from, 3);
     assertTrue(steps.stream().allMatch(st -> st % 15 == 0), "decided at " + steps);
     assertEquals(15, server.supervisor().every());
+  }
+
+  @Test
+  void afterTheResumeTheConsolesAgentPanelSaysWhatTheApiSays() throws Exception {
+    TestRuns.Http http = startFresh();
+    http.awaitState("r1", s -> ((Number) s.get("step")).longValue() >= 5, 120);
+    assertEquals(
+        202, http.command("r1", "{\"type\":\"agent\",\"args\":{\"every\":15}}").statusCode());
+    http.awaitState("r1", s -> Integer.valueOf(15).equals(agent(s).get("every")), 60);
+    http = resume();
+    assertEquals(15, agent(http.state("r1")).get("every"));
+    try (Browser b = new Browser(dir.resolve("chromium"), 1300, 1000)) {
+      b.driver.get("http://127.0.0.1:" + server.port() + "/#token=" + TestRuns.TOKEN);
+      b.await(
+          60,
+          "the agent panel says every 15 steps",
+          d -> "every 15 steps".equals(d.findElement(By.id("ag-every")).getText()));
+      assertEquals("on", b.driver.findElement(By.id("ag-state")).getText());
+    }
   }
 
   @Test
