@@ -153,6 +153,7 @@ class RunViewsBrowserTest {
               ((Map<?, ?>) st.get("last_eval")).get("step") instanceof Number n
                   && n.longValue() >= 100,
           180);
+      assertEquals("language_model", ((Map<?, ?>) http.state("t1").get("reports")).get("kind"));
       open(b, server);
       b.await(60, "main's evaluation", d -> statusBar(b, "st-val").contains("ppl"));
       assertFalse(statusBar(b, "st-val").contains("accuracy"));
