@@ -18,7 +18,10 @@ import { makeModelPanel } from "./js/model-panel.js";
   const S = {
     runId: null, token: sessionStorage.getItem(TOKEN_KEY), live: false, connected: false,
     lastSeq: 0, status: "connecting", step: null, branch: "main", maxSteps: null,
-    lastLoss: null, lastVal: null, stepTimes: [],
+    lastLoss: null, lastEval: {}, stepTimes: [], // lastEval: branch -> its last evaluation
+    // what the workload reports and in which units (GET /api/runs/{id} says; a run from before did
+    // not say: the language model it was)
+    reports: { kind: "language_model", perplexity: true, throughput_unit: "tokens", metrics: [] },
     specs: [], values: {}, locks: new Set(),
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
@@ -139,9 +142,12 @@ import { makeModelPanel } from "./js/model-panel.js";
     makeChart("chart-eval", "validation loss (left) and perplexity (right)", {
       series: (b) => [
         { data: () => b.ev, spanGaps: true, points: true,
-          opts: { label: b.name + " val loss", stroke: b.color, width: 2, value: (u, v) => (v === null ? "–" : fmt(v) + " (ppl " + fmt(Math.exp(v)) + ")") } },
+          opts: { label: b.name + " val loss", stroke: b.color, width: 2,
+            value: (u, v) => (v === null ? "–" : fmt(v) + (S.reports.perplexity ? " (ppl " + fmt(Math.exp(v)) + ")" : "")) } },
       ],
-      rightAxis: { side: 1, scale: "y", grid: { show: false }, size: 58, values: (u, vals) => vals.map((v) => fmt(Math.exp(v), 3)) },
+      // perplexity on the right for a language model; nothing there for other workloads
+      rightAxis: { side: 1, scale: "y", grid: { show: false }, size: 58,
+        values: (u, vals) => vals.map((v) => (S.reports.perplexity ? fmt(Math.exp(v), 3) : "")) },
     });
     makeChart("chart-lr", "learning rate (log scale)", {
       log: true, height: 150,
@@ -153,7 +159,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     });
     makeChart("chart-tps", "throughput (tokens/s)", {
       height: 130,
-      series: (b) => [{ data: () => b.tps, opts: { label: b.name + " tokens/s", stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
+      series: (b) => [{ data: () => b.tps, opts: { label: b.name + " " + rateUnit(), stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
     });
     new ResizeObserver(resizeCharts).observe($("charts"));
   }
@@ -370,7 +376,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         ensureStep(e.step);
         store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
         b.ev[e.step] = num(p.eval_loss);
-        S.lastVal = num(p.eval_loss);
+        S.lastEval[e.branch] = p; // the status bar shows the live branch's own
         if (p.goal && typeof p.goal === "object") S.goal = p.goal;
         if (p.sources && typeof p.sources === "object") {
           // each data source's own validation loss, a chart per source
@@ -395,6 +401,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         break;
       case "status":
         S.status = String(p.status);
+        if (FINAL.has(S.status)) showRunStatus(S.runId, S.status, false); // the server may go now
         if (p.status === "resuming" && typeof p.from_step === "number") forget(p.branch, p.from_step);
         // whether this server hosts the run can change with its status (a resume, an end): ask
         if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
@@ -454,6 +461,9 @@ import { makeModelPanel } from "./js/model-panel.js";
           S.decisions.push({ step: e.step, health: p.kind, message: p.message });
         }
         break;
+      case "branch":
+        S.branch = e.branch; S.step = e.step; // the run now is the new branch, at its checkpoint's step
+        break;
       case "checkpoint":
         scheduleCheckpoints();
         break;
@@ -483,15 +493,44 @@ import { makeModelPanel } from "./js/model-panel.js";
     text($("st-branch"), S.branch || "–");
     text($("st-lr"), fmt(S.values.lr));
     text($("st-loss"), fmt(S.lastLoss));
-    text($("st-val"), S.lastVal === null ? "–" : fmt(S.lastVal) + " (ppl " + fmt(Math.exp(S.lastVal)) + ")");
+    text($("st-val"), evalText(S.lastEval[S.branch]));
     let eta = "–";
     if (S.status === "paused") eta = "paused";
-    else if (FINAL.has(S.status)) eta = "done";
+    else if (S.status === "finished") eta = "done";
+    else if (FINAL.has(S.status)) eta = S.status; // a stopped run is not done: it can be resumed
     else if (S.maxSteps && S.stepTimes.length > 5) {
       const [s0, t0] = S.stepTimes[0], [s1, t1] = S.stepTimes[S.stepTimes.length - 1];
       if (s1 > s0) eta = fmtDuration(((S.maxSteps - S.step) * (t1 - t0)) / (s1 - s0) / 1000);
     }
     text($("st-eta"), eta);
+  }
+
+  /**
+   * The live branch's last evaluation as the workload reads: the validation loss, its perplexity for
+   * a language model, and the goal's metric (else the workload's first own metric) when it has one.
+   */
+  function evalText(ev) {
+    if (!ev) return "–";
+    const loss = num(ev.eval_loss);
+    let t = fmt(loss) + (S.reports.perplexity && loss !== null ? " (ppl " + fmt(Math.exp(loss)) + ")" : "");
+    const own = (S.reports.metrics || [])[0];
+    const metric = S.goal && S.goal.metric && S.goal.metric !== "eval_loss" ? S.goal.metric : own;
+    if (metric && !(metric === "perplexity" && S.reports.perplexity)) {
+      const v = ev.metrics && metric in ev.metrics ? ev.metrics[metric] : ev[metric];
+      if (typeof v === "number") t += " · " + metric + " " + fmt(v, 4);
+    }
+    return t;
+  }
+  /** A throughput figure's unit: tokens/s for a language model, samples/s otherwise. */
+  function rateUnit() { return (S.reports.throughput_unit || "tokens") + "/s"; }
+  /** The charts' titles say what this workload reports. */
+  function titleCharts() {
+    for (const c of charts) {
+      const el = c.u.root.querySelector(".u-title");
+      if (!el) continue;
+      if (c.el.id === "chart-eval") text(el, S.reports.perplexity ? "validation loss (left) and perplexity (right)" : "validation loss");
+      if (c.el.id === "chart-tps") text(el, "throughput (" + rateUnit() + ")");
+    }
   }
 
   function buildKnobs() {
@@ -849,6 +888,8 @@ import { makeModelPanel } from "./js/model-panel.js";
     S.live = !!st.live;
     if (beforeReplay) S.replayTo = st.last_seq || 0;
     S.maxSteps = st.max_steps || S.maxSteps;
+    if (st.reports && typeof st.reports === "object") S.reports = st.reports;
+    titleCharts();
     if (S.lastSeq === 0) {
       S.status = st.status;
       if (Array.isArray(st.knobs) && st.knobs.length && !S.specs.length) {
@@ -860,8 +901,13 @@ import { makeModelPanel } from "./js/model-panel.js";
     S.agent.mode = ag.mode || "off";
     S.agent.model = ag.model;
     S.agent.budget = ag.budget || null;
-    if (S.agent.every === null && ag.every) S.agent.every = ag.every;
-    if (!S.agent.policy && ag.mode && ag.mode !== "off") S.agent.policy = ag.mode;
+    // the API folds the agent commands of the whole log (a resumed run's too): what it says is the
+    // agent now, unless this page has already seen later events than the answer
+    const current = (st.last_seq || 0) >= S.lastSeq;
+    if (ag.every && (current || S.agent.every === null)) S.agent.every = ag.every;
+    if (typeof ag.enabled === "boolean" && current) S.agent.enabled = ag.enabled;
+    const policy = ag.policy || (ag.mode !== "off" ? ag.mode : null);
+    if (policy && (current || !S.agent.policy)) S.agent.policy = policy;
   }
   let stateTimer = null;
   function scheduleStateRefresh() {
@@ -899,7 +945,8 @@ import { makeModelPanel } from "./js/model-panel.js";
       setConn("lost", "connection lost");
       const b = $("banner");
       b.hidden = false; b.dataset.kind = "lost";
-      text(b, "Connection to the server lost" + (ev.reason ? " (" + ev.reason + ")" : "") +
+      const gone = FINAL.has(S.status) ? "The run " + S.status + " at step " + S.step + " and its server has gone" : "";
+      text(b, (gone || "Connection to the server lost") + (ev.reason ? " (" + ev.reason + ")" : "") +
         ". Reconnecting in " + Math.round(wait / 100) / 10 + " s (attempt " + attempt + "); commands are disabled until it is back.");
       renderControlsEnabled();
       setTimeout(reconnect, wait);
@@ -935,6 +982,14 @@ import { makeModelPanel } from "./js/model-panel.js";
     return svg;
   }
 
+  /** A run's status in the runs table and the run selector, so the two never disagree. */
+  function showRunStatus(id, status, live) {
+    const label = status + (live ? "" : " (read-only)");
+    const tr = $("runs").tBodies[0].querySelector("tr[data-run='" + CSS.escape(id) + "']");
+    if (tr) { tr.cells[1].className = "status-" + status; text(tr.cells[1], label); }
+    for (const o of $("run-select").options) if (o.value === id) text(o, id + " · " + label);
+  }
+
   /** Rows are updated in place (keyed by run id), so a row under the pointer stays the same element. */
   function renderRuns(runs) {
     const body = $("runs").tBodies[0];
@@ -952,8 +1007,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       const hl = r.last_health && r.last_health.kind ? r.last_health.kind + " at step " + r.last_health.step : "–";
       const last = (r.loss || []).length ? r.loss[r.loss.length - 1] : null;
       const c = tr.cells;
-      c[1].className = "status-" + r.status;
-      text(c[1], r.status + (r.live ? "" : " (read-only)"));
+      showRunStatus(r.id, r.status, r.live);
       text(c[2], String(r.step));
       c[3].replaceChildren(sparkline(r.loss), " " + fmt(last));
       text(c[4], r.agent || "off");

@@ -57,6 +57,7 @@ public final class Supervisor implements AutoCloseable {
   private final Policy primary;
   private final Policy fallback;
   private final PolicyChain chain;
+  private final PolicyChain ruleChain;
   private final Guardrails guardrails;
   private final Budget budget;
   private final DecisionLog log;
@@ -71,6 +72,8 @@ public final class Supervisor implements AutoCloseable {
   private volatile boolean enabled = true;
   private volatile int every;
   private volatile String words = "";
+  private volatile boolean ruleOnly; // a person chose the rule policy with an agent command
+  private AgentControls controls = AgentControls.NONE; // the agent's thread only
   private long lastKnobChange = -1;
   // written on the agent's thread only, read from any (metrics, tests)
   private volatile long decisions;
@@ -124,6 +127,7 @@ public final class Supervisor implements AutoCloseable {
             this::send,
             this::health);
     this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, this::health);
+    this.ruleChain = new PolicyChain(config, fallback, fallback, null, sleeper, this::health);
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -194,6 +198,37 @@ public final class Supervisor implements AutoCloseable {
     }
   }
 
+  /**
+   * Takes up what the run's log says of this agent (on or off, cadence, policy, words) when it is
+   * started again for a run (a resume): queued like an event, so events given after it win.
+   */
+  public void restore(AgentControls c) {
+    if (!thread.isShutdown()) {
+      thread.execute(() -> take(c, false));
+    }
+  }
+
+  // on the agent's thread; words said again live are journaled, restored ones were already
+  private void take(AgentControls c, boolean live) {
+    controls = c;
+    enabled = c.enabled() == null || c.enabled();
+    every = c.every() == null ? config.every() : c.every();
+    ruleOnly = "rule".equals(c.policy());
+    String w = c.words() == null ? "" : c.words();
+    if (!w.equals(words)) {
+      if (live) {
+        tellAgent(w);
+      } else {
+        words = w;
+      }
+    }
+  }
+
+  /** Decides every this many steps now (the configured cadence until a command changes it). */
+  public int every() {
+    return every;
+  }
+
   /** Waits until every event given so far has been handled (tests, shutdown). */
   public void drain(long seconds) throws Exception {
     thread.submit(() -> {}).get(seconds, TimeUnit.SECONDS);
@@ -220,27 +255,11 @@ public final class Supervisor implements AutoCloseable {
         }
       }
       case COMMAND_RESULT -> {
-        Map<String, Object> p = e.payload();
-        if ("agent".equals(p.get("type"))
-            && "applied".equals(p.get("status"))
-            && p.get("detail") instanceof Map<?, ?> d) {
-          if (d.get("enabled") instanceof Boolean b) {
-            enabled = b;
-          }
-          if (d.get("every") instanceof Number n) {
-            every = Math.max(1, n.intValue());
-          }
-        }
-        // a person's words reach the agent as a recorded command (tell_agent), applied by the
-        // trainer; a resumed or restarted agent finds them again in the run's history
-        if ("tell_agent".equals(p.get("type"))
-            && "applied".equals(p.get("status"))
-            && p.get("detail") instanceof Map<?, ?> d) {
-          if (Boolean.TRUE.equals(d.get("withdrawn"))) {
-            withdrawWords();
-          } else if (d.get("text") instanceof String text) {
-            tellAgent(text);
-          }
+        // settings and a person's words reach the agent as recorded commands, applied by the
+        // trainer; a resumed agent is handed the same fold of the log (restore)
+        AgentControls now = controls.with(e.payload());
+        if (now != controls) {
+          take(now, true);
         }
       }
       case BRANCH -> summarizer.startWindow();
@@ -257,9 +276,9 @@ public final class Supervisor implements AutoCloseable {
       send("pause", Map.of(), Source.AGENT, "deciding (blocking mode)");
     }
     String said = words;
-    Answer answer =
-        chain.decide(
-            window.withBriefing(said, memory.render()).withGoal(goal.view(step).orElse(null)));
+    Summary briefed =
+        window.withBriefing(said, memory.render()).withGoal(goal.view(step).orElse(null));
+    Answer answer = (ruleOnly ? ruleChain : chain).decide(briefed);
     Answer.Meta meta = answer.meta();
     if (meta.failed()) {
       failures++;

@@ -142,6 +142,22 @@ public final class CoxswainServer {
     return vertx;
   }
 
+  /**
+   * Waits (bounded) until the control plane's replica holds the trainer's last event: the replica
+   * is what a later server lists the run from, and it must say how the run ended.
+   */
+  private void awaitReplica(long seconds) throws InterruptedException {
+    var link = control.replica(store.runId());
+    if (link == null) {
+      return; // never joined: nothing replicated
+    }
+    RunStore replica = link.store();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (replica.lastSeq() < store.lastSeq() && System.nanoTime() < deadline) {
+      Thread.sleep(10); // events cross the bus on Vert.x's threads, which are still running
+    }
+  }
+
   /** Stops training at the next boundary (checkpointing), flushes the log and closes Vert.x. */
   public synchronized void shutdown(String reason) {
     if (down) {
@@ -157,6 +173,7 @@ public final class CoxswainServer {
         LOG.warn("run {} did not stop within 120 s", store.runId());
       }
       store.append(EventType.NOTE, Map.of("text", "server shut down: " + reason, "source", "api"));
+      awaitReplica(10);
       await(vertx.close());
     } catch (Exception e) {
       LOG.warn("shutdown: {}", e.toString());

@@ -53,11 +53,27 @@ public final class ServerProcess implements AutoCloseable {
     return new ServerProcess(pb.start(), out, err);
   }
 
+  /**
+   * As {@link #start}, with SIGINT at its default disposition: a process started from a background
+   * job inherits SIGINT ignored, and a test that sends it Ctrl-C needs it to arrive.
+   */
+  public static ServerProcess startInterruptible(Path logs, Map<String, String> env, String... args)
+      throws IOException {
+    return startMain(
+        logs, env, List.of("env", "--default-signal=INT"), "dev.coxswain.server.Main", args);
+  }
+
   /** Starts another main class of the test class path, the same way. */
   public static ServerProcess startMain(
       Path logs, Map<String, String> env, String mainClass, String... args) throws IOException {
+    return startMain(logs, env, List.of(), mainClass, args);
+  }
+
+  private static ServerProcess startMain(
+      Path logs, Map<String, String> env, List<String> prefix, String mainClass, String... args)
+      throws IOException {
     Files.createDirectories(logs);
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(prefix);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Dai.djl.offline=true");
     cmd.add("-Xmx512m");
@@ -141,6 +157,27 @@ public final class ServerProcess implements AutoCloseable {
   public void kill() throws InterruptedException {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Sends a signal by name (INT, TERM), as kill does; returns without waiting for its effect. */
+  public void signal(String name) throws Exception {
+    Process kill =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
+    // kill fails only for a process that has already ended: that one needs no signal
+    if (!kill.waitFor(30, TimeUnit.SECONDS) || (kill.exitValue() != 0 && process.isAlive())) {
+      throw new AssertionError(
+          "kill -" + name + " failed: " + new String(kill.getInputStream().readAllBytes()));
+    }
+  }
+
+  /** Waits for the process to end by itself; its exit code. */
+  public int awaitExit(long seconds) throws InterruptedException {
+    if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+      throw new AssertionError("no exit within " + seconds + " s");
+    }
+    return process.exitValue();
   }
 
   /** SIGTERM, then wait for a clean exit. */

@@ -6,6 +6,7 @@ import ai.djl.training.loss.Loss;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.metric.EvalMetric;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,6 +23,34 @@ public final class Workload {
   private final BatchSource data;
   private final Map<String, Object> description;
   private final List<EvalMetric> metrics;
+  private final Kind kind;
+
+  /**
+   * What a workload is, for the figures a person reads: whether its loss has a perplexity and what
+   * one unit of its throughput is (a batch's {@code tokens} count).
+   */
+  public enum Kind {
+    /** A per-token cross-entropy: its perplexity means something; throughput in tokens/s. */
+    LANGUAGE_MODEL("language_model", true, "tokens"),
+    /** Examples put into classes: throughput in samples/s; accuracy and such are its metrics. */
+    CLASSIFIER("classifier", false, "samples"),
+    /** Anything else: the loss and its metrics only; throughput in samples/s. */
+    OTHER("other", false, "samples");
+
+    private final String wire;
+    private final boolean perplexity;
+    private final String unit;
+
+    Kind(String wire, boolean perplexity, String unit) {
+      this.wire = wire;
+      this.perplexity = perplexity;
+      this.unit = unit;
+    }
+
+    public String wire() {
+      return wire;
+    }
+  }
 
   private Workload(Builder b) {
     this.name = b.name;
@@ -31,6 +60,7 @@ public final class Workload {
     this.data = b.data;
     this.description = b.description;
     this.metrics = List.copyOf(b.metrics);
+    this.kind = b.kind;
   }
 
   public static Builder builder() {
@@ -57,14 +87,32 @@ public final class Workload {
     return data;
   }
 
-  /** Model description for run.json (sizes, parameter count is added by the trainer). */
   /** The metrics reported at every evaluation besides the validation loss. */
   public List<EvalMetric> metrics() {
     return metrics;
   }
 
+  /** Model description for run.json (sizes, parameter count is added by the trainer). */
   public Map<String, Object> description() {
     return description;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /**
+   * What the run reports and in which units, for run.json and the console: {@code kind}, {@code
+   * perplexity} (whether it means anything), {@code throughput_unit} (tokens or samples) and {@code
+   * metrics} (the names of its own evaluation metrics).
+   */
+  public Map<String, Object> reports() {
+    Map<String, Object> r = new LinkedHashMap<>();
+    r.put("kind", kind.wire);
+    r.put("perplexity", kind.perplexity);
+    r.put("throughput_unit", kind.unit);
+    r.put("metrics", metrics.stream().map(EvalMetric::name).toList());
+    return r;
   }
 
   /** Builds a {@link Workload}; {@code setX} is required, {@code optX} optional. */
@@ -76,6 +124,7 @@ public final class Workload {
     private BatchSource data;
     private Map<String, Object> description = Map.of();
     private final List<EvalMetric> metrics = new ArrayList<>();
+    private Kind kind = Kind.OTHER;
 
     public Builder setBlock(Block block) {
       this.block = block;
@@ -124,6 +173,12 @@ public final class Workload {
         throw new IllegalArgumentException("two metrics are named '" + name + "'");
       }
       metrics.add(metric);
+      return this;
+    }
+
+    /** What the workload is (default {@link Kind#OTHER}: loss only, samples/s). */
+    public Builder optKind(Kind kind) {
+      this.kind = Objects.requireNonNull(kind, "kind");
       return this;
     }
 

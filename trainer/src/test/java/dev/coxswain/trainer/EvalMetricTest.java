@@ -56,6 +56,39 @@ class EvalMetricTest {
   }
 
   @Test
+  void aWorkloadSaysWhatItReportsAndInWhichUnits() throws Exception {
+    try (NDManager data = NDManager.newBaseManager()) {
+      Map<String, Object> c =
+          classifier(data)
+              .optKind(Workload.Kind.CLASSIFIER)
+              .optMetric(EvalMetric.accuracy())
+              .build()
+              .reports();
+      assertEquals(
+          Map.of(
+              "kind",
+              "classifier",
+              "perplexity",
+              false,
+              "throughput_unit",
+              "samples",
+              "metrics",
+              List.of("accuracy")),
+          c);
+      // not said: loss only, samples/s, no perplexity
+      Map<String, Object> other = classifier(data).build().reports();
+      assertEquals("other", other.get("kind"));
+      assertEquals(false, other.get("perplexity"));
+      assertEquals("samples", other.get("throughput_unit"));
+      assertEquals(List.of(), other.get("metrics"));
+      Map<String, Object> lm =
+          classifier(data).optKind(Workload.Kind.LANGUAGE_MODEL).build().reports();
+      assertEquals(true, lm.get("perplexity"));
+      assertEquals("tokens", lm.get("throughput_unit"));
+    }
+  }
+
+  @Test
   @SuppressWarnings("unchecked")
   void accuracyIsReportedWithItsDirectionAtEveryEvaluationAndRises() throws Exception {
     try (NDManager data = NDManager.newBaseManager()) {

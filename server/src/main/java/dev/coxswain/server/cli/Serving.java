@@ -8,7 +8,7 @@ import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
-/** Starts the server for a run, prints where it is, and waits for SIGTERM (or the run's end). */
+/** Starts the server for a run, prints where it is, and waits for a signal (or the run's end). */
 final class Serving {
   private Serving() {}
 
@@ -40,11 +40,11 @@ final class Serving {
       Runnable undo)
       throws Exception {
     String envToken = System.getenv("COXSWAIN_TOKEN");
-    String token = ApiOptions.tokenOrRandom(envToken);
     ApiOptions api;
     try {
-      api = o.api(token, store.runId());
-    } catch (IllegalArgumentException e) {
+      // a run keeps its token across resume: a console tab left open works again
+      api = o.api(RunToken.resolve(envToken, store.dir()), store.runId());
+    } catch (IllegalArgumentException | java.io.IOException e) {
       store.close();
       undo.run();
       System.err.println("error: " + e.getMessage());
@@ -68,13 +68,23 @@ final class Serving {
             + " (run directory "
             + store.dir()
             + ")");
-    printConsole(url, envToken, token);
+    printConsole(url, envToken, api.token());
     CountDownLatch done = new CountDownLatch(1);
+    // Ctrl-C or SIGTERM: stop at the next step, say where and how to resume, exit as the signal
+    StopOnSignal.install(
+        System.err,
+        signal -> {
+          server.shutdown(signal);
+          long step = ((Number) store.state().get("step")).longValue();
+          System.out.println(StopOnSignal.stoppedLine(step, store.dir(), store.status()));
+          System.out.flush();
+          System.exit(StopOnSignal.exitCode(signal));
+        });
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  server.shutdown("SIGTERM");
+                  server.shutdown("JVM shutdown"); // after a signal's stop, nothing left to do
                   done.countDown();
                 },
                 "coxswain-shutdown"));

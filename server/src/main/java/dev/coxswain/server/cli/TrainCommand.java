@@ -153,7 +153,20 @@ public final class TrainCommand implements Callable<Integer> {
           tc.maxSteps(),
           tc.lr(),
           rd.path());
-      RunOutcome end = t.run();
+      // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing) and says how to resume
+      RunOutcome end;
+      String signal;
+      try (StopOnSignal signals =
+          StopOnSignal.install(
+              err,
+              sig ->
+                  t.submit(
+                      dev.coxswain.protocol.Command.of(
+                              "stop", dev.coxswain.protocol.Source.API, Map.of())
+                          .withReason(sig)))) {
+        end = t.run();
+        signal = signals.received();
+      }
       progress.close();
       double secs = (System.nanoTime() - t0) / 1e9;
       long firstStep =
@@ -185,6 +198,10 @@ public final class TrainCommand implements Callable<Integer> {
       summary.put("validation_loss", end.validationLoss());
       summary.put("seconds", secs);
       out.println(Json.write(summary));
+      if (signal != null) {
+        out.println(StopOnSignal.stoppedLine(end.step(), rd.path()));
+        return StopOnSignal.exitCode(signal);
+      }
       return 0;
     } catch (IOException e) {
       err.println("error: " + e.getMessage());

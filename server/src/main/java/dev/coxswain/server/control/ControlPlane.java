@@ -288,8 +288,9 @@ public final class ControlPlane extends VerticleBase {
       Supervisor sup = agent.build(store.dir(), link.gateway);
       link.supervisor = sup;
       link.agentListener = sup::accept;
-      // every event the replica appends from now on, caught up or live
-      store.addListener(link.agentListener);
+      // what the log says of its cadence, policy and words (a resumed run's agent), then every
+      // event the replica appends from now on, caught up or live
+      store.addListener(link.agentListener, sup::restore);
     }
   }
 

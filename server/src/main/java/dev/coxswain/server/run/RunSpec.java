@@ -66,6 +66,7 @@ public record RunSpec(
     runJson.put("started", Instant.now().toString());
     runJson.put("workload", w.name());
     runJson.put("model", w.description());
+    runJson.put("reports", w.reports()); // what the console draws and in which units
     runJson.put("data", w.data().describe());
     runJson.put("config", config);
     runJson.putAll(extra);

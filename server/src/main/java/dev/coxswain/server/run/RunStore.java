@@ -3,6 +3,7 @@ package dev.coxswain.server.run;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.coxswain.agent.AgentControls;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -77,10 +78,13 @@ public final class RunStore implements AutoCloseable {
   private String branch = "main";
   private long step;
   private Map<String, Object> lastMetrics = Map.of();
-  private Map<String, Object> lastEval = Map.of();
+  // per branch: "the run now" is the live branch, whose last evaluation may be none yet
+  private final Map<String, Map<String, Object>> lastEvalByBranch = new LinkedHashMap<>();
   private Map<String, Object> lastHealth = Map.of();
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>(); // the last LOSS_TAIL losses
   private List<Object> knobSpecs = List.of();
+  private AgentControls agentControls = AgentControls.NONE; // what commands set of the agent
+  private Number agentSpentUsd; // the budget spent, as the last decision said
   private Map<String, Object> knobValues = Map.of();
   private Instant lastEventTime;
   private final Set<String> branches = new LinkedHashSet<>(); // every branch an event was on
@@ -423,7 +427,12 @@ public final class RunStore implements AutoCloseable {
         h.put("step", e.step());
         lastHealth = h;
       }
-      case EVAL -> lastEval = p;
+      case EVAL -> {
+        Map<String, Object> ev = new LinkedHashMap<>(p);
+        ev.put("step", e.step());
+        ev.put("branch", e.branch());
+        lastEvalByBranch.put(e.branch(), ev);
+      }
       case KNOBS -> {
         if (p.get("specs") instanceof List<?> l) {
           knobSpecs = (List<Object>) l;
@@ -441,7 +450,13 @@ public final class RunStore implements AutoCloseable {
           it.remove();
         }
       }
+      case AGENT_DECISION -> {
+        if (p.get("budget_spent_usd") instanceof Number n) {
+          agentSpentUsd = n;
+        }
+      }
       case COMMAND_RESULT -> {
+        agentControls = agentControls.with(p);
         CommandResult r = Json.fromMap(p, CommandResult.class);
         CommandRecord old = commands.get(r.commandId());
         if (old != null) {
@@ -557,6 +572,16 @@ public final class RunStore implements AutoCloseable {
     jsonListeners.add(l);
   }
 
+  /**
+   * Hands {@code restore} what the log says of the agent's controls, then adds {@code l} as a
+   * listener, under the store's lock: no event falls between the two, and the ones after reach the
+   * listener after the controls (an agent started again for a resumed run).
+   */
+  public synchronized void addListener(Consumer<Event> l, Consumer<AgentControls> restore) {
+    restore.accept(agentControls);
+    listeners.add(l);
+  }
+
   public void removeListener(Consumer<Event> l) {
     listeners.remove(l);
   }
@@ -659,6 +684,14 @@ public final class RunStore implements AutoCloseable {
   }
 
   /**
+   * The last evaluation of the live branch (its payload with its step and branch), or an empty map
+   * when that branch has had none yet: another branch's evaluation is not this one's.
+   */
+  public synchronized Map<String, Object> lastEval() {
+    return lastEvalByBranch.getOrDefault(branch, Map.of());
+  }
+
+  /**
    * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
    */
   public synchronized Map<String, Object> state() {
@@ -674,10 +707,36 @@ public final class RunStore implements AutoCloseable {
     s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
     s.put("knobs", knobs());
     s.put("last_metrics", lastMetrics);
-    s.put("last_eval", lastEval);
-    s.put("agent", runJson.getOrDefault("agent", Map.of("mode", "off")));
+    s.put("last_eval", lastEval());
+    s.put("agent", agentNow());
     s.put("started", runJson.get("started"));
+    s.put("workload", runJson.get("workload"));
+    // what the workload reports and in which units (a run.json from before has none: the console
+    // then reads it as the language model it was)
+    s.put("reports", runJson.get("reports"));
     return s;
+  }
+
+  /**
+   * The agent's section of run.json with what the log has changed since: on or off, cadence and
+   * policy as the last commands set them, and the budget spent as the last decision said.
+   */
+  @SuppressWarnings("unchecked")
+  private Map<String, Object> agentNow() {
+    if (!(runJson.get("agent") instanceof Map<?, ?> section) || "off".equals(section.get("mode"))) {
+      return Map.of("mode", "off");
+    }
+    Map<String, Object> a = new LinkedHashMap<>((Map<String, Object>) section);
+    AgentControls c = agentControls;
+    a.put("enabled", c.enabled() == null || c.enabled());
+    if (c.every() != null) {
+      a.put("every", c.every());
+    }
+    a.put("policy", c.policy() != null ? c.policy() : a.get("mode"));
+    if (agentSpentUsd != null) {
+      a.put("spent_usd", agentSpentUsd);
+    }
+    return a;
   }
 
   @Override

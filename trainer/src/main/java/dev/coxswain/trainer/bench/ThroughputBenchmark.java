@@ -197,6 +197,7 @@ public final class ThroughputBenchmark {
   private static Workload gated(Workload base, Turns turns, int arm) {
     return Workload.builder()
         .optName(base.name())
+        .optKind(base.kind())
         .setBlock(base.block())
         .setInputShape(base.inputShapes())
         .setLoss(base.loss())

@@ -127,6 +127,7 @@ public record CharGptWorkload(
     GptConfig g = new GptConfig(text.vocabSize(), context, layers, embed, heads);
     return Workload.builder()
         .optName("char-gpt")
+        .optKind(Workload.Kind.LANGUAGE_MODEL)
         .setBlock(new CharGpt(g))
         .setInputShape(new Shape(batchSize, context))
         .setLoss(Loss.softmaxCrossEntropyLoss())
@@ -150,6 +151,7 @@ public record CharGptWorkload(
     GptConfig g = new GptConfig(data.vocabSize(), context, layers, embed, heads);
     return Workload.builder()
         .optName("char-gpt")
+        .optKind(Workload.Kind.LANGUAGE_MODEL)
         .setBlock(new CharGpt(g))
         .setInputShape(new Shape(batchSize, context))
         .setLoss(Loss.softmaxCrossEntropyLoss())

@@ -73,6 +73,7 @@ public final class FashionMnistWorkload {
         .setData(new DatasetSource(trainSet, valSet, batch, seed))
         .optMetric(EvalMetric.accuracy())
         .optName("fashion-mnist-cnn")
+        .optKind(Workload.Kind.CLASSIFIER) // accuracy and samples/s, no perplexity
         .optDescription(
             Map.of(
                 "type",

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
 
 /**
  * The worked example at CI size: Debian's Fashion-MNIST, the example's CNN, served by the library
@@ -116,6 +117,18 @@ class FashionMnistExampleTest {
                       .orElse(null);
                 });
         assertEquals("validation accuracy (higher is better)", chart.get("title"));
+        // a classifier: its accuracy in the status bar, samples/s, no perplexity anywhere
+        b.await(
+            120,
+            "the status bar shows the accuracy",
+            w -> w.findElement(By.id("st-val")).getText().contains("accuracy"));
+        assertFalse(b.driver.findElement(By.id("st-val")).getText().contains("ppl"));
+        assertEquals(
+            "throughput (samples/s)",
+            b.driver.findElement(By.cssSelector("#chart-tps .u-title")).getText());
+        assertEquals(
+            "validation loss",
+            b.driver.findElement(By.cssSelector("#chart-eval .u-title")).getText());
         RunOutcome end = run.awaitEnd(600);
         assertEquals("finished", end.status());
         assertEquals(300, end.step());
