@@ -546,9 +546,10 @@ import { makeModelPanel } from "./js/model-panel.js";
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
         const raw = input.value.trim();
+        if (raw === "") { err.textContent = "type a value first"; return; } // an Enter on an empty field sends nothing
         const n = Number(raw);
         // the server explains what is wrong with a value; send what was typed when it is not a number
-        const value = raw !== "" && Number.isFinite(n) ? n : raw;
+        const value = Number.isFinite(n) ? n : raw;
         send({ type: "set_knobs", args: { [k.name]: value } }, setBtn, err, input);
       });
       if (k.name === "lr") {
@@ -764,17 +765,16 @@ import { makeModelPanel } from "./js/model-panel.js";
 
   /**
    * One gesture, one command. A control is busy until the server answers, and, whatever the speed
-   * of that answer, a second activation of the same control or the same command within GESTURE_MS
-   * is the rest of the first gesture (the second click of a double click, a bounced Enter).
+   * of that answer, the same command again within GESTURE_MS is the rest of the first gesture (the
+   * second click of a double click, a bounced Enter), even from a control redrawn in between. A
+   * different command (another value typed) is a new gesture.
    */
   const GESTURE_MS = 600;
-  const lastByControl = new WeakMap();
   const lastByCommand = new Map();
-  function sameGesture(btn, body) {
+  function sameGesture(body) {
     const now = performance.now(), key = JSON.stringify(body);
     const recent = (t) => t !== undefined && now - t < GESTURE_MS;
-    if ((btn && recent(lastByControl.get(btn))) || recent(lastByCommand.get(key))) return true;
-    if (btn) lastByControl.set(btn, now);
+    if (recent(lastByCommand.get(key))) return true;
     lastByCommand.set(key, now);
     for (const [k, t] of lastByCommand) if (!recent(t)) lastByCommand.delete(k);
     return false;
@@ -783,7 +783,7 @@ import { makeModelPanel } from "./js/model-panel.js";
   /** Posts one command; see sameGesture for why a double click or a double Enter sends one. */
   async function send(body, btn, errEl, input) {
     if (btn && (btn.disabled || btn.classList.contains("busy"))) return;
-    if (sameGesture(btn, body)) { stats.suppressed++; return; }
+    if (sameGesture(body)) { stats.suppressed++; return; }
     if (errEl) errEl.textContent = "";
     if (input) input.classList.remove("invalid");
     if (readOnly()) { if (errEl) errEl.textContent = "this run is " + S.status + ": read-only"; return; }

@@ -75,8 +75,9 @@ export function valueForm(label, placeholder, onValue) {
   form.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const raw = input.value.trim();
+    if (raw === "") { err.textContent = "type a value first"; return; } // an Enter on an empty field sends nothing
     const n = Number(raw);
-    onValue(raw !== "" && Number.isFinite(n) ? n : raw, button, err, input);
+    onValue(Number.isFinite(n) ? n : raw, button, err, input);
   });
   return { form, err };
 }

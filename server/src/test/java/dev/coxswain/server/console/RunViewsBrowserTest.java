@@ -165,16 +165,29 @@ class RunViewsBrowserTest {
       // a fork: the status bar is the new branch's, which has no evaluation yet
       assertEquals(202, http.command("t1", "{\"type\":\"pause\"}").statusCode());
       http.awaitState("t1", st -> "paused".equals(st.get("status")), 60);
+      // the oldest checkpoint main still keeps (the run is fast: main/50 may be pruned already);
+      // main evaluated after it, at the newer checkpoints' steps
+      @SuppressWarnings("unchecked")
+      List<Map<String, Object>> kept =
+          (List<Map<String, Object>>)
+              http.json(http.get("/api/runs/t1/checkpoints")).get("checkpoints");
+      Map<String, Object> oldest =
+          kept.stream()
+              .filter(c -> "main".equals(c.get("branch")))
+              .min(java.util.Comparator.comparingLong(c -> ((Number) c.get("step")).longValue()))
+              .orElseThrow();
+      long forkStep = ((Number) oldest.get("step")).longValue();
       assertEquals(
           202,
           http.command(
                   "t1",
-                  "{\"type\":\"load_checkpoint\","
-                      + "\"args\":{\"checkpoint\":\"main/50\",\"branch\":\"retry\"}}")
+                  "{\"type\":\"load_checkpoint\",\"args\":{\"checkpoint\":\""
+                      + oldest.get("id")
+                      + "\",\"branch\":\"retry\"}}")
               .statusCode());
       b.await(60, "the live branch", d -> "retry".equals(statusBar(b, "st-branch")));
       assertEquals("–", statusBar(b, "st-val"), "main's later evaluation is not retry's");
-      assertTrue(statusBar(b, "st-step").startsWith("50 "), statusBar(b, "st-step"));
+      assertTrue(statusBar(b, "st-step").startsWith(forkStep + " "), statusBar(b, "st-step"));
 
       // a stop: the ETA, the run selector and the runs table all say stopped
       assertEquals(202, http.command("t1", "{\"type\":\"stop\"}").statusCode());
