@@ -58,18 +58,21 @@ class StreamLimitsTest {
     return in.readLine();
   }
 
-  @Test
-  void onlyTheConsolesOwnOriginOrAnAllowedOneMayReadTheStream() throws Exception {
+  /** A running server that allows one other origin (--cors-origin). */
+  private void startAllowing(String origin) throws Exception {
     server =
         TestRuns.start(
             dir,
             1_000_000,
-            ApiOptions.defaults(TestRuns.TOKEN)
-                .withPort(0)
-                .withCors(List.of("http://dashboard.test:3000")),
+            ApiOptions.defaults(TestRuns.TOKEN).withPort(0).withCors(List.of(origin)),
             null);
     new TestRuns.Http(server.port())
         .awaitState("t1", s -> ((Number) s.get("step")).longValue() >= 1, 60);
+  }
+
+  @Test
+  void onlyTheConsolesOwnOriginOrAnAllowedOneMayReadTheStream() throws Exception {
+    startAllowing("http://dashboard.test:3000");
     String own = "http://127.0.0.1:" + server.port();
     String ownStatus = handshake(own);
     assertTrue(ownStatus.startsWith("HTTP/1.1 101"), "the console's own page: " + ownStatus);
@@ -97,24 +100,14 @@ class StreamLimitsTest {
             .header("Origin", origin)
             .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"type\":\"evaluate\"}"))
             .build();
-    var resp =
-        java.net.http.HttpClient.newHttpClient()
-            .send(r, java.net.http.HttpResponse.BodyHandlers.ofString());
-    return resp.statusCode();
+    return java.net.http.HttpClient.newHttpClient()
+        .send(r, java.net.http.HttpResponse.BodyHandlers.ofString())
+        .statusCode();
   }
 
   @Test
   void theConsolesOwnCommandsPassWhenACorsOriginIsGivenAndForeignOnesDoNot() throws Exception {
-    server =
-        TestRuns.start(
-            dir,
-            1_000_000,
-            ApiOptions.defaults(TestRuns.TOKEN)
-                .withPort(0)
-                .withCors(List.of("http://dashboard.test:3000")),
-            null);
-    new TestRuns.Http(server.port())
-        .awaitState("t1", s -> ((Number) s.get("step")).longValue() >= 1, 60);
+    startAllowing("http://dashboard.test:3000");
     assertEquals(202, post("http://127.0.0.1:" + server.port()), "the console's own page");
     assertEquals(202, post("http://dashboard.test:3000"), "the allowed dashboard");
     assertEquals(403, post("http://evil.test"), "another site");
