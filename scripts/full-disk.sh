@@ -13,7 +13,11 @@ mnt=$work/disk
 mkdir -p "$mnt"
 mount -t tmpfs -o size=${mb}m tmpfs "$mnt"
 pid=""
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null || true; umount "$mnt" 2>/dev/null || true; rm -rf "$work"; }
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
+  umount "$mnt" 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 cat >"$work/tiny.yaml" <<YAML
 max_steps: 1000000
@@ -24,7 +28,7 @@ data: {corpus: $PWD/data/sotu, holdout_every: 4, batch_size: 4, validation_batch
 YAML
 export COXSWAIN_TOKEN=full-disk-token
 java_opts=(-Dai.djl.offline=true -jar "$jar")
-state() { curl -s "http://127.0.0.1:$port/api/runs/fd"; }
+state() { curl -s "http://127.0.0.1:$port/api/runs/$run"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 
 echo "== serve on a ${mb} MB tmpfs"
@@ -32,17 +36,18 @@ java "${java_opts[@]}" serve --port 0 --config "$work/tiny.yaml" --run-dir "$mnt
 pid=$!
 for _ in $(seq 1 240); do grep -q "serving run" "$work/out.txt" && break; sleep 0.5; done
 port=$(grep -o 'http://127.0.0.1:[0-9]*' "$work/out.txt" | head -1 | sed 's/.*://')
+run=$(grep -o 'serving run [^ ]*' "$work/out.txt" | head -1 | sed 's/serving run //')
 for _ in $(seq 1 240); do [ "$(state | field step)" -ge 45 ] 2>/dev/null && break; sleep 0.5; done
 echo "step $(state | field step), status $(state | field status); filling the disk"
 dd if=/dev/zero of="$mnt/filler" bs=64k 2>/dev/null || true
 for _ in $(seq 1 120); do [ "$(state | field status)" = failed ] && break; sleep 0.5; done
 echo "status after the disk filled: $(state | field status) ($(state | field failure))"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $COXSWAIN_TOKEN" \
-  -H 'Content-Type: application/json' -d '{"type":"evaluate"}' "http://127.0.0.1:$port/api/runs/fd/commands")
+  -H 'Content-Type: application/json' -d '{"type":"evaluate"}' "http://127.0.0.1:$port/api/runs/$run/commands")
 echo "a command while full: HTTP $code"
 rm -f "$mnt/filler"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $COXSWAIN_TOKEN" \
-  -H 'Content-Type: application/json' -d '{"type":"evaluate"}' "http://127.0.0.1:$port/api/runs/fd/commands")
+  -H 'Content-Type: application/json' -d '{"type":"evaluate"}' "http://127.0.0.1:$port/api/runs/$run/commands")
 echo "a command after space came back: HTTP $code"
 kill "$pid"; wait "$pid" || true; pid=""
 python3 - "$mnt/fd/events.jsonl" <<'PY'
