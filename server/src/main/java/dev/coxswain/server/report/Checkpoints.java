@@ -44,35 +44,72 @@ final class Checkpoints {
     return Double.isFinite(a) && (!Double.isFinite(b) || (higher ? a > b : a < b));
   }
 
-  /** The kept checkpoint whose evaluation is best, or null when none was evaluated. */
-  Best best(List<Event> points, String metric, boolean higher, Path dir) {
+  /**
+   * The kept checkpoint whose evaluation is best, or null when none was evaluated. One that is on
+   * disk but does not verify (a file missing or corrupt) is passed over, and {@code damage} told
+   * why: the report never sends a person to a checkpoint that cannot be loaded.
+   */
+  Best best(
+      List<Event> points,
+      String metric,
+      boolean higher,
+      Path dir,
+      java.util.function.Consumer<String> damage) {
     Map<String, Event> evals = new HashMap<>();
     for (Event e : points) {
       if (e.type() == EventType.EVAL) {
         evals.put(e.branch() + "/" + e.step(), e);
       }
     }
-    Kept best = null;
-    Event bestEval = null;
-    double bestValue = Double.NaN;
-    for (Kept k : kept.values()) {
-      Event ev = evals.get(k.branch() + "/" + k.step());
-      double v = ev == null ? Double.NaN : value(ev, metric);
-      if (better(v, bestValue, higher)) {
-        best = k;
-        bestEval = ev;
-        bestValue = v;
+    java.util.Set<String> broken = new java.util.HashSet<>();
+    while (true) {
+      Kept best = null;
+      Event bestEval = null;
+      double bestValue = Double.NaN;
+      for (Kept k : kept.values()) {
+        Event ev = evals.get(k.branch() + "/" + k.step());
+        double v = ev == null ? Double.NaN : value(ev, metric);
+        if (!broken.contains(k.id()) && better(v, bestValue, higher)) {
+          best = k;
+          bestEval = ev;
+          bestValue = v;
+        }
       }
+      if (best == null) {
+        return null;
+      }
+      Path meta =
+          dir.resolve("checkpoints")
+              .resolve(best.branch())
+              .resolve(Long.toString(best.step()))
+              .resolve("meta.json");
+      boolean onDisk = Files.exists(meta);
+      java.util.Optional<String> problem =
+          onDisk ? problem(dir, best.id()) : java.util.Optional.empty();
+      if (problem.isPresent()) {
+        broken.add(best.id());
+        damage.accept(
+            "checkpoint " + best.id() + " does not verify (" + problem.get() + "): not named best");
+        continue;
+      }
+      return best(best, bestEval, bestValue, metric, higher, onDisk);
     }
-    if (best == null) {
-      return null;
+  }
+
+  private static java.util.Optional<String> problem(Path dir, String id) {
+    var store = new dev.coxswain.trainer.checkpoint.CheckpointStore(dir.resolve("checkpoints"));
+    try {
+      var meta = store.resolve(id);
+      return meta.isEmpty()
+          ? java.util.Optional.of("its metadata cannot be read")
+          : store.verify(meta.get());
+    } catch (java.io.IOException e) {
+      return java.util.Optional.of(e.getMessage());
     }
-    boolean onDisk =
-        Files.exists(
-            dir.resolve("checkpoints")
-                .resolve(best.branch())
-                .resolve(Long.toString(best.step()))
-                .resolve("meta.json"));
+  }
+
+  private Best best(
+      Kept best, Event bestEval, double bestValue, String metric, boolean higher, boolean onDisk) {
     return new Best(
         best.id(),
         best.branch(),

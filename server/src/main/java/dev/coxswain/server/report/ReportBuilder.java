@@ -198,7 +198,7 @@ final class ReportBuilder implements Consumer<Event> {
         timeline.entries(),
         List.copyOf(health),
         forks(),
-        checkpoints.best(points, on, higher, dir),
+        checkpoints.best(points, on, higher, dir, this::damage),
         Checkpoints.bestEval(points, on, higher),
         agent(),
         RunReport.Throughput.between(first, last, stepsComputed, stepSeconds, tokens),

@@ -195,4 +195,51 @@ class ReportCommandTest {
     assertEquals("", out.toString(StandardCharsets.UTF_8));
     assertEquals(before, tree(dir), "nothing written");
   }
+
+  @Test
+  void aBestCheckpointThatDoesNotVerifyIsPassedOverAndSaid() throws Exception {
+    Path runDir = dir.resolve("runs/r3");
+    Path cfg = dir.resolve("small.yaml");
+    Files.writeString(
+        cfg,
+        "eval_every: 10\ncheckpoint_every: 10\nkeep_checkpoints: 5\n"
+            + "model: {layers: 1, embed: 16, heads: 2, context: 8}\n"
+            + "data: {holdout_every: 4, batch_size: 8, validation_batches: 2}\n");
+    assertEquals(
+        0,
+        run(
+            "train",
+            "--config",
+            cfg.toString(),
+            "--corpus",
+            TestRuns.corpus(dir).toString(),
+            "--max-steps",
+            "30",
+            "--run-dir",
+            runDir.toString()),
+        err.toString());
+    assertEquals(0, run("report", runDir.toString()), err.toString());
+    java.util.regex.Pattern bestId =
+        java.util.regex.Pattern.compile("<code id=\"best-checkpoint\">([^<]+)</code>");
+    java.util.regex.Matcher first = bestId.matcher(Files.readString(runDir.resolve("report.html")));
+    assertTrue(first.find());
+    String best = first.group(1);
+    assertFalse(Files.readString(runDir.resolve("report.md")).contains("does not verify"));
+
+    Files.delete(runDir.resolve("checkpoints").resolve(best).resolve("params.bin"));
+    assertEquals(0, run("report", runDir.toString()), err.toString());
+    java.util.regex.Matcher second =
+        bestId.matcher(Files.readString(runDir.resolve("report.html")));
+    assertTrue(second.find());
+    assertFalse(best.equals(second.group(1)), "a checkpoint that cannot be loaded is not named");
+    assertTrue(
+        Files.readString(runDir.resolve("report.md"))
+            .contains(
+                "checkpoint "
+                    + best
+                    + " does not verify (checkpoint "
+                    + best
+                    + " is missing its params.bin)"),
+        Files.readString(runDir.resolve("report.md")));
+  }
 }
