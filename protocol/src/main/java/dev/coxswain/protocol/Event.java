@@ -1,5 +1,7 @@
 package dev.coxswain.protocol;
 
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.time.Instant;
 import java.util.Map;
 
@@ -26,6 +28,22 @@ public record Event(
 
   public Event {
     payload = payload == null ? Map.of() : payload;
+  }
+
+  /** An event about to be sequenced (seq 0), now, with a typed payload. */
+  public static Event of(String run, String branch, long step, Payload payload) {
+    return new Event(0, run, branch, step, payload.type(), Instant.now(), Payloads.encode(payload));
+  }
+
+  /**
+   * What this event says, typed. Decoded from the JSON-shaped payload on each call: keep the result
+   * rather than calling it again.
+   *
+   * @throws dev.coxswain.protocol.event.MalformedPayloadException naming the field, when the
+   *     payload does not have its type's shape
+   */
+  public Payload body() {
+    return Payloads.decode(type, payload);
   }
 
   /** The same event with its sequence number assigned. */
