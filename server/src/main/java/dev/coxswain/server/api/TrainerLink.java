@@ -36,9 +36,7 @@ final class TrainerLink {
   }
 
   DeliveryOptions signed(String body) {
-    return new DeliveryOptions()
-        .addHeader(CommandSigner.HEADER, signer.sign(body))
-        .setSendTimeout(10_000);
+    return signer.signed(body, 10_000);
   }
 
   /** The model tree of a live run, from its trainer (the model lives with it). */

@@ -9,16 +9,15 @@ package dev.coxswain.server.bus;
 public final class Addresses {
   private Addresses() {}
 
-  /** Trainers announce their runs here and send heartbeats (publish; see {@link Wire}). */
+  /** Trainers send their heartbeats here (request/reply; {@link Wire.Heartbeat}). */
   public static final String RUNS = "coxswain.runs";
 
-  /** A trainer asks the control plane to take its run (request/reply; see {@link Wire#join}). */
+  /** A trainer asks the control plane to take its run (request/reply; {@link Wire.Join}). */
   public static final String JOIN = "coxswain.control.join";
 
   /**
    * A new cluster member says who it is, signed with the cluster's secret, so that the control
-   * plane can tell its members from ones it does not expect (request/reply, {@code {"member":
-   * id}}).
+   * plane can tell its members from ones it does not expect (request/reply; {@link Wire.Hello}).
    */
   public static final String HELLO = "coxswain.control.hello";
 
@@ -35,12 +34,15 @@ public final class Addresses {
     return "coxswain.run." + runId + ".commands";
   }
 
-  /** Events of the control plane's own for a run's log (agent decisions, health; request/reply). */
+  /**
+   * Events of the control plane's own for a run's log (agent decisions, health; request/reply;
+   * {@link Wire.Record}).
+   */
   public static String record(String runId) {
     return "coxswain.run." + runId + ".record";
   }
 
-  /** Catch-up: {@code {"since": s, "limit": n}} answers the trainer's events after s. */
+  /** Catch-up: a {@link Wire.ReplayRequest} answered with a {@link Wire.ReplayPage}. */
   public static String replay(String runId) {
     return "coxswain.run." + runId + ".replay";
   }

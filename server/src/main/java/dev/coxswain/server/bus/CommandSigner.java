@@ -1,5 +1,6 @@
 package dev.coxswain.server.bus;
 
+import io.vertx.core.eventbus.DeliveryOptions;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -44,6 +45,11 @@ public final class CommandSigner {
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
     }
+  }
+
+  /** Options for sending {@code body} on the bus with its signature, waiting at most so long. */
+  public DeliveryOptions signed(String body, long sendTimeoutMillis) {
+    return new DeliveryOptions().addHeader(HEADER, sign(body)).setSendTimeout(sendTimeoutMillis);
   }
 
   /** Whether {@code signature} is this secret's signature of {@code body} (constant time). */

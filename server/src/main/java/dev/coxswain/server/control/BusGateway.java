@@ -8,10 +8,10 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -49,9 +49,7 @@ final class BusGateway implements Supervisor.Gateway {
   }
 
   private DeliveryOptions signed(String body) {
-    return new DeliveryOptions()
-        .addHeader(CommandSigner.HEADER, signer.sign(body))
-        .setSendTimeout(10_000);
+    return signer.signed(body, 10_000);
   }
 
   @Override
@@ -76,10 +74,7 @@ final class BusGateway implements Supervisor.Gateway {
 
   @Override
   public void emit(EventType type, Map<String, Object> payload) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("type", type.wire());
-    m.put("payload", payload);
-    String body = Json.write(m);
+    String body = new Wire.Record(type, payload).toJson();
     vertx
         .eventBus()
         .request(Addresses.record(runId), body, signed(body))

@@ -4,12 +4,10 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
-import java.util.List;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,52 +90,46 @@ public final class RunReplica {
     page();
   }
 
-  @SuppressWarnings("unchecked")
   private void page() {
-    String body = Json.write(Map.of("since", store.lastSeq(), "limit", PAGE));
+    String body = new Wire.ReplayRequest(store.lastSeq(), PAGE).toJson();
     vertx
         .eventBus()
-        .<String>request(
-            Addresses.replay(store.runId()),
-            body,
-            new DeliveryOptions()
-                .addHeader(CommandSigner.HEADER, signer.sign(body))
-                .setSendTimeout(30_000))
-        .onSuccess(
-            reply -> {
-              int n = 0;
-              long last = store.lastSeq();
-              try {
-                Map<String, Object> m = Json.read(reply.body(), Map.class);
-                last = ((Number) m.get("last_seq")).longValue();
-                for (Object o : (List<Object>) m.get("events")) {
-                  Event e = Json.fromMap((Map<String, Object>) o, Event.class);
-                  if (store.replicate(e, Json.write(e))) {
-                    n++;
-                  }
-                }
-              } catch (Exception e) {
-                LOG.warn("run {}: bad catch-up page: {}", store.runId(), e.toString());
-                catchingUp = false;
-                return;
-              }
-              eventsCaughtUp += n;
-              catchUpEvents += n;
-              if (n > 0 && store.lastSeq() < last) {
-                page();
-              } else {
-                catchingUp = false;
-                if (catchUpEvents > 0) {
-                  lastCatchUp = new CatchUp(catchUpEvents, System.nanoTime() - catchUpStartNanos);
-                }
-              }
-            })
+        .<String>request(Addresses.replay(store.runId()), body, signer.signed(body, 30_000))
+        .onSuccess(reply -> onPage(reply.body()))
         .onFailure(
             err -> {
               // the trainer is away; its next heartbeat (or rejoin) starts another catch-up
               catchingUp = false;
               LOG.debug("run {}: catch-up paused: {}", store.runId(), err.toString());
             });
+  }
+
+  private void onPage(String body) {
+    int n = 0;
+    long last;
+    try {
+      Wire.ReplayPage page = Wire.ReplayPage.decode(body);
+      last = page.lastSeq();
+      for (Event e : page.events()) {
+        if (store.replicate(e, Json.write(e))) {
+          n++;
+        }
+      }
+    } catch (Exception e) {
+      LOG.warn("run {}: bad catch-up page: {}", store.runId(), e.getMessage());
+      catchingUp = false;
+      return;
+    }
+    eventsCaughtUp += n;
+    catchUpEvents += n;
+    if (n > 0 && store.lastSeq() < last) {
+      page();
+    } else {
+      catchingUp = false;
+      if (catchUpEvents > 0) {
+        lastCatchUp = new CatchUp(catchUpEvents, System.nanoTime() - catchUpStartNanos);
+      }
+    }
   }
 
   /** Events fetched by catch-ups so far (not counting live ones). */

@@ -1,8 +1,7 @@
 package dev.coxswain.server.node;
 
-import dev.coxswain.protocol.Json;
 import dev.coxswain.server.bus.Addresses;
-import dev.coxswain.server.bus.CommandSigner;
+import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.run.RunStore;
@@ -12,9 +11,7 @@ import dev.coxswain.trainer.Workload;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -86,16 +83,11 @@ public final class JoinedTrainer implements AutoCloseable {
   // says at once who this member is, before the trainer is built: the control plane watches for
   // members it does not expect
   private static void hello(Cluster.Clustered clustered, Credentials credentials) {
-    String body = Json.write(Map.of("member", clustered.manager().getNodeId()));
+    String body = new Wire.Hello(clustered.manager().getNodeId()).toJson();
     clustered
         .vertx()
         .eventBus()
-        .request(
-            Addresses.HELLO,
-            body,
-            new DeliveryOptions()
-                .addHeader(CommandSigner.HEADER, credentials.signer().sign(body))
-                .setSendTimeout(5000));
+        .request(Addresses.HELLO, body, credentials.signer().signed(body, 5000));
   }
 
   private static <T> T await(Future<T> f, long seconds) throws IOException, InterruptedException {

@@ -9,6 +9,7 @@ import dev.coxswain.protocol.Source;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.EventPublisher;
+import dev.coxswain.server.bus.SignedConsumer;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
@@ -20,7 +21,6 @@ import dev.coxswain.trainer.events.WriterSink;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
@@ -101,11 +101,16 @@ public final class TrainerNode extends VerticleBase {
     trainer = b.build();
     EventPublisher.attach(store, vertx.eventBus());
     String id = store.runId();
-    consumers.add(vertx.eventBus().consumer(Addresses.commands(id), this::onCommand));
-    consumers.add(vertx.eventBus().consumer(Addresses.record(id), this::onRecord));
-    consumers.add(vertx.eventBus().consumer(Addresses.replay(id), this::onReplay));
-    consumers.add(vertx.eventBus().consumer(Addresses.checkpoints(id), this::onCheckpoints));
-    consumers.add(vertx.eventBus().consumer(Addresses.model(id), this::onModel));
+    CommandSigner signer = options.signer();
+    listen(
+        Addresses.commands(id),
+        SignedConsumer.of(signer, TrainerNode::command, this::onCommand).onForged(this::forged));
+    listen(Addresses.record(id), SignedConsumer.of(signer, Wire.Record::decode, this::onRecord));
+    listen(
+        Addresses.replay(id),
+        SignedConsumer.of(signer, Wire.ReplayRequest::decode, this::onReplay));
+    listen(Addresses.checkpoints(id), SignedConsumer.any(signer, this::onCheckpoints));
+    listen(Addresses.model(id), SignedConsumer.any(signer, this::onModel));
     thread = new Thread(this::train, "coxswain-train-" + id);
     return Future.all(consumers.stream().map(MessageConsumer::completion).toList())
         .onSuccess(
@@ -127,31 +132,32 @@ public final class TrainerNode extends VerticleBase {
 
   // --- the run's addresses ---
 
-  private boolean authentic(Message<String> msg) {
-    return options.signer().verify(msg.body(), msg.headers().get(CommandSigner.HEADER));
+  private void listen(String address, SignedConsumer<?> consumer) {
+    consumers.add(vertx.eventBus().consumer(address, consumer));
   }
 
-  private void onCommand(Message<String> msg) {
-    if (!authentic(msg)) {
-      // recorded, so that a person sees someone tried; the command itself is not
-      Map<String, Object> h = new LinkedHashMap<>();
-      h.put("kind", "forged_command");
-      h.put("message", "a command without the cluster's signature was refused");
-      store.append(EventType.HEALTH, h);
-      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
-      return;
-    }
+  /** Recorded, so that a person sees someone tried; the command itself is not. */
+  private void forged(Message<String> msg) {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("kind", "forged_command");
+    h.put("message", "a command without the cluster's signature was refused");
+    store.append(EventType.HEALTH, h);
+  }
+
+  private static Command command(String body) {
     Command c;
     try {
-      c = Json.read(msg.body(), Command.class);
+      c = Json.read(body, Command.class);
     } catch (Exception e) {
-      msg.fail(Wire.BAD_REQUEST, "not a command: " + e.getMessage());
-      return;
+      throw new Wire.Refusal(Wire.BAD_REQUEST, "not a command: " + e.getMessage());
     }
     if (c.id() == null || c.type() == null) {
-      msg.fail(Wire.BAD_REQUEST, "a command needs an id and a type");
-      return;
+      throw new Wire.Refusal(Wire.BAD_REQUEST, "a command needs an id and a type");
     }
+    return c;
+  }
+
+  private void onCommand(Message<String> msg, Command c) {
     if (store.hasCommand(c.id())) {
       msg.fail(Wire.CONFLICT, "a command with id '" + c.id() + "' was already received");
       return;
@@ -181,49 +187,31 @@ public final class TrainerNode extends VerticleBase {
     msg.reply(Json.write(Map.of("seq", recorded.seq(), "id", c.id())));
   }
 
-  private void onRecord(Message<String> msg) {
-    if (!authentic(msg)) {
-      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
+  private void onRecord(Message<String> msg, Wire.Record r) {
+    if (!RECORDABLE.contains(r.type())) {
+      msg.fail(
+          Wire.BAD_REQUEST,
+          "only agent_decision, agent_outcome, health and note events can be recorded");
       return;
     }
     try {
-      Map<?, ?> m = Json.read(msg.body(), Map.class);
-      EventType type = EventType.fromWire(String.valueOf(m.get("type")));
-      if (!RECORDABLE.contains(type) || !(m.get("payload") instanceof Map<?, ?> payload)) {
-        msg.fail(
-            Wire.BAD_REQUEST,
-            "only agent_decision, agent_outcome, health and note events can be recorded");
-        return;
-      }
-      @SuppressWarnings("unchecked")
-      Event e = store.append(type, (Map<String, Object>) payload);
+      Event e = store.append(r.type(), r.payload());
       msg.reply(Json.write(Map.of("seq", e.seq())));
     } catch (Exception e) {
       msg.fail(Wire.BAD_REQUEST, "not an event to record: " + e.getMessage());
     }
   }
 
-  private void onReplay(Message<String> msg) {
-    if (!authentic(msg)) {
-      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
-      return;
-    }
+  private void onReplay(Message<String> msg, Wire.ReplayRequest r) {
     try {
-      Map<?, ?> m = Json.read(msg.body(), Map.class);
-      long since = ((Number) m.get("since")).longValue();
-      int limit = Math.min(MAX_PAGE, ((Number) m.get("limit")).intValue());
-      List<Event> page = store.since(since, limit);
-      msg.reply(Json.write(Map.of("events", page, "last_seq", store.lastSeq())));
+      List<Event> page = store.since(r.since(), Math.min(MAX_PAGE, r.limit()));
+      msg.reply(new Wire.ReplayPage(page, store.lastSeq()).toJson());
     } catch (Exception e) {
       msg.fail(Wire.BAD_REQUEST, "cannot replay: " + e.getMessage());
     }
   }
 
   private void onCheckpoints(Message<String> msg) {
-    if (!authentic(msg)) {
-      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
-      return;
-    }
     try {
       msg.reply(
           Json.write(
@@ -235,28 +223,18 @@ public final class TrainerNode extends VerticleBase {
   }
 
   private void onModel(Message<String> msg) {
-    if (!authentic(msg)) {
-      msg.fail(Wire.UNAUTHORIZED, "not signed with the cluster's secret: refused");
-      return;
-    }
     msg.reply(Json.write(trainer.model())); // built once; the settable values are read live
   }
 
   // --- joining the control plane, heartbeats ---
 
-  private DeliveryOptions signed(String body, long timeoutMillis) {
-    return new DeliveryOptions()
-        .addHeader(CommandSigner.HEADER, options.signer().sign(body))
-        .setSendTimeout(timeoutMillis);
-  }
-
   private void join() {
     String body =
-        Json.write(
-            Wire.join(store.runId(), node, options.member(), store.lastSeq(), store.runJson()));
+        new Wire.Join(store.runId(), node, options.member(), store.lastSeq(), store.runJson())
+            .toJson();
     vertx
         .eventBus()
-        .<String>request(Addresses.JOIN, body, signed(body, 5000))
+        .<String>request(Addresses.JOIN, body, options.signer().signed(body, 5000))
         .onSuccess(
             r -> {
               joined = true;
@@ -293,21 +271,21 @@ public final class TrainerNode extends VerticleBase {
 
   private void heartbeat() {
     String body =
-        Json.write(
-            Wire.heartbeat(store.runId(), node, trainer.step(), trainer.status(), store.lastSeq()));
+        Wire.Heartbeat.now(store.runId(), node, trainer.step(), trainer.status(), store.lastSeq())
+            .toJson();
     vertx
         .eventBus()
-        .<String>request(Addresses.RUNS, body, signed(body, options.heartbeatMillis()))
+        .<String>request(
+            Addresses.RUNS, body, options.signer().signed(body, options.heartbeatMillis()))
         .onSuccess(
             r -> {
               try {
-                Map<?, ?> m = Json.read(r.body(), Map.class);
-                if (Boolean.FALSE.equals(m.get("known")) && joined) {
+                if (!Wire.HeartbeatAnswer.decode(r.body()).known() && joined) {
                   joined = false; // a restarted control plane: join again, it catches up
                   join();
                 }
-              } catch (Exception e) {
-                LOG.debug("unreadable heartbeat reply: {}", e.toString());
+              } catch (Wire.Refusal e) {
+                LOG.debug("unreadable heartbeat reply: {}", e.getMessage());
               }
             });
   }
