@@ -27,7 +27,7 @@ model: {layers: 1, embed: 16, heads: 2, context: 8}
 data: {corpus: $PWD/data/sotu, holdout_every: 4, batch_size: 4, validation_batches: 1}
 YAML
 export COXSWAIN_TOKEN=full-disk-token
-java_opts=(-Dai.djl.offline=true -jar "$jar")
+java_opts=(@"$PWD/jvm.options" -jar "$jar")
 state() { curl -s "http://127.0.0.1:$port/api/runs/$run"; }
 field() { python3 -c "import json,sys; print(json.load(sys.stdin).get('$1'))"; }
 

@@ -40,7 +40,7 @@ public final class ServerProcess implements AutoCloseable {
     Files.createDirectories(logs);
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Dai.djl.offline=true");
+    cmd.addAll(JvmOptions.required());
     cmd.add("-Xmx512m");
     cmd.add("-jar");
     cmd.add(jar.toString());
@@ -75,16 +75,8 @@ public final class ServerProcess implements AutoCloseable {
     Files.createDirectories(logs);
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Dai.djl.offline=true");
+    cmd.addAll(JvmOptions.required()); // DJL offline, what Hazelcast asks for on Java 17
     cmd.add("-Xmx512m");
-    // what Hazelcast asks for on Java 17 (the jar's manifest says the same for java -jar)
-    cmd.addAll(
-        List.of(
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.management/sun.management=ALL-UNNAMED",
-            "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED"));
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass);

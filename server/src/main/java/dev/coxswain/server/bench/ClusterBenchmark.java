@@ -3,6 +3,7 @@ package dev.coxswain.server.bench;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.server.JvmOptions;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
@@ -183,16 +184,11 @@ public final class ClusterBenchmark {
   private static Process java(Path out, List<String> args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(JvmOptions.required());
     cmd.addAll(
         List.of(
-            "-Dai.djl.offline=true",
             "-Dai.djl.pytorch.num_threads=1",
             "-Xmx1g",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.management/sun.management=ALL-UNNAMED",
-            "--add-opens=jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-exports=java.base/jdk.internal.ref=ALL-UNNAMED",
             "-cp",
             System.getProperty("java.class.path"),
             "dev.coxswain.server.Main"));
