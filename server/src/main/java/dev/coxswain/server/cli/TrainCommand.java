@@ -3,7 +3,6 @@ package dev.coxswain.server.cli;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.run.Provenance;
-import dev.coxswain.server.run.RunDirectory;
 import dev.coxswain.server.run.RunLock;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -12,8 +11,6 @@ import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.events.EventSink;
-import dev.coxswain.trainer.events.JsonlEventSink;
-import dev.coxswain.trainer.events.SequencingSink;
 import dev.coxswain.trainer.events.WriterSink;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -110,17 +107,18 @@ public final class TrainCommand implements Callable<Integer> {
     Workload workload = spec.workload();
     String runId = spec.runId();
     Path dir = run.dir(runId);
-    RunDirectory rd;
+    RunStore store;
     RunLock lock;
     try {
-      rd = RunDirectory.create(dir, spec.runJson());
+      store = RunStore.create(dir, spec.runJson());
       lock = RunLock.acquire(dir, "train");
     } catch (IOException e) {
       err.println("error: cannot create run directory " + dir + ": " + e.getMessage());
       return 2;
     }
-    try (lock) {
-      return train(rd, tc, workload, runId, out, err);
+    try (lock;
+        store) {
+      return train(store, tc, workload, runId, out, err);
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
       return 1;
@@ -128,7 +126,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   private int train(
-      RunDirectory rd,
+      RunStore store,
       TrainerConfig tc,
       Workload workload,
       String runId,
@@ -137,12 +135,12 @@ public final class TrainCommand implements Callable<Integer> {
       throws IOException {
     ProgressPrinter progress = new ProgressPrinter(err, tc.maxSteps(), System.console() != null);
     long t0 = System.nanoTime();
-    // serialized, numbered and written on a writer thread; durable kinds still wait for the disk
-    try (JsonlEventSink file = new JsonlEventSink(rd.events());
-        WriterSink events =
-            new WriterSink(new SequencingSink(EventSink.fanout(file, progress), 0));
+    // the run's one log, as serve keeps it (numbered, written, folded), fed from a writer thread so
+    // that the step does not wait for it; durable kinds still wait for the disk
+    Path runDir = store.dir();
+    try (WriterSink events = new WriterSink(e -> progress.accept(store.append(e)));
         InteractiveTrainer t =
-            InteractiveTrainer.builder(workload, tc).optRunDir(rd.path()).optSink(events).build()) {
+            InteractiveTrainer.builder(workload, tc).optRunDir(runDir).optSink(events).build()) {
       out.printf(
           Locale.ROOT,
           "coxswain %s: run %s, %s, %,d parameters, %d steps at lr %.2e, run directory %s%n",
@@ -152,7 +150,7 @@ public final class TrainCommand implements Callable<Integer> {
           t.parameterCount(),
           tc.maxSteps(),
           tc.lr(),
-          rd.path());
+          runDir);
       // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing) and says how to resume
       RunOutcome end;
       String signal;
@@ -199,7 +197,7 @@ public final class TrainCommand implements Callable<Integer> {
       summary.put("seconds", secs);
       out.println(Json.write(summary));
       if (signal != null) {
-        out.println(StopOnSignal.stoppedLine(end.step(), rd.path()));
+        out.println(StopOnSignal.stoppedLine(end.step(), runDir));
         return StopOnSignal.exitCode(signal);
       }
       return 0;

@@ -52,6 +52,16 @@ final class LogCheck {
     return true;
   }
 
+  /**
+   * An event left out because this version cannot read it (a newer version's): its number still
+   * counts, so the one after it is no gap.
+   */
+  void skip(long seq) {
+    if (seq == last + 1) {
+      last = seq;
+    }
+  }
+
   /** Records an unreadable line, skipped. */
   void unreadable(long line, String why) {
     damage.add(log + " line " + line + ": unreadable (" + why + "): skipped");

@@ -2,13 +2,15 @@ package dev.coxswain.server.run;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.coxswain.agent.AgentControls;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.protocol.event.RunState;
 import dev.coxswain.trainer.events.JsonlEventSink;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -23,9 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -70,29 +70,18 @@ public final class RunStore implements AutoCloseable {
   private final Map<String, Object> runJson;
   private JsonlEventSink file;
   private final ArrayDeque<Event> ring = new ArrayDeque<>();
-  private final LinkedHashMap<String, CommandRecord> commands = new LinkedHashMap<>();
   private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
   private final List<BiConsumer<Event, String>> jsonListeners = new CopyOnWriteArrayList<>();
   private long lastSeq;
-  private String status = "created";
-  private String branch = "main";
-  private long step;
-  private Map<String, Object> lastMetrics = Map.of();
-  // per branch: "the run now" is the live branch, whose last evaluation may be none yet
-  private final Map<String, Map<String, Object>> lastEvalByBranch = new LinkedHashMap<>();
-  private Map<String, Object> lastHealth = Map.of();
-  private final ArrayDeque<Double> lossTail = new ArrayDeque<>(); // the last LOSS_TAIL losses
-  private List<Object> knobSpecs = List.of();
-  private AgentControls agentControls = AgentControls.NONE; // what commands set of the agent
-  private Number agentSpentUsd; // the budget spent, as the last decision said
-  private Map<String, Object> knobValues = Map.of();
-  private Instant lastEventTime;
-  private final Set<String> branches = new LinkedHashSet<>(); // every branch an event was on
+  // the run's state: the one fold of its events (status, step, branch, knobs, evaluations...)
+  private final RunState fold = new RunState(HISTORY);
   private final TreeMap<Long, Long> offsets = new TreeMap<>(); // seq -> byte offset of its line
   private long bytes; // length of events.jsonl
 
   /** A command and, once it has one, its result. */
   public record CommandRecord(Command command, long seq, CommandResult result) {}
+
+  private static final org.slf4j.Logger WARN = org.slf4j.LoggerFactory.getLogger(RunStore.class);
 
   private RunStore(String runId, Path dir, Map<String, Object> runJson, String logName) {
     this.runId = runId;
@@ -164,9 +153,9 @@ public final class RunStore implements AutoCloseable {
         while ((line = r.readLine()) != null) {
           n++;
           if (!line.isBlank()) {
-            Event e;
+            LogLine parsed;
             try {
-              e = parse(line);
+              parsed = LogLine.parse(line);
             } catch (IOException bad) {
               throw new IOException(
                   dir.resolve(logName)
@@ -177,16 +166,27 @@ public final class RunStore implements AutoCloseable {
                       + "; the run cannot continue on a log it cannot read",
                   bad);
             }
-            if (check.accept(n, e)) {
+            Event e = parsed.event();
+            if (e == null) {
+              // a newer version's event: its number is taken, what it says is not read
+              if (parsed.seq() == s.lastSeq + 1) {
+                s.lastSeq = parsed.seq();
+                s.index(parsed.seq());
+                check.skip(parsed.seq());
+              }
+              s.skipped(n, parsed.seq(), parsed.why());
+            } else if (check.accept(n, e)) {
               s.lastSeq = e.seq();
               s.index(e.seq());
-              s.remember(e);
+              s.remember(e, n);
             }
           }
           s.bytes += utf8Length(line) + 1;
         }
       }
-      s.damage = check.damage();
+      List<String> found = new ArrayList<>(check.damage());
+      found.addAll(s.damage); // the lines skipped, after what the check found
+      s.damage = List.copyOf(found);
     }
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
     s.file = new JsonlEventSink(events, !REPLICA.equals(logName));
@@ -225,7 +225,24 @@ public final class RunStore implements AutoCloseable {
         if (!line.isBlank()) {
           Event e = null;
           try {
-            e = parse(line);
+            LogLine parsed = LogLine.parse(line);
+            e = parsed.event();
+            if (e == null) {
+              check.skip(parsed.seq());
+              WARN.warn("{} line {}: skipped: {}", events, n, parsed.why());
+              if (damage != null) {
+                damage.accept(logName + " line " + n + ": skipped: " + parsed.why());
+              }
+            } else {
+              e.body(); // a payload of a shape this version cannot read is skipped the same way
+            }
+          } catch (MalformedPayloadException unreadable) {
+            check.skip(e.seq());
+            WARN.warn("{} line {}: skipped: {}", events, n, unreadable.getMessage());
+            if (damage != null) {
+              damage.accept(logName + " line " + n + ": skipped: " + unreadable.getMessage());
+            }
+            e = null;
           } catch (IOException bad) {
             if (next == null) {
               break; // the writer is in the middle of its last line
@@ -275,14 +292,6 @@ public final class RunStore implements AutoCloseable {
     }
   }
 
-  private static Event parse(String line) throws IOException {
-    try {
-      return Json.read(line, Event.class);
-    } catch (JsonProcessingException e) {
-      throw new IOException("corrupt event log line: " + e.getOriginalMessage(), e);
-    }
-  }
-
   /** Assigns the next sequence number, records the event durably, then tells listeners. */
   public synchronized Event append(Event event) {
     if (isReplica()) {
@@ -298,7 +307,9 @@ public final class RunStore implements AutoCloseable {
     index(e.seq());
     bytes += written; // the sink has encoded the line already: no second pass over it
     lastSeq = e.seq();
-    remember(e);
+    if (!remember(e, 0)) {
+      return; // recorded, but not shown: this version cannot read what it says
+    }
     for (Consumer<Event> l : listeners) {
       l.accept(e);
     }
@@ -370,7 +381,7 @@ public final class RunStore implements AutoCloseable {
    */
   public Event append(EventType type, Map<String, Object> payload) {
     synchronized (this) {
-      return append(new Event(0, runId, branch, step, type, Instant.now(), payload));
+      return append(new Event(0, runId, fold.branch(), fold.step(), type, Instant.now(), payload));
     }
   }
 
@@ -398,85 +409,32 @@ public final class RunStore implements AutoCloseable {
     return n;
   }
 
-  @SuppressWarnings("unchecked")
-  private void remember(Event e) {
+  /**
+   * Folds an event into the run's state and keeps it in the ring. An event whose payload this
+   * version cannot read (written by a newer one, or damaged) is left out of both, with one warning
+   * naming it; everything after it still counts.
+   *
+   * @return whether it was taken
+   */
+  private boolean remember(Event e, long line) {
+    try {
+      fold.apply(e);
+    } catch (MalformedPayloadException unreadable) {
+      skipped(line, e.seq(), unreadable.getMessage());
+      return false;
+    }
     ring.addLast(e);
     if (ring.size() > RING) {
       ring.removeFirst();
     }
-    lastEventTime = e.time();
-    branch = e.branch();
-    if (branch != null) {
-      branches.add(branch);
-    }
-    step = e.step();
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case STATUS -> status = String.valueOf(p.get("status"));
-      case METRICS -> {
-        lastMetrics = p;
-        if (p.get("loss") instanceof Number loss && Double.isFinite(loss.doubleValue())) {
-          lossTail.addLast(loss.doubleValue());
-          if (lossTail.size() > LOSS_TAIL) {
-            lossTail.removeFirst();
-          }
-        }
-      }
-      case HEALTH -> {
-        Map<String, Object> h = new LinkedHashMap<>(p);
-        h.put("step", e.step());
-        lastHealth = h;
-      }
-      case EVAL -> {
-        Map<String, Object> ev = new LinkedHashMap<>(p);
-        ev.put("step", e.step());
-        ev.put("branch", e.branch());
-        lastEvalByBranch.put(e.branch(), ev);
-      }
-      case KNOBS -> {
-        if (p.get("specs") instanceof List<?> l) {
-          knobSpecs = (List<Object>) l;
-        }
-        if (p.get("knobs") instanceof Map<?, ?> m) {
-          knobValues = (Map<String, Object>) m;
-        }
-      }
-      case COMMAND -> {
-        Command c = Json.fromMap(p, Command.class);
-        commands.put(c.id(), new CommandRecord(c, e.seq(), null));
-        if (commands.size() > HISTORY) {
-          Iterator<String> it = commands.keySet().iterator();
-          it.next();
-          it.remove();
-        }
-      }
-      case AGENT_DECISION -> {
-        if (p.get("budget_spent_usd") instanceof Number n) {
-          agentSpentUsd = n;
-        }
-      }
-      case COMMAND_RESULT -> {
-        agentControls = agentControls.with(p);
-        CommandResult r = Json.fromMap(p, CommandResult.class);
-        CommandRecord old = commands.get(r.commandId());
-        if (old != null) {
-          commands.put(r.commandId(), new CommandRecord(old.command(), old.seq(), r));
-        }
-        // an applied knob change says {knob: {from, to}}: the knobs the API reports follow it
-        if ("applied".equals(p.get("status")) && p.get("detail") instanceof Map<?, ?> detail) {
-          Map<String, Object> values = new LinkedHashMap<>(knobValues);
-          for (Map.Entry<?, ?> d : detail.entrySet()) {
-            if (d.getValue() instanceof Map<?, ?> change
-                && change.get("to") instanceof Number to
-                && values.containsKey(String.valueOf(d.getKey()))) {
-              values.put(String.valueOf(d.getKey()), to);
-            }
-          }
-          knobValues = values;
-        }
-      }
-      default -> {}
-    }
+    return true;
+  }
+
+  private void skipped(long line, long seq, String why) {
+    String where = line > 0 ? logName + " line " + line : "event " + seq;
+    String text = where + ": skipped (seq " + seq + "): " + why;
+    WARN.warn("run {}: {}", runId, text);
+    damage = appended(damage, text);
   }
 
   /**
@@ -516,11 +474,12 @@ public final class RunStore implements AutoCloseable {
         if (line.isBlank()) {
           continue;
         }
-        Event e = parse(line);
-        if (e.seq() > upTo) {
+        LogLine parsed = LogLine.parse(line);
+        if (parsed.seq() > upTo) {
           break;
         }
-        if (e.seq() > since) {
+        Event e = parsed.event();
+        if (e != null && e.seq() > since) {
           out.add(e);
         }
       }
@@ -541,11 +500,12 @@ public final class RunStore implements AutoCloseable {
         if (line.isBlank()) {
           continue;
         }
-        Event e = parse(line);
-        if (e.seq() > upTo) {
+        LogLine parsed = LogLine.parse(line);
+        if (parsed.seq() > upTo) {
           break;
         }
-        if (keep.test(e)) {
+        Event e = parsed.event();
+        if (e != null && keep.test(e)) {
           out.add(e);
         }
       }
@@ -578,7 +538,8 @@ public final class RunStore implements AutoCloseable {
    * listener after the controls (an agent started again for a resumed run).
    */
   public synchronized void addListener(Consumer<Event> l, Consumer<AgentControls> restore) {
-    restore.accept(agentControls);
+    RunState.AgentState a = fold.agent();
+    restore.accept(new AgentControls(a.enabled(), a.every(), a.policy(), a.words()));
     listeners.add(l);
   }
 
@@ -603,6 +564,7 @@ public final class RunStore implements AutoCloseable {
   }
 
   public synchronized String status() {
+    String status = fold.status();
     return unlogged != null && !ENDED.contains(status) ? "failed" : status;
   }
 
@@ -617,7 +579,7 @@ public final class RunStore implements AutoCloseable {
    * @return whether this changed the status (false when the run had already ended)
    */
   public synchronized boolean markFailedUnlogged(String why) {
-    if (unlogged != null || ENDED.contains(status)) {
+    if (unlogged != null || ENDED.contains(fold.status())) {
       return false;
     }
     unlogged = why;
@@ -625,35 +587,29 @@ public final class RunStore implements AutoCloseable {
   }
 
   public synchronized Instant lastEventTime() {
-    return lastEventTime;
+    return fold.lastEventTime();
   }
 
   /** The branches this run's events were on: a fork cannot take one of these names. */
   public synchronized Set<String> branches() {
-    return Set.copyOf(branches);
+    return Set.copyOf(fold.branchNames());
   }
 
   public synchronized boolean hasCommand(String id) {
-    return commands.containsKey(id);
+    return fold.command(id).isPresent();
   }
 
   public synchronized List<CommandRecord> commands() {
-    return new ArrayList<>(commands.values());
+    List<CommandRecord> out = new ArrayList<>();
+    for (RunState.CommandRecord r : fold.commands()) {
+      out.add(new CommandRecord(r.command(), r.seq(), r.result()));
+    }
+    return out;
   }
 
   /** Knob specs (name, type, value, min, max, description) as last published, values current. */
-  @SuppressWarnings("unchecked")
   public synchronized List<Map<String, Object>> knobs() {
-    List<Map<String, Object>> out = new ArrayList<>();
-    for (Object o : knobSpecs) {
-      Map<String, Object> k = new LinkedHashMap<>((Map<String, Object>) o);
-      Object v = knobValues.get(k.get("name"));
-      if (v != null) {
-        k.put("value", v);
-      }
-      out.add(k);
-    }
-    return out;
+    return fold.knobs().stream().map(Json::toMap).toList();
   }
 
   /**
@@ -661,7 +617,7 @@ public final class RunStore implements AutoCloseable {
    * sparkline.
    */
   public synchronized List<Double> lossSparkline(int points) {
-    List<Double> all = new ArrayList<>(lossTail);
+    List<Double> all = fold.lossTail();
     if (all.size() <= points) {
       return all;
     }
@@ -680,7 +636,14 @@ public final class RunStore implements AutoCloseable {
 
   /** The last health event's payload (with its step), or an empty map. */
   public synchronized Map<String, Object> lastHealth() {
-    return lastHealth;
+    return fold.lastHealth()
+        .map(
+            h -> {
+              Map<String, Object> m = new LinkedHashMap<>(Payloads.encode(h.value()));
+              m.put("step", h.step());
+              return m;
+            })
+        .orElse(Map.of());
   }
 
   /**
@@ -688,7 +651,20 @@ public final class RunStore implements AutoCloseable {
    * when that branch has had none yet: another branch's evaluation is not this one's.
    */
   public synchronized Map<String, Object> lastEval() {
-    return lastEvalByBranch.getOrDefault(branch, Map.of());
+    return fold.lastEval(fold.branch())
+        .map(
+            e -> {
+              Map<String, Object> m = new LinkedHashMap<>(Payloads.encode(e.value()));
+              m.put("step", e.step());
+              m.put("branch", e.branch());
+              return m;
+            })
+        .orElse(Map.of());
+  }
+
+  /** The run's state, folded from its log: read it under this store's lock only. */
+  public synchronized <T> T read(java.util.function.Function<RunState, T> reader) {
+    return reader.apply(fold);
   }
 
   /**
@@ -701,12 +677,12 @@ public final class RunStore implements AutoCloseable {
     if (unlogged != null) {
       s.put("failure", unlogged);
     }
-    s.put("step", step);
-    s.put("branch", branch);
+    s.put("step", fold.step());
+    s.put("branch", fold.branch());
     s.put("last_seq", lastSeq);
     s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
     s.put("knobs", knobs());
-    s.put("last_metrics", lastMetrics);
+    s.put("last_metrics", fold.lastMetrics().map(m -> Payloads.encode(m.value())).orElse(Map.of()));
     s.put("last_eval", lastEval());
     s.put("agent", agentNow());
     s.put("started", runJson.get("started"));
@@ -727,14 +703,14 @@ public final class RunStore implements AutoCloseable {
       return Map.of("mode", "off");
     }
     Map<String, Object> a = new LinkedHashMap<>((Map<String, Object>) section);
-    AgentControls c = agentControls;
+    RunState.AgentState c = fold.agent();
     a.put("enabled", c.enabled() == null || c.enabled());
     if (c.every() != null) {
       a.put("every", c.every());
     }
     a.put("policy", c.policy() != null ? c.policy() : a.get("mode"));
-    if (agentSpentUsd != null) {
-      a.put("spent_usd", agentSpentUsd);
+    if (c.spentUsd() != null) {
+      a.put("spent_usd", c.spentUsd());
     }
     return a;
   }
