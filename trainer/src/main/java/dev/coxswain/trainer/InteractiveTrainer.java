@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
 /**
  * A DJL training loop with a control point between steps. {@link #run} trains on the calling
@@ -79,16 +80,9 @@ public final class InteractiveTrainer implements AutoCloseable {
     this.checkpointer =
         new Checkpointer(
             store, config, workload, position, knobs, learner, goals, dataCommands, health, events);
+    BooleanSupplier paused = controlPoint::isPaused;
     this.evaluator =
-        new Evaluator(
-            workload,
-            config,
-            learner,
-            goals,
-            checkpointer,
-            position,
-            events,
-            controlPoint::isPaused);
+        new Evaluator(workload, config, learner, goals, checkpointer, position, events, paused);
     this.publishers = List.of(metrics, health);
     this.periodic = List.of(evaluator, checkpointer); // an evaluation first: its best is kept
     List<TrainingListener> all = List.of(metrics, health, evaluator, checkpointer);
