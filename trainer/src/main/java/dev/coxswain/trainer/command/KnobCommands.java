@@ -4,6 +4,7 @@ import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.Steps;
@@ -48,6 +49,14 @@ public final class KnobCommands {
             (c, a, next) -> unlessLocked(c, Set.of(a.knob()), next, () -> scale(c, a, next)))
         .register(Action.LockKnob.class, this::lock)
         .register(Action.UnlockKnob.class, this::unlock);
+  }
+
+  /** At the start of a run: a {@code knobs} event with the full table, bounds included. */
+  public void announce() {
+    Map<String, Object> start = new LinkedHashMap<>();
+    start.put("knobs", knobs.snapshot().values());
+    start.put("specs", knobs.list().stream().map(Json::toMap).toList());
+    emit.accept(EventType.KNOBS, start); // for late readers: the specs say the bounds
   }
 
   private interface Change {

@@ -1,0 +1,166 @@
+package dev.coxswain.trainer;
+
+import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.trainer.checkpoint.CheckpointMeta;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import dev.coxswain.trainer.command.CommandHandlers;
+import dev.coxswain.trainer.command.DataCommands;
+import dev.coxswain.trainer.control.Knobs;
+import dev.coxswain.trainer.data.MixableSource;
+import dev.coxswain.trainer.goal.GoalTracker;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/** The run's branches: forks from a checkpoint ({@code load_checkpoint}), resume, restore. */
+final class Branches {
+  private final CheckpointStore store;
+  private final Workload workload;
+  private final Learner learner;
+  private final Knobs knobs;
+  private final RunPosition position;
+  private final TrainerEvents events;
+  private final List<TrainingListener> listeners;
+  private final Set<String> names = new HashSet<>();
+
+  /**
+   * Knows the current branch and every branch the run's checkpoints name.
+   *
+   * @param listeners told of every restore
+   */
+  Branches(
+      CheckpointStore store,
+      Workload workload,
+      Learner learner,
+      Knobs knobs,
+      RunPosition position,
+      TrainerEvents events,
+      List<TrainingListener> listeners)
+      throws IOException {
+    this.store = store;
+    this.workload = workload;
+    this.learner = learner;
+    this.knobs = knobs;
+    this.position = position;
+    this.events = events;
+    this.listeners = listeners;
+    names.add(position.branch());
+    for (CheckpointMeta m : store.list()) {
+      names.add(m.branch());
+    }
+  }
+
+  void registerWith(CommandHandlers handlers) {
+    handlers.register(Action.LoadCheckpoint.class, this::fork);
+  }
+
+  /**
+   * Continues from a checkpoint (id, tag or {@code latest}) on its own branch, with the goal and a
+   * waiting reload it kept.
+   *
+   * @throws IOException when it is missing, corrupt or does not fit the model
+   */
+  void resume(String ref, GoalTracker goals, DataCommands data) throws IOException {
+    CheckpointMeta m =
+        store
+            .resolve(ref)
+            .orElseThrow(() -> new IOException("no checkpoint '" + ref + "' in " + store.root()));
+    restore(m);
+    position.setBranch(m.branch());
+    if (m.files().containsKey(Checkpointer.GOAL_PART)) {
+      goals.restore(read(m, Checkpointer.GOAL_PART));
+    }
+    if (m.files().containsKey(Checkpointer.RELOAD_PART)) {
+      data.restorePending(read(m, Checkpointer.RELOAD_PART));
+    }
+  }
+
+  private String read(CheckpointMeta m, String part) throws IOException {
+    try (InputStream in = store.open(m, part)) {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+  }
+
+  private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
+    Optional<CheckpointMeta> found = store.resolve(a.checkpoint());
+    if (found.isEmpty()) {
+      String available =
+          store.list().stream().map(CheckpointMeta::id).collect(Collectors.joining(", "));
+      return CommandResult.rejected(
+          c,
+          nextStep,
+          "no checkpoint '"
+              + a.checkpoint()
+              + "'; available: "
+              + (available.isEmpty() ? "none" : available));
+    }
+    String newBranch = a.branch() != null ? a.branch() : nextName();
+    if (names.contains(newBranch)) {
+      return CommandResult.rejected(c, nextStep, "branch '" + newBranch + "' already exists");
+    }
+    CheckpointMeta m = found.get();
+    String from = position.branch();
+    long fromStep = position.step();
+    try {
+      restore(m);
+    } catch (IOException e) {
+      // restore reads and verifies everything before it changes anything
+      return CommandResult.rejected(c, nextStep, e.getMessage());
+    }
+    position.setBranch(newBranch);
+    names.add(newBranch);
+    Map<String, Object> p = new LinkedHashMap<>();
+    p.put("branch", newBranch);
+    p.put("checkpoint", m.id());
+    p.put("parent_branch", from);
+    p.put("left_at_step", fromStep);
+    p.put("resumes_at_step", m.step() + 1);
+    events.emit(EventType.BRANCH, p);
+    return CommandResult.applied(c, m.step() + 1, p);
+  }
+
+  private String nextName() {
+    int n = names.size();
+    while (names.contains("b" + n)) {
+      n++;
+    }
+    return "b" + n;
+  }
+
+  /**
+   * Loads parameters, optimizer state, knobs and position from a checkpoint. All files are read and
+   * verified before anything changes; if loading the parameters still fails, the previous
+   * parameters are put back.
+   */
+  private void restore(CheckpointMeta m) throws IOException {
+    byte[] params;
+    byte[] opt;
+    try (InputStream in = store.open(m, Learner.PARAMS_PART)) {
+      params = in.readAllBytes();
+    }
+    try (InputStream in = store.open(m, Learner.OPTIMIZER_PART)) {
+      opt = in.readAllBytes();
+    }
+    if (workload.data() instanceof MixableSource mixed) {
+      // the sources and weights in force at that step; reads and checks every file first
+      mixed.restore(m.data());
+    }
+    learner.load(params, opt, m.id());
+    knobs.restore(m.knobs());
+    learner.tree().restoreSettableValues(m.modules());
+    position.setStep(m.step());
+    for (TrainingListener l : listeners) {
+      l.onRestore(m);
+    }
+  }
+}

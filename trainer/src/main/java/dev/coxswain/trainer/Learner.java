@@ -1,0 +1,216 @@
+package dev.coxswain.trainer;
+
+import ai.djl.MalformedModelException;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
+import dev.coxswain.trainer.checkpoint.CheckpointStore;
+import dev.coxswain.trainer.command.ModelCommands;
+import dev.coxswain.trainer.control.Knobs;
+import dev.coxswain.trainer.data.Batch;
+import dev.coxswain.trainer.metric.StepProfile;
+import dev.coxswain.trainer.metric.StepProfile.Phase;
+import dev.coxswain.trainer.model.ModelTree;
+import dev.coxswain.trainer.optim.AdamW;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The model and its optimizer: one training step, an evaluation pass, their checkpoint files. */
+final class Learner implements AutoCloseable {
+  static final String PARAMS_PART = "params.bin";
+  static final String OPTIMIZER_PART = "optimizer.bin";
+
+  private final Workload workload;
+  private final TrainerConfig config;
+  private final StepProfile profile;
+  private final NDManager manager;
+  private final Block block;
+  private ParameterStore parameterStore;
+  private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
+  private final AdamW optimizer;
+  private final ModelCommands model;
+  private final long parameterCount;
+  // reused by every step: the weights with this step's gradients, and the one host read
+  private final List<AdamW.Slot> slots = new ArrayList<>();
+  private final double[] lossAndNorm = new double[2];
+
+  /** Builds and initializes the workload's model under the run's seed. */
+  Learner(Workload workload, TrainerConfig config, StepProfile profile) {
+    this.workload = workload;
+    this.config = config;
+    this.profile = profile;
+    this.manager = NDManager.newBaseManager();
+    this.block = workload.block();
+    Engine.getInstance().setRandomSeed((int) config.seed());
+    block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    this.parameterStore = new ParameterStore(manager, false);
+    long count = 0;
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      if (p.getValue().requiresGradient()) {
+        trainable.add(p);
+        p.getValue().getArray().setRequiresGradient(true);
+        count += p.getValue().getArray().size();
+      }
+    }
+    this.parameterCount = count;
+    this.optimizer = new AdamW(manager);
+    this.model = new ModelCommands(ModelTree.of(block), manager, optimizer, config.seed());
+  }
+
+  /**
+   * Trains step {@code s} under one set of knob values: reseeds, forwards, backwards, updates
+   * unless the loss or gradient norm is not finite, and zeroes the gradients either way.
+   */
+  StepResult step(long s, Knobs.Snapshot k) {
+    long t0 = System.nanoTime();
+    double loss;
+    double gradNorm;
+    double clipScale = 1;
+    double updateRatio = Double.NaN;
+    long tokens;
+    try (NDScope scope = new NDScope();
+        NDManager stepManager = manager.newSubManager()) {
+      scope.suppressNotUsedWarning();
+      Engine.getInstance().setRandomSeed((int) (config.seed() * 1_000_003L + s));
+      profile.lap(Phase.SEED);
+      Batch batch = workload.data().trainBatch(stepManager, s);
+      tokens = batch.tokens();
+      profile.lap(Phase.DATA);
+      NDArray lossArray = forwardBackward(batch);
+      slots.clear();
+      for (Pair<String, Parameter> p : trainable) {
+        NDArray w = p.getValue().getArray();
+        slots.add(new AdamW.Slot(p.getKey(), w, w.getGradient()));
+      }
+      AdamW.lossAndNorm(lossArray, slots, lossAndNorm); // the step's one host read
+      loss = lossAndNorm[0];
+      gradNorm = lossAndNorm[1];
+      profile.lap(Phase.NORM);
+      if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
+        double maxNorm = k.get("max_grad_norm");
+        if (maxNorm > 0 && gradNorm > maxNorm) {
+          clipScale = maxNorm / (gradNorm + 1e-6);
+        }
+        boolean measure =
+            config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
+        updateRatio = optimizer.update(slots, k, clipScale, measure);
+      }
+      profile.lap(Phase.UPDATE);
+      for (AdamW.Slot slot : slots) {
+        // PyTorch accumulates gradients until they are zeroed (DJL's own Adam zeroes them the same
+        // way, one call per parameter); a skipped step must not leak into the next.
+        JniUtils.zeroGrad((PtNDArray) slot.weight());
+      }
+      slots.clear();
+    }
+    profile.lap(Phase.ZERO);
+    double ms = (System.nanoTime() - t0) / 1e6;
+    return new StepResult(s, k.get("lr"), loss, gradNorm, clipScale, updateRatio, tokens, ms);
+  }
+
+  private NDArray forwardBackward(Batch batch) {
+    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+      NDList out = block.forward(parameterStore, batch.data(), true);
+      NDArray lossArray = workload.loss().evaluate(batch.labels(), out);
+      profile.lap(Phase.FORWARD);
+      gc.backward(lossArray);
+      profile.lap(Phase.BACKWARD);
+      return lossArray;
+    }
+  }
+
+  /** One pass over the validation batches with the current weights. */
+  Evaluation evaluate() {
+    return Evaluation.run(workload, manager, block, parameterStore);
+  }
+
+  /** The files a checkpoint keeps of the model and its optimizer, in the order they are written. */
+  Map<String, CheckpointStore.Part> parts() {
+    Map<String, CheckpointStore.Part> parts = new LinkedHashMap<>();
+    parts.put(PARAMS_PART, block::saveParameters);
+    parts.put(OPTIMIZER_PART, optimizer::save);
+    return parts;
+  }
+
+  /**
+   * Loads parameters and optimizer state that {@link #parts} wrote. If the parameters do not load,
+   * the previous ones are put back and nothing has changed.
+   *
+   * @param id the checkpoint's id, for the error
+   */
+  void load(byte[] params, byte[] opt, String id) throws IOException {
+    ByteArrayOutputStream backup = new ByteArrayOutputStream();
+    block.saveParameters(new DataOutputStream(backup));
+    try {
+      block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(params)));
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      try {
+        block.loadParameters(
+            manager, new DataInputStream(new ByteArrayInputStream(backup.toByteArray())));
+      } catch (MalformedModelException e2) {
+        throw new IllegalStateException("could not put the previous parameters back", e2);
+      }
+      reattachGradients();
+      throw new IOException("checkpoint " + id + " does not fit this model: " + e.getMessage(), e);
+    }
+    reattachGradients();
+    // ParameterStore caches array references on first use: a new one sees the loaded arrays.
+    parameterStore = new ParameterStore(manager, false);
+    optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
+  }
+
+  private void reattachGradients() {
+    for (Pair<String, Parameter> p : trainable) {
+      p.getValue().getArray().setRequiresGradient(true);
+    }
+  }
+
+  /** The model commands, which act on this model's modules and optimizer state. */
+  ModelCommands model() {
+    return model;
+  }
+
+  ModelTree tree() {
+    return model.tree();
+  }
+
+  long optimizerUpdates() {
+    return optimizer.updates();
+  }
+
+  long parameterCount() {
+    return parameterCount;
+  }
+
+  /** Copies of the current weights by parameter name. */
+  Map<String, float[]> weights() {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    for (Pair<String, Parameter> p : trainable) {
+      out.put(p.getKey(), p.getValue().getArray().toFloatArray());
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    optimizer.clear();
+    manager.close();
+  }
+}
