@@ -10,7 +10,6 @@ import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
-import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.events.WriterSink;
 import java.io.IOException;
 import java.io.PrintStream;
