@@ -113,6 +113,14 @@ function remember(s, record) {
 }
 
 function result(s, r) {
+  if (r.status === "applied" && (r.type === "set_knobs" || r.type === "scale_knob") && r.detail) {
+    // an applied knob change says {knob: {from, to}}: the values follow it
+    const knobs = { ...s.knobs };
+    for (const [k, c] of Object.entries(r.detail)) {
+      if (k in knobs && c && typeof c.to === "number") knobs[k] = c.to;
+    }
+    s.knobs = knobs;
+  }
   const old = s.commands[r.command_id];
   if (!old) return s; // its command has left the history
   s.commands = { ...s.commands, [r.command_id]: { ...old, result: r } };
@@ -129,10 +137,6 @@ function result(s, r) {
     s.agent = { ...s.agent, words: typeof a.text === "string" ? a.text : "" };
   } else if (c.type === "set_goal") {
     s.goal = a.metric ? goalOf(a) : null;
-  } else if (c.type === "set_knobs") {
-    const knobs = { ...s.knobs };
-    for (const [k, v] of Object.entries(a)) if (k in knobs && typeof v === "number") knobs[k] = v;
-    s.knobs = knobs;
   }
   return s;
 }

@@ -3,7 +3,8 @@ package dev.coxswain.trainer;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
@@ -15,9 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -119,14 +118,9 @@ final class Branches {
     }
     position.setBranch(newBranch);
     names.add(newBranch);
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("branch", newBranch);
-    p.put("checkpoint", m.id());
-    p.put("parent_branch", from);
-    p.put("left_at_step", fromStep);
-    p.put("resumes_at_step", m.step() + 1);
-    events.emit(EventType.BRANCH, p);
-    return CommandResult.applied(c, m.step() + 1, p);
+    Payload.Branch b = new Payload.Branch(newBranch, m.id(), from, fromStep, m.step() + 1);
+    events.emit(b);
+    return CommandResult.applied(c, m.step() + 1, Payloads.encode(b));
   }
 
   private String nextName() {

@@ -3,7 +3,7 @@ package dev.coxswain.trainer;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
@@ -13,7 +13,6 @@ import dev.coxswain.trainer.goal.GoalTracker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -108,13 +107,8 @@ final class Checkpointer implements TrainingListener {
             Instant.now(),
             learner.tree().settableValues());
     CheckpointMeta saved = store.save(meta, parts());
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("id", saved.id());
-    p.put("tag", saved.tag());
-    p.put("periodic", saved.periodic());
     List<String> pruned = periodic ? store.prune(branch, config.keepCheckpoints()) : List.of();
-    p.put("pruned", pruned);
-    events.emit(EventType.CHECKPOINT, p);
+    events.emit(new Payload.Checkpoint(saved.id(), saved.tag(), saved.periodic(), pruned));
     return saved;
   }
 

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.data.Batch;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.data.MixableSource;
@@ -86,20 +87,16 @@ record Evaluation(
   }
 
   /** The {@code eval} event's payload (the goal's progress is added by the trainer). */
-  Map<String, Object> payload() {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("eval_loss", loss);
-    e.put("perplexity", Math.exp(loss));
-    if (!metrics.isEmpty()) {
-      // the workload's own metrics, and which way is better for each
-      e.put("metrics", new LinkedHashMap<>(metrics));
-      e.put("better", new LinkedHashMap<>(better));
-    }
-    if (!sources.isEmpty()) {
-      e.put("sources", new LinkedHashMap<>(sources)); // the validation loss of each data source
-    }
-    e.put("batches", batches);
-    e.put("eval_ms", millis);
-    return e;
+  Payload.Eval payload() {
+    boolean own = !metrics.isEmpty(); // the workload's own metrics, and which way is better
+    return new Payload.Eval(
+        loss,
+        Math.exp(loss),
+        own ? new LinkedHashMap<>(metrics) : null,
+        own ? new LinkedHashMap<>(better) : null,
+        sources.isEmpty() ? null : new LinkedHashMap<>(sources), // each data source's loss
+        batches,
+        millis,
+        null);
   }
 }

@@ -3,7 +3,7 @@ package dev.coxswain.trainer;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.command.CommandHandlers;
 import dev.coxswain.trainer.command.GoalCommands;
@@ -124,10 +124,8 @@ final class Evaluator implements TrainingListener {
     if (!r.metrics().isEmpty()) {
       lastEvalMetrics = r.metrics();
     }
-    Map<String, Object> e = r.payload();
     Optional<GoalTracker.Progress> progress = goals.observe(step, r.reported());
-    progress.ifPresent(p -> e.put("goal", p.toMap()));
-    events.emit(EventType.EVAL, e);
+    events.emit(r.payload().withGoal(progress.map(GoalTracker.Progress::toPayload).orElse(null)));
     if (progress.isPresent() && progress.get().improved() && step > 0) {
       checkpoints.save(GoalTracker.BEST_TAG, false); // the weights that scored it, at this boundary
     }
@@ -140,10 +138,7 @@ final class Evaluator implements TrainingListener {
     }
     // a person waits for this one: say that it runs (a paused run evaluates too) before it does
     boolean paused = this.paused.getAsBoolean();
-    Map<String, Object> started = new LinkedHashMap<>();
-    started.put("command_id", c.id());
-    started.put("paused", paused);
-    events.emit(EventType.EVALUATING, started);
+    events.emit(new Payload.Evaluating(c.id(), paused));
     double loss = evaluate();
     return CommandResult.applied(
         c, nextStep, Map.of("eval_loss", loss, "perplexity", Math.exp(loss), "paused", paused));

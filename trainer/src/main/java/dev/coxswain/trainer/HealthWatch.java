@@ -1,11 +1,9 @@
 package dev.coxswain.trainer;
 
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.health.HealthMonitor;
 import java.util.ArrayDeque;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The training loss's health: skipped non-finite steps, spikes, the recent finite losses. */
 final class HealthWatch implements TrainingListener {
@@ -27,12 +25,16 @@ final class HealthWatch implements TrainingListener {
   public void afterStep(StepResult r) {
     if (!r.finite()) {
       skipped++;
-      Map<String, Object> h = new LinkedHashMap<>();
-      h.put("kind", "nonfinite");
-      h.put("loss", String.valueOf(r.loss()));
-      h.put("grad_norm", String.valueOf(r.gradNorm()));
-      h.put("action", "skipped the update; gradients zeroed, weights unchanged");
-      events.emit(EventType.HEALTH, h);
+      events.emit(
+          new Payload.Health(
+              "nonfinite",
+              null,
+              r.loss(),
+              null,
+              null,
+              r.gradNorm(),
+              "skipped the update; gradients zeroed, weights unchanged",
+              null));
       return;
     }
     lastLoss = r.loss();
@@ -45,12 +47,15 @@ final class HealthWatch implements TrainingListener {
         .ifPresent(
             spike ->
                 events.emit(
-                    EventType.HEALTH,
-                    Map.of(
-                        "kind", "spike",
-                        "loss", spike.loss(),
-                        "window_mean", spike.mean(),
-                        "ratio", spike.ratio())));
+                    new Payload.Health(
+                        "spike",
+                        null,
+                        spike.loss(),
+                        spike.mean(),
+                        spike.ratio(),
+                        null,
+                        null,
+                        null)));
   }
 
   // the old losses say nothing about the weights put back; the checkpoint's own loss does

@@ -3,9 +3,8 @@ package dev.coxswain.trainer;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
-import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
@@ -72,7 +71,7 @@ public final class InteractiveTrainer implements AutoCloseable {
         .forEach(k -> knobs.register(k.name().equals("lr") ? k.withValue(config.lr()) : k));
     this.health = new HealthWatch(config, events);
     this.metrics = new MetricsPublisher(events);
-    this.controlPoint = new ControlPoint(r -> events.emit(EventType.COMMAND_RESULT, Json.toMap(r)));
+    this.controlPoint = new ControlPoint(r -> events.emit(new Payload.Result(r)));
     // a goal the run cannot pursue is refused before the model takes any memory
     GoalTracker goals = Evaluator.goalTracker(workload, config);
     this.dataCommands = new DataCommands(workload.data(), events::emit);
@@ -113,7 +112,7 @@ public final class InteractiveTrainer implements AutoCloseable {
    */
   public CompletableFuture<CommandResult> submit(Command command) {
     if (recordCommands) {
-      events.emit(EventType.COMMAND, Json.toMap(command));
+      events.emit(new Payload.CommandSent(command));
     }
     return controlPoint.submit(command);
   }

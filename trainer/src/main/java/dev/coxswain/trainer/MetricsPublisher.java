@@ -1,7 +1,7 @@
 package dev.coxswain.trainer;
 
-import dev.coxswain.protocol.EventType;
-import java.util.LinkedHashMap;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.util.Map;
 
 /** Publishes each step's {@code metrics} event and keeps the last one for readers on any thread. */
@@ -17,20 +17,21 @@ final class MetricsPublisher implements TrainingListener {
   @Override
   public void afterStep(StepResult r) {
     boolean finite = r.finite();
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("loss", finite ? r.loss() : null);
-    m.put("lr", r.lr());
-    m.put("grad_norm", Double.isFinite(r.gradNorm()) ? r.gradNorm() : null);
-    m.put("clip_scale", r.clipScale());
-    m.put("update_ratio", Double.isFinite(r.updateRatio()) ? r.updateRatio() : null);
-    m.put("tokens_per_s", r.tokens() / (r.millis() / 1000));
-    m.put("step_ms", r.millis());
-    m.put("skipped", !finite);
-    lastMetrics = m;
+    Payload.Metrics m =
+        new Payload.Metrics(
+            finite ? r.loss() : null,
+            r.lr(),
+            Double.isFinite(r.gradNorm()) ? r.gradNorm() : null,
+            r.clipScale(),
+            Double.isFinite(r.updateRatio()) ? r.updateRatio() : null,
+            r.tokens() / (r.millis() / 1000),
+            r.millis(),
+            !finite);
+    lastMetrics = Payloads.encode(m);
     if (firstStepDoneMillis == 0) {
       firstStepDoneMillis = System.currentTimeMillis();
     }
-    events.emit(EventType.METRICS, m);
+    events.emit(m);
   }
 
   Map<String, Object> lastMetrics() {

@@ -3,7 +3,7 @@ package dev.coxswain.trainer;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.command.CommandHandlers;
 import dev.coxswain.trainer.control.ControlPoint;
 import java.util.LinkedHashMap;
@@ -37,7 +37,7 @@ final class RunCommands {
         .register(
             Action.Note.class,
             (c, a, next) -> {
-              events.emit(EventType.NOTE, Map.of("text", a.text(), "source", c.source().wire()));
+              events.emit(new Payload.Note(a.text(), c.source().wire()));
               return CommandResult.applied(c, next, Map.of());
             })
         // the agent lives outside the trainer: it reads its settings and a person's words from

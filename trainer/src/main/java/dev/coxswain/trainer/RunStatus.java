@@ -1,8 +1,6 @@
 package dev.coxswain.trainer;
 
-import dev.coxswain.protocol.EventType;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.coxswain.protocol.event.Payload;
 
 /**
  * The run's status (created, running, paused, finished, stopped, failed), announced as it moves.
@@ -22,17 +20,15 @@ final class RunStatus {
   /** Sets it and says so in a {@code status} event. */
   void set(String s) {
     value = s;
-    events.emit(EventType.STATUS, Map.of("status", s));
+    events.emit(Payload.Status.of(s));
   }
 
   /** The run failed: says why, if the log can still be written. */
   void failed(Throwable e) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("status", "failed");
-    p.put("error", e.getClass().getSimpleName() + ": " + e.getMessage());
+    String error = e.getClass().getSimpleName() + ": " + e.getMessage();
     value = "failed";
     try {
-      events.emit(EventType.STATUS, p);
+      events.emit(new Payload.Status("failed", error, null, null, null, null));
     } catch (RuntimeException unwritable) {
       e.addSuppressed(unwritable); // a log that cannot be written: the first error is the story
     }

@@ -1,10 +1,10 @@
 package dev.coxswain.trainer;
 
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.events.EventSink;
 import java.time.Instant;
-import java.util.Map;
 
 /**
  * The trainer's one way out for events: stamps each with the run, its branch and step, and time.
@@ -20,9 +20,16 @@ final class TrainerEvents {
     this.position = position;
   }
 
-  // the one place a payload becomes an event: where typed payloads will plug in
-  void emit(EventType type, Map<String, Object> payload) {
+  // the one place a payload becomes an event
+  void emit(Payload payload) {
     sink.accept(
-        new Event(0, runId, position.branch(), position.step(), type, Instant.now(), payload));
+        new Event(
+            0,
+            runId,
+            position.branch(),
+            position.step(),
+            payload.type(),
+            Instant.now(),
+            Payloads.encode(payload)));
   }
 }

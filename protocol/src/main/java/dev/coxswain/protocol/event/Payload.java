@@ -84,6 +84,11 @@ public sealed interface Payload
       return EventType.EVAL;
     }
 
+    /** The same evaluation with the goal's progress after it. */
+    public Eval withGoal(GoalProgress progress) {
+      return new Eval(evalLoss, perplexity, metrics, better, sources, batches, evalMs, progress);
+    }
+
     /** The value a goal or a report may name: eval_loss, perplexity or a workload metric. */
     public Double value(String name) {
       return switch (name) {
@@ -256,14 +261,16 @@ public sealed interface Payload
    * reloaded (files and their hashes).
    *
    * @param change start, mixture or reload
-   * @param sources the sources as the data describes them (names, files, hashes: free-form)
+   * @param reloaded for a reload, the sources read again
+   * @param sources the sources, with their files and hashes
    */
   record Data(
       @JsonProperty(required = true) String change,
       Long fromStep,
       Map<String, Double> weights,
       Map<String, Double> before,
-      List<Map<String, Object>> sources,
+      List<String> reloaded,
+      List<Source> sources,
       String commandId)
       implements Payload {
     @Override
@@ -271,6 +278,13 @@ public sealed interface Payload
       return EventType.DATA;
     }
   }
+
+  /** A data source as a mixture describes it: its files and their hashes, its size. */
+  record Source(
+      String name, String path, List<SourceFile> files, Long trainChars, Long validationChars) {}
+
+  /** One file of a source and its SHA-256. */
+  record SourceFile(String file, String sha256) {}
 
   /**
    * One decision of the agent, as its journal has it (without the full prompt, which stays in

@@ -1,11 +1,13 @@
 package dev.coxswain.protocol.event;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.InvalidCommandException;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -218,7 +220,26 @@ public final class RunState {
     }
   }
 
+  private static final TypeReference<Map<String, Payload.Change>> CHANGES =
+      new TypeReference<>() {};
+
   private void result(CommandResult r) {
+    if (r.isApplied() && ("set_knobs".equals(r.type()) || "scale_knob".equals(r.type()))) {
+      // an applied knob change says {knob: {from, to}}: the values follow it even from a trainer
+      // that published no knobs event for it
+      try {
+        Json.mapper()
+            .convertValue(r.detail(), CHANGES)
+            .forEach(
+                (k, c) -> {
+                  if (c != null && c.to() != null) {
+                    knobValues.computeIfPresent(k, (n, o) -> c.to());
+                  }
+                });
+      } catch (IllegalArgumentException notChanges) {
+        // a detail of another shape says nothing about knob values
+      }
+    }
     CommandRecord old = commands.get(r.commandId());
     if (old == null) {
       return; // a result whose command has left the history (or came from another log)
@@ -255,9 +276,6 @@ public final class RunState {
               agent.lastDecisionStep());
     } else if (a instanceof Action.SetGoal s) {
       goal = s.goal();
-    } else if (a instanceof Action.SetKnobs s) {
-      // a trainer that published no knobs event for the change: the values follow the result
-      s.values().forEach((k, v) -> knobValues.computeIfPresent(k, (n, o) -> v));
     }
   }
 

@@ -5,6 +5,8 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.data.MixableSource;
 import java.io.IOException;
@@ -13,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * {@code set_data_mixture} and {@code reload_data}, for a workload whose data is a {@link
@@ -26,13 +28,13 @@ import java.util.function.BiConsumer;
  */
 public final class DataCommands {
   private final BatchSource data;
-  private final BiConsumer<EventType, Map<String, Object>> emit;
+  private final Consumer<Payload> emit;
   private MixableSource.Reload pending;
   private long pendingFrom = -1;
   private String pendingCommand;
   private List<Action.DataSource> pendingSources;
 
-  public DataCommands(BatchSource data, BiConsumer<EventType, Map<String, Object>> emit) {
+  public DataCommands(BatchSource data, Consumer<Payload> emit) {
     this.data = data;
     this.emit = emit;
   }
@@ -55,12 +57,7 @@ public final class DataCommands {
     }
     Map<String, Double> before = m.weights();
     m.setWeights(a.weights());
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("change", "mixture");
-    e.put("from_step", next);
-    e.put("before", before);
-    e.put("weights", m.weights());
-    emit.accept(EventType.DATA, e);
+    emit.accept(new Payload.Data("mixture", next, m.weights(), before, null, null, null));
     return CommandResult.applied(c, next, Map.of("weights", m.weights()));
   }
 
@@ -160,7 +157,8 @@ public final class DataCommands {
       e.put("from_step", step + 1);
       e.put("weights", m.weights());
       e.put("sources", m.describe().get("sources"));
-      emit.accept(EventType.DATA, e);
+      // the data layer describes its sources as JSON: read once into the record here
+      emit.accept(Payloads.decode(EventType.DATA, e));
     }
   }
 
@@ -178,6 +176,6 @@ public final class DataCommands {
     e.put("change", "reload");
     e.put("from_step", from);
     e.put("command_id", commandId);
-    emit.accept(EventType.DATA, e);
+    emit.accept(Payloads.decode(EventType.DATA, e));
   }
 }

@@ -3,11 +3,11 @@ package dev.coxswain.trainer.command;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.Steps;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.trainer.control.Knobs;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -26,13 +26,13 @@ import java.util.stream.Collectors;
  */
 public final class KnobCommands {
   private final Knobs knobs;
-  private final BiConsumer<EventType, Map<String, Object>> emit;
+  private final Consumer<Payload> emit;
   private final Map<String, Long> locks = new TreeMap<>(); // knob -> last locked step
 
   /**
    * @param emit publishes the trainer's events (a {@code knobs} event after every change)
    */
-  public KnobCommands(Knobs knobs, BiConsumer<EventType, Map<String, Object>> emit) {
+  public KnobCommands(Knobs knobs, Consumer<Payload> emit) {
     this.knobs = knobs;
     this.emit = emit;
   }
@@ -53,10 +53,9 @@ public final class KnobCommands {
 
   /** At the start of a run: a {@code knobs} event with the full table, bounds included. */
   public void announce() {
-    Map<String, Object> start = new LinkedHashMap<>();
-    start.put("knobs", knobs.snapshot().values());
-    start.put("specs", knobs.list().stream().map(Json::toMap).toList());
-    emit.accept(EventType.KNOBS, start); // for late readers: the specs say the bounds
+    // for late readers: the specs say the bounds
+    emit.accept(
+        new Payload.Knobs(knobs.snapshot().values(), knobs.list(), null, null, null, null, null));
   }
 
   private interface Change {
@@ -97,17 +96,18 @@ public final class KnobCommands {
     if (problem.isPresent()) {
       return CommandResult.rejected(c, nextStep, problem.get());
     }
-    Map<String, Object> changed = new LinkedHashMap<>();
-    values.forEach((k, v) -> changed.put(k, Map.of("from", before.get(k), "to", v)));
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("knobs", knobs.snapshot().values());
-    p.put("locks", List.copyOf(locks.keySet()));
-    p.put("changed", changed);
-    p.put("command_id", c.id());
-    p.put("source", c.source().wire());
-    p.put("from_step", nextStep);
-    emit.accept(EventType.KNOBS, p);
-    return CommandResult.applied(c, nextStep, changed);
+    Map<String, Payload.Change> changed = new LinkedHashMap<>();
+    values.forEach((k, v) -> changed.put(k, new Payload.Change(before.get(k), v)));
+    emit.accept(
+        new Payload.Knobs(
+            knobs.snapshot().values(),
+            null,
+            List.copyOf(locks.keySet()),
+            changed,
+            c.id(),
+            c.source().wire(),
+            nextStep));
+    return CommandResult.applied(c, nextStep, Json.toMap(changed));
   }
 
   private CommandResult lock(Command c, Action.LockKnob a, long nextStep) {
@@ -133,12 +133,15 @@ public final class KnobCommands {
   }
 
   private void publishLocks(Command c) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("knobs", knobs.snapshot().values());
-    p.put("locks", List.copyOf(new TreeSet<>(locks.keySet())));
-    p.put("command_id", c.id());
-    p.put("source", c.source().wire());
-    emit.accept(EventType.KNOBS, p);
+    emit.accept(
+        new Payload.Knobs(
+            knobs.snapshot().values(),
+            null,
+            List.copyOf(new TreeSet<>(locks.keySet())),
+            null,
+            c.id(),
+            c.source().wire(),
+            null));
   }
 
   private String names() {

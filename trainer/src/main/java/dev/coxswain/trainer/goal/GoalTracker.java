@@ -2,6 +2,7 @@ package dev.coxswain.trainer.goal;
 
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -112,6 +113,25 @@ public final class GoalTracker {
       Long stepsLeft) {
 
     /** The {@code goal} field of an {@code eval} event. */
+    public Payload.GoalProgress toPayload() {
+      return new Payload.GoalProgress(
+          goal.metric(),
+          goal.direction(),
+          goal.target(),
+          goal.deadline(),
+          goal.patience(),
+          goal.stopEarly(),
+          value,
+          best,
+          bestStep,
+          improved,
+          sinceImprovement,
+          targetMet,
+          stalled,
+          stepsLeft);
+    }
+
+    /** The same, as a map. */
     public Map<String, Object> toMap() {
       Map<String, Object> m = new LinkedHashMap<>(goal.toMap());
       m.put("value", value);
