@@ -30,7 +30,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
-  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
+  const stats = { events: 0, draws: 0, openMs: null, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
   const errors = []; // script errors on this page, for the browser tests
   window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
   window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
@@ -265,6 +265,10 @@ import { makeModelPanel } from "./js/model-panel.js";
     stats.draws++;
     pushStat(stats.drawMs, t1 - t0);
     if (stats.firstUndrawn !== null) { pushStat(stats.updateMs, t1 - stats.firstUndrawn); stats.firstUndrawn = null; }
+    // what is on screen, for the benchmark and the browser tests: the last event drawn, and when
+    // the run's history (everything up to the seq it had when the page opened) was first drawn
+    document.body.dataset.drawnSeq = S.lastSeq;
+    if (stats.openMs === null && S.replayTo !== undefined && S.lastSeq >= S.replayTo) stats.openMs = t1;
   }
   function pushStat(a, v) { a.push(v); if (a.length > 2000) a.shift(); }
 
