@@ -30,7 +30,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
-  const stats = { events: 0, draws: 0, openMs: null, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
+  const stats = { events: 0, draws: 0, openMs: null, historySeq: null, streamed: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
   const errors = []; // script errors on this page, for the browser tests
   window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
   window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
@@ -406,7 +406,8 @@ import { makeModelPanel } from "./js/model-panel.js";
       case "status":
         S.status = String(p.status);
         if (FINAL.has(S.status)) showRunStatus(S.runId, S.status, false); // the server may go now
-        if (p.status === "resuming" && typeof p.from_step === "number") forget(p.branch, p.from_step);
+        // the history read has left out the steps a resume re-trains already
+        if (p.status === "resuming" && typeof p.from_step === "number" && !S.fromHistory) forget(p.branch, p.from_step);
         // whether this server hosts the run can change with its status (a resume, an end): ask
         if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
         break;
@@ -921,6 +922,35 @@ import { makeModelPanel } from "./js/model-panel.js";
       refreshState().then(scheduleDraw, () => {}); // a failure shows up on the socket
     }, 300);
   }
+  /**
+   * The run's history in one read: each branch's metrics as columns, the other events whole, and
+   * the seq they end at, from which the stream continues. A night of 300,000 steps opens in seconds
+   * instead of replaying every event. If it fails, the stream replays whatever it did not bring.
+   */
+  const HISTORY_METRICS = "loss,lr,grad_norm,tokens_per_s";
+  async function loadHistory() {
+    const r = await read("api/runs/" + encodeURIComponent(S.runId) + "/history?metrics=" + HISTORY_METRICS);
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    const hist = await r.json();
+    for (const br of hist.branches) {
+      const b = branchData(br.name), st = br.steps, m = br.metrics;
+      if (!st.length) continue;
+      ensureStep(st[st.length - 1]);
+      const col = (name) => m[name] || [];
+      const loss = col("loss"), lr = col("lr"), gn = col("grad_norm"), tps = col("tokens_per_s");
+      for (let i = 0; i < st.length; i++) {
+        const s = st[i];
+        b.loss[s] = num(loss[i]); b.lr[s] = pos(lr[i]); b.gn[s] = pos(gn[i]); b.tps[s] = num(tps[i]);
+      }
+    }
+    recomputeEma();
+    // the events that are not metrics, and the last metrics whole: marks, panels, step and pace
+    S.fromHistory = true;
+    try { for (const e of hist.events) apply(e); } finally { S.fromHistory = false; }
+    S.lastSeq = Math.max(S.lastSeq, hist.last_seq);
+    stats.events += hist.folded; // the metrics events the columns stand for: each counted once
+    stats.historySeq = hist.last_seq;
+  }
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + location.pathname.replace(/[^/]*$/, "") +
@@ -938,6 +968,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     };
     ws.onmessage = (m) => {
       let e;
+      stats.streamed++;
       try { e = JSON.parse(m.data); } catch (err) { console.warn("unreadable event", err); return; }
       apply(e);
     };
@@ -1093,7 +1124,13 @@ import { makeModelPanel } from "./js/model-panel.js";
     setInterval(refreshRuns, 2000);
     document.title = "Coxswain · " + S.runId;
     try { await refreshState(true); } catch (e) { return connectLater(); }
-    renderPanels();
+    try {
+      await loadHistory();
+    } catch (e) {
+      console.warn("history not read; the stream replays it", e); // S.lastSeq is still 0
+    }
+    if (drawTimer !== null) { clearTimeout(drawTimer); drawTimer = null; }
+    draw(); // the history now, not at the next tick of a replay's slow redraw
     connect();
     loadCheckpoints();
     modelPanel.load();

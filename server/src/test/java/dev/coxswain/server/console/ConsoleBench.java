@@ -3,15 +3,10 @@ package dev.coxswain.server.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.coxswain.protocol.Event;
+import dev.coxswain.server.ServedStore;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.api.ApiVerticle;
-import dev.coxswain.server.bus.CommandSigner;
-import dev.coxswain.server.bus.Feed;
-import dev.coxswain.server.metrics.Telemetry;
-import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
-import io.vertx.core.Vertx;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -58,23 +53,14 @@ class ConsoleBench {
             n,
             Files.size(run.resolve(RunStore.LOG)) / 1e6,
             (System.nanoTime() - t0) / 1e9));
-    Vertx vertx = Vertx.vertx();
     try (RunStore store = RunStore.open(run);
+        ServedStore served =
+            new ServedStore(store, ApiOptions.defaults(TestRuns.TOKEN).withPort(0));
         Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
-      Feed.attach(store, vertx.eventBus()); // what the API's streams follow
-      RunRegistry registry = new RunRegistry();
-      registry.add(store);
-      ApiVerticle api =
-          new ApiVerticle(
-              registry,
-              ApiOptions.defaults(TestRuns.TOKEN).withPort(0),
-              CommandSigner.random(),
-              Telemetry.create());
-      vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       long events = store.lastSeq();
       progress("opening the console on " + events + " events ...");
       long start = System.nanoTime();
-      b.driver.get("http://127.0.0.1:" + api.port() + "/?run=" + NightLog.RUN);
+      b.driver.get("http://127.0.0.1:" + served.port() + "/?run=" + NightLog.RUN);
       awaitDrawn(b, events, 600);
       double wallS = (System.nanoTime() - start) / 1e9;
       double openS = ((Number) b.js("return window.coxswain.stats.openMs")).doubleValue() / 1000;
@@ -90,6 +76,20 @@ class ConsoleBench {
               wallS,
               events,
               heap / (1 << 20)));
+      Object read =
+          b.js(
+              "const r = performance.getEntriesByType('resource').find(x => x.name.includes('/history'));"
+                  + " return r ? [r.encodedBodySize, r.responseStart - r.requestStart,"
+                  + " r.responseEnd - r.responseStart] : null");
+      if (read instanceof List<?> r) {
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "  of which the history read: %.1f MB, %.0f ms to its first byte, %.0f ms to receive",
+                ((Number) r.get(0)).doubleValue() / 1e6,
+                ((Number) r.get(1)).doubleValue(),
+                ((Number) r.get(2)).doubleValue()));
+      }
       double[] live = live(b, store, n);
       out.add(
           String.format(
@@ -101,8 +101,6 @@ class ConsoleBench {
               pct(live, 100),
               live.length));
       b.screenshot(Path.of("target", "console", "bench-" + n + ".png"));
-    } finally {
-      vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
     out.forEach(System.out::println);
     Files.createDirectories(Path.of("target", "console"));
