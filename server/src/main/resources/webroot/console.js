@@ -1127,7 +1127,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     try {
       await loadHistory();
     } catch (e) {
-      console.warn("history not read; the stream replays it", e); // S.lastSeq is still 0
+      console.warn("history not read; the stream replays what it did not bring", e);
     }
     if (drawTimer !== null) { clearTimeout(drawTimer); drawTimer = null; }
     draw(); // the history now, not at the next tick of a replay's slow redraw

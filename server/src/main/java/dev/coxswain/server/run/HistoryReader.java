@@ -10,7 +10,11 @@ import dev.coxswain.protocol.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -33,8 +37,12 @@ public final class HistoryReader {
   private final long upTo;
   private final Map<String, String> names = new HashMap<>(); // one String per branch and metric
   private final Map<String, Object> numbers = new LinkedHashMap<>(); // reused line after line
+  private final Path log;
+  private long base; // the file offset of the buffer's first byte
+  private long lineAt; // the file offset of the line being read
 
-  private HistoryReader(Predicate<String> wanted, long upTo) {
+  private HistoryReader(Path log, Predicate<String> wanted, long upTo) {
+    this.log = log;
     this.history = new RunHistory(wanted);
     this.wanted = wanted;
     this.upTo = upTo;
@@ -42,8 +50,8 @@ public final class HistoryReader {
 
   /** The history of {@code store}'s log, with the metrics {@code wanted} accepts as columns. */
   public static RunHistory read(RunStore store, Predicate<String> wanted) throws IOException {
-    HistoryReader r = new HistoryReader(wanted, store.lastSeq());
-    try (InputStream in = Files.newInputStream(store.log())) {
+    HistoryReader r = new HistoryReader(store.log(), wanted, store.lastSeq());
+    try (InputStream in = Files.newInputStream(r.log)) {
       r.lines(in);
     }
     return r.history;
@@ -54,6 +62,7 @@ public final class HistoryReader {
     int start = 0;
     int end = 0;
     while (true) {
+      lineAt = base + start;
       int nl = start;
       while (nl < end && buf[nl] != '\n') {
         nl++;
@@ -67,6 +76,7 @@ public final class HistoryReader {
       }
       if (start > 0) {
         System.arraycopy(buf, start, buf, 0, end - start);
+        base += start;
         end -= start;
         start = 0;
       } else if (end == buf.length) {
@@ -118,7 +128,7 @@ public final class HistoryReader {
           case "run" -> run = p.getText();
           case "branch" -> branch = name(p.getText());
           case "type" -> type = p.getText();
-          case "time" -> time = p.getText();
+          case "time" -> time = "metrics".equals(type) ? null : p.getText(); // not needed
           case "payload" -> {
             if ("metrics".equals(type)) {
               numbers(p);
@@ -137,8 +147,9 @@ public final class HistoryReader {
       throw new IOException("corrupt event log line: " + e.getMessage(), e);
     }
     if (streamed) {
-      byte[] whole = Arrays.copyOfRange(buf, from, to);
-      history.metrics(seq, branch, step, numbers, () -> parse(whole));
+      long at = lineAt;
+      int length = to - from;
+      history.metrics(seq, branch, step, numbers, () -> parse(log, at, length));
     } else {
       EventType t = EventType.fromWire(type == null ? "" : type);
       history.accept(
@@ -169,9 +180,14 @@ public final class HistoryReader {
     return s == null ? null : names.computeIfAbsent(s, k -> k);
   }
 
-  private static Event parse(byte[] line) {
-    try {
-      return Json.mapper().readValue(line, Event.class);
+  /** The event on the line at {@code at}: only the few of the tail are read twice. */
+  private static Event parse(Path log, long at, int length) {
+    try (FileChannel ch = FileChannel.open(log, StandardOpenOption.READ)) {
+      ByteBuffer b = ByteBuffer.allocate(length);
+      while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+        // read until the line is whole
+      }
+      return Json.mapper().readValue(b.array(), 0, b.position(), Event.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -25,8 +25,9 @@ class HistoryReaderTest {
   private static RunStore run(Path dir) throws IOException {
     RunStore s = RunStore.create(dir, Map.of("run_id", "r"));
     s.append(EventType.STATUS, Map.of("status", "running"));
-    for (long step = 1; step <= 300; step++) {
-      String branch = step <= 200 ? "main" : "b1";
+    // over 1 MB: the reader's buffer is refilled many times, lines cut across its refills
+    for (long step = 1; step <= 8000; step++) {
+      String branch = step <= 5000 ? "main" : "b1";
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("loss", 2.0 + Math.sin(step));
       p.put("lr", 1e-3);
@@ -39,7 +40,7 @@ class HistoryReaderTest {
             new Event(
                 0, "r", branch, step, EventType.EVAL, Instant.now(), Map.of("eval_loss", 2.1)));
       }
-      if (step == 250) {
+      if (step == 7950) {
         s.append(
             new Event(
                 0,
@@ -48,7 +49,7 @@ class HistoryReaderTest {
                 step,
                 EventType.STATUS,
                 Instant.now(),
-                Map.of("status", "resuming", "from_step", 240, "branch", "b1")));
+                Map.of("status", "resuming", "from_step", 7900, "branch", "b1")));
       }
     }
     return s;
@@ -57,6 +58,7 @@ class HistoryReaderTest {
   @Test
   void theSameHistoryAsEveryEventFedWhole() throws Exception {
     try (RunStore s = run(dir.resolve("r"))) {
+      assertTrue(Files.size(s.log()) > 1 << 20, "a log of " + Files.size(s.log()) + " bytes");
       for (boolean all : new boolean[] {true, false}) {
         RunHistory slow = new RunHistory(all ? m -> true : "loss"::equals);
         s.forEach(slow);
