@@ -928,8 +928,19 @@ import { makeModelPanel } from "./js/model-panel.js";
    * instead of replaying every event. If it fails, the stream replays whatever it did not bring.
    */
   const HISTORY_METRICS = "loss,lr,grad_norm,tokens_per_s";
+  const historyPath = (id) => "api/runs/" + encodeURIComponent(id) + "/history?metrics=" + HISTORY_METRICS;
+  // The history of the run the address names is asked for at once, while the page builds itself:
+  // on a long run it is the longest wait. Refused (a --private server without the token yet), it
+  // is asked for again below the usual way.
+  const early = (() => {
+    const id = new URLSearchParams(location.search).get("run");
+    if (!id) return null;
+    const t = new URLSearchParams(location.hash.slice(1)).get("token") || S.token;
+    return { id, r: fetch(historyPath(id), { headers: t ? { Authorization: "Bearer " + t } : {} }).catch(() => null) };
+  })();
   async function loadHistory() {
-    const r = await read("api/runs/" + encodeURIComponent(S.runId) + "/history?metrics=" + HISTORY_METRICS);
+    let r = early && early.id === S.runId ? await early.r : null;
+    if (!r || !r.ok) r = await read(historyPath(S.runId));
     if (!r.ok) throw new Error("HTTP " + r.status);
     const hist = await r.json();
     for (const br of hist.branches) {
