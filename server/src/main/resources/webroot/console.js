@@ -30,7 +30,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       tokens: 0, cost: 0, spent: 0, budget: null },
     checkpoints: [],
   };
-  const stats = { events: 0, draws: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
+  const stats = { events: 0, draws: 0, openMs: null, historySeq: null, streamed: 0, drawMs: [], updateMs: [], firstUndrawn: null, inflight: 0, sent: 0, suppressed: 0, lastSent: null };
   const errors = []; // script errors on this page, for the browser tests
   window.addEventListener("error", (ev) => errors.push(String(ev.message) + " at " + ev.lineno + ":" + ev.colno));
   window.addEventListener("unhandledrejection", (ev) => errors.push("unhandled: " + String(ev.reason && ev.reason.stack || ev.reason)));
@@ -265,6 +265,10 @@ import { makeModelPanel } from "./js/model-panel.js";
     stats.draws++;
     pushStat(stats.drawMs, t1 - t0);
     if (stats.firstUndrawn !== null) { pushStat(stats.updateMs, t1 - stats.firstUndrawn); stats.firstUndrawn = null; }
+    // what is on screen, for the benchmark and the browser tests: the last event drawn, and when
+    // the run's history (everything up to the seq it had when the page opened) was first drawn
+    document.body.dataset.drawnSeq = S.lastSeq;
+    if (stats.openMs === null && S.replayTo !== undefined && S.lastSeq >= S.replayTo) stats.openMs = t1;
   }
   function pushStat(a, v) { a.push(v); if (a.length > 2000) a.shift(); }
 
@@ -402,7 +406,8 @@ import { makeModelPanel } from "./js/model-panel.js";
       case "status":
         S.status = String(p.status);
         if (FINAL.has(S.status)) showRunStatus(S.runId, S.status, false); // the server may go now
-        if (p.status === "resuming" && typeof p.from_step === "number") forget(p.branch, p.from_step);
+        // the history read has left out the steps a resume re-trains already
+        if (p.status === "resuming" && typeof p.from_step === "number" && !S.fromHistory) forget(p.branch, p.from_step);
         // whether this server hosts the run can change with its status (a resume, an end): ask
         if (S.lastSeq >= S.replayTo) scheduleStateRefresh();
         break;
@@ -917,6 +922,46 @@ import { makeModelPanel } from "./js/model-panel.js";
       refreshState().then(scheduleDraw, () => {}); // a failure shows up on the socket
     }, 300);
   }
+  /**
+   * The run's history in one read: each branch's metrics as columns, the other events whole, and
+   * the seq they end at, from which the stream continues. A night of 300,000 steps opens in seconds
+   * instead of replaying every event. If it fails, the stream replays whatever it did not bring.
+   */
+  const HISTORY_METRICS = "loss,lr,grad_norm,tokens_per_s";
+  const historyPath = (id) => "api/runs/" + encodeURIComponent(id) + "/history?metrics=" + HISTORY_METRICS;
+  // The history of the run the address names is asked for at once, while the page builds itself:
+  // on a long run it is the longest wait. Refused (a --private server without the token yet), it
+  // is asked for again below the usual way.
+  const early = (() => {
+    const id = new URLSearchParams(location.search).get("run");
+    if (!id) return null;
+    const t = new URLSearchParams(location.hash.slice(1)).get("token") || S.token;
+    return { id, r: fetch(historyPath(id), { headers: t ? { Authorization: "Bearer " + t } : {} }).catch(() => null) };
+  })();
+  async function loadHistory() {
+    let r = early && early.id === S.runId ? await early.r : null;
+    if (!r || !r.ok) r = await read(historyPath(S.runId));
+    if (!r.ok) throw new Error("HTTP " + r.status);
+    const hist = await r.json();
+    for (const br of hist.branches) {
+      const b = branchData(br.name), st = br.steps, m = br.metrics;
+      if (!st.length) continue;
+      ensureStep(st[st.length - 1]);
+      const col = (name) => m[name] || [];
+      const loss = col("loss"), lr = col("lr"), gn = col("grad_norm"), tps = col("tokens_per_s");
+      for (let i = 0; i < st.length; i++) {
+        const s = st[i];
+        b.loss[s] = num(loss[i]); b.lr[s] = pos(lr[i]); b.gn[s] = pos(gn[i]); b.tps[s] = num(tps[i]);
+      }
+    }
+    recomputeEma();
+    // the events that are not metrics, and the last metrics whole: marks, panels, step and pace
+    S.fromHistory = true;
+    try { for (const e of hist.events) apply(e); } finally { S.fromHistory = false; }
+    S.lastSeq = Math.max(S.lastSeq, hist.last_seq);
+    stats.events += hist.folded; // the metrics events the columns stand for: each counted once
+    stats.historySeq = hist.last_seq;
+  }
   function connect() {
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const url = proto + "//" + location.host + location.pathname.replace(/[^/]*$/, "") +
@@ -934,6 +979,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     };
     ws.onmessage = (m) => {
       let e;
+      stats.streamed++;
       try { e = JSON.parse(m.data); } catch (err) { console.warn("unreadable event", err); return; }
       apply(e);
     };
@@ -1089,7 +1135,13 @@ import { makeModelPanel } from "./js/model-panel.js";
     setInterval(refreshRuns, 2000);
     document.title = "Coxswain · " + S.runId;
     try { await refreshState(true); } catch (e) { return connectLater(); }
-    renderPanels();
+    try {
+      await loadHistory();
+    } catch (e) {
+      console.warn("history not read; the stream replays what it did not bring", e);
+    }
+    if (drawTimer !== null) { clearTimeout(drawTimer); drawTimer = null; }
+    draw(); // the history now, not at the next tick of a replay's slow redraw
     connect();
     loadCheckpoints();
     modelPanel.load();

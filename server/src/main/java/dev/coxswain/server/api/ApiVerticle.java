@@ -115,6 +115,7 @@ public final class ApiVerticle extends VerticleBase {
     router.get("/api/runs/:id/commands").handler(commands::commandHistory);
     router.get("/api/runs/:id/events").handler(reads::events);
     router.get("/api/runs/:id/metrics").handler(reads::metrics);
+    router.get("/api/runs/:id/history").handler(reads::history);
     router.get("/api/runs/:id/checkpoints").handler(reads::checkpoints);
     router.get("/api/runs/:id/model").handler(reads::model);
     router.get("/api/runs/:id/decisions").handler(reads::decisions);

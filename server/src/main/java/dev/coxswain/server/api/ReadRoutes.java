@@ -8,22 +8,27 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.report.ReportFiles;
 import dev.coxswain.server.report.RunReport;
+import dev.coxswain.server.run.HistoryReader;
 import dev.coxswain.server.run.MetricsHistory;
+import dev.coxswain.server.run.RunHistory;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /** The API's reads: runs, their state, events, metrics, checkpoints, model and agent decisions. */
@@ -135,6 +140,37 @@ final class ReadRoutes {
               }
               json(ctx, 200, Map.of("metrics", points));
             })
+        .onFailure(ctx::fail);
+  }
+
+  /**
+   * A run's history in one read ({@link RunHistory}): metrics as columns per branch, the other
+   * events whole, and the seq to stream from. {@code metrics=a,b} names the columns (default all).
+   */
+  void history(RoutingContext ctx) {
+    Optional<RunStore> s = Replies.run(ctx, runs);
+    String metrics = ctx.queryParams().get("metrics");
+    if (s.isEmpty()) {
+      return;
+    }
+    Set<String> names = metrics == null ? null : Set.copyOf(Arrays.asList(metrics.split(",", -1)));
+    if (names != null && !names.stream().allMatch(m -> Replies.ID.matcher(m).matches())) {
+      error(ctx, 400, "metrics must be metric names separated by commas", "metrics");
+      return;
+    }
+    vertx
+        .executeBlocking(
+            () -> {
+              RunHistory history =
+                  HistoryReader.read(s.get(), names == null ? m -> true : names::contains);
+              return history.toJson(s.get().runId());
+            },
+            false)
+        .onSuccess(
+            body ->
+                ctx.response()
+                    .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                    .end(Buffer.buffer(body)))
         .onFailure(ctx::fail);
   }
 

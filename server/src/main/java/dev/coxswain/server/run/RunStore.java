@@ -559,6 +559,11 @@ public final class RunStore implements AutoCloseable {
     return runJson;
   }
 
+  /** The event log's file, for a reader that parses it its own way (see {@link HistoryReader}). */
+  public Path log() {
+    return dir.resolve(logName);
+  }
+
   public synchronized long lastSeq() {
     return lastSeq;
   }

@@ -1,0 +1,91 @@
+package dev.coxswain.server.run;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * One branch's metrics as columns: the steps in ascending order, each once, and per numeric metric
+ * the value at each step (NaN where a step did not report it). A step written again replaces its
+ * values, as in {@link MetricsHistory}.
+ */
+public final class MetricColumns {
+  private long[] steps = new long[1024];
+  private final Map<String, double[]> values = new LinkedHashMap<>();
+  private int size;
+
+  /** Records one metrics payload at {@code step}, keeping the numbers {@code wanted} accepts. */
+  void put(long step, Map<String, Object> payload, Predicate<String> wanted) {
+    int i = indexOf(step);
+    if (i < 0) {
+      i = -i - 1;
+      insertAt(i, step);
+    }
+    for (double[] col : values.values()) {
+      col[i] = Double.NaN; // a rewritten step keeps only what its latest payload says
+    }
+    for (Map.Entry<String, Object> m : payload.entrySet()) {
+      if (m.getValue() instanceof Number v && wanted.test(m.getKey())) {
+        column(m.getKey())[i] = v.doubleValue();
+      }
+    }
+  }
+
+  /** Drops the steps after {@code step}: a resumed branch re-trains them. */
+  void forgetAfter(long step) {
+    int i = indexOf(step);
+    size = i >= 0 ? i + 1 : -i - 1;
+  }
+
+  public int size() {
+    return size;
+  }
+
+  public long step(int i) {
+    return steps[i];
+  }
+
+  /** The metric names, in the order they first appeared. */
+  public Iterable<String> names() {
+    return values.keySet();
+  }
+
+  /** The value of {@code name} at the {@code i}th step, NaN where it was not reported. */
+  public double value(String name, int i) {
+    return values.get(name)[i];
+  }
+
+  private int indexOf(long step) {
+    if (size == 0 || step > steps[size - 1]) {
+      return -size - 1; // the common case: the next step
+    }
+    return Arrays.binarySearch(steps, 0, size, step);
+  }
+
+  private void insertAt(int i, long step) {
+    if (size == steps.length) {
+      int cap = size * 2;
+      steps = Arrays.copyOf(steps, cap);
+      values.replaceAll((k, col) -> Arrays.copyOf(col, cap));
+    }
+    if (i < size) {
+      System.arraycopy(steps, i, steps, i + 1, size - i);
+      for (double[] col : values.values()) {
+        System.arraycopy(col, i, col, i + 1, size - i);
+      }
+    }
+    steps[i] = step;
+    size++;
+  }
+
+  private double[] column(String name) {
+    return values.computeIfAbsent(
+        name,
+        k -> {
+          double[] col = new double[steps.length];
+          Arrays.fill(col, Double.NaN);
+          return col;
+        });
+  }
+}
