@@ -96,7 +96,23 @@ class SupervisorControlsTest {
 
   private void steps(Supervisor s, long from, long to) throws Exception {
     for (long i = from; i <= to; i++) {
-      s.accept(event(i, EventType.METRICS, Map.of("loss", 3.0, "lr", 0.01, "skipped", false)));
+      s.accept(
+          event(
+              i,
+              EventType.METRICS,
+              Map.of(
+                  "loss",
+                  3.0,
+                  "lr",
+                  0.01,
+                  "clip_scale",
+                  1.0,
+                  "tokens_per_s",
+                  0.0,
+                  "step_ms",
+                  0.0,
+                  "skipped",
+                  false)));
     }
     s.drain(30);
   }

@@ -70,7 +70,19 @@ class SupervisorCountersTest {
         step,
         EventType.METRICS,
         Instant.now(),
-        Map.of("loss", 2.0, "lr", 1e-3, "skipped", false));
+        Map.of(
+            "loss",
+            2.0,
+            "lr",
+            1e-3,
+            "clip_scale",
+            1.0,
+            "tokens_per_s",
+            0.0,
+            "step_ms",
+            0.0,
+            "skipped",
+            false));
   }
 
   @Test

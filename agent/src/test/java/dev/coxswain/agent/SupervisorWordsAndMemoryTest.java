@@ -111,7 +111,21 @@ class SupervisorWordsAndMemoryTest {
     for (long i = from; i <= to; i++) {
       s.accept(
           event(
-              i, EventType.METRICS, Map.of("loss", 3.0 - i * 0.001, "lr", 0.01, "skipped", false)));
+              i,
+              EventType.METRICS,
+              Map.of(
+                  "loss",
+                  3.0 - i * 0.001,
+                  "lr",
+                  0.01,
+                  "clip_scale",
+                  1.0,
+                  "tokens_per_s",
+                  0.0,
+                  "step_ms",
+                  0.0,
+                  "skipped",
+                  false)));
     }
     s.drain(30);
   }
