@@ -17,7 +17,6 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.event.MalformedPayloadException;
 import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.protocol.event.Payloads;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,13 +53,11 @@ public final class Supervisor implements AutoCloseable {
     /** Records and sends a command; completes with its one result. */
     CompletableFuture<CommandResult> submit(Command command);
 
-    /** Records an event of the agent's own ({@code agent_decision}, {@code health}). */
-    void emit(EventType type, Map<String, Object> payload);
-
-    /** Records an event of the agent's own, in its one JSON form. */
-    default void emit(Payload payload) {
-      emit(payload.type(), Payloads.encode(payload));
-    }
+    /**
+     * Records an event of the agent's own ({@code agent_decision}, {@code agent_outcome}, {@code
+     * health}); its JSON form is {@link Payloads#encode}'s.
+     */
+    void emit(Payload payload);
   }
 
   private final SupervisorConfig config;
@@ -252,7 +249,7 @@ public final class Supervisor implements AutoCloseable {
     } catch (MalformedPayloadException bad) {
       if (malformed.add(e.type())) { // a newer trainer's shape would otherwise warn every step
         LOG.warn(
-            "agent: skipped event {} at step {} ({}); later {} events of that shape are skipped"
+            "agent: skipped event {} at step {} ({}); later malformed {} events are skipped"
                 + " without a warning",
             e.seq(),
             e.step(),

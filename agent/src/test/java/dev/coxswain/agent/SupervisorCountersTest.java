@@ -17,6 +17,7 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -59,7 +60,7 @@ class SupervisorCountersTest {
     }
 
     @Override
-    public void emit(EventType type, Map<String, Object> payload) {}
+    public void emit(Payload payload) {}
   }
 
   private static Event metrics(long step) {

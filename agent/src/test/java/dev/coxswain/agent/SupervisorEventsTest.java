@@ -18,6 +18,8 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,8 +52,8 @@ class SupervisorEventsTest {
         }
 
         @Override
-        public void emit(EventType type, Map<String, Object> payload) {
-          emitted.add(Map.entry(type, payload));
+        public void emit(Payload p) {
+          emitted.add(Map.entry(p.type(), Payloads.encode(p)));
         }
       };
 

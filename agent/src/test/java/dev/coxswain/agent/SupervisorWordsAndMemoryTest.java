@@ -17,6 +17,8 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,9 +60,9 @@ class SupervisorWordsAndMemoryTest {
         }
 
         @Override
-        public void emit(EventType type, Map<String, Object> payload) {
-          if (type == EventType.AGENT_DECISION) {
-            decisions.add(payload);
+        public void emit(Payload p) {
+          if (p.type() == EventType.AGENT_DECISION) {
+            decisions.add(Payloads.encode(p));
           }
         }
       };

@@ -19,7 +19,6 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.CommandStatus;
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.KnobType;
 import dev.coxswain.protocol.Source;
@@ -167,7 +166,7 @@ public final class AgentBenchmark {
                   }
 
                   @Override
-                  public void emit(EventType type, Map<String, Object> payload) {}
+                  public void emit(Payload payload) {}
                 },
                 "lr-recovery")) {
       syntheticRun(decisions, every, events);

@@ -11,6 +11,7 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
@@ -218,7 +219,7 @@ class RunMetersTest {
               }
 
               @Override
-              public void emit(EventType type, Map<String, Object> payload) {}
+              public void emit(Payload payload) {}
             });
     agents.put("r1", sup);
     try {
