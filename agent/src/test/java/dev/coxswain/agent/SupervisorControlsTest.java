@@ -194,4 +194,15 @@ class SupervisorControlsTest {
             .words()
             .isEmpty());
   }
+
+  @Test
+  void aTypedResultFoldsTheSameAndADetailOfAnotherShapeChangesNothing() {
+    Command c = new Command(null, "agent", Source.HUMAN, Map.of(), null, null);
+    AgentControls d = AgentControls.NONE.with(CommandResult.applied(c, 1, Map.of("every", 3)));
+    assertEquals(3, d.every());
+    assertSame(d, d.with(CommandResult.applied(c, 1, Map.of("every", "often"))));
+    assertSame(d, d.with(Map.of("status", "maybe")), "not a command result");
+    Command t = new Command(null, "tell_agent", Source.HUMAN, Map.of(), null, null);
+    assertEquals("hi", d.with(CommandResult.applied(t, 1, Map.of("text", "hi"))).words());
+  }
 }

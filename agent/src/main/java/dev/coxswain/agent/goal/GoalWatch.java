@@ -40,7 +40,12 @@ public final class GoalWatch {
     if (!"set_goal".equals(r.type()) || !r.isApplied()) {
       return;
     }
-    SetGoalDetail d = Json.fromMap(r.detail(), SetGoalDetail.class);
+    SetGoalDetail d;
+    try {
+      d = Json.fromMap(r.detail(), SetGoalDetail.class);
+    } catch (IllegalArgumentException notAGoal) {
+      return; // a detail of another shape says nothing this reader knows about the goal
+    }
     if (d.goal() != null) {
       Goal g = d.goal();
       boolean sameAim =
