@@ -1,5 +1,7 @@
 package dev.coxswain.agent;
 
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Json;
 import java.util.Map;
 
 /**
@@ -7,6 +9,9 @@ import java.util.Map;
  * Folded from the run's applied {@code agent} and {@code tell_agent} results, in log order, so that
  * an agent started again for the run (a resume) and the run's API say what the log says rather than
  * what the run was started with.
+ *
+ * <p>Not {@code RunState.agent()}: that fold reads the command and needs its {@code command} event
+ * before the result; this one reads the result alone (its detail says what was applied).
  *
  * @param enabled null: never set (on)
  * @param every decide every this many steps; null: never set (the configured cadence)
@@ -17,29 +22,54 @@ public record AgentControls(Boolean enabled, Integer every, String policy, Strin
   /** Nothing set: the run's configuration holds. */
   public static final AgentControls NONE = new AgentControls(null, null, null, null);
 
+  /** An applied {@code agent} command's detail: the settings it changed. */
+  record Settings(Boolean enabled, Integer every, String policy) {}
+
+  /** An applied {@code tell_agent} command's detail: the words, or that they were withdrawn. */
+  record Words(String text, Boolean withdrawn) {}
+
   /**
-   * These controls with one command result's payload folded in. Only an applied {@code agent} or
-   * {@code tell_agent} result changes them; for any other payload this very instance is returned.
+   * These controls with one command result folded in. Only an applied {@code agent} or {@code
+   * tell_agent} result changes them; for any other result (or a detail of another shape) this very
+   * instance is returned.
    */
-  public AgentControls with(Map<String, Object> result) {
-    if (!"applied".equals(result.get("status")) || !(result.get("detail") instanceof Map<?, ?> d)) {
+  public AgentControls with(CommandResult result) {
+    if (!result.isApplied()) {
       return this;
     }
-    if ("agent".equals(result.get("type"))) {
-      return new AgentControls(
-          d.get("enabled") instanceof Boolean b ? b : enabled,
-          d.get("every") instanceof Number n ? Integer.valueOf(Math.max(1, n.intValue())) : every,
-          d.get("policy") instanceof String p ? p : policy,
-          words);
-    }
-    if ("tell_agent".equals(result.get("type"))) {
-      if (Boolean.TRUE.equals(d.get("withdrawn"))) {
-        return new AgentControls(enabled, every, policy, "");
+    try {
+      if ("agent".equals(result.type())) {
+        Settings s = Json.fromMap(result.detail(), Settings.class);
+        return new AgentControls(
+            s.enabled() != null ? s.enabled() : enabled,
+            s.every() != null ? Integer.valueOf(Math.max(1, s.every())) : every,
+            s.policy() != null ? s.policy() : policy,
+            words);
       }
-      if (d.get("text") instanceof String text) {
-        return new AgentControls(enabled, every, policy, text);
+      if ("tell_agent".equals(result.type())) {
+        Words w = Json.fromMap(result.detail(), Words.class);
+        if (Boolean.TRUE.equals(w.withdrawn())) {
+          return new AgentControls(enabled, every, policy, "");
+        }
+        if (w.text() != null) {
+          return new AgentControls(enabled, every, policy, w.text());
+        }
       }
+    } catch (IllegalArgumentException notItsShape) {
+      return this; // a detail written by a trainer that knew other settings: nothing to take
     }
     return this;
+  }
+
+  /**
+   * These controls with one {@code command_result} payload folded in, as a map ({@link
+   * #with(CommandResult)}); a payload that is not a command result changes nothing.
+   */
+  public AgentControls with(Map<String, Object> result) {
+    try {
+      return with(Json.fromMap(result, CommandResult.class));
+    } catch (IllegalArgumentException notAResult) {
+      return this;
+    }
   }
 }

@@ -3,7 +3,10 @@ package dev.coxswain.agent;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.policy.Answer;
+import dev.coxswain.agent.policy.Decision;
 import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,8 +28,8 @@ final class DecisionLog {
     this.promptName = promptName;
   }
 
-  /** The journal entry of one decision (also the {@code agent_decision} event, less the prompt). */
-  Map<String, Object> entry(
+  /** One decision, as its {@code agent_decision} event has it (without the prompt). */
+  Payload.AgentDecision decision(
       String id,
       long step,
       String policy,
@@ -34,48 +37,56 @@ final class DecisionLog {
       double budgetSpent,
       long latencyMs,
       Guardrails.Outcome g,
-      String words) {
-    Map<String, Object> entry = new LinkedHashMap<>();
-    entry.put("id", id);
-    entry.put("time", Instant.now().toString());
-    entry.put("step", step);
-    entry.put("policy", policy);
-    entry.put("prompt_name", promptName);
-    entry.put("prompt_sha256", sha256(answer.prompt()));
-    entry.put("prompt", answer.prompt());
-    entry.put("response", answer.response());
-    entry.put(
-        "usage",
-        Map.of(
-            "input_tokens",
-            answer.usage().inputTokens(),
-            "output_tokens",
-            answer.usage().outputTokens(),
-            "reasoning_tokens",
-            answer.usage().reasoningTokens()));
-    entry.put("cost_usd", answer.meta().costUsd());
-    entry.put("budget_spent_usd", budgetSpent);
-    entry.put("latency_ms", latencyMs);
-    entry.put("attempts", answer.attempts());
-    entry.put(
-        "decision",
-        Map.of(
-            "action",
-            answer.decision().action(),
-            "args",
-            answer.decision().args(),
-            "rationale",
-            answer.decision().rationale()));
-    entry.put("guardrail_edits", g.edits());
-    if (!words.isEmpty()) {
-      entry.put("person_words", words);
-    }
+      String words,
+      String commandId) {
     List<String> notes = new ArrayList<>();
     if (answer.note() != null && !answer.note().isEmpty()) {
       notes.add(answer.note());
     }
-    entry.put("notes", notes);
-    return entry;
+    Decision d = answer.decision();
+    return new Payload.AgentDecision(
+        id,
+        Instant.now(),
+        step,
+        policy,
+        promptName,
+        sha256(answer.prompt()),
+        answer.response(),
+        new Payload.Usage(
+            answer.usage().inputTokens(),
+            answer.usage().outputTokens(),
+            answer.usage().reasoningTokens()),
+        answer.meta().costUsd(),
+        budgetSpent,
+        latencyMs,
+        answer.attempts(),
+        new Payload.Decision(d.action(), d.args(), d.rationale()),
+        g.edits(),
+        words.isEmpty() ? null : words,
+        notes,
+        commandId);
+  }
+
+  /** Journals a decision: its event's fields with the full prompt after the prompt's digest. */
+  void write(Payload.AgentDecision decision, String prompt) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    Payloads.encode(decision)
+        .forEach(
+            (k, v) -> {
+              entry.put(k, v);
+              if (k.equals("prompt_sha256")) {
+                entry.put("prompt", prompt);
+              }
+            });
+    journal.write(entry);
+  }
+
+  /** Journals what followed a decision (the {@code agent_outcome} event's fields). */
+  void write(Payload.AgentOutcome outcome) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("type", "outcome");
+    line.putAll(Payloads.encode(outcome));
+    journal.write(line);
   }
 
   void write(Map<String, Object> entry) {

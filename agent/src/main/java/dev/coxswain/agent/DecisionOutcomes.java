@@ -2,10 +2,7 @@ package dev.coxswain.agent;
 
 import dev.coxswain.agent.goal.GoalWatch;
 import dev.coxswain.agent.summary.Summary;
-import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import dev.coxswain.protocol.event.Payload;
 import java.util.Optional;
 
 /**
@@ -36,10 +33,12 @@ final class DecisionOutcomes {
     this.goal = goal;
   }
 
-  void accept(Event e) {
-    if (e.type() == EventType.EVAL) {
-      Double v = value(e.payload(), goal.metric());
-      if (v != null) {
+  // the last evaluation within the window, not RunState's last of the branch: a window may have
+  // none, and then the train loss decides
+  void accept(Payload body) {
+    if (body instanceof Payload.Eval ev) {
+      Double v = ev.value(goal.metric());
+      if (v != null && Double.isFinite(v)) {
         lastValue = v;
         lastMetric = goal.metric();
         evalInWindow = true;
@@ -47,21 +46,13 @@ final class DecisionOutcomes {
     }
   }
 
-  private static Double value(Map<String, Object> p, String metric) {
-    Object v =
-        p.get(metric) instanceof Number
-            ? p.get(metric)
-            : p.get("metrics") instanceof Map<?, ?> m ? m.get(metric) : null;
-    return v instanceof Number n && Double.isFinite(n.doubleValue()) ? n.doubleValue() : null;
-  }
-
   /**
    * A window ended: it is what followed the open decision, which it closes.
    *
-   * @return the outcome's record ({@code agent_outcome} event and journal line), if one closed
+   * @return the outcome ({@code agent_outcome} event and journal line), if one closed
    */
-  Optional<Map<String, Object>> windowEnded(long step, Summary window) {
-    Optional<Map<String, Object>> out = Optional.empty();
+  Optional<Payload.AgentOutcome> windowEnded(long step, Summary window) {
+    Optional<Payload.AgentOutcome> out = Optional.empty();
     if (openId != null) {
       out = Optional.of(close(step, window));
       openId = null;
@@ -70,7 +61,7 @@ final class DecisionOutcomes {
     return out;
   }
 
-  private Map<String, Object> close(long step, Summary window) {
+  private Payload.AgentOutcome close(long step, Summary window) {
     double after = evalInWindow && goal.metric().equals(lastMetric) ? lastValue : Double.NaN;
     double lossAfter = meanLoss(window);
     boolean byMetric =
@@ -86,19 +77,17 @@ final class DecisionOutcomes {
       verdict =
           Math.abs(gain) <= TOLERANCE * Math.abs(from) ? "neutral" : gain > 0 ? "helped" : "hurt";
     }
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("type", "outcome");
-    m.put("decision_id", openId);
-    m.put("decision_step", openStep);
-    m.put("step", step);
-    m.put("acted", acted);
-    m.put("basis", byMetric ? metric : "train_loss");
-    m.put("before", finiteOrNull(from));
-    m.put("after", finiteOrNull(to));
-    m.put("loss_before", finiteOrNull(lossBefore));
-    m.put("loss_after", finiteOrNull(lossAfter));
-    m.put("verdict", verdict);
-    return m;
+    return new Payload.AgentOutcome(
+        openId,
+        openStep,
+        step,
+        acted,
+        byMetric ? metric : "train_loss",
+        finiteOrNull(from),
+        finiteOrNull(to),
+        finiteOrNull(lossBefore),
+        finiteOrNull(lossAfter),
+        verdict);
   }
 
   /** A decision was taken at the end of {@code window}; what follows it is measured from here. */

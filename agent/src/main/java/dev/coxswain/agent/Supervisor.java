@@ -15,8 +15,12 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -49,8 +53,11 @@ public final class Supervisor implements AutoCloseable {
     /** Records and sends a command; completes with its one result. */
     CompletableFuture<CommandResult> submit(Command command);
 
-    /** Records an event of the agent's own ({@code agent_decision}, {@code health}). */
-    void emit(EventType type, Map<String, Object> payload);
+    /**
+     * Records an event of the agent's own ({@code agent_decision}, {@code agent_outcome}, {@code
+     * health}); its JSON form is {@link Payloads#encode}'s.
+     */
+    void emit(Payload payload);
   }
 
   private final SupervisorConfig config;
@@ -75,6 +82,7 @@ public final class Supervisor implements AutoCloseable {
   private volatile boolean ruleOnly; // a person chose the rule policy with an agent command
   private AgentControls controls = AgentControls.NONE; // the agent's thread only
   private long lastKnobChange = -1;
+  private final Set<EventType> malformed = EnumSet.noneOf(EventType.class); // warned of
   // written on the agent's thread only, read from any (metrics, tests)
   private volatile long decisions;
   private volatile long failures;
@@ -235,11 +243,26 @@ public final class Supervisor implements AutoCloseable {
   }
 
   private void onEvent(Event e) {
-    summarizer.accept(e);
-    recovery.accept(e);
-    memory.accept(e);
-    goal.accept(e);
-    outcomes.accept(e);
+    Payload body;
+    try {
+      body = e.body(); // once, for every reader below
+    } catch (MalformedPayloadException bad) {
+      if (malformed.add(e.type())) { // a newer trainer's shape would otherwise warn every step
+        LOG.warn(
+            "agent: skipped event {} at step {} ({}); later malformed {} events are skipped"
+                + " without a warning",
+            e.seq(),
+            e.step(),
+            bad.getMessage(),
+            e.type().wire());
+      }
+      return;
+    }
+    summarizer.accept(e, body);
+    recovery.accept(e, body);
+    memory.accept(e, body);
+    goal.accept(body);
+    outcomes.accept(body);
     switch (e.type()) {
       case EVAL -> goal.stopReason().ifPresent(why -> stopEarly(e.step(), why));
       case METRICS -> {
@@ -257,7 +280,7 @@ public final class Supervisor implements AutoCloseable {
       case COMMAND_RESULT -> {
         // settings and a person's words reach the agent as recorded commands, applied by the
         // trainer; a resumed agent is handed the same fold of the log (restore)
-        AgentControls now = controls.with(e.payload());
+        AgentControls now = controls.with(((Payload.Result) body).result());
         if (now != controls) {
           take(now, true);
         }
@@ -288,21 +311,22 @@ public final class Supervisor implements AutoCloseable {
     }
     Guardrails.Outcome g = guardrails.apply(answer.decision(), window, lastKnobChange);
     String id = "d-" + step + "-" + decisions;
-    Map<String, Object> entry =
-        log.entry(
+    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
+    Command c = command(step, g, answer);
+    Payload.AgentDecision decision =
+        log.decision(
             id,
             step,
             meta.policy(),
             answer,
             budget == null ? 0 : budget.usd(),
-            (System.nanoTime() - t0) / 1_000_000,
+            latencyMs,
             g,
-            said);
-    CompletableFuture<CommandResult> result = act(step, g, answer, entry);
-    log.write(entry);
-    Map<String, Object> event = new LinkedHashMap<>(entry);
-    event.remove("prompt"); // the full prompt is in agent.jsonl; the event carries its digest
-    gateway.emit(EventType.AGENT_DECISION, event);
+            said,
+            c == null ? null : c.id());
+    CompletableFuture<CommandResult> result = c == null ? null : gateway.submit(c);
+    log.write(decision, answer.prompt());
+    gateway.emit(decision); // the full prompt is in agent.jsonl; the event carries its digest
     if (result != null) {
       log.resultLater(id, result);
     }
@@ -320,19 +344,17 @@ public final class Supervisor implements AutoCloseable {
     summarizer.startWindow();
   }
 
-  /** Sends the command a decision became, if any, and names it in the decision's entry. */
-  private CompletableFuture<CommandResult> act(
-      long step, Guardrails.Outcome g, Answer answer, Map<String, Object> entry) {
+  /** The command a decision became, if any (not sent yet). */
+  private Command command(long step, Guardrails.Outcome g, Answer answer) {
     if (g.type().isEmpty()) {
       return null;
     }
     Source source = answer.meta().fallback() ? Source.RULE : Source.AGENT;
     Command c = command(g.type().get(), g.args(), source, answer.decision().rationale());
-    entry.put("command_id", c.id());
     if (g.type().get().equals("set_knobs")) {
       lastKnobChange = step;
     }
-    return gateway.submit(c);
+    return c;
   }
 
   private static String shorten(String s) {
@@ -340,11 +362,9 @@ public final class Supervisor implements AutoCloseable {
   }
 
   /** Journals what followed a decision and tells the run (the console marks the decision). */
-  private void outcome(Map<String, Object> o) {
+  private void outcome(Payload.AgentOutcome o) {
     log.write(o);
-    Map<String, Object> event = new LinkedHashMap<>(o);
-    event.remove("type");
-    gateway.emit(EventType.AGENT_OUTCOME, event);
+    gateway.emit(o);
   }
 
   /** The goal allows an early stop and is met or stalled: stop, saying why (journaled too). */
@@ -369,10 +389,7 @@ public final class Supervisor implements AutoCloseable {
   }
 
   private void health(String kind, String message) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("kind", kind);
-    p.put("message", message);
-    gateway.emit(EventType.HEALTH, p);
+    gateway.emit(Payload.Health.of(kind, message));
   }
 
   public boolean breakerOpen() {

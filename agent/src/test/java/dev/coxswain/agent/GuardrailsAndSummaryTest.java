@@ -105,7 +105,21 @@ class GuardrailsAndSummaryTest {
         step,
         EventType.METRICS,
         Instant.now(),
-        Map.of("loss", loss, "lr", lr, "grad_norm", 1.0, "skipped", false));
+        Map.of(
+            "loss",
+            loss,
+            "lr",
+            lr,
+            "grad_norm",
+            1.0,
+            "clip_scale",
+            1.0,
+            "tokens_per_s",
+            0.0,
+            "step_ms",
+            0.0,
+            "skipped",
+            false));
   }
 
   @Test

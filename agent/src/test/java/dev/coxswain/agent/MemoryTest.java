@@ -64,7 +64,17 @@ class MemoryTest {
         event(
             230,
             EventType.BRANCH,
-            Map.of("branch", "b1", "checkpoint", "main/150", "resumes_at_step", 151)));
+            Map.of(
+                "branch",
+                "b1",
+                "checkpoint",
+                "main/150",
+                "parent_branch",
+                "main",
+                "left_at_step",
+                230,
+                "resumes_at_step",
+                151)));
     Summary w3 = window(300, 2.4, 0.01);
     m.windowEnded(w3);
     m.decided(300, w3, "double", null, Map.of(), "knob 'lr' is locked by a person; not changed");

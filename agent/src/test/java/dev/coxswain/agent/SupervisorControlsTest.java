@@ -17,6 +17,8 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,9 +58,9 @@ class SupervisorControlsTest {
         }
 
         @Override
-        public void emit(EventType type, Map<String, Object> payload) {
-          if (type == EventType.AGENT_DECISION) {
-            decisions.add(payload);
+        public void emit(Payload p) {
+          if (p.type() == EventType.AGENT_DECISION) {
+            decisions.add(Payloads.encode(p));
           }
         }
       };
@@ -96,7 +98,23 @@ class SupervisorControlsTest {
 
   private void steps(Supervisor s, long from, long to) throws Exception {
     for (long i = from; i <= to; i++) {
-      s.accept(event(i, EventType.METRICS, Map.of("loss", 3.0, "lr", 0.01, "skipped", false)));
+      s.accept(
+          event(
+              i,
+              EventType.METRICS,
+              Map.of(
+                  "loss",
+                  3.0,
+                  "lr",
+                  0.01,
+                  "clip_scale",
+                  1.0,
+                  "tokens_per_s",
+                  0.0,
+                  "step_ms",
+                  0.0,
+                  "skipped",
+                  false)));
     }
     s.drain(30);
   }
@@ -175,5 +193,16 @@ class SupervisorControlsTest {
                     "type", "tell_agent", "status", "applied", "detail", Map.of("withdrawn", true)))
             .words()
             .isEmpty());
+  }
+
+  @Test
+  void aTypedResultFoldsTheSameAndADetailOfAnotherShapeChangesNothing() {
+    Command c = new Command(null, "agent", Source.HUMAN, Map.of(), null, null);
+    AgentControls d = AgentControls.NONE.with(CommandResult.applied(c, 1, Map.of("every", 3)));
+    assertEquals(3, d.every());
+    assertSame(d, d.with(CommandResult.applied(c, 1, Map.of("every", "often"))));
+    assertSame(d, d.with(Map.of("status", "maybe")), "not a command result");
+    Command t = new Command(null, "tell_agent", Source.HUMAN, Map.of(), null, null);
+    assertEquals("hi", d.with(CommandResult.applied(t, 1, Map.of("text", "hi"))).words());
   }
 }

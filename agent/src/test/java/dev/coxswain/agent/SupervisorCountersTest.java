@@ -17,6 +17,7 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -59,7 +60,7 @@ class SupervisorCountersTest {
     }
 
     @Override
-    public void emit(EventType type, Map<String, Object> payload) {}
+    public void emit(Payload payload) {}
   }
 
   private static Event metrics(long step) {
@@ -70,7 +71,19 @@ class SupervisorCountersTest {
         step,
         EventType.METRICS,
         Instant.now(),
-        Map.of("loss", 2.0, "lr", 1e-3, "skipped", false));
+        Map.of(
+            "loss",
+            2.0,
+            "lr",
+            1e-3,
+            "clip_scale",
+            1.0,
+            "tokens_per_s",
+            0.0,
+            "step_ms",
+            0.0,
+            "skipped",
+            false));
   }
 
   @Test

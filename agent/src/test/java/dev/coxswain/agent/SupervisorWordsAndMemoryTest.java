@@ -17,6 +17,8 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,9 +60,9 @@ class SupervisorWordsAndMemoryTest {
         }
 
         @Override
-        public void emit(EventType type, Map<String, Object> payload) {
-          if (type == EventType.AGENT_DECISION) {
-            decisions.add(payload);
+        public void emit(Payload p) {
+          if (p.type() == EventType.AGENT_DECISION) {
+            decisions.add(Payloads.encode(p));
           }
         }
       };
@@ -111,7 +113,21 @@ class SupervisorWordsAndMemoryTest {
     for (long i = from; i <= to; i++) {
       s.accept(
           event(
-              i, EventType.METRICS, Map.of("loss", 3.0 - i * 0.001, "lr", 0.01, "skipped", false)));
+              i,
+              EventType.METRICS,
+              Map.of(
+                  "loss",
+                  3.0 - i * 0.001,
+                  "lr",
+                  0.01,
+                  "clip_scale",
+                  1.0,
+                  "tokens_per_s",
+                  0.0,
+                  "step_ms",
+                  0.0,
+                  "skipped",
+                  false)));
     }
     s.drain(30);
   }

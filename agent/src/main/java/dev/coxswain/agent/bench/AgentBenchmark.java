@@ -17,8 +17,12 @@ import dev.coxswain.agent.summary.Summarizer;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.CommandStatus;
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.KnobType;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
 import dev.langchain4j.data.message.UserMessage;
@@ -26,10 +30,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -69,7 +71,7 @@ public final class AgentBenchmark {
   public static List<Event> syntheticWindow(long from, int steps) {
     Random r = new Random(7);
     List<Event> out = new ArrayList<>();
-    List<Map<String, Object>> specs = new ArrayList<>();
+    List<Knob> specs = new ArrayList<>();
     for (Object[] k :
         new Object[][] {
           {"lr", 0.1, 0.0, 10.0},
@@ -79,63 +81,44 @@ public final class AgentBenchmark {
           {"beta2", 0.99, 0.0, 0.99999},
           {"eps", 1e-8, 1e-12, 1e-2}
         }) {
-      specs.add(Map.of("name", k[0], "type", "double", "value", k[1], "min", k[2], "max", k[3]));
+      specs.add(
+          new Knob(
+              (String) k[0], KnobType.DOUBLE, (double) k[1], (double) k[2], (double) k[3], null));
     }
     out.add(
-        new Event(
-            0,
+        Event.of(
             "r",
             "main",
             from,
-            EventType.KNOBS,
-            Instant.now(),
-            Map.of("knobs", Map.of("lr", 0.1), "specs", specs)));
+            new Payload.Knobs(Map.of("lr", 0.1), specs, null, null, null, null, null)));
     for (long s = from; s < from + steps; s++) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("loss", 3.2 - 0.004 * (s - from) + r.nextGaussian() * 0.15);
-      m.put("lr", 0.1);
-      m.put("grad_norm", 2.0 + r.nextGaussian() * 0.5);
-      m.put("skipped", false);
-      out.add(new Event(0, "r", "main", s, EventType.METRICS, Instant.now(), m));
+      double loss = 3.2 - 0.004 * (s - from) + r.nextGaussian() * 0.15;
+      out.add(Event.of("r", "main", s, metrics(loss, 2.0 + r.nextGaussian() * 0.5)));
       if (s == from + 49) {
+        Command c =
+            new Command("c1", "set_knobs", Source.HUMAN, Map.of("weight_decay", 0.05), null, null);
+        out.add(Event.of("r", "main", s, new Payload.CommandSent(c)));
         out.add(
-            new Event(
-                0,
+            Event.of(
                 "r",
                 "main",
                 s,
-                EventType.COMMAND,
-                Instant.now(),
-                Map.of(
-                    "id",
-                    "c1",
-                    "type",
-                    "set_knobs",
-                    "source",
-                    "human",
-                    "args",
-                    Map.of("weight_decay", 0.05))));
-        out.add(
-            new Event(
-                0,
-                "r",
-                "main",
-                s,
-                EventType.COMMAND_RESULT,
-                Instant.now(),
-                Map.of("command_id", "c1", "status", "applied", "step", s + 1)));
+                new Payload.Result(
+                    new CommandResult("c1", null, CommandStatus.APPLIED, s + 1, null, null))));
       }
     }
     out.add(
-        new Event(
-            0,
+        Event.of(
             "r",
             "main",
             from + steps - 1,
-            EventType.EVAL,
-            Instant.now(),
-            Map.of("eval_loss", 2.9, "perplexity", 18.2)));
+            new Payload.Eval(2.9, 18.2, null, null, null, null, null, null)));
     return out;
+  }
+
+  /** A healthy step's figures at lr 0.1. */
+  private static Payload.Metrics metrics(double loss, double gradNorm) {
+    return new Payload.Metrics(loss, 0.1, gradNorm, 1.0, null, 0, 0, false);
   }
 
   /** Input tokens of a policy's prompt for a summary: its messages with OpenAI's framing. */
@@ -183,7 +166,7 @@ public final class AgentBenchmark {
                   }
 
                   @Override
-                  public void emit(EventType type, Map<String, Object> payload) {}
+                  public void emit(Payload payload) {}
                 },
                 "lr-recovery")) {
       syntheticRun(decisions, every, events);
@@ -232,23 +215,25 @@ public final class AgentBenchmark {
   }
 
   /** An evaluation of the synthetic run, with a goal (minimize eval_loss by the last step). */
-  private static Map<String, Object> evalWithGoal(long s, long last) {
+  private static Payload.Eval evalWithGoal(long s, long last) {
     double v = 3.0 * Math.exp(-s / 3000.0) + 0.6;
-    Map<String, Object> g = new LinkedHashMap<>();
-    g.put("metric", "eval_loss");
-    g.put("direction", "minimize");
-    g.put("target", 1.0);
-    g.put("deadline", last);
-    g.put("patience", 5);
-    g.put("stop_early", false);
-    g.put("value", v);
-    g.put("best", v);
-    g.put("best_step", s);
-    g.put("evals_since_best", 0);
-    g.put("target_met", false);
-    g.put("stalled", false);
-    g.put("steps_left", last - s);
-    return Map.of("eval_loss", v, "goal", g);
+    Payload.GoalProgress g =
+        new Payload.GoalProgress(
+            "eval_loss",
+            "minimize",
+            1.0,
+            last,
+            5,
+            false,
+            v,
+            v,
+            s,
+            false,
+            0,
+            false,
+            false,
+            last - s);
+    return new Payload.Eval(v, null, null, null, null, null, null, g);
   }
 
   /** A long, healthy run with evaluations, a person's commands and one rollback. */
@@ -257,58 +242,19 @@ public final class AgentBenchmark {
     out.addAll(syntheticWindow(1, 1).subList(0, 1)); // the knob table
     long seq = 1;
     for (long s = 1; s <= (long) decisions * every; s++) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("loss", 3.2 * Math.exp(-s / 3000.0) + 0.5 + r.nextGaussian() * 0.05);
-      m.put("lr", 0.1);
-      m.put("grad_norm", 2.0 + r.nextGaussian() * 0.5);
-      m.put("skipped", false);
-      out.add(new Event(++seq, "r", "main", s, EventType.METRICS, Instant.now(), m));
+      double loss = 3.2 * Math.exp(-s / 3000.0) + 0.5 + r.nextGaussian() * 0.05;
+      out.add(Event.of("r", "main", s, metrics(loss, 2.0 + r.nextGaussian() * 0.5)).withSeq(++seq));
       if (s % 50 == 0) {
-        out.add(
-            new Event(
-                ++seq,
-                "r",
-                "main",
-                s,
-                EventType.EVAL,
-                Instant.now(),
-                evalWithGoal(s, (long) decisions * every)));
+        out.add(Event.of("r", "main", s, evalWithGoal(s, (long) decisions * every)).withSeq(++seq));
       }
       if (s % (7L * every) == every / 2) {
-        out.add(
-            new Event(
-                ++seq,
-                "r",
-                "main",
-                s,
-                EventType.COMMAND,
-                Instant.now(),
-                Map.of(
-                    "id",
-                    "h" + s,
-                    "type",
-                    "set_knobs",
-                    "source",
-                    "human",
-                    "args",
-                    Map.of("lr", 0.1))));
+        Command c = new Command("h" + s, "set_knobs", Source.HUMAN, Map.of("lr", 0.1), null, null);
+        out.add(Event.of("r", "main", s, new Payload.CommandSent(c)).withSeq(++seq));
       }
       if (s == (long) (decisions / 2) * every + every / 2) {
-        out.add(
-            new Event(
-                ++seq,
-                "r",
-                "main",
-                s,
-                EventType.BRANCH,
-                Instant.now(),
-                Map.of(
-                    "branch",
-                    "b1",
-                    "checkpoint",
-                    "main/" + (s - 2 * every),
-                    "resumes_at_step",
-                    s - 2 * every + 1)));
+        long back = s - 2 * every;
+        Payload.Branch b = new Payload.Branch("b1", "main/" + back, "main", s, back + 1);
+        out.add(Event.of("r", "main", s, b).withSeq(++seq));
       }
     }
   }

@@ -1,9 +1,12 @@
 package dev.coxswain.agent.goal;
 
 import dev.coxswain.agent.summary.Summary;
-import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Goal;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,50 +17,58 @@ import java.util.Optional;
  * thread.
  */
 public final class GoalWatch {
-  private Map<?, ?>
-      goal; // the definition: metric, direction, target, deadline, patience, stop_early
-  private Map<?, ?> progress; // the last evaluation's goal field, or null
+  // not RunState's goal: that one takes set_goal's arguments, this one the goal as the trainer
+  // applied it (its direction filled in), and it also keeps the progress and the early stop
+  private Goal goal;
+  private Payload.GoalProgress progress; // the last evaluation's, or null
   private boolean stopAsked;
 
-  public void accept(Event e) {
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case EVAL -> {
-        if (p.get("goal") instanceof Map<?, ?> g) {
-          goal = g;
-          progress = g;
-        }
-      }
-      case COMMAND_RESULT -> {
-        if ("set_goal".equals(p.get("type"))
-            && "applied".equals(p.get("status"))
-            && p.get("detail") instanceof Map<?, ?> d) {
-          if (d.get("goal") instanceof Map<?, ?> g) {
-            boolean sameAim =
-                goal != null
-                    && g.get("metric").equals(goal.get("metric"))
-                    && g.get("direction").equals(goal.get("direction"));
-            goal = g;
-            progress = sameAim ? progress : null;
-            stopAsked = false;
-          } else if (Boolean.TRUE.equals(d.get("cleared"))) {
-            goal = null;
-            progress = null;
-          }
-        }
-      }
-      default -> {}
+  /** What an applied {@code set_goal} says it did: the goal it set, or that it cleared it. */
+  record SetGoalDetail(Goal goal, Boolean cleared) {}
+
+  /** Takes one event's payload. */
+  public void accept(Payload body) {
+    if (body instanceof Payload.Eval ev && ev.goal() != null) {
+      goal = ev.goal().goal();
+      progress = ev.goal();
+    } else if (body instanceof Payload.Result r) {
+      setGoal(r.result());
+    }
+  }
+
+  private void setGoal(CommandResult r) {
+    if (!"set_goal".equals(r.type()) || !r.isApplied()) {
+      return;
+    }
+    SetGoalDetail d;
+    try {
+      d = Json.fromMap(r.detail(), SetGoalDetail.class);
+    } catch (IllegalArgumentException notAGoal) {
+      return; // a detail of another shape says nothing this reader knows about the goal
+    }
+    if (d.goal() != null) {
+      Goal g = d.goal();
+      boolean sameAim =
+          goal != null
+              && Objects.equals(g.metric(), goal.metric())
+              && Objects.equals(g.direction(), goal.direction());
+      goal = g;
+      progress = sameAim ? progress : null;
+      stopAsked = false;
+    } else if (Boolean.TRUE.equals(d.cleared())) {
+      goal = null;
+      progress = null;
     }
   }
 
   /** The goal's metric, or {@code eval_loss} when the run has no goal. */
   public String metric() {
-    return goal == null ? "eval_loss" : String.valueOf(goal.get("metric"));
+    return goal == null ? "eval_loss" : String.valueOf(goal.metric());
   }
 
   /** Whether a higher value of {@link #metric} is better. */
   public boolean maximize() {
-    return goal != null && "maximize".equals(goal.get("direction"));
+    return goal != null && goal.maximize();
   }
 
   /** The goal as the agent sees it at {@code step}, if the run has one. */
@@ -65,22 +76,21 @@ public final class GoalWatch {
     if (goal == null) {
       return Optional.empty();
     }
-    Long deadline = goal.get("deadline") instanceof Number n ? n.longValue() : null;
+    Long deadline = goal.deadline();
+    Payload.GoalProgress p = progress;
     return Optional.of(
         new Summary.GoalView(
             metric(),
             maximize(),
-            goal.get("target") instanceof Number n ? n.doubleValue() : null,
+            goal.target(),
             deadline,
             deadline == null ? null : Math.max(0, deadline - step),
-            number(progress, "value"),
-            number(progress, "best"),
-            progress != null && progress.get("best_step") instanceof Number n ? n.longValue() : -1,
-            progress != null && progress.get("evals_since_best") instanceof Number n
-                ? n.intValue()
-                : 0,
-            progress != null && Boolean.TRUE.equals(progress.get("target_met")),
-            progress != null && Boolean.TRUE.equals(progress.get("stalled"))));
+            p == null ? Double.NaN : number(p.value()),
+            best(),
+            p != null && p.bestStep() != null ? p.bestStep() : -1,
+            p != null ? p.evalsSinceBest() : 0,
+            p != null && p.targetMet(),
+            p != null && p.stalled()));
   }
 
   /**
@@ -88,31 +98,28 @@ public final class GoalWatch {
    * reason is given once (a new goal may give it again).
    */
   public Optional<String> stopReason() {
-    if (goal == null
-        || progress == null
-        || stopAsked
-        || !Boolean.TRUE.equals(goal.get("stop_early"))) {
+    if (goal == null || progress == null || stopAsked || !goal.stopEarly()) {
       return Optional.empty();
     }
     String why = null;
-    if (Boolean.TRUE.equals(progress.get("target_met"))) {
+    if (progress.targetMet()) {
       why =
           String.format(
               Locale.ROOT,
               "the goal is met: %s %.4g at step %s (target %s)",
               metric(),
-              number(progress, "best"),
-              progress.get("best_step"),
-              goal.get("target"));
-    } else if (Boolean.TRUE.equals(progress.get("stalled"))) {
+              best(),
+              progress.bestStep(),
+              goal.target());
+    } else if (progress.stalled()) {
       why =
           String.format(
               Locale.ROOT,
               "the goal stopped improving: no better %s than %.4g (step %s) in %s evaluations",
               metric(),
-              number(progress, "best"),
-              progress.get("best_step"),
-              progress.get("evals_since_best"));
+              best(),
+              progress.bestStep(),
+              progress.evalsSinceBest());
     }
     if (why == null) {
       return Optional.empty();
@@ -121,7 +128,11 @@ public final class GoalWatch {
     return Optional.of(why + "; stopping early as the goal allows, the best weights are 'best'");
   }
 
-  private static double number(Map<?, ?> m, String key) {
-    return m != null && m.get(key) instanceof Number n ? n.doubleValue() : Double.NaN;
+  private double best() {
+    return progress == null ? Double.NaN : number(progress.best());
+  }
+
+  private static double number(Double v) {
+    return v == null ? Double.NaN : v;
   }
 }

@@ -4,7 +4,11 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.coxswain.agent.summary.Summary;
+import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -84,36 +88,37 @@ public final class Memory {
     return entries.size();
   }
 
-  /** Takes an event of the run: evaluations, a person's commands, branches. */
+  /**
+   * Takes an event of the run: evaluations, a person's commands, branches.
+   *
+   * @throws MalformedPayloadException when its payload does not have its type's shape
+   */
   public void accept(Event e) {
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case EVAL -> {
-        if (p.get("eval_loss") instanceof Number n) {
-          lastEval = n.doubleValue();
-          evalInWindow = true;
+    accept(e, e.body());
+  }
+
+  /** Takes an event of the run whose payload is already decoded ({@code body}). */
+  public void accept(Event e, Payload body) {
+    if (body instanceof Payload.Eval ev) {
+      // the last evaluation of any branch, as the window saw it (not RunState's per branch)
+      lastEval = ev.evalLoss();
+      evalInWindow = true;
+    } else if (body instanceof Payload.CommandSent sent) {
+      Command c = sent.command();
+      if (c.source() == Source.HUMAN && !entries.isEmpty()) {
+        Entry open = entries.get(entries.size() - 1);
+        Set<String> touched = knobsOf(String.valueOf(c.type()), c.args());
+        touched.retainAll(open.knobs);
+        if (!touched.isEmpty() && open.override == null) {
+          open.override = "step " + e.step() + " " + c.type() + " " + touched;
         }
       }
-      case COMMAND -> {
-        if ("human".equals(p.get("source")) && !entries.isEmpty()) {
-          Entry open = entries.get(entries.size() - 1);
-          Set<String> touched = knobsOf(String.valueOf(p.get("type")), p.get("args"));
-          touched.retainAll(open.knobs);
-          if (!touched.isEmpty() && open.override == null) {
-            open.override = "step " + e.step() + " " + p.get("type") + " " + touched;
-          }
+    } else if (body instanceof Payload.Branch b) {
+      for (Entry x : entries) {
+        if (x.step >= b.resumesAtStep() && x.rollback == null) {
+          x.rollback = "at step " + e.step() + " to " + b.checkpoint();
         }
       }
-      case BRANCH -> {
-        if (p.get("resumes_at_step") instanceof Number n) {
-          for (Entry x : entries) {
-            if (x.step >= n.longValue() && x.rollback == null) {
-              x.rollback = "at step " + e.step() + " to " + p.get("checkpoint");
-            }
-          }
-        }
-      }
-      default -> {}
     }
   }
 
@@ -179,16 +184,16 @@ public final class Memory {
     return sb.append(')').toString();
   }
 
-  @SuppressWarnings("unchecked")
-  private static Set<String> knobsOf(String type, Object args) {
+  // a command's arguments, not an event's payload: commands stay loose until Action.parse
+  private static Set<String> knobsOf(String type, Map<String, Object> args) {
     Set<String> out = new TreeSet<>();
-    if (!(args instanceof Map<?, ?> m)) {
+    if (args == null) {
       return out;
     }
     switch (type) {
-      case "set_knobs" -> ((Map<String, Object>) m).keySet().forEach(out::add);
+      case "set_knobs" -> out.addAll(args.keySet());
       case "scale_knob", "lock_knob", "unlock_knob" -> {
-        if (m.get("knob") instanceof String k) {
+        if (args.get("knob") instanceof String k) {
           out.add(k);
         }
       }

@@ -4,6 +4,8 @@ import dev.coxswain.agent.policy.HealthSink;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -58,23 +60,29 @@ public final class Recovery {
     return recovering;
   }
 
-  /** Takes an event of the run. */
+  /**
+   * Takes an event of the run.
+   *
+   * @throws MalformedPayloadException when its payload does not have its type's shape
+   */
   public void accept(Event e) {
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case METRICS -> watch(e);
-      case CHECKPOINT -> {
-        checkpointIds.add(String.valueOf(p.get("id")));
-        checkpointSteps.add(e.step());
+    accept(e, e.body());
+  }
+
+  /** Takes an event of the run whose payload is already decoded ({@code body}). */
+  public void accept(Event e, Payload body) {
+    if (body instanceof Payload.Metrics m) {
+      watch(e.step(), m);
+    } else if (body instanceof Payload.Checkpoint c) {
+      checkpointIds.add(c.id());
+      checkpointSteps.add(e.step());
+    } else if (body instanceof Payload.Health h) {
+      if ("spike".equals(h.kind()) && spikeSince < 0) {
+        spikeSince = e.step();
+        preSpikeMean = h.windowMean() != null ? h.windowMean() : Double.NaN;
       }
-      case HEALTH -> {
-        if ("spike".equals(p.get("kind")) && spikeSince < 0) {
-          spikeSince = e.step();
-          preSpikeMean = p.get("window_mean") instanceof Number n ? n.doubleValue() : Double.NaN;
-        }
-      }
-      case BRANCH -> recovering = false;
-      default -> {}
+    } else if (body instanceof Payload.Branch) {
+      recovering = false;
     }
   }
 
@@ -105,20 +113,20 @@ public final class Recovery {
     return true;
   }
 
-  private void watch(Event e) {
-    boolean skipped = Boolean.TRUE.equals(e.payload().get("skipped"));
+  private void watch(long step, Payload.Metrics m) {
+    boolean skipped = m.skipped();
     nonFiniteInARow = skipped ? nonFiniteInARow + 1 : 0;
     if (skipped && troubleStart < 0) {
-      troubleStart = e.step();
+      troubleStart = step;
     }
     if (spikeSince >= 0 && !skipped) {
-      double loss = ((Number) e.payload().get("loss")).doubleValue();
+      double loss = m.loss() == null ? Double.NaN : m.loss(); // null: not finite
       if (Double.isFinite(preSpikeMean) && loss < SPIKE_RECOVERED * preSpikeMean) {
         spikeSince = -1; // it recovered by itself
-      } else if (e.step() - spikeSince >= spikePatience) {
+      } else if (step - spikeSince >= spikePatience) {
         troubleStart = spikeSince;
         recover(
-            e.step(),
+            step,
             "a loss spike at step "
                 + spikeSince
                 + " has not recovered after "
@@ -128,14 +136,14 @@ public final class Recovery {
       }
     }
     if (nonFiniteInARow >= nonFiniteLimit) {
-      recover(e.step(), nonFiniteInARow + " non-finite steps in a row");
+      recover(step, nonFiniteInARow + " non-finite steps in a row");
       return;
     }
     if (!skipped && spikeSince < 0) {
       troubleStart = -1;
       if (healthySince < 0) {
-        healthySince = e.step();
-      } else if (e.step() - healthySince >= 100) {
+        healthySince = step;
+      } else if (step - healthySince >= 100) {
         recoveriesInARow = 0; // long healthy: the next trouble starts a new count
       }
     } else {

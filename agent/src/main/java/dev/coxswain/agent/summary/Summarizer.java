@@ -1,6 +1,11 @@
 package dev.coxswain.agent.summary;
 
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +23,7 @@ public final class Summarizer {
 
   private static final String[] SERIES = {"train_loss", "eval_loss", "lr", "grad_norm"};
   private final Map<String, List<double[]>> window = new LinkedHashMap<>();
-  private final Map<String, Map<String, Object>> knobSpecs = new LinkedHashMap<>();
+  private final Map<String, Knob> knobSpecs = new LinkedHashMap<>();
   private final Map<String, Double> knobValues = new LinkedHashMap<>();
   private final Set<String> locks = new TreeSet<>();
   private final LinkedHashMap<String, Summary.CommandView> commands = new LinkedHashMap<>();
@@ -40,102 +45,106 @@ public final class Summarizer {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  /**
+   * Takes an event of the run.
+   *
+   * @throws MalformedPayloadException when its payload does not have its type's shape
+   */
   public void accept(Event e) {
+    accept(e, e.body());
+  }
+
+  /** Takes an event of the run whose payload is already decoded ({@code body}). */
+  public void accept(Event e, Payload body) {
     step = e.step();
     branch = e.branch();
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case METRICS -> {
-        if (Boolean.TRUE.equals(p.get("skipped"))) {
-          skipped++;
-        }
-        add("train_loss", e.step(), p.get("loss"));
-        add("lr", e.step(), p.get("lr"));
-        add("grad_norm", e.step(), p.get("grad_norm"));
+    if (body instanceof Payload.Metrics m) {
+      if (m.skipped()) {
+        skipped++;
       }
-      case EVAL -> {
-        add("eval_loss", e.step(), p.get("eval_loss"));
-        if (p.get("metrics") instanceof Map<?, ?> metrics) {
-          // the workload's own metrics (accuracy, F1, ...) as eval_<name> series
-          metrics.forEach((k, v) -> add("eval_" + k, e.step(), v));
-        }
-        if (p.get("eval_loss") instanceof Number n && n.doubleValue() < bestEval) {
-          bestEval = n.doubleValue();
-          bestEvalStep = e.step();
-        }
+      add("train_loss", e.step(), m.loss());
+      add("lr", e.step(), m.lr());
+      add("grad_norm", e.step(), m.gradNorm());
+    } else if (body instanceof Payload.Eval ev) {
+      add("eval_loss", e.step(), ev.evalLoss());
+      if (ev.metrics() != null) {
+        // the workload's own metrics (accuracy, F1, ...) as eval_<name> series
+        ev.metrics().forEach((k, v) -> add("eval_" + k, e.step(), v));
       }
-      case HEALTH -> {
-        if ("spike".equals(p.get("kind"))) {
-          spikes++;
-        }
+      if (ev.evalLoss() < bestEval) {
+        bestEval = ev.evalLoss();
+        bestEvalStep = e.step();
       }
-      case STATUS -> status = String.valueOf(p.get("status"));
-      case DATA -> {
-        if (p.get("weights") instanceof Map<?, ?> w) {
-          mixture.clear();
-          w.forEach(
-              (k, v) -> {
-                if (v instanceof Number n) {
-                  mixture.put(String.valueOf(k), n.doubleValue());
-                }
-              });
-        }
+    } else if (body instanceof Payload.Health h) {
+      if ("spike".equals(h.kind())) {
+        spikes++;
       }
-      case KNOBS -> {
-        if (p.get("specs") instanceof List<?> specs) {
-          for (Object o : specs) {
-            Map<String, Object> k = (Map<String, Object>) o;
-            knobSpecs.put(String.valueOf(k.get("name")), k);
-          }
-        }
-        if (p.get("knobs") instanceof Map<?, ?> values) {
-          values.forEach(
-              (k, v) -> {
-                if (v instanceof Number n) {
-                  knobValues.put(String.valueOf(k), n.doubleValue());
-                }
-              });
-        }
-        if (p.get("locks") instanceof List<?> l) {
-          locks.clear();
-          l.forEach(x -> locks.add(String.valueOf(x)));
-        }
-      }
-      case COMMAND -> {
-        String id = String.valueOf(p.get("id"));
+    } else if (body instanceof Payload.Status st) {
+      status = st.status();
+    } else if (body instanceof Payload.Data d) {
+      mixture(d);
+    } else if (body instanceof Payload.Knobs k) {
+      knobs(k);
+    } else if (body instanceof Payload.CommandSent c) {
+      Command cmd = c.command();
+      commands.put(
+          cmd.id(),
+          new Summary.CommandView(
+              e.step(), cmd.source().wire(), String.valueOf(cmd.type()), cmd.args(), null, null));
+    } else if (body instanceof Payload.Result r) {
+      CommandResult res = r.result();
+      Summary.CommandView c = commands.get(res.commandId());
+      if (c != null) {
         commands.put(
-            id,
+            res.commandId(),
             new Summary.CommandView(
-                e.step(),
-                String.valueOf(p.get("source")),
-                String.valueOf(p.get("type")),
-                p.get("args") instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(),
-                null,
-                null));
+                c.step(),
+                c.source(),
+                c.type(),
+                c.args(),
+                res.status() == null ? "null" : res.status().wire(),
+                res.reason()));
       }
-      case COMMAND_RESULT -> {
-        String id = String.valueOf(p.get("command_id"));
-        Summary.CommandView c = commands.get(id);
-        if (c != null) {
-          commands.put(
-              id,
-              new Summary.CommandView(
-                  c.step(),
-                  c.source(),
-                  c.type(),
-                  c.args(),
-                  String.valueOf(p.get("status")),
-                  (String) p.get("reason")));
-        }
-      }
-      default -> {}
     }
   }
 
-  private void add(String series, long s, Object v) {
-    if (v instanceof Number n && Double.isFinite(n.doubleValue())) {
-      window.computeIfAbsent(series, k -> new ArrayList<>()).add(new double[] {s, n.doubleValue()});
+  private void mixture(Payload.Data d) {
+    if (d.weights() != null) {
+      mixture.clear();
+      d.weights()
+          .forEach(
+              (k, v) -> {
+                if (v != null) {
+                  mixture.put(k, v);
+                }
+              });
+    }
+  }
+
+  // folded here rather than read from RunState: RunState also takes a set_knobs result's values,
+  // the summary shows the knobs as the trainer last published them
+  private void knobs(Payload.Knobs k) {
+    if (k.specs() != null) {
+      k.specs().forEach(spec -> knobSpecs.put(spec.name(), spec));
+    }
+    if (k.knobs() != null) {
+      k.knobs()
+          .forEach(
+              (name, v) -> {
+                if (v != null) {
+                  knobValues.put(name, v);
+                }
+              });
+    }
+    if (k.locks() != null) {
+      locks.clear();
+      locks.addAll(k.locks());
+    }
+  }
+
+  private void add(String series, long s, Double v) {
+    if (v != null && Double.isFinite(v)) {
+      window.computeIfAbsent(series, k -> new ArrayList<>()).add(new double[] {s, v});
     }
   }
 
@@ -146,16 +155,9 @@ public final class Summarizer {
       series.put(e.getKey(), stats(e.getValue()));
     }
     List<Summary.KnobView> knobs = new ArrayList<>();
-    for (Map.Entry<String, Map<String, Object>> e : knobSpecs.entrySet()) {
-      Map<String, Object> k = e.getValue();
-      double value = knobValues.getOrDefault(e.getKey(), ((Number) k.get("value")).doubleValue());
-      knobs.add(
-          new Summary.KnobView(
-              e.getKey(),
-              value,
-              ((Number) k.get("min")).doubleValue(),
-              ((Number) k.get("max")).doubleValue(),
-              locks.contains(e.getKey())));
+    for (Knob k : knobSpecs.values()) {
+      double value = knobValues.getOrDefault(k.name(), k.value());
+      knobs.add(new Summary.KnobView(k.name(), value, k.min(), k.max(), locks.contains(k.name())));
     }
     return new Summary(
             fromStep,

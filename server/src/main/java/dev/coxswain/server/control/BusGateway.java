@@ -6,6 +6,8 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Wire;
@@ -40,7 +42,7 @@ final class BusGateway implements Supervisor.Gateway {
 
   private void onEvent(Event e) {
     if (e.type() == EventType.COMMAND_RESULT) {
-      CommandResult r = Json.fromMap(e.payload(), CommandResult.class);
+      CommandResult r = ((Payload.Result) e.body()).result();
       CompletableFuture<CommandResult> f = pending.remove(r.commandId());
       if (f != null) {
         f.complete(r);
@@ -73,8 +75,9 @@ final class BusGateway implements Supervisor.Gateway {
   }
 
   @Override
-  public void emit(EventType type, Map<String, Object> payload) {
-    String body = new Wire.Record(type, payload).toJson();
+  public void emit(Payload payload) {
+    EventType type = payload.type();
+    String body = new Wire.Record(type, Payloads.encode(payload)).toJson();
     vertx
         .eventBus()
         .request(Addresses.record(runId), body, signed(body))

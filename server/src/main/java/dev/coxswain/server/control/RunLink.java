@@ -1,7 +1,7 @@
 package dev.coxswain.server.control;
 
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.bus.Feed;
 import dev.coxswain.server.bus.Wire;
@@ -10,7 +10,6 @@ import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -200,10 +199,7 @@ final class RunLink {
     if (state != State.JOINED || !registry.live(run)) {
       return;
     }
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("kind", kind);
-    h.put("message", text);
-    gateway.emit(EventType.HEALTH, h);
+    gateway.emit(Payload.Health.of(kind, text));
     tell(kind, text);
   }
 
@@ -239,13 +235,10 @@ final class RunLink {
   private void back(long now) {
     long lostForMillis = (now - lostAtNanos) / 1_000_000;
     LOG.info("run {} is back after {} ms", run, lostForMillis);
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("kind", "trainer_lost");
-    h.put(
-        "message",
-        "the control plane heard nothing from the trainer for " + lostForMillis / 1000.0 + " s");
-    h.put("lost_for_ms", lostForMillis);
-    gateway.emit(EventType.HEALTH, h);
+    String message =
+        "the control plane heard nothing from the trainer for " + lostForMillis / 1000.0 + " s";
+    gateway.emit(
+        new Payload.Health("trainer_lost", message, null, null, null, null, null, lostForMillis));
   }
 
   private void tell(String kind, String text) {

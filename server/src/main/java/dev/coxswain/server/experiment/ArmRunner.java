@@ -9,6 +9,8 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
@@ -137,8 +139,8 @@ final class ArmRunner {
                   }
 
                   @Override
-                  public void emit(EventType type, Map<String, Object> payload) {
-                    store.append(type, payload);
+                  public void emit(Payload payload) {
+                    store.append(payload.type(), Payloads.encode(payload));
                   }
                 });
         store.addListener(supervisor::accept);

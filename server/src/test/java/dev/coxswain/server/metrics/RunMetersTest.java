@@ -11,6 +11,7 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
@@ -56,6 +57,7 @@ class RunMetersTest {
     m.put("loss", loss);
     m.put("lr", 1e-3);
     m.put("grad_norm", 0.5);
+    m.put("clip_scale", 1.0);
     m.put("tokens_per_s", 1234.5);
     m.put("step_ms", 20.0);
     m.put("skipped", loss == null);
@@ -217,7 +219,7 @@ class RunMetersTest {
               }
 
               @Override
-              public void emit(EventType type, Map<String, Object> payload) {}
+              public void emit(Payload payload) {}
             });
     agents.put("r1", sup);
     try {
