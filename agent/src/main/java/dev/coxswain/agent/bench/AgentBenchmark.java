@@ -118,7 +118,7 @@ public final class AgentBenchmark {
 
   /** A healthy step's figures at lr 0.1. */
   private static Payload.Metrics metrics(double loss, double gradNorm) {
-    return new Payload.Metrics(loss, 0.1, gradNorm, 1.0, null, 0, 0, false);
+    return new Payload.Metrics(loss, 0.1, gradNorm, 1.0, null, 0.0, 0.0, false);
   }
 
   /** Input tokens of a policy's prompt for a summary: its messages with OpenAI's framing. */

@@ -43,16 +43,17 @@ public sealed interface Payload
    * @param clipScale the factor the gradients were multiplied by (1: no clipping)
    * @param updateRatio ||Δw|| / ||w|| when measured this step, else null
    * @param tokensPerS throughput in the workload's unit (tokens or samples) per second
+   *     <p>Only lr is required: a loop of its own may report no more than loss and lr.
    */
   record Metrics(
       Double loss,
       @JsonProperty(required = true) double lr,
       Double gradNorm,
-      double clipScale,
+      Double clipScale,
       Double updateRatio,
-      double tokensPerS,
-      double stepMs,
-      boolean skipped)
+      Double tokensPerS,
+      Double stepMs,
+      Boolean skipped)
       implements Payload {
     @Override
     public EventType type() {
@@ -209,8 +210,8 @@ public sealed interface Payload
       @JsonProperty(required = true) String branch,
       String checkpoint,
       String parentBranch,
-      long leftAtStep,
-      long resumesAtStep)
+      Long leftAtStep,
+      Long resumesAtStep)
       implements Payload {
     @Override
     public EventType type() {
