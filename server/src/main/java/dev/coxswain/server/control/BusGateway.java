@@ -6,6 +6,7 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Wire;
@@ -40,7 +41,7 @@ final class BusGateway implements Supervisor.Gateway {
 
   private void onEvent(Event e) {
     if (e.type() == EventType.COMMAND_RESULT) {
-      CommandResult r = Json.fromMap(e.payload(), CommandResult.class);
+      CommandResult r = ((Payload.Result) e.body()).result();
       CompletableFuture<CommandResult> f = pending.remove(r.commandId());
       if (f != null) {
         f.complete(r);

@@ -66,7 +66,7 @@ class ExperimentSchedulesTest {
             EventType.COMMAND_RESULT,
             321,
             Map.of("command_id", "c1", "type", "load_checkpoint", "status", "applied")));
-    o.accept(ev(EventType.BRANCH, 300, Map.of("resumes_at_step", 301)));
+    o.accept(ev(EventType.BRANCH, 300, Map.of("branch", "b1", "resumes_at_step", 301)));
     o.accept(ev(EventType.COMMAND, 300, Map.of("id", "c2", "source", "api", "type", "set_knobs")));
     o.accept(
         ev(
