@@ -56,6 +56,7 @@ class RunMetersTest {
     m.put("loss", loss);
     m.put("lr", 1e-3);
     m.put("grad_norm", 0.5);
+    m.put("clip_scale", 1.0);
     m.put("tokens_per_s", 1234.5);
     m.put("step_ms", 20.0);
     m.put("skipped", loss == null);
