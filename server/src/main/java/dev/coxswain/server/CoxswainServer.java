@@ -2,6 +2,8 @@ package dev.coxswain.server;
 
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.bus.CommandSigner;
@@ -172,7 +174,8 @@ public final class CoxswainServer {
       if (!node.stopAndWait(reason, 120)) {
         LOG.warn("run {} did not stop within 120 s", store.runId());
       }
-      store.append(EventType.NOTE, Map.of("text", "server shut down: " + reason, "source", "api"));
+      store.append(
+          EventType.NOTE, Payloads.encode(new Payload.Note("server shut down: " + reason, "api")));
       awaitReplica(10);
       await(vertx.close());
     } catch (Exception e) {

@@ -106,7 +106,11 @@ public final class RunState {
    *     unchanged then
    */
   public void apply(Event e) {
-    Payload body = e.body(); // decoded first: a malformed event changes nothing
+    apply(e, e.body()); // decoded first: a malformed event changes nothing
+  }
+
+  /** Folds one event in whose payload the caller has decoded already ({@link Event#body}). */
+  public void apply(Event e, Payload body) {
     lastSeq = Math.max(lastSeq, e.seq());
     lastEventTime = e.time();
     step = e.step();

@@ -3,6 +3,7 @@ package dev.coxswain.server.bench;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.JvmOptions;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.cluster.Cluster;
@@ -156,7 +157,7 @@ public final class ClusterBenchmark {
     replica.addListener(
         e -> {
           if (e.type() == EventType.METRICS && done.getCount() > 0) {
-            ms.add(((Number) e.payload().get("step_ms")).doubleValue());
+            ms.add(((Payload.Metrics) e.body()).stepMs());
             done.countDown();
           }
         });
@@ -174,7 +175,7 @@ public final class ClusterBenchmark {
       }
       Event e = Json.read(line, Event.class);
       if (e.type() == EventType.METRICS && e.step() > 3) { // the first steps warm up
-        ms.add(((Number) e.payload().get("step_ms")).doubleValue());
+        ms.add(((Payload.Metrics) e.body()).stepMs());
       }
     }
     return ServerBenchmark.pct(ms, 50);

@@ -1,8 +1,8 @@
 package dev.coxswain.server.bench;
 
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
@@ -24,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -32,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 
@@ -99,14 +99,15 @@ public final class ServerBenchmark {
     CountDownLatch all = new CountDownLatch(n);
     observed.addListener(
         e -> {
-          if (e.type() == EventType.COMMAND_RESULT) {
-            Long t0 = sent.get(String.valueOf(e.payload().get("command_id")));
-            if (t0 != null && "applied".equals(e.payload().get("status"))) {
+          Payload p = e.body();
+          if (p instanceof Payload.Result res) {
+            Long t0 = sent.get(String.valueOf(res.result().commandId()));
+            if (t0 != null && res.result().isApplied()) {
               latencies.add((System.nanoTime() - t0) / 1e6);
               all.countDown();
             }
-          } else if (e.type() == EventType.METRICS) {
-            steps.add(((Number) e.payload().get("step_ms")).doubleValue());
+          } else if (p instanceof Payload.Metrics m) {
+            steps.add(m.stepMs());
           }
         });
     HttpClient http = HttpClient.newHttpClient();
@@ -172,17 +173,14 @@ public final class ServerBenchmark {
     return new Bare(vertx, store, api.port());
   }
 
-  private static Event metrics(long step, long sentNanos) {
-    Map<String, Object> p = new LinkedHashMap<>();
-    p.put("loss", 2.0 + Math.sin(step) * 0.1);
-    p.put("lr", 1e-3);
-    p.put("grad_norm", 0.8);
-    p.put("clip_scale", 1.0);
-    p.put("tokens_per_s", 44_000.0);
-    p.put("step_ms", 46.0);
-    p.put("skipped", false);
-    p.put("sent_nanos", sentNanos);
-    return new Event(0, "bench", "main", step, EventType.METRICS, Instant.now(), p);
+  /** A synthetic training step's event, as a trainer of the default workload publishes it. */
+  private static Event metrics(long step) {
+    return Event.of(
+        "bench",
+        "main",
+        step,
+        new Payload.Metrics(
+            2.0 + Math.sin(step) * 0.1, 1e-3, 0.8, 1.0, null, 44_000.0, 46.0, false));
   }
 
   /**
@@ -195,6 +193,8 @@ public final class ServerBenchmark {
     try {
       WebSocketClient wsc = clientVertx.createWebSocketClient();
       List<Double> lat = Collections.synchronizedList(new ArrayList<>());
+      // when each event was appended, by its seq (a fresh store numbers them 1, 2, ...)
+      AtomicLongArray sentAt = new AtomicLongArray(events + 1);
       AtomicLong dropped = new AtomicLong();
       AtomicLong duplicated = new AtomicLong();
       CountDownLatch connected = new CountDownLatch(clients);
@@ -220,7 +220,7 @@ public final class ServerBenchmark {
                         }
                         dropped.addAndGet(e.seq() - last[0] - 1);
                         last[0] = e.seq();
-                        lat.add((now - ((Number) e.payload().get("sent_nanos")).longValue()) / 1e6);
+                        lat.add((now - sentAt.get((int) e.seq())) / 1e6);
                         if (e.seq() == events) {
                           ws.close();
                           finished.countDown();
@@ -239,7 +239,11 @@ public final class ServerBenchmark {
         if (wait > 0) {
           LockSupport.parkNanos(wait);
         }
-        b.store().append(metrics(i, System.nanoTime()));
+        sentAt.set(i, System.nanoTime()); // before the append: a client may see the event first
+        long seq = b.store().append(metrics(i)).seq();
+        if (seq != i) {
+          throw new IllegalStateException("event " + i + " was numbered " + seq);
+        }
       }
       if (!finished.await(60, TimeUnit.SECONDS)) {
         throw new IllegalStateException(
@@ -267,7 +271,7 @@ public final class ServerBenchmark {
       long heap100k = 0;
       long t0 = System.nanoTime();
       for (long i = 1; i <= events; i++) {
-        b.store().append(metrics(i, 0));
+        b.store().append(metrics(i));
         if (i == 100_000) {
           heap100k = usedHeapAfterGc();
         }

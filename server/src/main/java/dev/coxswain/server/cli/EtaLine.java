@@ -2,6 +2,7 @@ package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,7 +33,9 @@ final class EtaLine implements Consumer<Event> {
     if (said) {
       return;
     }
-    if (e.type() == EventType.STATUS && "paused".equals(e.payload().get("status"))) {
+    if (e.type() == EventType.STATUS
+        && e.body() instanceof Payload.Status s
+        && "paused".equals(s.status())) {
       fromStep = -1; // a pause is not the run's speed: measure again after it
       return;
     }

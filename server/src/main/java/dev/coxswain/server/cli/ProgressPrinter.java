@@ -1,10 +1,13 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.events.EventSink;
 import java.io.PrintStream;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * A terminal progress bar fed by the run's events. On a terminal it redraws one line; otherwise
@@ -28,44 +31,43 @@ final class ProgressPrinter implements EventSink {
 
   @Override
   public synchronized void accept(Event e) {
-    Map<String, Object> p = e.payload();
-    switch (e.type()) {
-      case METRICS -> {
-        if (terminal) {
-          out.print("\r" + bar(e.step(), p));
-          lineOpen = true;
-        } else if (e.step() % every == 0 || e.step() == 1) {
-          out.println(bar(e.step(), p));
-        }
+    Payload p;
+    try {
+      p = e.body();
+    } catch (MalformedPayloadException notOurs) {
+      return; // a progress line is not where a malformed event is reported (the log's readers say)
+    }
+    if (p instanceof Payload.Metrics m) {
+      if (terminal) {
+        out.print("\r" + bar(e.step(), m));
+        lineOpen = true;
+      } else if (e.step() % every == 0 || e.step() == 1) {
+        out.println(bar(e.step(), m));
       }
-      case EVAL ->
-          line(
-              String.format(
-                  Locale.ROOT,
-                  "step %d: validation loss %.4f (perplexity %.2f)",
-                  e.step(),
-                  num(p, "eval_loss"),
-                  num(p, "perplexity")));
-      case HEALTH -> line("step " + e.step() + ": health " + p);
-      case CHECKPOINT -> line("step " + e.step() + ": checkpoint " + p.get("id"));
-      case COMMAND_RESULT ->
-          line(
-              "step "
-                  + e.step()
-                  + ": "
-                  + p.get("type")
-                  + " "
-                  + p.get("status")
-                  + (p.get("reason") != null ? " (" + p.get("reason") + ")" : ""));
-      case BRANCH ->
-          line(
-              "step "
-                  + e.step()
-                  + ": now on branch "
-                  + p.get("branch")
-                  + " from "
-                  + p.get("checkpoint"));
-      default -> {}
+    } else if (p instanceof Payload.Eval ev) {
+      line(
+          String.format(
+              Locale.ROOT,
+              "step %d: validation loss %.4f (perplexity %.2f)",
+              e.step(),
+              ev.evalLoss(),
+              orNaN(ev.perplexity())));
+    } else if (p instanceof Payload.Health h) {
+      line("step " + e.step() + ": health " + Payloads.encode(h));
+    } else if (p instanceof Payload.Checkpoint c) {
+      line("step " + e.step() + ": checkpoint " + c.id());
+    } else if (p instanceof Payload.Result res) {
+      CommandResult r = res.result();
+      line(
+          "step "
+              + e.step()
+              + ": "
+              + r.type()
+              + " "
+              + (r.status() == null ? null : r.status().wire())
+              + (r.reason() != null ? " (" + r.reason() + ")" : ""));
+    } else if (p instanceof Payload.Branch b) {
+      line("step " + e.step() + ": now on branch " + b.branch() + " from " + b.checkpoint());
     }
     out.flush();
   }
@@ -78,12 +80,12 @@ final class ProgressPrinter implements EventSink {
     out.println(s);
   }
 
-  private String bar(long step, Map<String, Object> p) {
+  private String bar(long step, Payload.Metrics p) {
     int width = 24;
     int filled = (int) Math.min(width, step * width / maxSteps);
     double elapsed = (System.nanoTime() - started) / 1e9;
     double eta = step > 0 ? elapsed / step * (maxSteps - step) : 0;
-    Object loss = p.get("loss");
+    Double loss = p.loss();
     return String.format(
         Locale.ROOT,
         "step %6d/%d [%s%s] loss %s  lr %.2e  |g| %.3f  %.1fk tok/s  ETA %d:%02d ",
@@ -91,17 +93,16 @@ final class ProgressPrinter implements EventSink {
         maxSteps,
         "#".repeat(filled),
         ".".repeat(width - filled),
-        loss == null ? "  NaN" : String.format(Locale.ROOT, "%.4f", ((Number) loss).doubleValue()),
-        num(p, "lr"),
-        p.get("grad_norm") == null ? Double.NaN : num(p, "grad_norm"),
-        num(p, "tokens_per_s") / 1000,
+        loss == null ? "  NaN" : String.format(Locale.ROOT, "%.4f", loss),
+        p.lr(),
+        orNaN(p.gradNorm()),
+        p.tokensPerS() / 1000,
         (long) eta / 60,
         (long) eta % 60);
   }
 
-  private static double num(Map<String, Object> p, String k) {
-    Object v = p.get(k);
-    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+  private static double orNaN(Double v) {
+    return v == null ? Double.NaN : v;
   }
 
   @Override

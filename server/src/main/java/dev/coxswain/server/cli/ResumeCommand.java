@@ -1,5 +1,7 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.config.RunConfig;
@@ -11,7 +13,6 @@ import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -128,20 +129,19 @@ public final class ResumeCommand implements Callable<Integer> {
     String from = latest.map(CheckpointMeta::id).orElse(null);
     // says from which step the branch continues: readers drop the lost steps after it, which the
     // resumed run trains again (the log itself stays append-only)
-    Map<String, Object> resuming = new LinkedHashMap<>();
-    resuming.put("status", "resuming");
-    resuming.put(
-        "from", latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"));
-    resuming.put("branch", latest.map(CheckpointMeta::branch).orElse("main"));
-    resuming.put("from_step", latest.map(CheckpointMeta::step).orElse(0L));
-    if (!choice.skipped().isEmpty()) {
-      resuming.put(
-          "skipped",
-          choice.skipped().stream()
-              .map(k -> Map.of("checkpoint", k.id(), "why", k.why()))
-              .toList());
-    }
-    store.append(dev.coxswain.protocol.EventType.STATUS, resuming);
+    Payload.Status resuming =
+        new Payload.Status(
+            "resuming",
+            null,
+            latest.map(CheckpointMeta::branch).orElse("main"),
+            latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"),
+            latest.map(CheckpointMeta::step).orElse(0L),
+            choice.skipped().isEmpty()
+                ? null
+                : choice.skipped().stream()
+                    .map(k -> new Payload.Skipped(k.id(), k.why()))
+                    .toList());
+    store.append(dev.coxswain.protocol.EventType.STATUS, Payloads.encode(resuming));
     if (joined.requested()) {
       // the control plane runs the agent (its run.json section travels with the join)
       return joined.train(

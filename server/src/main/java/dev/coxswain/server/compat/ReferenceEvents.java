@@ -1,11 +1,17 @@
 package dev.coxswain.server.compat;
 
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Our events as the reference's WebSocket messages: {@code log_update} for training steps and
@@ -14,6 +20,7 @@ import java.util.Map;
  * failed} with our reason). One instance per run; not thread-safe (one event loop uses it).
  */
 public final class ReferenceEvents {
+  private static final Logger LOG = LoggerFactory.getLogger(ReferenceEvents.class);
   private static final int REMEMBERED = 10_000;
 
   private final String runDir;
@@ -69,44 +76,60 @@ public final class ReferenceEvents {
     sent.put(commandId, env);
   }
 
-  /** The reference's messages for one of our events (often none). */
+  /**
+   * The reference's messages for one of our events (often none; none for an event whose payload
+   * does not have its type's shape, which the reference could not be told of either).
+   */
   public List<Map<String, Object>> translate(Event e) {
+    try {
+      return messages(e);
+    } catch (MalformedPayloadException bad) {
+      LOG.debug("run event {} not translated: {}", e.seq(), bad.getMessage());
+      return List.of();
+    }
+  }
+
+  private List<Map<String, Object>> messages(Event e) {
     List<Map<String, Object>> out = new ArrayList<>(1);
-    Map<String, Object> p = e.payload();
     switch (e.type()) {
       case METRICS, EVAL ->
           out.add(
               ReferenceEnvelope.envelope(
-                  "success", "log_update", Json.write(logArgs(e)), "", seconds(e)));
+                  "success", "log_update", Json.write(logArgs(e)), "", seconds(e.time())));
       case STATUS -> {
-        String status = String.valueOf(p.get("status"));
+        String status = ((Payload.Status) e.body()).status();
         // a pause or resume from elsewhere (our console, the agent) is echoed as theirs; one of
         // their commands gets its result instead, with its uuid
         if (status.equals("paused") && !awaiting("pause_training")) {
-          out.add(ReferenceEnvelope.envelope("success", "pause_training", "", "", seconds(e)));
+          out.add(
+              ReferenceEnvelope.envelope("success", "pause_training", "", "", seconds(e.time())));
         } else if (status.equals("running")
             && lastStatus.equals("paused")
             && !awaiting("resume_training")) {
-          out.add(ReferenceEnvelope.envelope("success", "resume_training", "", "", seconds(e)));
+          out.add(
+              ReferenceEnvelope.envelope("success", "resume_training", "", "", seconds(e.time())));
         }
         lastStatus = status;
       }
-      case CHECKPOINT ->
-          out.add(
-              ReferenceEnvelope.envelope(
-                  "success",
-                  "checkpoint_info_update",
-                  Json.write(checkpointInfo(e, runDir)),
-                  "",
-                  seconds(e)));
+      case CHECKPOINT -> {
+        Payload.Checkpoint c = (Payload.Checkpoint) e.body();
+        out.add(
+            ReferenceEnvelope.envelope(
+                "success",
+                "checkpoint_info_update",
+                Json.write(checkpointInfo(e.branch(), e.step(), e.time(), c, runDir)),
+                "",
+                seconds(e.time())));
+      }
       case COMMAND_RESULT -> {
-        ReferenceEnvelope env = sent.remove(String.valueOf(p.get("command_id")));
+        CommandResult r = ((Payload.Result) e.body()).result();
+        ReferenceEnvelope env = sent.remove(String.valueOf(r.commandId()));
         if (env != null) {
-          boolean applied = "applied".equals(p.get("status"));
+          boolean applied = r.isApplied();
           Map<String, Object> m = env.echo(applied ? "success" : "failed");
-          m.put("step", p.get("step")); // beyond their envelope: where it applied, or why not
+          m.put("step", r.step()); // beyond their envelope: where it applied, or why not
           if (!applied) {
-            m.put("message", p.get("status") + ": " + p.get("reason"));
+            m.put("message", r.status().wire() + ": " + r.reason());
           }
           out.add(m);
         }
@@ -124,23 +147,23 @@ public final class ReferenceEvents {
    * eval_m}).
    */
   Map<String, Object> logArgs(Event e) {
-    Map<String, Object> p = e.payload();
+    Payload p = e.body();
     Map<String, Object> m = new LinkedHashMap<>();
-    if (e.type() == dev.coxswain.protocol.EventType.EVAL) {
-      m.put("eval_loss", p.get("eval_loss"));
-      if (p.get("metrics") instanceof Map<?, ?> metrics) {
-        metrics.forEach((k, v) -> m.put("eval_" + k, v));
+    if (p instanceof Payload.Eval ev) {
+      m.put("eval_loss", ev.evalLoss());
+      if (ev.metrics() != null) {
+        ev.metrics().forEach((k, v) -> m.put("eval_" + k, v));
       }
-    } else {
-      m.put("loss", p.get("loss"));
-      m.put("grad_norm", p.get("grad_norm"));
-      m.put("learning_rate", p.get("lr"));
+    } else if (p instanceof Payload.Metrics x) {
+      m.put("loss", x.loss());
+      m.put("grad_norm", x.gradNorm());
+      m.put("learning_rate", x.lr());
     }
     m.put("global_step", e.step());
     m.put("epoch", epoch(e.step()));
     Map<String, Object> args = new LinkedHashMap<>();
     args.put("local_step", e.step());
-    args.put("wall_time", seconds(e));
+    args.put("wall_time", seconds(e.time()));
     args.put("branch_id", e.branch());
     args.put("metrics", m);
     return args;
@@ -150,18 +173,22 @@ public final class ReferenceEvents {
     return sent.values().stream().anyMatch(env -> env.command().equals(command));
   }
 
-  /** A checkpoint event as the reference describes a checkpoint (its uuid is our id). */
-  static Map<String, Object> checkpointInfo(Event e, String runDir) {
+  /**
+   * A checkpoint saved on {@code branch} at {@code step}, as the reference describes a checkpoint
+   * (its uuid is our id).
+   */
+  static Map<String, Object> checkpointInfo(
+      String branch, long step, Instant time, Payload.Checkpoint saved, String runDir) {
     Map<String, Object> c = new LinkedHashMap<>();
-    c.put("checkpoint_dir", runDir + "/checkpoints/" + e.payload().get("id"));
-    c.put("global_step", e.step());
-    c.put("time", seconds(e));
-    c.put("uuid", e.payload().get("id"));
-    c.put("branch_id", e.branch());
+    c.put("checkpoint_dir", runDir + "/checkpoints/" + saved.id());
+    c.put("global_step", step);
+    c.put("time", seconds(time));
+    c.put("uuid", saved.id());
+    c.put("branch_id", branch);
     return c;
   }
 
-  static double seconds(Event e) {
-    return e.time() == null ? 0 : e.time().toEpochMilli() / 1000.0;
+  static double seconds(Instant time) {
+    return time == null ? 0 : time.toEpochMilli() / 1000.0;
   }
 }

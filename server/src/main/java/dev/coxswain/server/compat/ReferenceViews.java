@@ -2,6 +2,7 @@ package dev.coxswain.server.compat;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
@@ -62,11 +63,12 @@ public final class ReferenceViews {
           if (e.type() != EventType.CHECKPOINT) {
             return;
           }
-          if (e.payload().get("pruned") instanceof List<?> pruned) {
-            pruned.forEach(kept::remove);
+          Payload.Checkpoint c = (Payload.Checkpoint) e.body();
+          if (c.pruned() != null) {
+            c.pruned().forEach(kept::remove);
           }
           kept.put(
-              String.valueOf(e.payload().get("id")), ReferenceEvents.checkpointInfo(e, runDir));
+              c.id(), ReferenceEvents.checkpointInfo(e.branch(), e.step(), e.time(), c, runDir));
         });
     return new ArrayList<>(kept.values());
   }
@@ -91,12 +93,13 @@ public final class ReferenceViews {
         e -> {
           history.accept(e);
           current[0] = e.branch() == null ? current[0] : e.branch();
-          if (e.type() == EventType.BRANCH && e.payload().get("branch") instanceof String b) {
+          if (e.type() == EventType.BRANCH) {
+            Payload.Branch b = (Payload.Branch) e.body();
             Map<String, Object> info = new LinkedHashMap<>();
-            info.put("id", b);
-            info.put("wall_time", ReferenceEvents.seconds(e));
-            info.put("parent", e.payload().get("parent_branch"));
-            branchInfo.put(b, info);
+            info.put("id", b.branch());
+            info.put("wall_time", ReferenceEvents.seconds(e.time()));
+            info.put("parent", b.parentBranch());
+            branchInfo.put(b.branch(), info);
           }
         });
     Map<String, List<Map<String, Object>>> branched = new LinkedHashMap<>();

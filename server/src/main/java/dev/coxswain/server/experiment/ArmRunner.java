@@ -134,7 +134,8 @@ final class ArmRunner {
                   @Override
                   public java.util.concurrent.CompletableFuture<CommandResult> submit(
                       Command command) {
-                    store.append(EventType.COMMAND, Json.toMap(command));
+                    store.append(
+                        EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
                     return trainer.submit(command);
                   }
 
@@ -166,7 +167,8 @@ final class ArmRunner {
       // unattended: a run the automatic recovery paused for a person is stopped and reported
       store.addListener(
           e -> {
-            if (e.type() == EventType.STATUS && "paused".equals(e.payload().get("status"))) {
+            if (e.type() == EventType.STATUS
+                && "paused".equals(((Payload.Status) e.body()).status())) {
               submit(store, trainer, "stop", Map.of(), "experiment: nobody to resume a paused run");
             }
           });
@@ -179,7 +181,7 @@ final class ArmRunner {
                 Command c =
                     Command.of("set_knobs", Source.RULE, Map.of("lr", lr.getAsDouble()))
                         .withReason(schedule.reason());
-                store.append(EventType.COMMAND, Json.toMap(c));
+                store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
                 trainer.submit(c);
               }
             });
@@ -278,7 +280,7 @@ final class ArmRunner {
       Map<String, Object> args,
       String reason) {
     Command c = Command.of(type, Source.API, args).withReason(reason);
-    store.append(EventType.COMMAND, Json.toMap(c));
+    store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
     trainer.submit(c);
   }
 
@@ -308,41 +310,46 @@ final class ArmRunner {
 
     @Override
     public void accept(Event e) {
-      Map<String, Object> p = e.payload();
       switch (e.type()) {
         case METRICS -> {
           stepsTrained++;
-          if (p.get("lr") instanceof Number n && n.doubleValue() != lr) {
-            lr = n.doubleValue();
+          double now = ((Payload.Metrics) e.body()).lr();
+          if (now != lr) {
+            lr = now;
             lrs.add(new double[] {e.step(), lr});
           }
         }
         case EVAL -> {
-          if (p.get("eval_loss") instanceof Number n) {
-            evals.removeIf(x -> x[0] >= e.step());
-            evals.add(new double[] {e.step(), n.doubleValue()});
-          }
+          double loss = ((Payload.Eval) e.body()).evalLoss();
+          evals.removeIf(x -> x[0] >= e.step());
+          evals.add(new double[] {e.step(), loss});
         }
         case BRANCH -> {
-          long resumes = ((Number) p.get("resumes_at_step")).longValue();
+          long resumes = ((Payload.Branch) e.body()).resumesAtStep();
           evals.removeIf(x -> x[0] >= resumes);
           lrs.removeIf(x -> x[0] >= resumes);
           lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
         }
         case STATUS -> {
           // a resumed run continues from its checkpoint: the lost steps after it are trained again
-          if ("resuming".equals(p.get("status")) && p.get("from_step") instanceof Number from) {
-            evals.removeIf(x -> x[0] > from.longValue());
-            lrs.removeIf(x -> x[0] > from.longValue());
+          Payload.Status s = (Payload.Status) e.body();
+          if ("resuming".equals(s.status()) && s.fromStep() != null) {
+            long from = s.fromStep();
+            evals.removeIf(x -> x[0] > from);
+            lrs.removeIf(x -> x[0] > from);
             lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
           }
         }
-        case COMMAND -> sources.put(String.valueOf(p.get("id")), String.valueOf(p.get("source")));
+        case COMMAND -> {
+          Command c = ((Payload.CommandSent) e.body()).command();
+          sources.put(c.id(), c.source() == null ? null : c.source().wire());
+        }
         case COMMAND_RESULT -> {
-          String src = sources.get(String.valueOf(p.get("command_id")));
-          if ("applied".equals(p.get("status")) && ("agent".equals(src) || "rule".equals(src))) {
+          CommandResult r = ((Payload.Result) e.body()).result();
+          String src = sources.get(r.commandId());
+          if (r.isApplied() && ("agent".equals(src) || "rule".equals(src))) {
             interventions++;
-            if ("load_checkpoint".equals(p.get("type"))) {
+            if ("load_checkpoint".equals(r.type())) {
               rollbacks++;
             }
           }

@@ -4,6 +4,8 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
@@ -215,13 +217,17 @@ public final class DataUpdateExperiment {
             .build()) {
       store.addListener(
           e -> {
-            Map<String, Object> p = e.payload();
-            if (e.type() == EventType.EVAL && p.get("sources") instanceof Map<?, ?> s) {
-              evals.add(new double[] {e.step(), value(s.get("old")), value(s.get("new"))});
+            if (e.type() == EventType.EVAL) {
+              Map<String, Double> s = ((Payload.Eval) e.body()).sources();
+              if (s != null) {
+                evals.add(new double[] {e.step(), value(s.get("old")), value(s.get("new"))});
+              }
             }
-            if (e.type() == EventType.DATA && "reload".equals(p.get("change"))) {
-              reloadedAt[0] = ((Number) p.get("from_step")).longValue();
-              reloaded.add(p.get("sources"));
+            if (e.type() == EventType.DATA
+                && e.body() instanceof Payload.Data change
+                && "reload".equals(change.change())) {
+              reloadedAt[0] = change.fromStep();
+              reloaded.add(change.sources());
             }
             if (arm == Arm.ARRIVES
                 && e.type() == EventType.METRICS
@@ -281,12 +287,12 @@ public final class DataUpdateExperiment {
   private static void submit(
       RunStore store, InteractiveTrainer t, String type, Map<String, Object> args, String why) {
     Command c = Command.of(type, Source.HUMAN, args).withReason(why);
-    store.append(EventType.COMMAND, Json.toMap(c));
+    store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
     t.submit(c);
   }
 
-  private static double value(Object o) {
-    return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  private static double value(Double v) {
+    return v == null ? Double.NaN : v;
   }
 
   /**

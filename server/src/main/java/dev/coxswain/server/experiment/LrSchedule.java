@@ -2,7 +2,7 @@ package dev.coxswain.server.experiment;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
-import java.util.Map;
+import dev.coxswain.protocol.event.Payload;
 import java.util.OptionalDouble;
 
 /**
@@ -60,11 +60,7 @@ interface LrSchedule {
         if (e.type() != EventType.EVAL || e.step() <= from) {
           return OptionalDouble.empty();
         }
-        Map<String, Object> p = e.payload();
-        if (!(p.get("eval_loss") instanceof Number n)) {
-          return OptionalDouble.empty();
-        }
-        double v = n.doubleValue();
+        double v = ((Payload.Eval) e.body()).evalLoss();
         if (v < best) {
           best = v;
           bad = 0;

@@ -1,6 +1,11 @@
 package dev.coxswain.server.metrics;
 
+import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.run.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -98,11 +103,15 @@ final class RunMeters implements Consumer<Event> {
     if (state.get("step") instanceof Number step) {
       meters.set(STEP, "the run's current step", step.doubleValue());
     }
-    if (state.get("last_metrics") instanceof Map<?, ?> m) {
-      metrics((Map<String, Object>) m);
-    }
-    if (state.get("last_eval") instanceof Map<?, ?> e) {
-      eval((Map<String, Object>) e);
+    try {
+      if (state.get("last_metrics") instanceof Map<?, ?> m && !m.isEmpty()) {
+        metrics((Payload.Metrics) Payloads.decode(EventType.METRICS, (Map<String, ?>) m));
+      }
+      if (state.get("last_eval") instanceof Map<?, ?> e && !e.isEmpty()) {
+        eval((Payload.Eval) Payloads.decode(EventType.EVAL, (Map<String, ?>) e));
+      }
+    } catch (MalformedPayloadException bad) {
+      LOG.debug("metrics of run {}: not seeded from {}", store.runId(), bad.getMessage());
     }
     if (state.get("knobs") instanceof List<?> knobs) {
       for (Object k : knobs) {
@@ -128,61 +137,55 @@ final class RunMeters implements Consumer<Event> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private void onEvent(Event e) {
     meters.set(STEP, "the run's current step", e.step());
     meters.set(LAST_EVENT, "when the run's last event was recorded", seconds(e.time()));
-    Map<String, Object> p = e.payload();
     switch (e.type()) {
-      case METRICS -> metrics(p);
-      case EVAL -> eval(p);
-      case STATUS -> status(p.get("status"));
-      case KNOBS -> {
-        if (p.get("knobs") instanceof Map<?, ?> values) {
-          values.forEach((k, v) -> knob(String.valueOf(k), v));
-        }
-      }
+      case METRICS -> metrics((Payload.Metrics) e.body());
+      case EVAL -> eval((Payload.Eval) e.body());
+      case STATUS -> status(((Payload.Status) e.body()).status());
+      case KNOBS -> ((Payload.Knobs) e.body()).knobs().forEach(this::knob);
       case COMMAND_RESULT -> {
         // an applied knob change says {knob: {from, to}}
-        if ("applied".equals(p.get("status")) && p.get("detail") instanceof Map<?, ?> detail) {
-          detail.forEach(
-              (k, change) -> {
-                if (change instanceof Map<?, ?> c && meters.has(KNOB, "knob", String.valueOf(k))) {
-                  knob(String.valueOf(k), c.get("to"));
-                }
-              });
+        CommandResult r = ((Payload.Result) e.body()).result();
+        if (r.isApplied()) {
+          r.detail()
+              .forEach(
+                  (k, change) -> {
+                    if (change instanceof Map<?, ?> c && meters.has(KNOB, "knob", k)) {
+                      knob(k, c.get("to"));
+                    }
+                  });
         }
       }
       default -> {}
     }
   }
 
-  private void metrics(Map<String, Object> p) {
-    number(p.get("loss"), v -> meters.set(TRAIN_LOSS, "the last step's training loss", v));
+  private void metrics(Payload.Metrics p) {
+    number(p.loss(), v -> meters.set(TRAIN_LOSS, "the last step's training loss", v));
     number(
-        p.get("grad_norm"),
+        p.gradNorm(),
         v -> meters.set(GRAD_NORM, "the last step's gradient norm, before clipping", v));
-    number(
-        p.get("tokens_per_s"),
-        v -> meters.set(TOKENS_PER_SECOND, "the last step's training throughput", v));
-    number(
-        p.get("step_ms"), v -> meters.set(STEP_SECONDS, "how long the last step took", v / 1000.0));
+    meters.set(TOKENS_PER_SECOND, "the last step's training throughput", p.tokensPerS());
+    meters.set(STEP_SECONDS, "how long the last step took", p.stepMs() / 1000.0);
   }
 
-  private void eval(Map<String, Object> p) {
-    number(p.get("eval_loss"), v -> meters.set(EVAL_LOSS, "the last validation loss", v));
-    if (p.get("metrics") instanceof Map<?, ?> m) {
-      m.forEach(
-          (name, value) ->
-              number(
-                  value,
-                  v ->
-                      meters.set(
-                          EVAL_METRIC,
-                          "the workload's metrics at the last evaluation",
-                          "metric",
-                          String.valueOf(name),
-                          v)));
+  private void eval(Payload.Eval p) {
+    meters.set(EVAL_LOSS, "the last validation loss", p.evalLoss());
+    if (p.metrics() != null) {
+      p.metrics()
+          .forEach(
+              (name, value) ->
+                  number(
+                      value,
+                      v ->
+                          meters.set(
+                              EVAL_METRIC,
+                              "the workload's metrics at the last evaluation",
+                              "metric",
+                              name,
+                              v)));
     }
   }
 

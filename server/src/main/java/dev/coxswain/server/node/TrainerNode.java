@@ -6,6 +6,8 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.EventPublisher;
@@ -26,7 +28,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -138,10 +139,11 @@ public final class TrainerNode extends VerticleBase {
 
   /** Recorded, so that a person sees someone tried; the command itself is not. */
   private void forged(Message<String> msg) {
-    Map<String, Object> h = new LinkedHashMap<>();
-    h.put("kind", "forged_command");
-    h.put("message", "a command without the cluster's signature was refused");
-    store.append(EventType.HEALTH, h);
+    store.append(
+        EventType.HEALTH,
+        Payloads.encode(
+            Payload.Health.of(
+                "forged_command", "a command without the cluster's signature was refused")));
   }
 
   private static Command command(String body) {
@@ -178,7 +180,7 @@ public final class TrainerNode extends VerticleBase {
     // on disk first; only then handed over and acknowledged
     Event recorded;
     try {
-      recorded = store.append(EventType.COMMAND, Json.toMap(c));
+      recorded = store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
     } catch (RuntimeException e) {
       msg.fail(Wire.UNAVAILABLE, "the command cannot be recorded: " + e.getMessage());
       return;
@@ -305,7 +307,7 @@ public final class TrainerNode extends VerticleBase {
    * (shutdown). Completes with the command's one result.
    */
   public CompletableFuture<CommandResult> submitRecorded(Command command) {
-    store.append(EventType.COMMAND, Json.toMap(command));
+    store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
     return trainer.submit(command);
   }
 

@@ -1,6 +1,8 @@
 package dev.coxswain.server.notify;
 
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -9,7 +11,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.net.URI;
 import java.time.Instant;
-import java.util.Map;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,18 +70,26 @@ public final class Notifier extends VerticleBase {
 
   // Events arrive on the training thread; handle them on this verticle's context.
   private void fromAnyThread(Event e) {
-    context.runOnContext(v -> onEvent(e));
+    context.runOnContext(
+        v -> {
+          try {
+            onEvent(e);
+          } catch (MalformedPayloadException bad) {
+            LOG.warn(
+                "run {} seq {}: no notification for it ({})", e.run(), e.seq(), bad.getMessage());
+          }
+        });
   }
 
   private void onEvent(Event e) {
-    Map<String, Object> p = e.payload();
     switch (e.type()) {
       case METRICS -> {
         lastProgressNanos = System.nanoTime();
         stallReported = false;
       }
       case STATUS -> {
-        status = String.valueOf(p.get("status"));
+        Payload.Status p = (Payload.Status) e.body();
+        status = p.status();
         lastProgressNanos = System.nanoTime();
         if (status.equals("finished") || status.equals("failed") || status.equals("stopped")) {
           send(
@@ -92,14 +101,19 @@ public final class Notifier extends VerticleBase {
                   + status
                   + " at step "
                   + e.step()
-                  + (p.get("error") != null ? ": " + p.get("error") : ""));
+                  + (p.error() != null ? ": " + p.error() : ""));
         }
       }
       case HEALTH ->
           send(
               e,
               "health",
-              "run " + e.run() + " health event '" + p.get("kind") + "' at step " + e.step());
+              "run "
+                  + e.run()
+                  + " health event '"
+                  + ((Payload.Health) e.body()).kind()
+                  + "' at step "
+                  + e.step());
       default -> {}
     }
   }

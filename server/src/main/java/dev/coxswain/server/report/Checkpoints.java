@@ -1,43 +1,44 @@
 package dev.coxswain.server.report;
 
-import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.RunState.CheckpointInfo;
+import dev.coxswain.protocol.event.RunState.Stepped;
 import dev.coxswain.server.report.RunReport.Best;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The checkpoints a run still keeps (saved, not pruned since), and which of them evaluated best: a
- * checkpoint's score is the evaluation at its own branch and step (the trainer evaluates at the
- * end, and wherever {@code eval_every} meets {@code checkpoint_every}).
+ * Which of the checkpoints a run still keeps (as {@link
+ * dev.coxswain.protocol.event.RunState#checkpoints} folds them) evaluated best: a checkpoint's
+ * score is the evaluation at its own branch and step (the trainer evaluates at the end, and
+ * wherever {@code eval_every} meets {@code checkpoint_every}).
  */
 final class Checkpoints {
-  private record Kept(String id, String branch, long step) {}
+  private final List<CheckpointInfo> kept;
+  private final String latest;
 
-  private final Map<String, Kept> kept = new LinkedHashMap<>();
-  private Kept latest;
-
-  /** A {@code checkpoint} event: one more kept, and those it pruned gone. */
-  void saved(Event e, Map<String, Object> p) {
-    String id = ReportBuilder.text(p.get("id"));
-    latest = new Kept(id, e.branch(), e.step());
-    kept.put(id, latest);
-    if (p.get("pruned") instanceof List<?> pruned) {
-      pruned.forEach(x -> kept.remove(String.valueOf(x)));
-    }
+  /**
+   * @param kept the checkpoints kept, oldest first
+   * @param latest the id of the run's last checkpoint saved, or null
+   */
+  Checkpoints(List<CheckpointInfo> kept, String latest) {
+    this.kept = kept;
+    this.latest = latest;
   }
 
-  /** The value of {@code metric} in an evaluation's payload, or NaN. */
-  static double value(Event eval, String metric) {
-    Object v =
+  /** The value of {@code metric} in an evaluation, or NaN (also for a point that is none). */
+  static double value(Stepped<Payload> point, String metric) {
+    if (!(point.value() instanceof Payload.Eval eval)) {
+      return Double.NaN;
+    }
+    Double v =
         "eval_loss".equals(metric)
-            ? eval.payload().get("eval_loss")
-            : ReportBuilder.map(eval.payload().get("metrics")).get(metric);
-    return v instanceof Number n ? n.doubleValue() : Double.NaN;
+            ? Double.valueOf(eval.evalLoss())
+            : eval.metrics() == null ? null : eval.metrics().get(metric);
+    return v == null ? Double.NaN : v;
   }
 
   private static boolean better(double a, double b, boolean higher) {
@@ -50,24 +51,24 @@ final class Checkpoints {
    * why: the report never sends a person to a checkpoint that cannot be loaded.
    */
   Best best(
-      List<Event> points,
+      List<Stepped<Payload>> points,
       String metric,
       boolean higher,
       Path dir,
       java.util.function.Consumer<String> damage) {
-    Map<String, Event> evals = new HashMap<>();
-    for (Event e : points) {
-      if (e.type() == EventType.EVAL) {
+    Map<String, Stepped<Payload>> evals = new HashMap<>();
+    for (Stepped<Payload> e : points) {
+      if (e.value() instanceof Payload.Eval) {
         evals.put(e.branch() + "/" + e.step(), e);
       }
     }
     java.util.Set<String> broken = new java.util.HashSet<>();
     while (true) {
-      Kept best = null;
-      Event bestEval = null;
+      CheckpointInfo best = null;
+      Stepped<Payload> bestEval = null;
       double bestValue = Double.NaN;
-      for (Kept k : kept.values()) {
-        Event ev = evals.get(k.branch() + "/" + k.step());
+      for (CheckpointInfo k : kept) {
+        Stepped<Payload> ev = evals.get(k.branch() + "/" + k.step());
         double v = ev == null ? Double.NaN : value(ev, metric);
         if (!broken.contains(k.id()) && better(v, bestValue, higher)) {
           best = k;
@@ -109,7 +110,12 @@ final class Checkpoints {
   }
 
   private Best best(
-      Kept best, Event bestEval, double bestValue, String metric, boolean higher, boolean onDisk) {
+      CheckpointInfo best,
+      Stepped<Payload> bestEval,
+      double bestValue,
+      String metric,
+      boolean higher,
+      boolean onDisk) {
     return new Best(
         best.id(),
         best.branch(),
@@ -119,15 +125,15 @@ final class Checkpoints {
         higher,
         value(bestEval, "eval_loss"),
         onDisk,
-        best.equals(latest));
+        best.id().equals(latest));
   }
 
   /** The best evaluation anywhere in the run (with or without a checkpoint), or null. */
-  static Best bestEval(List<Event> points, String metric, boolean higher) {
-    Event best = null;
+  static Best bestEval(List<Stepped<Payload>> points, String metric, boolean higher) {
+    Stepped<Payload> best = null;
     double bestValue = Double.NaN;
-    for (Event e : points) {
-      double v = e.type() == EventType.EVAL ? value(e, metric) : Double.NaN;
+    for (Stepped<Payload> e : points) {
+      double v = value(e, metric);
       if (better(v, bestValue, higher)) {
         best = e;
         bestValue = v;

@@ -1,7 +1,13 @@
 package dev.coxswain.server.report;
 
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.protocol.event.RunState;
+import dev.coxswain.protocol.event.RunState.Stepped;
 import dev.coxswain.server.report.RunReport.Fork;
 import dev.coxswain.server.report.RunReport.Health;
 import dev.coxswain.server.report.RunReport.Intervention;
@@ -11,30 +17,32 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Reads a run's events once, in sequence order, into a {@link RunReport}: the curves through {@link
- * MetricsHistory}, commands with their results and decisions, health, forks, checkpoints, the
- * agent's spending and the run's speed.
+ * Reads a run's events once, in sequence order, into a {@link RunReport}: the run's state (status,
+ * step, branch, the checkpoints kept) through {@link RunState}, the curves through {@link
+ * MetricsHistory}, commands with their results and decisions, health, forks, the agent's spending
+ * and the run's speed. An event whose payload does not have its type's shape is skipped and said.
  */
 final class ReportBuilder implements Consumer<Event> {
   private final Map<String, Object> runJson;
   private final Path dir;
   private final String log;
   private final String metric;
+  private final RunState state = new RunState();
   private final MetricsHistory history = new MetricsHistory();
+  // each point's payload, decoded once here: the charts and the best checkpoint read them
+  private final Map<Event, Payload> bodies = new IdentityHashMap<>();
   private final Map<String, String> metrics = new LinkedHashMap<>();
   private final List<Health> health = new ArrayList<>();
   private final List<Fork> forks = new ArrayList<>();
-  private final Checkpoints checkpoints = new Checkpoints();
+  private String latestCheckpoint;
   private final Timeline timeline = new Timeline();
-  private String status = "created";
-  private long step;
-  private String branch = "main";
   private Instant first;
   private Instant last;
   private long stepsComputed;
@@ -69,30 +77,38 @@ final class ReportBuilder implements Consumer<Event> {
 
   @Override
   public void accept(Event e) {
+    Payload body;
+    try {
+      body = e.body();
+    } catch (MalformedPayloadException bad) {
+      damage(log + " seq " + e.seq() + ": " + bad.getMessage() + ": skipped");
+      return;
+    }
+    state.apply(e); // decodes the payload a second time: RunState takes no decoded one yet
     history.accept(e);
+    if (e.type() == EventType.METRICS || e.type() == EventType.EVAL) {
+      bodies.put(e, body);
+    }
     first = first == null ? e.time() : first;
     last = e.time();
-    step = e.step();
-    branch = e.branch();
-    Map<String, Object> p = e.payload();
     switch (e.type()) {
-      case METRICS -> onMetrics(p);
-      case EVAL -> onEval(p);
-      case STATUS -> onStatus(e, p);
-      case COMMAND -> timeline.command(e);
-      case COMMAND_RESULT -> timeline.result(e);
-      case AGENT_DECISION -> timeline.decision(e);
-      case HEALTH -> onHealth(e, p);
-      case BRANCH -> forks.add(fork(e, p));
-      case CHECKPOINT -> checkpoints.saved(e, p);
+      case METRICS -> onMetrics((Payload.Metrics) body);
+      case EVAL -> onEval((Payload.Eval) body);
+      case STATUS -> onStatus(e, (Payload.Status) body);
+      case COMMAND -> timeline.command(e, ((Payload.CommandSent) body).command());
+      case COMMAND_RESULT -> timeline.result(((Payload.Result) body).result());
+      case AGENT_DECISION -> timeline.decision(e, (Payload.AgentDecision) body);
+      case HEALTH -> onHealth(e, (Payload.Health) body);
+      case BRANCH -> forks.add(fork(e, (Payload.Branch) body));
+      case CHECKPOINT -> latestCheckpoint = ((Payload.Checkpoint) body).id();
       default -> {}
     }
   }
 
-  private void onMetrics(Map<String, Object> p) {
+  private void onMetrics(Payload.Metrics p) {
     stepsComputed++;
-    double ms = number(p.get("step_ms"));
-    double tps = number(p.get("tokens_per_s"));
+    double ms = p.stepMs();
+    double tps = p.tokensPerS();
     if (Double.isFinite(ms)) {
       stepSeconds += ms / 1000;
       if (Double.isFinite(tps)) {
@@ -101,33 +117,30 @@ final class ReportBuilder implements Consumer<Event> {
     }
   }
 
-  private void onEval(Map<String, Object> p) {
-    if (p.get("metrics") instanceof Map<?, ?> m) {
-      Map<?, ?> better = p.get("better") instanceof Map<?, ?> b ? b : Map.of();
-      for (Object name : m.keySet()) {
-        metrics.putIfAbsent(
-            String.valueOf(name), "higher".equals(better.get(name)) ? "higher" : "lower");
+  private void onEval(Payload.Eval p) {
+    if (p.metrics() != null) {
+      Map<String, String> better = p.better() != null ? p.better() : Map.of();
+      for (String name : p.metrics().keySet()) {
+        metrics.putIfAbsent(name, "higher".equals(better.get(name)) ? "higher" : "lower");
       }
     }
   }
 
-  private void onStatus(Event e, Map<String, Object> p) {
-    status = String.valueOf(p.get("status"));
-    if ("resuming".equals(status)) {
-      long from = (long) number(p.get("from_step"));
-      String on = p.get("branch") instanceof String s ? s : e.branch();
-      forks.add(
-          new Fork(e.seq(), "resume", on, on, text(p.get("from")), -1, from + 1, e.time(), null));
+  private void onStatus(Event e, Payload.Status p) {
+    if ("resuming".equals(p.status())) {
+      long from = p.fromStep() == null ? 0 : p.fromStep();
+      String on = p.branch() != null ? p.branch() : e.branch();
+      forks.add(new Fork(e.seq(), "resume", on, on, text(p.from()), -1, from + 1, e.time(), null));
     }
   }
 
-  private void onHealth(Event e, Map<String, Object> p) {
-    String kind = text(p.get("kind"));
-    String message = p.get("message") instanceof String m ? m : describe(p);
-    Double loss = p.get("loss") instanceof Number n ? n.doubleValue() : null;
-    Double ratio = p.get("ratio") instanceof Number n ? n.doubleValue() : null;
+  private void onHealth(Event e, Payload.Health p) {
+    String kind = p.kind();
+    String message = p.message() != null ? p.message() : describe(p);
+    Double loss = finite(p.loss());
+    Double ratio = finite(p.ratio());
     Health h = health.isEmpty() ? null : health.get(health.size() - 1);
-    boolean measured = !(p.get("message") instanceof String); // spike, nonfinite: one a step
+    boolean measured = p.message() == null; // spike, nonfinite: one a step
     if (h != null && measured && h.kind().equals(kind) && h.branch().equals(e.branch())) {
       health.set(
           health.size() - 1,
@@ -147,9 +160,9 @@ final class ReportBuilder implements Consumer<Event> {
   }
 
   /** A health event without a message, in words: its fields but the kind. */
-  private static String describe(Map<String, Object> p) {
+  private static String describe(Payload.Health p) {
     List<String> parts = new ArrayList<>();
-    for (Map.Entry<String, Object> f : p.entrySet()) {
+    for (Map.Entry<String, Object> f : Payloads.encode(p).entrySet()) {
       if (!"kind".equals(f.getKey())) {
         Object v = f.getValue();
         parts.add(f.getKey() + " " + (v instanceof Number n ? Text.num(n.doubleValue()) : v));
@@ -158,15 +171,15 @@ final class ReportBuilder implements Consumer<Event> {
     return String.join(", ", parts);
   }
 
-  private static Fork fork(Event e, Map<String, Object> p) {
+  private static Fork fork(Event e, Payload.Branch p) {
     return new Fork(
         e.seq(),
         "branch",
-        text(p.get("branch")),
-        text(p.get("parent_branch")),
-        text(p.get("checkpoint")),
-        (long) number(p.get("left_at_step")),
-        (long) number(p.get("resumes_at_step")),
+        p.branch(),
+        text(p.parentBranch()),
+        text(p.checkpoint()),
+        p.leftAtStep(),
+        p.resumesAtStep(),
         e.time(),
         null);
   }
@@ -188,12 +201,16 @@ final class ReportBuilder implements Consumer<Event> {
                   ? ""
                   : "; they have eval_loss, " + String.join(", ", metrics.keySet())));
     }
-    List<Event> points = history.points();
+    List<Stepped<Payload>> points = new ArrayList<>();
+    for (Event e : history.points()) {
+      points.add(new Stepped<>(e.step(), e.branch(), bodies.get(e)));
+    }
     String on = metric == null ? "eval_loss" : metric;
     boolean higher = "higher".equals(metrics.get(on));
+    Checkpoints checkpoints = new Checkpoints(state.checkpoints(), latestCheckpoint);
     return new RunReport(
-        run(live == null ? !RunReport.FINAL.contains(status) : live, serverUrl),
-        points,
+        run(live == null ? !RunReport.FINAL.contains(state.status()) : live, serverUrl),
+        List.copyOf(points),
         Map.copyOf(metrics),
         timeline.entries(),
         List.copyOf(health),
@@ -219,7 +236,7 @@ final class ReportBuilder implements Consumer<Event> {
     Object maxSteps = config.get("max_steps");
     return new RunReport.Run(
         text(runJson.get("run_id")),
-        status,
+        state.status(),
         live,
         serverUrl == null ? "http://127.0.0.1:7007" : serverUrl,
         dir.toString(),
@@ -228,8 +245,8 @@ final class ReportBuilder implements Consumer<Event> {
         config,
         map(runJson.get("agent")),
         text(provenance.get("coxswain")),
-        step,
-        branch,
+        state.step(),
+        state.branch(),
         maxSteps instanceof Number n ? n.longValue() : null,
         first,
         last,
@@ -288,6 +305,11 @@ final class ReportBuilder implements Consumer<Event> {
 
   static double number(Object o) {
     return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  // a non-finite loss is written as a string ("NaN"), which was never a measure to group by
+  private static Double finite(Double x) {
+    return x != null && Double.isFinite(x) ? x : null;
   }
 
   private static Double max(Double a, Double b) {

@@ -1,7 +1,8 @@
 package dev.coxswain.server.report;
 
-import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.RunState.Stepped;
 import dev.coxswain.server.report.RunReport.Entry;
 import dev.coxswain.server.report.RunReport.Intervention;
 import java.awt.BasicStroke;
@@ -60,16 +61,21 @@ public final class ReportCharts {
 
   private ReportCharts() {}
 
-  /** A curve: an id for the page, its title, which events it reads and the value in each. */
-  record Curve(String id, String title, EventType type, Function<Event, Object> value) {}
+  /**
+   * A curve: an id for the page, its title, which events it reads and the value in each (null when
+   * it has none).
+   */
+  record Curve(String id, String title, EventType type, Function<Payload, Double> value) {}
 
   /** The report's curves: train loss, validation loss, each workload metric, lr. */
   static List<Curve> curves(RunReport r) {
     List<Curve> out = new ArrayList<>();
-    out.add(new Curve("train-loss", "train loss", EventType.METRICS, e -> e.payload().get("loss")));
     out.add(
         new Curve(
-            "val-loss", "validation loss", EventType.EVAL, e -> e.payload().get("eval_loss")));
+            "train-loss", "train loss", EventType.METRICS, p -> ((Payload.Metrics) p).loss()));
+    out.add(
+        new Curve(
+            "val-loss", "validation loss", EventType.EVAL, p -> ((Payload.Eval) p).evalLoss()));
     int i = 0;
     for (Map.Entry<String, String> m : r.metrics().entrySet()) {
       out.add(
@@ -77,9 +83,12 @@ public final class ReportCharts {
               "metric-" + i++,
               m.getKey() + " (" + m.getValue() + " is better)",
               EventType.EVAL,
-              e -> ReportBuilder.map(e.payload().get("metrics")).get(m.getKey())));
+              p -> {
+                Map<String, Double> metrics = ((Payload.Eval) p).metrics();
+                return metrics == null ? null : metrics.get(m.getKey());
+              }));
     }
-    out.add(new Curve("lr", "learning rate", EventType.METRICS, e -> e.payload().get("lr")));
+    out.add(new Curve("lr", "learning rate", EventType.METRICS, p -> ((Payload.Metrics) p).lr()));
     return out;
   }
 
@@ -96,23 +105,21 @@ public final class ReportCharts {
     return out;
   }
 
-  private static Map<String, Color> branchColors(List<Event> points) {
+  private static Map<String, Color> branchColors(List<Stepped<Payload>> points) {
     Map<String, Color> c = new LinkedHashMap<>();
-    for (Event e : points) {
+    for (Stepped<Payload> e : points) {
       c.computeIfAbsent(e.branch(), b -> BRANCH[c.size() % BRANCH.length]);
     }
     return c;
   }
 
   /** The (step, value) pairs of each branch in step order, finite values only. */
-  static Map<String, List<double[]>> series(List<Event> points, Curve c) {
+  static Map<String, List<double[]>> series(List<Stepped<Payload>> points, Curve c) {
     Map<String, List<double[]>> raw = new LinkedHashMap<>();
-    for (Event e : points) {
-      if (e.type() == c.type() && c.value().apply(e) instanceof Number n) {
-        double v = n.doubleValue();
-        if (Double.isFinite(v)) {
-          raw.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(new double[] {e.step(), v});
-        }
+    for (Stepped<Payload> e : points) {
+      Double v = e.value().type() == c.type() ? c.value().apply(e.value()) : null;
+      if (v != null && Double.isFinite(v)) {
+        raw.computeIfAbsent(e.branch(), b -> new ArrayList<>()).add(new double[] {e.step(), v});
       }
     }
     raw.values().forEach(l -> l.sort((p, q) -> Double.compare(p[0], q[0])));

@@ -1,6 +1,7 @@
 package dev.coxswain.server.report;
 
-import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.RunState.Stepped;
 import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,7 +18,8 @@ import java.util.Set;
  * in it comes from the run (a person, the API, an LLM): writers must escape it.
  *
  * @param run what the run is and where it stands
- * @param points metrics and evaluations, each (branch, step) once, in log order
+ * @param points metrics and evaluations, each (branch, step) once, in log order: their payloads
+ *     with the step and branch of their events
  * @param metrics the workload's own evaluation metrics (name to "higher" or "lower" is better)
  * @param timeline commands (with their decision, if an agent sent them) and the decisions that sent
  *     none, in log order
@@ -33,7 +35,7 @@ import java.util.Set;
  */
 public record RunReport(
     Run run,
-    List<Event> points,
+    List<Stepped<Payload>> points,
     Map<String, String> metrics,
     List<Entry> timeline,
     List<Health> health,

@@ -1,7 +1,7 @@
 package dev.coxswain.server.report;
 
-import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.RunState.Stepped;
 import dev.coxswain.server.report.RunReport.Agent;
 import dev.coxswain.server.report.RunReport.Entry;
 import dev.coxswain.server.report.RunReport.Intervention;
@@ -84,11 +84,12 @@ final class Summary {
 
   private static String lastEval(RunReport r) {
     for (int i = r.points().size() - 1; i >= 0; i--) {
-      Event e = r.points().get(i);
-      if (e.type() == EventType.EVAL && e.payload().get("eval_loss") instanceof Number n) {
-        return Text.num(n.doubleValue())
+      Stepped<Payload> e = r.points().get(i);
+      // a non-finite loss is logged as a string ("NaN"): not a loss to show
+      if (e.value() instanceof Payload.Eval ev && Double.isFinite(ev.evalLoss())) {
+        return Text.num(ev.evalLoss())
             + " (perplexity "
-            + Text.num(Math.exp(n.doubleValue()))
+            + Text.num(Math.exp(ev.evalLoss()))
             + ") at step "
             + e.step()
             + " of branch "

@@ -3,6 +3,7 @@ package dev.coxswain.server.report;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.report.RunReport.Decision;
 import dev.coxswain.server.report.RunReport.Entry;
 import dev.coxswain.server.report.RunReport.Intervention;
@@ -31,23 +32,12 @@ final class Timeline {
   long reasoningTokens;
   double costUsd;
 
-  void command(Event e) {
-    onCommand(e, dev.coxswain.protocol.Json.fromMap(e.payload(), Command.class));
-  }
-
-  void result(Event e) {
-    onResult(dev.coxswain.protocol.Json.fromMap(e.payload(), CommandResult.class));
-  }
-
-  void decision(Event e) {
-    onDecision(e, e.payload());
-  }
-
   Collection<Intervention> interventions() {
     return commands.values();
   }
 
-  private void onCommand(Event e, Command c) {
+  /** A command received, at event {@code e}. */
+  void command(Event e, Command c) {
     commands.put(
         c.id(),
         new Intervention(
@@ -68,7 +58,8 @@ final class Timeline {
     lastKept = null; // a command between two decisions ends a run of "keep"
   }
 
-  private void onResult(CommandResult r) {
+  /** A command's one result. */
+  void result(CommandResult r) {
     Intervention c = commands.get(r.commandId());
     if (c == null) {
       return; // its command is older than this log (it cannot be: the log is whole)
@@ -92,14 +83,17 @@ final class Timeline {
             c.decision()));
   }
 
-  private void onDecision(Event e, Map<String, Object> p) {
+  /** An agent's decision, at event {@code e}. */
+  void decision(Event e, Payload.AgentDecision p) {
     Decision d = decision(p);
+    Payload.Usage usage = p.usage() != null ? p.usage() : new Payload.Usage(0, 0, 0);
     decisions++;
-    inputTokens += (long) usage(p, "input_tokens");
-    outputTokens += (long) usage(p, "output_tokens");
-    reasoningTokens += (long) usage(p, "reasoning_tokens");
+    inputTokens += usage.inputTokens();
+    outputTokens += usage.outputTokens();
+    reasoningTokens += usage.reasoningTokens();
     costUsd += d.costUsd();
-    if (p.get("command_id") instanceof String id) {
+    if (p.commandId() != null) {
+      String id = p.commandId();
       agentCommands++;
       Intervention c = commands.get(id);
       if (c == null) {
@@ -145,25 +139,26 @@ final class Timeline {
     }
   }
 
-  private static Decision decision(Map<String, Object> p) {
-    Map<?, ?> d = p.get("decision") instanceof Map<?, ?> m ? m : Map.of();
+  private static Decision decision(Payload.AgentDecision p) {
+    Payload.Decision d =
+        p.decision() != null ? p.decision() : new Payload.Decision(null, null, null);
     List<String> notes = new ArrayList<>();
-    if (p.get("notes") instanceof List<?> l) {
-      l.forEach(n -> notes.add(String.valueOf(n)));
+    if (p.notes() != null) {
+      p.notes().forEach(n -> notes.add(String.valueOf(n)));
     }
-    if (p.get("guardrail_edits") instanceof List<?> l) {
-      l.forEach(n -> notes.add("guardrail: " + n));
+    if (p.guardrailEdits() != null) {
+      p.guardrailEdits().forEach(n -> notes.add("guardrail: " + n));
     }
     return new Decision(
-        ReportBuilder.text(p.get("id")),
-        (long) ReportBuilder.number(p.get("step")),
-        ReportBuilder.text(p.get("policy")),
-        ReportBuilder.text(d.get("action")),
-        d.get("args") instanceof Map<?, ?> a ? a : Map.of(),
-        ReportBuilder.text(d.get("rationale")),
+        p.id(),
+        p.step(),
+        ReportBuilder.text(p.policy()),
+        ReportBuilder.text(d.action()),
+        d.args() != null ? d.args() : Map.of(),
+        ReportBuilder.text(d.rationale()),
         notes,
-        (long) (usage(p, "input_tokens") + usage(p, "output_tokens")),
-        p.get("cost_usd") instanceof Number n ? n.doubleValue() : 0);
+        p.usage() == null ? 0 : p.usage().inputTokens() + p.usage().outputTokens(),
+        p.costUsd() != null ? p.costUsd() : 0);
   }
 
   private static Intervention withDecision(Intervention c, Decision d) {
@@ -206,10 +201,5 @@ final class Timeline {
     }
     out.sort(Comparator.comparingLong(Entry::seq));
     return out;
-  }
-
-  private static double usage(Map<String, Object> p, String key) {
-    double v = ReportBuilder.number(ReportBuilder.map(p.get("usage")).get(key));
-    return Double.isFinite(v) ? v : 0;
   }
 }

@@ -179,6 +179,55 @@ class ReportCommandTest {
     assertTrue(html.contains("<section id=\"damage\">"), "the page says so too");
   }
 
+  /** The committed run written by the code of 2026-12-02, copied where a test may change it. */
+  private Path fixtureRun(String name) throws Exception {
+    Path from = Path.of("src/test/resources/fixtures/run-2026-12-02");
+    Path to = dir.resolve(name);
+    try (Stream<Path> s = Files.walk(from)) {
+      for (Path p : s.toList()) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+    return to;
+  }
+
+  @Test
+  void anEventOfAShapeTheReaderDoesNotKnowIsSkippedAndNamedAndTheRestIsRead() throws Exception {
+    Path sound = fixtureRun("sound");
+    assertEquals(0, run("report", sound.toString()), err.toString());
+    String soundMd = Files.readString(sound.resolve("report.md"));
+    assertFalse(soundMd.contains("damaged"), "the fixture's log is sound");
+    assertTrue(soundMd.contains("| validation loss | main | 9 | 3.179 (step 0) |"), soundMd);
+
+    // a newer writer's evaluation at step 50 of main, whose eval_loss is not a number
+    Path odd = fixtureRun("odd");
+    Path log = odd.resolve("events.jsonl");
+    List<String> lines = new java.util.ArrayList<>(Files.readAllLines(log));
+    String eval = lines.get(53);
+    assertTrue(eval.startsWith("{\"seq\":54,") && eval.contains("\"type\":\"eval\""), eval);
+    lines.set(53, eval.replaceFirst("\"eval_loss\":[0-9.]+", "\"eval_loss\":\"low\""));
+    Files.write(log, lines);
+
+    assertEquals(0, run("report", odd.toString()), err.toString());
+    String md = Files.readString(odd.resolve("report.md"));
+    assertTrue(md.contains("**The event log is damaged**"), md);
+    String said = md.lines().filter(l -> l.startsWith("- events.jsonl")).findFirst().orElse("none");
+    assertTrue(said.startsWith("- events.jsonl seq 54: eval payload: 'eval\\_loss': "), said);
+    assertTrue(said.endsWith(": skipped"), said);
+    assertEquals(1, md.lines().filter(l -> l.startsWith("- events.jsonl")).count(), md);
+    // that evaluation is gone; everything after it is read as in the sound log
+    assertTrue(md.contains("| validation loss | main | 8 | 3.179 (step 0) |"), md);
+    assertTrue(md.contains("stopped at step 713"), md);
+    for (String kept :
+        new String[] {
+          "| validation loss | retry | 9 |",
+          "| validation loss | b2 | 3 |",
+          "- **last evaluation**: 0.3093 (perplexity 1.362) at step 713 of branch b2"
+        }) {
+      assertTrue(soundMd.contains(kept) && md.contains(kept), kept + " in\n" + md);
+    }
+  }
+
   @Test
   void aRunWithNoStepsIsRefusedWithOneLineAndNothingIsWritten() throws Exception {
     RunConfig cfg =

@@ -4,8 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.CommandStatus;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +25,27 @@ class ExperimentSchedulesTest {
 
   private static Event eval(long step, double loss) {
     return ev(EventType.EVAL, step, Map.of("eval_loss", loss));
+  }
+
+  private static Event metrics(long step, double lr) {
+    return Event.of(
+        "r", "main", step, new Payload.Metrics(2.0, lr, 0.5, 1.0, null, 1e3, 10.0, false));
+  }
+
+  private static Event command(long step, String id, Source source, String type) {
+    return Event.of(
+        "r",
+        "main",
+        step,
+        new Payload.CommandSent(new Command(id, type, source, Map.of(), null, null)));
+  }
+
+  private static Event applied(long step, String id, String type) {
+    return Event.of(
+        "r",
+        "main",
+        step,
+        new Payload.Result(new CommandResult(id, type, CommandStatus.APPLIED, step, null, null)));
   }
 
   @Test
@@ -52,28 +78,16 @@ class ExperimentSchedulesTest {
   @Test
   void theObserverFollowsTheFinalLineOfBranchesAndCountsControllerCommands() {
     ArmRunner.Observer o = new ArmRunner.Observer();
-    o.accept(ev(EventType.METRICS, 300, Map.of("lr", 0.001)));
+    o.accept(metrics(300, 0.001));
     o.accept(eval(300, 2.0));
-    o.accept(ev(EventType.METRICS, 301, Map.of("lr", 0.03)));
-    o.accept(ev(EventType.METRICS, 320, Map.of("lr", 0.03)));
-    o.accept(
-        ev(
-            EventType.COMMAND,
-            320,
-            Map.of("id", "c1", "source", "rule", "type", "load_checkpoint")));
-    o.accept(
-        ev(
-            EventType.COMMAND_RESULT,
-            321,
-            Map.of("command_id", "c1", "type", "load_checkpoint", "status", "applied")));
-    o.accept(ev(EventType.BRANCH, 300, Map.of("resumes_at_step", 301)));
-    o.accept(ev(EventType.COMMAND, 300, Map.of("id", "c2", "source", "api", "type", "set_knobs")));
-    o.accept(
-        ev(
-            EventType.COMMAND_RESULT,
-            300,
-            Map.of("command_id", "c2", "type", "set_knobs", "status", "applied")));
-    o.accept(ev(EventType.METRICS, 301, Map.of("lr", 0.0005)));
+    o.accept(metrics(301, 0.03));
+    o.accept(metrics(320, 0.03));
+    o.accept(command(320, "c1", Source.RULE, "load_checkpoint"));
+    o.accept(applied(321, "c1", "load_checkpoint"));
+    o.accept(Event.of("r", "b1", 300, new Payload.Branch("b1", "main/300", "main", 320L, 301L)));
+    o.accept(command(300, "c2", Source.API, "set_knobs"));
+    o.accept(applied(300, "c2", "set_knobs"));
+    o.accept(metrics(301, 0.0005));
     o.accept(eval(400, 1.9));
     assertEquals(4, o.stepsTrained, "steps a rollback threw away still count as computed");
     assertEquals(1, o.rollbacks);
