@@ -55,9 +55,25 @@ public sealed interface Payload
       Double stepMs,
       Boolean skipped)
       implements Payload {
+    public Metrics {
+      // what a loop that reports less means: no clipping, nothing skipped
+      clipScale = clipScale == null ? 1.0 : clipScale;
+      skipped = skipped != null && skipped;
+    }
+
     @Override
     public EventType type() {
       return EventType.METRICS;
+    }
+
+    /** The step's time in ms, NaN when the loop did not say. */
+    public double stepMillis() {
+      return stepMs == null ? Double.NaN : stepMs;
+    }
+
+    /** The step's throughput, NaN when the loop did not say. */
+    public double throughput() {
+      return tokensPerS == null ? Double.NaN : tokensPerS;
     }
   }
 
@@ -210,8 +226,8 @@ public sealed interface Payload
       @JsonProperty(required = true) String branch,
       String checkpoint,
       String parentBranch,
-      Long leftAtStep,
-      Long resumesAtStep)
+      long leftAtStep,
+      long resumesAtStep)
       implements Payload {
     @Override
     public EventType type() {

@@ -316,6 +316,11 @@ public final class RunState {
     return Map.copyOf(branches);
   }
 
+  /** Every branch, in the order they appeared. */
+  public java.util.List<BranchInfo> branchList() {
+    return List.copyOf(branches.values());
+  }
+
   /** Every branch name, in the order they appeared. */
   public Set<String> branchNames() {
     return new LinkedHashSet<>(branches.keySet());
@@ -399,58 +404,9 @@ public final class RunState {
 
   /**
    * The state's canonical JSON form: what the shared fixtures hold and the console's reducer
-   * produces for the same events. Evaluations appear as their step and eval_loss.
+   * produces for the same events ({@link RunStateView}).
    */
   public Map<String, Object> view() {
-    Map<String, Object> v = new LinkedHashMap<>();
-    v.put("status", status);
-    v.put("error", error);
-    v.put("step", step);
-    v.put("branch", branch);
-    v.put("last_seq", lastSeq);
-    Map<String, Object> bs = new LinkedHashMap<>();
-    branches.forEach(
-        (name, b) -> {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("parent", b.parent());
-          m.put("checkpoint", b.checkpoint());
-          m.put("left_at_step", b.leftAtStep());
-          m.put("resumes_at_step", b.resumesAtStep());
-          bs.put(name, m);
-        });
-    v.put("branches", bs);
-    v.put("knobs", new LinkedHashMap<>(knobValues));
-    v.put("locks", locks);
-    v.put("last_loss", lastMetrics == null ? null : lastMetrics.value().loss());
-    v.put("last_eval", evals(lastEval));
-    v.put("best_eval", evals(bestEval));
-    v.put("health", lastHealth == null ? null : lastHealth.value().kind());
-    v.put("checkpoints", new ArrayList<>(checkpoints.keySet()));
-    Map<String, Object> a = new LinkedHashMap<>();
-    a.put("enabled", agent.enabled());
-    a.put("every", agent.every());
-    a.put("policy", agent.policy());
-    a.put("words", agent.words());
-    a.put("spent_usd", agent.spentUsd());
-    a.put("decisions", agent.decisions());
-    v.put("agent", a);
-    v.put("goal", goal == null ? null : goal.metric());
-    Map<String, Object> cs = new LinkedHashMap<>();
-    commands.forEach(
-        (id, r) -> cs.put(id, r.result() == null ? "pending" : r.result().status().wire()));
-    v.put("commands", cs);
-    return v;
-  }
-
-  private static Map<String, Object> evals(Map<String, Stepped<Payload.Eval>> byBranch) {
-    Map<String, Object> out = new LinkedHashMap<>();
-    byBranch.forEach(
-        (b, e) -> {
-          Map<String, Object> m = new LinkedHashMap<>();
-          m.put("step", e.step());
-          m.put("eval_loss", e.value().evalLoss());
-          out.put(b, m);
-        });
-    return out;
+    return RunStateView.of(this);
   }
 }

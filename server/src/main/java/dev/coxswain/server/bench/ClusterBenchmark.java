@@ -157,7 +157,7 @@ public final class ClusterBenchmark {
     replica.addListener(
         e -> {
           if (e.type() == EventType.METRICS && done.getCount() > 0) {
-            ms.add(((Payload.Metrics) e.body()).stepMs());
+            ms.add(((Payload.Metrics) e.body()).stepMillis());
             done.countDown();
           }
         });
@@ -175,7 +175,7 @@ public final class ClusterBenchmark {
       }
       Event e = Json.read(line, Event.class);
       if (e.type() == EventType.METRICS && e.step() > 3) { // the first steps warm up
-        ms.add(((Payload.Metrics) e.body()).stepMs());
+        ms.add(((Payload.Metrics) e.body()).stepMillis());
       }
     }
     return ServerBenchmark.pct(ms, 50);

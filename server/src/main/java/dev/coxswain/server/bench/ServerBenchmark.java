@@ -107,7 +107,7 @@ public final class ServerBenchmark {
               all.countDown();
             }
           } else if (p instanceof Payload.Metrics m) {
-            steps.add(m.stepMs());
+            steps.add(m.stepMillis());
           }
         });
     HttpClient http = HttpClient.newHttpClient();

@@ -96,7 +96,7 @@ final class ProgressPrinter implements EventSink {
         loss == null ? "  NaN" : String.format(Locale.ROOT, "%.4f", loss),
         p.lr(),
         orNaN(p.gradNorm()),
-        p.tokensPerS() / 1000,
+        p.throughput() / 1000,
         (long) eta / 60,
         (long) eta % 60);
   }

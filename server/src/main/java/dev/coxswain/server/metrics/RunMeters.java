@@ -167,8 +167,10 @@ final class RunMeters implements Consumer<Event> {
     number(
         p.gradNorm(),
         v -> meters.set(GRAD_NORM, "the last step's gradient norm, before clipping", v));
-    meters.set(TOKENS_PER_SECOND, "the last step's training throughput", p.tokensPerS());
-    meters.set(STEP_SECONDS, "how long the last step took", p.stepMs() / 1000.0);
+    number(
+        p.tokensPerS(),
+        v -> meters.set(TOKENS_PER_SECOND, "the last step's training throughput", v));
+    number(p.stepMs(), v -> meters.set(STEP_SECONDS, "how long the last step took", v / 1000.0));
   }
 
   private void eval(Payload.Eval p) {

@@ -107,8 +107,8 @@ final class ReportBuilder implements Consumer<Event> {
 
   private void onMetrics(Payload.Metrics p) {
     stepsComputed++;
-    double ms = p.stepMs();
-    double tps = p.tokensPerS();
+    double ms = p.stepMillis();
+    double tps = p.throughput();
     if (Double.isFinite(ms)) {
       stepSeconds += ms / 1000;
       if (Double.isFinite(tps)) {

@@ -20,11 +20,8 @@ public final class MetricsHistory implements Consumer<Event> {
 
   @Override
   public void accept(Event e) {
-    if (e.type() == EventType.STATUS && "resuming".equals(e.payload().get("status"))) {
-      if (e.payload().get("from_step") instanceof Number from
-          && e.payload().get("branch") instanceof String branch) {
-        forget(branch, from.longValue());
-      }
+    if (e.type() == EventType.STATUS) {
+      Resuming.of(e).ifPresent(r -> forget(r.branch(), r.fromStep()));
       return;
     }
     if (e.type() != EventType.METRICS && e.type() != EventType.EVAL) {

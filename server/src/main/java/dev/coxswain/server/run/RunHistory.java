@@ -62,11 +62,8 @@ public final class RunHistory implements Consumer<Event> {
       if (earlier != null) {
         others.remove(earlier); // evaluated again at one step (a resume): the later one
       }
-    } else if (e.type() == EventType.STATUS
-        && "resuming".equals(e.payload().get("status"))
-        && e.payload().get("from_step") instanceof Number from
-        && e.payload().get("branch") instanceof String branch) {
-      forget(branch, from.longValue());
+    } else if (e.type() == EventType.STATUS) {
+      Resuming.of(e).ifPresent(r -> forget(r.branch(), r.fromStep()));
     }
     others.put(e.seq(), e);
   }

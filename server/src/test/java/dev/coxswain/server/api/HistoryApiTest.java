@@ -38,12 +38,32 @@ class HistoryApiTest {
       s.append(metrics("main", step, 2.0 + step / 1000.0));
       if (step % 50 == 0) {
         s.append(event("main", step, EventType.EVAL, Map.of("eval_loss", 2.5)));
-        s.append(event("main", step, EventType.CHECKPOINT, Map.of("id", "main-" + step)));
+        s.append(
+            event(
+                "main",
+                step,
+                EventType.CHECKPOINT,
+                Map.of("id", "main-" + step, "periodic", true, "pruned", List.of())));
       }
     }
     s.append(
         event("main", 150, EventType.COMMAND, Map.of("id", "c1", "type", "fork", "source", "api")));
-    s.append(event("b1", 100, EventType.BRANCH, Map.of("branch", "b1", "checkpoint", "main-100")));
+    s.append(
+        event(
+            "b1",
+            100,
+            EventType.BRANCH,
+            Map.of(
+                "branch",
+                "b1",
+                "checkpoint",
+                "main-100",
+                "parent_branch",
+                "main",
+                "left_at_step",
+                150,
+                "resumes_at_step",
+                101)));
     s.append(
         event(
             "b1",
