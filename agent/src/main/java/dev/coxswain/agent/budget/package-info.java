@@ -1,0 +1,2 @@
+/** The agent's token and dollar budget. */
+package dev.coxswain.agent.budget;

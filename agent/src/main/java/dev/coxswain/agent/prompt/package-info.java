@@ -1,0 +1,2 @@
+/** Prompt templates, filled from a summary. */
+package dev.coxswain.agent.prompt;

@@ -1,0 +1,2 @@
+/** The server and cluster benchmarks. */
+package dev.coxswain.server.bench;

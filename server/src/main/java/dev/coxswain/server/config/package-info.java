@@ -1,0 +1,2 @@
+/** A run's YAML configuration. */
+package dev.coxswain.server.config;

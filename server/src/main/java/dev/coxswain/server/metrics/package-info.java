@@ -1,0 +1,2 @@
+/** Prometheus metrics of runs and agents ({@code GET /metrics}). */
+package dev.coxswain.server.metrics;

@@ -1,0 +1,2 @@
+/** The morning report of a run, in HTML and Markdown. */
+package dev.coxswain.server.report;

@@ -1,0 +1,2 @@
+/** The trainer's command handlers, one per action type. */
+package dev.coxswain.trainer.command;

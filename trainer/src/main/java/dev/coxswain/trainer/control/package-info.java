@@ -1,0 +1,2 @@
+/** The control point between steps and the knobs it sets. */
+package dev.coxswain.trainer.control;

@@ -1,0 +1,2 @@
+/** Training data: corpora, windows, datasets, mixtures of sources that reload. */
+package dev.coxswain.trainer.data;

@@ -1,0 +1,2 @@
+/** A run's goal: progress per evaluation, best, stall. */
+package dev.coxswain.trainer.goal;

@@ -1,0 +1,2 @@
+/** Health checks on the training loss: spikes. */
+package dev.coxswain.trainer.health;

@@ -1,0 +1,2 @@
+/** Evaluation metrics of a workload, and the per-phase profile of a step. */
+package dev.coxswain.trainer.metric;

@@ -1,0 +1,2 @@
+/** Workloads: what a run trains (the default character GPT). */
+package dev.coxswain.trainer.workload;
