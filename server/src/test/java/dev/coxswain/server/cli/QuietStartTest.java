@@ -64,9 +64,10 @@ class QuietStartTest {
       assertFalse(said.contains("INFO"), "the INFO lines are in server.log: " + said);
       assertEquals(1, ETA.matcher(said).results().count(), "the ETA once: " + said);
 
-      String log = Files.readString(runDir.resolve("server.log"));
+      // the node says it joined on its own thread, after the serving line: wait for the line
+      String log =
+          await(() -> Files.readString(runDir.resolve("server.log")), "joined the control plane");
       assertTrue(log.contains(" INFO dev.coxswain."), log);
-      assertTrue(log.contains("joined the control plane"), log);
       assertFalse(log.contains("Gauge has been already registered"), log);
       for (String l : log.lines().toList()) {
         assertTrue(LOG_LINE.matcher(l).matches(), "a whole log line: '" + l + "'");
@@ -78,9 +79,8 @@ class QuietStartTest {
   void withVerboseTheInfoLinesAreOnTheTerminalTooAndInTheLog() throws Exception {
     Path runDir = dir.resolve("runs/verbose");
     try (ServerProcess p = serve(runDir, "--verbose").awaitServing(120)) {
-      String said = p.output();
+      String said = await(p::output, "joined the control plane");
       assertTrue(said.contains(" INFO dev.coxswain."), said);
-      assertTrue(said.contains("joined the control plane"), said);
       assertFalse(said.contains("\u001b"), said);
       for (String l : said.lines().toList()) {
         assertTrue(
@@ -90,8 +90,24 @@ class QuietStartTest {
                 || LOG_LINE.matcher(l).matches(),
             "a whole line: '" + l + "'");
       }
-      assertTrue(
-          Files.readString(runDir.resolve("server.log")).contains("joined the control plane"));
+      await(() -> Files.readString(runDir.resolve("server.log")), "joined the control plane");
+    }
+  }
+
+  interface Text {
+    String read() throws Exception;
+  }
+
+  /** The text once it contains {@code what}; fails with the text after 60 s. */
+  private static String await(Text text, String what) throws Exception {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      String t = text.read();
+      if (t.contains(what)) {
+        return t;
+      }
+      assertTrue(System.nanoTime() < deadline, "no '" + what + "' within 60 s: " + t);
+      java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
     }
   }
 }
