@@ -13,8 +13,33 @@ import java.util.regex.Pattern;
  */
 public sealed interface Action {
 
-  /** Set one or more knobs at once; all or nothing. */
-  record SetKnobs(Map<String, Double> values) implements Action {}
+  /**
+   * Set one or more knobs at once; all or nothing. A choice knob may be set by its option's name
+   * ({@code options}); the trainer turns it into the option's index.
+   */
+  record SetKnobs(Map<String, Double> values, Map<String, String> options) implements Action {
+    public SetKnobs {
+      options = options == null ? Map.of() : options;
+    }
+
+    /** Numeric values only. */
+    public SetKnobs(Map<String, Double> values) {
+      this(values, Map.of());
+    }
+
+    /** Every knob this command names. */
+    public Set<String> names() {
+      Set<String> all = new java.util.LinkedHashSet<>(values.keySet());
+      all.addAll(options.keySet());
+      return all;
+    }
+  }
+
+  /**
+   * Call an action the run registered ({@link ActionSpec}) with these arguments; the run checks
+   * them against the action's fields.
+   */
+  record Invoke(String action, Map<String, Object> args) implements Action {}
 
   /** Multiply one knob by a factor (the agent's double and halve). */
   record ScaleKnob(String knob, double factor) implements Action {}
@@ -116,10 +141,19 @@ public sealed interface Action {
           throw new InvalidCommandException("args", "set_knobs needs at least one knob");
         }
         Map<String, Double> values = new LinkedHashMap<>();
+        Map<String, String> options = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : a.entrySet()) {
-          values.put(e.getKey(), number(a, e.getKey()));
+          // a boolean knob takes true/false, a choice knob its option's name
+          if (e.getValue() instanceof Boolean b) {
+            values.put(e.getKey(), b ? 1.0 : 0.0);
+          } else if (e.getValue() instanceof String option) {
+            options.put(e.getKey(), option);
+          } else {
+            values.put(e.getKey(), number(a, e.getKey()));
+          }
         }
-        yield new SetKnobs(Collections.unmodifiableMap(values));
+        yield new SetKnobs(
+            Collections.unmodifiableMap(values), Collections.unmodifiableMap(options));
       }
       case SCALE_KNOB -> {
         onlyKnown(a, Set.of("knob", "factor"));
@@ -305,6 +339,16 @@ public sealed interface Action {
         String module = module(a);
         String param = string(a, "param", true);
         yield new SetModuleParam(module, param, number(a, "value"));
+      }
+      case RUN_ACTION -> {
+        String action = string(a, "action", true);
+        if (!ActionSpec.NAME.matcher(action).matches()) {
+          throw new InvalidCommandException(
+              "args.action", "'action' must name a registered action, got '" + action + "'");
+        }
+        Map<String, Object> rest = new LinkedHashMap<>(a);
+        rest.remove("action");
+        yield new Invoke(action, Collections.unmodifiableMap(rest));
       }
       case NOTE -> {
         onlyKnown(a, Set.of("text"));

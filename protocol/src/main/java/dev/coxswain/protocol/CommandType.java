@@ -25,7 +25,9 @@ public enum CommandType {
   SET_DATA_MIXTURE,
   RELOAD_DATA,
   RESET_MODULE,
-  SET_MODULE_PARAM;
+  SET_MODULE_PARAM,
+  /** An action the run registered for itself ({@link ActionSpec}). */
+  RUN_ACTION;
 
   @JsonValue
   public String wire() {

@@ -10,6 +10,7 @@ import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
 import dev.coxswain.trainer.command.DataCommands;
 import dev.coxswain.trainer.command.KnobCommands;
+import dev.coxswain.trainer.control.Actions;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.events.EventSink;
@@ -45,6 +46,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   private final ControlPoint controlPoint;
   private final DataCommands dataCommands;
   private final CommandHandlers handlers = new CommandHandlers();
+  private final Actions actions = new Actions();
   private final Learner learner;
   private final HealthWatch health;
   private final MetricsPublisher metrics;
@@ -89,6 +91,9 @@ public final class InteractiveTrainer implements AutoCloseable {
     // each command type in one place of its own, beside the state it changes
     this.knobCommands = new KnobCommands(knobs, events::emit);
     knobCommands.registerWith(handlers);
+    workload.knobs().forEach(k -> knobs.register(k.knob(), k.setter()));
+    workload.actions().forEach(a -> actions.register(a.spec(), a.handler()));
+    actions.registerWith(handlers);
     dataCommands.registerWith(handlers);
     new RunCommands(controlPoint, status::set, events).registerWith(handlers);
     evaluator.registerWith(handlers);
@@ -122,7 +127,7 @@ public final class InteractiveTrainer implements AutoCloseable {
     // Autograd mode is per thread in PyTorch and on by default: record only inside the collector.
     JniUtils.setGradMode(false);
     status.set("running");
-    knobCommands.announce();
+    knobCommands.announce(actions.specs());
     dataCommands.announce(position.step());
     try {
       evaluator.baseline();

@@ -3,6 +3,11 @@ package dev.coxswain.trainer;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
+import dev.coxswain.protocol.ActionSpec;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.trainer.control.ActionHandler;
+import dev.coxswain.trainer.control.OwnAction;
+import dev.coxswain.trainer.control.OwnKnob;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.metric.EvalMetric;
 import java.util.ArrayList;
@@ -10,12 +15,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleConsumer;
 
 /**
  * What to train: a DJL block, the shape of its input, a loss and a source of batches. This is the
  * whole library API surface a user needs to put their own model under the control point.
  */
 public final class Workload {
+  /** The knobs of Coxswain's own loop (its AdamW and clipping). */
+  public static final List<String> BUILT_IN_KNOBS =
+      List.of("lr", "weight_decay", "max_grad_norm", "beta1", "beta2", "eps");
+
   private final String name;
   private final Block block;
   private final Shape[] inputShapes;
@@ -24,6 +34,8 @@ public final class Workload {
   private final Map<String, Object> description;
   private final List<EvalMetric> metrics;
   private final Kind kind;
+  private final List<OwnKnob> knobs;
+  private final List<OwnAction> actions;
 
   /**
    * What a workload is, for the figures a person reads: whether its loss has a perplexity and what
@@ -61,6 +73,8 @@ public final class Workload {
     this.description = b.description;
     this.metrics = List.copyOf(b.metrics);
     this.kind = b.kind;
+    this.knobs = List.copyOf(b.knobs);
+    this.actions = List.copyOf(b.actions);
   }
 
   public static Builder builder() {
@@ -101,6 +115,16 @@ public final class Workload {
     return kind;
   }
 
+  /** Knobs of the workload's own (a loss weight, a curriculum level), beside the optimizer's. */
+  public List<OwnKnob> knobs() {
+    return knobs;
+  }
+
+  /** Actions of the workload's own. */
+  public List<OwnAction> actions() {
+    return actions;
+  }
+
   /**
    * What the run reports and in which units, for run.json and the console: {@code kind}, {@code
    * perplexity} (whether it means anything), {@code throughput_unit} (tokens or samples) and {@code
@@ -125,6 +149,37 @@ public final class Workload {
     private Map<String, Object> description = Map.of();
     private final List<EvalMetric> metrics = new ArrayList<>();
     private Kind kind = Kind.OTHER;
+    private final List<OwnKnob> knobs = new ArrayList<>();
+    private final List<OwnAction> actions = new ArrayList<>();
+
+    /**
+     * A knob of the workload's own, applied through {@code setter} at the control point, snapshot
+     * in checkpoints and steerable like the optimizer's.
+     *
+     * @throws IllegalArgumentException for a name taken by an optimizer knob or another knob
+     */
+    public Builder optKnob(Knob knob, DoubleConsumer setter) {
+      if (BUILT_IN_KNOBS.contains(knob.name())
+          || knobs.stream().anyMatch(k -> k.knob().name().equals(knob.name()))) {
+        throw new IllegalArgumentException(
+            "knob '" + knob.name() + "' is taken (built-in knobs: " + BUILT_IN_KNOBS + ")");
+      }
+      knobs.add(new OwnKnob(knob, setter));
+      return this;
+    }
+
+    /**
+     * An action of the workload's own, carried out by {@code handler} at the control point.
+     *
+     * @throws IllegalArgumentException for a name registered twice
+     */
+    public Builder optAction(ActionSpec spec, ActionHandler handler) {
+      if (actions.stream().anyMatch(a -> a.spec().name().equals(spec.name()))) {
+        throw new IllegalArgumentException("two actions are named '" + spec.name() + "'");
+      }
+      actions.add(new OwnAction(spec, handler));
+      return this;
+    }
 
     public Builder setBlock(Block block) {
       this.block = block;

@@ -55,7 +55,7 @@ class TrainerControlTest {
   }
 
   @Test
-  void lrZeroLeavesWeightsUnchangedOnTheNextStep() throws Exception {
+  void lrAtItsFloorLeavesWeightsUnchangedOnTheNextStep() throws Exception {
     Recorder rec = new Recorder();
     try (InteractiveTrainer t =
         InteractiveTrainer.builder(Fixtures.tinyGpt(1), Fixtures.config(50).build())
@@ -66,7 +66,8 @@ class TrainerControlTest {
       Future<RunOutcome> run = start(t);
       rec.await(Recorder.status("paused"), 60);
       Map<String, float[]> before = t.weights();
-      CommandResult r = result(t.submit(cmd("set_knobs", Map.of("lr", 0.0))));
+      // lr is a log knob: its floor 1e-12 moves no float32 weight (0 is outside a log range)
+      CommandResult r = result(t.submit(cmd("set_knobs", Map.of("lr", 1e-12))));
       assertEquals(CommandStatus.APPLIED, r.status());
       assertEquals(4, r.step());
       rec.at(4, e -> t.submit(cmd("pause", Map.of())));
@@ -79,9 +80,9 @@ class TrainerControlTest {
           60);
       Map<String, float[]> after = t.weights();
       before.forEach(
-          (name, w) -> assertArrayEquals(w, after.get(name), 0f, name + " changed at lr 0"));
+          (name, w) -> assertArrayEquals(w, after.get(name), 0f, name + " changed at lr 1e-12"));
       Event step4 = rec.of(EventType.METRICS).get(3);
-      assertEquals(0.0, ((Number) step4.payload().get("lr")).doubleValue());
+      assertEquals(1e-12, ((Number) step4.payload().get("lr")).doubleValue());
       assertTrue(
           ((Number) step4.payload().get("grad_norm")).doubleValue() > 0, "gradients were real");
 

@@ -90,7 +90,7 @@ public final class AgentBenchmark {
             "r",
             "main",
             from,
-            new Payload.Knobs(Map.of("lr", 0.1), specs, null, null, null, null, null)));
+            new Payload.Knobs(Map.of("lr", 0.1), specs, null, null, null, null, null, null)));
     for (long s = from; s < from + steps; s++) {
       double loss = 3.2 - 0.004 * (s - from) + r.nextGaussian() * 0.15;
       out.add(Event.of("r", "main", s, metrics(loss, 2.0 + r.nextGaussian() * 0.5)));

@@ -1,6 +1,7 @@
 package dev.coxswain.protocol.event;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
@@ -43,22 +44,39 @@ public sealed interface Payload
    * @param clipScale the factor the gradients were multiplied by (1: no clipping)
    * @param updateRatio ||Δw|| / ||w|| when measured this step, else null
    * @param tokensPerS throughput in the workload's unit (tokens or samples) per second
-   *     <p>Only lr is required: a loop of its own may report no more than loss and lr.
+   * @param lr the learning rate the step ran with: Coxswain's own loop's, or the first knob with
+   *     the role learning_rate of a loop of its own; null when the run has none
+   * @param values a loop's own named figures for the step (a GAN's two losses, say), or null
+   *     <p>Nothing is required: a loop of its own may report no more than its loss or its values.
    */
   record Metrics(
       Double loss,
-      @JsonProperty(required = true) double lr,
+      Double lr,
       Double gradNorm,
       Double clipScale,
       Double updateRatio,
       Double tokensPerS,
       Double stepMs,
-      Boolean skipped)
+      Boolean skipped,
+      Map<String, Double> values)
       implements Payload {
     public Metrics {
       // what a loop that reports less means: no clipping, nothing skipped
       clipScale = clipScale == null ? 1.0 : clipScale;
       skipped = skipped != null && skipped;
+    }
+
+    /** Coxswain's own loop's figures, without named values. */
+    public Metrics(
+        Double loss,
+        Double lr,
+        Double gradNorm,
+        Double clipScale,
+        Double updateRatio,
+        Double tokensPerS,
+        Double stepMs,
+        Boolean skipped) {
+      this(loss, lr, gradNorm, clipScale, updateRatio, tokensPerS, stepMs, skipped, null);
     }
 
     @Override
@@ -155,14 +173,16 @@ public sealed interface Payload
   }
 
   /**
-   * The knobs' values now. At a run's start it carries the full table ({@code specs}); after a
-   * change, what changed, by whose command, from which step; after a lock, the locked knobs.
+   * The knobs' values now. At a run's start it carries the full table ({@code specs}) and the
+   * actions the run registered ({@code actions}); after a change, what changed, by whose command,
+   * from which step; after a lock, the locked knobs.
    *
    * @param changed per knob changed, its old and new value
    */
   record Knobs(
       @JsonProperty(required = true) Map<String, Double> knobs,
       List<Knob> specs,
+      List<ActionSpec> actions,
       List<String> locks,
       Map<String, Change> changed,
       String commandId,

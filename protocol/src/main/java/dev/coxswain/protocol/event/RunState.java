@@ -2,6 +2,7 @@ package dev.coxswain.protocol.event;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -9,6 +10,7 @@ import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.InvalidCommandException;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.Registry;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -44,6 +46,7 @@ public final class RunState {
   private final Map<String, BranchInfo> branches = new LinkedHashMap<>();
   private final Map<String, Double> knobValues = new LinkedHashMap<>();
   private List<Knob> knobSpecs = List.of();
+  private List<ActionSpec> actionSpecs = List.of();
   private List<String> locks = List.of();
   private Stepped<Payload.Metrics> lastMetrics;
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
@@ -198,6 +201,9 @@ public final class RunState {
     if (k.specs() != null) {
       knobSpecs = List.copyOf(k.specs());
     }
+    if (k.actions() != null) {
+      actionSpecs = List.copyOf(k.actions());
+    }
     if (k.knobs() != null) {
       knobValues.clear();
       knobValues.putAll(k.knobs());
@@ -342,12 +348,22 @@ public final class RunState {
     return new LinkedHashMap<>(knobValues);
   }
 
+  /** The actions the run registered, as it announced them. */
+  public List<ActionSpec> actions() {
+    return actionSpecs;
+  }
+
+  /** The run's knobs (values now) and actions: what commands are checked against. */
+  public Registry registry() {
+    return new Registry(knobs(), actionSpecs);
+  }
+
   /** The knob table as the run published it, each with its value now. */
   public List<Knob> knobs() {
     List<Knob> out = new ArrayList<>(knobSpecs.size());
     for (Knob k : knobSpecs) {
       Double v = knobValues.get(k.name());
-      out.add(v == null ? k : new Knob(k.name(), k.type(), v, k.min(), k.max(), k.description()));
+      out.add(v == null || k.validate(v).isPresent() ? k : k.withValue(v));
     }
     return out;
   }

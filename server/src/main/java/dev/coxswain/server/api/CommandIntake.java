@@ -4,7 +4,10 @@ import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.InvalidCommandException;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.Registry;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.RunState;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.RunRegistry;
@@ -15,9 +18,9 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import java.time.Instant;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * How a command from outside enters a run, whatever the protocol it came in: checked here as far as
@@ -145,50 +148,26 @@ public final class CommandIntake {
     }
   }
 
-  // The trainer checks again at the boundary; this answers the obvious cases with a 400 at once.
+  // The trainer checks again at the boundary; this answers with a 400 at once, against what the
+  // run registered (its knobs with their types and bounds, its actions with their fields)
   private static void checkKnobs(Action action, RunStore store) throws InvalidCommandException {
-    Map<String, Map<String, Object>> specs = new LinkedHashMap<>();
-    for (Map<String, Object> k : store.knobs()) {
-      specs.put(String.valueOf(k.get("name")), k);
+    Registry registry = store.read(RunState::registry);
+    if (registry.knobs().isEmpty()) {
+      return; // the run has not announced its knobs yet: the trainer checks
     }
-    if (specs.isEmpty()) {
-      return;
-    }
-    Map<String, Double> values = new LinkedHashMap<>();
     if (action instanceof Action.SetKnobs s) {
-      values.putAll(s.values());
+      registry.values(s);
     } else if (action instanceof Action.ScaleKnob s) {
-      Map<String, Object> k = specs.get(s.knob());
-      if (k == null) {
-        throw new InvalidCommandException(
-            "args.knob",
-            "unknown knob '" + s.knob() + "'; known: " + String.join(", ", specs.keySet()));
-      }
-      values.put(s.knob(), ((Number) k.get("value")).doubleValue() * s.factor());
-    }
-    for (Map.Entry<String, Double> e : values.entrySet()) {
-      Map<String, Object> k = specs.get(e.getKey());
-      String field = "args." + (action instanceof Action.ScaleKnob ? "factor" : e.getKey());
-      if (k == null) {
-        throw new InvalidCommandException(
-            field,
-            "unknown knob '" + e.getKey() + "'; known: " + String.join(", ", specs.keySet()));
-      }
-      double min = ((Number) k.get("min")).doubleValue();
-      double max = ((Number) k.get("max")).doubleValue();
-      if (e.getValue() < min || e.getValue() > max) {
-        throw new InvalidCommandException(
-            field,
-            "knob '"
-                + e.getKey()
-                + "' = "
-                + e.getValue()
-                + " is out of bounds ["
-                + min
-                + ", "
-                + max
-                + "]");
-      }
+      registry.scaled(s);
+    } else if (action instanceof Action.Invoke i) {
+      registry.args(i);
+    } else if (action instanceof Action.LockKnob l && registry.knob(l.knob()).isEmpty()) {
+      throw new InvalidCommandException(
+          "args.knob",
+          "unknown knob '"
+              + l.knob()
+              + "'; known: "
+              + registry.knobs().stream().map(Knob::name).collect(Collectors.joining(", ")));
     }
   }
 

@@ -263,14 +263,23 @@ public record RunConfig(
                                   + "'; known: lr, weight_decay, max_grad_norm, beta1, beta2, eps"));
           KnobSetting v =
               e.getValue() == null ? new KnobSetting(null, null, null, null) : e.getValue();
-          Knob changed =
-              new Knob(
-                  k.name(),
-                  k.type(),
-                  or(v.value(), k.value()),
-                  or(v.min(), k.min()),
-                  or(v.max(), k.max()),
-                  k.description());
+          Knob changed;
+          try {
+            changed =
+                new Knob(
+                    k.name(),
+                    k.type(),
+                    or(v.value(), k.value()),
+                    or(v.min(), k.min()),
+                    or(v.max(), k.max()),
+                    k.description(),
+                    k.scale(),
+                    k.unit(),
+                    k.role(),
+                    k.choices());
+          } catch (IllegalArgumentException bad) {
+            throw new ConfigException("knobs." + k.name() + ": " + bad.getMessage());
+          }
           if (k.name().equals("lr")) {
             startLr = v.value();
           }

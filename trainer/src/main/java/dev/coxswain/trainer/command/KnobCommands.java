@@ -1,10 +1,13 @@
 package dev.coxswain.trainer.command;
 
 import dev.coxswain.protocol.Action;
+import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.InvalidCommandException;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.Registry;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.Steps;
 import dev.coxswain.protocol.event.Payload;
@@ -42,8 +45,7 @@ public final class KnobCommands {
     handlers
         .register(
             Action.SetKnobs.class,
-            (c, a, next) ->
-                unlessLocked(c, a.values().keySet(), next, () -> set(c, a.values(), next)))
+            (c, a, next) -> unlessLocked(c, a.names(), next, () -> setChecked(c, a, next)))
         .register(
             Action.ScaleKnob.class,
             (c, a, next) -> unlessLocked(c, Set.of(a.knob()), next, () -> scale(c, a, next)))
@@ -51,11 +53,33 @@ public final class KnobCommands {
         .register(Action.UnlockKnob.class, this::unlock);
   }
 
-  /** At the start of a run: a {@code knobs} event with the full table, bounds included. */
-  public void announce() {
+  /**
+   * At the start of a run: a {@code knobs} event with the full table, bounds included, and the
+   * actions the run registered.
+   */
+  public void announce(List<ActionSpec> actions) {
     // for late readers: the specs say the bounds
     emit.accept(
-        new Payload.Knobs(knobs.snapshot().values(), knobs.list(), null, null, null, null, null));
+        new Payload.Knobs(
+            knobs.snapshot().values(),
+            knobs.list(),
+            actions.isEmpty() ? null : actions,
+            null,
+            null,
+            null,
+            null,
+            null));
+  }
+
+  // booleans and options resolved, each value checked against its knob's type and bounds
+  private CommandResult setChecked(Command c, Action.SetKnobs a, long nextStep) {
+    Map<String, Double> values;
+    try {
+      values = new Registry(knobs.list(), List.of()).values(a);
+    } catch (InvalidCommandException e) {
+      return CommandResult.rejected(c, nextStep, e.getMessage());
+    }
+    return set(c, values, nextStep);
   }
 
   private interface Change {
@@ -82,12 +106,13 @@ public final class KnobCommands {
   }
 
   private CommandResult scale(Command c, Action.ScaleKnob a, long nextStep) {
-    Optional<Knob> knob = knobs.get(a.knob());
-    if (knob.isEmpty()) {
-      return CommandResult.rejected(
-          c, nextStep, "unknown knob '" + a.knob() + "'; known: " + names());
+    double v;
+    try {
+      v = new Registry(knobs.list(), List.of()).scaled(a);
+    } catch (InvalidCommandException e) {
+      return CommandResult.rejected(c, nextStep, e.getMessage());
     }
-    return set(c, Map.of(a.knob(), knob.get().value() * a.factor()), nextStep);
+    return set(c, Map.of(a.knob(), v), nextStep);
   }
 
   private CommandResult set(Command c, Map<String, Double> values, long nextStep) {
@@ -101,6 +126,7 @@ public final class KnobCommands {
     emit.accept(
         new Payload.Knobs(
             knobs.snapshot().values(),
+            null,
             null,
             List.copyOf(locks.keySet()),
             changed,
@@ -136,6 +162,7 @@ public final class KnobCommands {
     emit.accept(
         new Payload.Knobs(
             knobs.snapshot().values(),
+            null,
             null,
             List.copyOf(new TreeSet<>(locks.keySet())),
             null,

@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoubleConsumer;
 
 /**
  * The knobs of a run. Changed only by the training thread at the control point; other threads read
@@ -15,12 +16,20 @@ import java.util.Optional;
  */
 public final class Knobs {
   private final LinkedHashMap<String, Knob> knobs = new LinkedHashMap<>();
+  private final Map<String, DoubleConsumer> setters = new LinkedHashMap<>();
   private volatile Snapshot published;
 
   /** The optimizer knobs every run has, with the given starting learning rate. */
   public static Knobs optimizerDefaults(double lr) {
     Knobs k = new Knobs();
-    k.register(new Knob("lr", KnobType.DOUBLE, lr, 0, 10, "learning rate of AdamW"));
+    k.register(
+        Knob.real("lr")
+            .bounds(1e-12, 10)
+            .initial(lr)
+            .log()
+            .role(Knob.LEARNING_RATE)
+            .describe("learning rate of AdamW")
+            .build());
     k.register(
         new Knob("weight_decay", KnobType.DOUBLE, 0.01, 0, 1, "decoupled weight decay (AdamW)"));
     k.register(
@@ -41,6 +50,22 @@ public final class Knobs {
   public void register(Knob knob) {
     knobs.put(knob.name(), knob);
     publish();
+  }
+
+  /**
+   * Adds a knob of the run's own whose every change is handed to {@code setter} at the control
+   * point (and its starting value once, now).
+   *
+   * @throws IllegalArgumentException when a knob of that name is registered already
+   */
+  public void register(Knob knob, DoubleConsumer setter) {
+    if (knobs.containsKey(knob.name())) {
+      throw new IllegalArgumentException(
+          "knob '" + knob.name() + "' is registered already (built-in or twice)");
+    }
+    setter.accept(knob.value());
+    setters.put(knob.name(), setter);
+    register(knob);
   }
 
   public Optional<Knob> get(String name) {
@@ -68,9 +93,33 @@ public final class Knobs {
         return problem;
       }
     }
+    callSetters(values);
     values.forEach((name, v) -> knobs.put(name, knobs.get(name).withValue(v)));
     publish();
     return Optional.empty();
+  }
+
+  // all or nothing: a setter that throws has the ones before it set back, and nothing changes
+  private void callSetters(Map<String, Double> values) {
+    List<String> done = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Double> e : values.entrySet()) {
+        DoubleConsumer set = setters.get(e.getKey());
+        if (set != null) {
+          set.accept(e.getValue());
+          done.add(e.getKey());
+        }
+      }
+    } catch (RuntimeException e) {
+      for (String name : done) {
+        try {
+          setters.get(name).accept(knobs.get(name).value());
+        } catch (RuntimeException again) {
+          e.addSuppressed(again);
+        }
+      }
+      throw e;
+    }
   }
 
   /**
