@@ -36,7 +36,7 @@ import java.util.function.BooleanSupplier;
  * }
  * }</pre>
  */
-public final class InteractiveTrainer implements AutoCloseable {
+public final class InteractiveTrainer implements SteeredRun {
   private final TrainerConfig config;
   private final boolean recordCommands;
   private final RunPosition position = new RunPosition();
@@ -115,6 +115,7 @@ public final class InteractiveTrainer implements AutoCloseable {
    *
    * @return completes with the command's one result
    */
+  @Override
   public CompletableFuture<CommandResult> submit(Command command) {
     if (recordCommands) {
       events.emit(new Payload.CommandSent(command));
@@ -123,6 +124,7 @@ public final class InteractiveTrainer implements AutoCloseable {
   }
 
   /** Trains until max steps or a stop command. Blocks the calling thread. */
+  @Override
   public RunOutcome run() {
     // Autograd mode is per thread in PyTorch and on by default: record only inside the collector.
     JniUtils.setGradMode(false);
@@ -208,18 +210,22 @@ public final class InteractiveTrainer implements AutoCloseable {
     return config.runId();
   }
 
+  @Override
   public long step() {
     return position.step();
   }
 
+  @Override
   public String branch() {
     return position.branch();
   }
 
+  @Override
   public String status() {
     return status.get();
   }
 
+  @Override
   public List<Knob> knobs() {
     return knobs.list();
   }
@@ -236,6 +242,7 @@ public final class InteractiveTrainer implements AutoCloseable {
    * The model's modules, their parameters and what can be done to each ({@link
    * dev.coxswain.trainer.model.ModelTree}).
    */
+  @Override
   public Map<String, Object> model() {
     return learner.tree().describe();
   }
