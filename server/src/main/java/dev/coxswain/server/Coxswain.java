@@ -8,9 +8,11 @@ import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.JoinedTrainer;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.RunLauncher;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.loop.OwnLoop;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Path;
@@ -51,7 +53,31 @@ public final class Coxswain implements AutoCloseable {
 
   /** Starts describing a served run of this workload; {@code setX} required, {@code optX} not. */
   public static Builder builder(Workload workload, TrainerConfig config) {
-    return new Builder(workload, config);
+    Objects.requireNonNull(workload, "workload");
+    return new Builder(
+        RunLauncher.of(workload, config),
+        config,
+        RunSpec.runJson(config.runId(), workload, settings(config), Map.of()));
+  }
+
+  /**
+   * Starts describing a served run of a loop of its own ({@link OwnLoop}): its knobs, actions,
+   * checkpoints and evaluation under the console and the agent.
+   */
+  public static Builder builder(OwnLoop loop, TrainerConfig config) {
+    Objects.requireNonNull(loop, "loop");
+    return new Builder(
+        RunLauncher.of(loop, config),
+        config,
+        RunSpec.runJson(config.runId(), loop, settings(config), Map.of()));
+  }
+
+  private static Map<String, Object> settings(TrainerConfig config) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("max_steps", config.maxSteps());
+    cfg.put("seed", config.seed());
+    cfg.put("lr", config.lr());
+    return cfg;
   }
 
   /**
@@ -127,17 +153,19 @@ public final class Coxswain implements AutoCloseable {
 
   /** Describes a served run. */
   public static final class Builder {
-    private final Workload workload;
+    private final RunLauncher launcher;
     private final TrainerConfig config;
+    private final Map<String, Object> runJson;
     private Path runsRoot = Path.of("runs");
     private String host = "127.0.0.1";
     private int port = 7007;
     private String token;
     private Map<String, Object> agentSection; // null: no agent
 
-    private Builder(Workload workload, TrainerConfig config) {
-      this.workload = Objects.requireNonNull(workload, "workload");
+    private Builder(RunLauncher launcher, TrainerConfig config, Map<String, Object> runJson) {
+      this.launcher = launcher;
       this.config = Objects.requireNonNull(config, "config");
+      this.runJson = runJson;
     }
 
     /** Where run directories go (default {@code runs}); the run's is {@code <root>/<run id>}. */
@@ -196,7 +224,7 @@ public final class Coxswain implements AutoCloseable {
               ApiOptions.defaults(t).withHost(host).withPort(port),
               runsRoot,
               store,
-              new RunSpec(config.runId(), null, config, workload, store.runJson()),
+              launcher,
               null,
               null,
               agent);
@@ -224,8 +252,7 @@ public final class Coxswain implements AutoCloseable {
       JoinedTrainer joined =
           JoinedTrainer.start(
               store,
-              workload,
-              config,
+              launcher,
               null,
               keys,
               new Cluster.Options(host, Cluster.DEFAULT_PORT + 1, List.of(member), Cluster.NAME),
@@ -235,15 +262,11 @@ public final class Coxswain implements AutoCloseable {
 
     private RunStore createStore(Map<String, Object> agentSection) throws IOException {
       String id = config.runId();
-      Map<String, Object> cfg = new LinkedHashMap<>();
-      cfg.put("max_steps", config.maxSteps());
-      cfg.put("seed", config.seed());
-      cfg.put("lr", config.lr());
-      Map<String, Object> runJson =
-          RunSpec.runJson(id, workload, cfg, Map.of("agent", agentSection));
+      Map<String, Object> json = new LinkedHashMap<>(runJson);
+      json.put("agent", agentSection);
       Path dir = runsRoot.resolve(id);
       try {
-        return RunStore.create(dir, runJson);
+        return RunStore.create(dir, json);
       } catch (FileAlreadyExistsException e) {
         throw new IOException(
             dir + " already holds a run: give this one its own id with TrainerConfig.optRunId");

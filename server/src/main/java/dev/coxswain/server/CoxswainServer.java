@@ -14,6 +14,7 @@ import dev.coxswain.server.node.TrainerNode;
 import dev.coxswain.server.notify.Notifier;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.RunLauncher;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;
@@ -78,6 +79,29 @@ public final class CoxswainServer {
       Notifier.Options notify,
       AgentSettings agent)
       throws Exception {
+    return start(
+        options,
+        runsRoot,
+        store,
+        RunLauncher.of(spec.workload(), spec.trainer()),
+        resumeFrom,
+        notify,
+        agent);
+  }
+
+  /**
+   * Serves whatever run {@code launcher} builds (Coxswain's own loop or a loop of its own) in the
+   * run directory of {@code store}, with a supervising agent when {@code agent} is not null.
+   */
+  public static CoxswainServer start(
+      ApiOptions options,
+      Path runsRoot,
+      RunStore store,
+      RunLauncher launcher,
+      String resumeFrom,
+      Notifier.Options notify,
+      AgentSettings agent)
+      throws Exception {
     Telemetry telemetry = Telemetry.create();
     Vertx vertx = telemetry.vertx(); // Vert.x's meters (HTTP server, event bus) go to GET /metrics
     try {
@@ -93,12 +117,7 @@ public final class CoxswainServer {
                   telemetry));
       DeploymentOptions worker = new DeploymentOptions().setThreadingModel(ThreadingModel.WORKER);
       TrainerNode node =
-          new TrainerNode(
-              store,
-              spec.workload(),
-              spec.trainer(),
-              resumeFrom,
-              new TrainerNode.Options(1000, signer, null));
+          new TrainerNode(store, launcher, resumeFrom, new TrainerNode.Options(1000, signer, null));
       await(vertx.deployVerticle(node, worker));
       await(cs.control().joined(id));
       return new CoxswainServer(vertx, cs, store, node);

@@ -4,6 +4,7 @@ import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
@@ -41,7 +42,8 @@ public final class HostedArm implements ThroughputBenchmark.Arm {
             ApiOptions.defaults(ServerBenchmark.TOKEN).withPort(0), root, store, spec, null, null);
     try {
       server.host().finished().toCompletionStage().toCompletableFuture().get(30, TimeUnit.MINUTES);
-      return server.host().trainer().stepProfile();
+      // the benchmark hosts Coxswain's own loop
+      return ((InteractiveTrainer) server.host().trainer()).stepProfile();
     } finally {
       server.shutdown("benchmark over");
     }

@@ -82,8 +82,7 @@ final class JoinedRun {
       node =
           JoinedTrainer.start(
               store,
-              workload,
-              config,
+              dev.coxswain.trainer.RunLauncher.of(workload, config),
               resumeFrom,
               credentials,
               cluster.options(clusterPort, List.of(join)),

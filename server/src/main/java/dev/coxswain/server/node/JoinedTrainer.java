@@ -5,9 +5,8 @@ import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.trainer.RunLauncher;
 import dev.coxswain.trainer.RunOutcome;
-import dev.coxswain.trainer.TrainerConfig;
-import dev.coxswain.trainer.Workload;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;
@@ -41,8 +40,7 @@ public final class JoinedTrainer implements AutoCloseable {
    */
   public static JoinedTrainer start(
       RunStore store,
-      Workload workload,
-      TrainerConfig config,
+      RunLauncher launcher,
       String resumeFrom,
       Credentials credentials,
       Cluster.Options cluster,
@@ -60,8 +58,7 @@ public final class JoinedTrainer implements AutoCloseable {
     TrainerNode node =
         new TrainerNode(
             store,
-            workload,
-            config,
+            launcher,
             resumeFrom,
             new TrainerNode.Options(
                 heartbeatMillis, credentials.signer(), clustered.manager().getNodeId()));

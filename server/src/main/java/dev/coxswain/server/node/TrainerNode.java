@@ -14,8 +14,9 @@ import dev.coxswain.server.bus.EventPublisher;
 import dev.coxswain.server.bus.SignedConsumer;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.run.RunStore;
-import dev.coxswain.trainer.InteractiveTrainer;
+import dev.coxswain.trainer.RunLauncher;
 import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.SteeredRun;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
@@ -59,14 +60,13 @@ public final class TrainerNode extends VerticleBase {
   public record Options(long heartbeatMillis, CommandSigner signer, String member) {}
 
   private final RunStore store;
-  private final Workload workload;
-  private final TrainerConfig config;
+  private final RunLauncher launcher;
   private final String resumeFrom;
   private final Options options;
   private final String node = UUID.randomUUID().toString();
   private final Promise<RunOutcome> finished = Promise.promise();
   private final List<MessageConsumer<String>> consumers = new ArrayList<>();
-  private InteractiveTrainer trainer;
+  private SteeredRun trainer;
   private WriterSink events;
   private Thread thread;
   private volatile boolean joined;
@@ -79,9 +79,17 @@ public final class TrainerNode extends VerticleBase {
    */
   public TrainerNode(
       RunStore store, Workload workload, TrainerConfig config, String resumeFrom, Options options) {
+    this(store, RunLauncher.of(workload, config), resumeFrom, options);
+  }
+
+  /**
+   * Hosts whatever run {@code launcher} builds: Coxswain's own loop or a loop of its own.
+   *
+   * @param resumeFrom checkpoint to continue from ({@code latest}, an id or a tag), or null
+   */
+  public TrainerNode(RunStore store, RunLauncher launcher, String resumeFrom, Options options) {
     this.store = store;
-    this.workload = workload;
-    this.config = config;
+    this.launcher = launcher;
     this.resumeFrom = resumeFrom;
     this.options = options;
   }
@@ -91,15 +99,8 @@ public final class TrainerNode extends VerticleBase {
     // the store numbers, writes and publishes the trainer's events on a writer thread of its own;
     // commands, results, status and health events still wait until they are on disk
     events = new WriterSink(store::append);
-    InteractiveTrainer.Builder b =
-        InteractiveTrainer.builder(workload, config)
-            .optRunDir(store.dir())
-            .optSink(events)
-            .optRecordCommands(false); // recorded here, before they are acknowledged
-    if (resumeFrom != null) {
-      b.optResumeFrom(resumeFrom);
-    }
-    trainer = b.build();
+    // commands are recorded here, before they are acknowledged, not by the run
+    trainer = launcher.launch(store.dir(), events, resumeFrom);
     EventPublisher.attach(store, vertx.eventBus());
     String id = store.runId();
     CommandSigner signer = options.signer();
@@ -311,7 +312,7 @@ public final class TrainerNode extends VerticleBase {
     return trainer.submit(command);
   }
 
-  public InteractiveTrainer trainer() {
+  public SteeredRun trainer() {
     return trainer;
   }
 

@@ -3,12 +3,14 @@ package dev.coxswain.server.run;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.loop.OwnLoop;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -53,6 +55,28 @@ public record RunSpec(
       throw new RunConfig.ConfigException(e.getMessage());
     }
     return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), extra));
+  }
+
+  /** The run.json of a loop of its own: its name, its description, what it reports. */
+  public static Map<String, Object> runJson(
+      String id, OwnLoop loop, Map<String, Object> config, Map<String, Object> extra) {
+    Map<String, Object> runJson = new LinkedHashMap<>();
+    runJson.put("run_id", id);
+    runJson.put("started", Instant.now().toString());
+    runJson.put("workload", loop.name());
+    runJson.put("model", loop.description());
+    Map<String, Object> reports = new LinkedHashMap<>();
+    reports.put("kind", "own_loop");
+    reports.put("perplexity", false);
+    reports.put("throughput_unit", "steps");
+    reports.put("metrics", List.of());
+    reports.put("replayable", loop.replayable());
+    runJson.put("reports", reports);
+    runJson.put("data", Map.of("loop", loop.name()));
+    runJson.put("config", config);
+    runJson.putAll(extra);
+    runJson.put("provenance", Provenance.collect());
+    return runJson;
   }
 
   /**
