@@ -15,22 +15,27 @@ public sealed interface Action {
 
   /**
    * Set one or more knobs at once; all or nothing. A choice knob may be set by its option's name
-   * ({@code options}); the trainer turns it into the option's index.
+   * ({@code options}), a boolean knob by true or false ({@code switches}); {@link Registry} turns
+   * them into numbers against the run's knobs.
    */
-  record SetKnobs(Map<String, Double> values, Map<String, String> options) implements Action {
+  record SetKnobs(
+      Map<String, Double> values, Map<String, String> options, Map<String, Boolean> switches)
+      implements Action {
     public SetKnobs {
       options = options == null ? Map.of() : options;
+      switches = switches == null ? Map.of() : switches;
     }
 
     /** Numeric values only. */
     public SetKnobs(Map<String, Double> values) {
-      this(values, Map.of());
+      this(values, Map.of(), Map.of());
     }
 
     /** Every knob this command names. */
     public Set<String> names() {
       Set<String> all = new java.util.LinkedHashSet<>(values.keySet());
       all.addAll(options.keySet());
+      all.addAll(switches.keySet());
       return all;
     }
   }
@@ -142,10 +147,11 @@ public sealed interface Action {
         }
         Map<String, Double> values = new LinkedHashMap<>();
         Map<String, String> options = new LinkedHashMap<>();
+        Map<String, Boolean> switches = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : a.entrySet()) {
           // a boolean knob takes true/false, a choice knob its option's name
           if (e.getValue() instanceof Boolean b) {
-            values.put(e.getKey(), b ? 1.0 : 0.0);
+            switches.put(e.getKey(), b);
           } else if (e.getValue() instanceof String option) {
             options.put(e.getKey(), option);
           } else {
@@ -153,7 +159,9 @@ public sealed interface Action {
           }
         }
         yield new SetKnobs(
-            Collections.unmodifiableMap(values), Collections.unmodifiableMap(options));
+            Collections.unmodifiableMap(values),
+            Collections.unmodifiableMap(options),
+            Collections.unmodifiableMap(switches));
       }
       case SCALE_KNOB -> {
         onlyKnown(a, Set.of("knob", "factor"));

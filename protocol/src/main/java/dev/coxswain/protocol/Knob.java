@@ -1,5 +1,6 @@
 package dev.coxswain.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Locale;
@@ -118,6 +119,7 @@ public record Knob(
   }
 
   /** Whether multiplying makes sense: a log knob. */
+  @JsonIgnore
   public boolean isLog() {
     return scale == KnobScale.LOG;
   }

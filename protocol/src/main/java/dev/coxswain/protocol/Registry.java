@@ -55,6 +55,15 @@ public record Registry(List<Knob> knobs, List<ActionSpec> actions) {
       check(k, e.getValue(), "args." + e.getKey());
       out.put(k.name(), e.getValue());
     }
+    for (Map.Entry<String, Boolean> e : s.switches().entrySet()) {
+      Knob k = known(e.getKey(), "args." + e.getKey());
+      if (k.type() != KnobType.BOOL) {
+        throw new InvalidCommandException(
+            "args." + e.getKey(),
+            "knob '" + k.name() + "' takes a number, got boolean " + e.getValue());
+      }
+      out.put(k.name(), e.getValue() ? 1.0 : 0.0);
+    }
     for (Map.Entry<String, String> e : s.options().entrySet()) {
       String field = "args." + e.getKey();
       Knob k = known(e.getKey(), field);

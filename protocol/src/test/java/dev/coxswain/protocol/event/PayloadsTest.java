@@ -83,12 +83,18 @@ class PayloadsTest {
     assertTrue(e.getMessage().contains("'eval_loss'"), e.getMessage());
 
     Map<String, Object> nullPrimitive = new LinkedHashMap<>();
-    nullPrimitive.put("lr", null);
+    nullPrimitive.put("eval_loss", null);
     e =
         assertThrows(
-            MalformedPayloadException.class,
-            () -> Payloads.decode(EventType.METRICS, nullPrimitive));
-    assertTrue(e.getMessage().contains("lr"), e.getMessage());
+            MalformedPayloadException.class, () -> Payloads.decode(EventType.EVAL, nullPrimitive));
+    assertTrue(e.getMessage().contains("eval_loss"), e.getMessage());
+
+    // a loop of its own's figures: named values must be numbers
+    Map<String, Object> badValues = Map.of("loss", 1.0, "values", Map.of("loss_d", "high"));
+    e =
+        assertThrows(
+            MalformedPayloadException.class, () -> Payloads.decode(EventType.METRICS, badValues));
+    assertTrue(e.getMessage().contains("values"), e.getMessage());
 
     Map<String, Object> badList = Map.of("id", "main/2", "pruned", "main/1");
     assertThrows(
