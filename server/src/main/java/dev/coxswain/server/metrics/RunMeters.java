@@ -43,6 +43,7 @@ final class RunMeters implements Consumer<Event> {
   static final String EVAL_LOSS = "coxswain.run.eval.loss";
   static final String EVAL_METRIC = "coxswain.run.eval.metric";
   static final String KNOB = "coxswain.run.knob";
+  static final String STEP_VALUE = "coxswain.run.step.value";
   static final String STATUS = "coxswain.run.status";
   static final String LAST_EVENT = "coxswain.run.last.event.timestamp.seconds";
 
@@ -171,6 +172,21 @@ final class RunMeters implements Consumer<Event> {
         p.tokensPerS(),
         v -> meters.set(TOKENS_PER_SECOND, "the last step's training throughput", v));
     number(p.stepMs(), v -> meters.set(STEP_SECONDS, "how long the last step took", v / 1000.0));
+    if (p.values() != null) {
+      // a loop of its own's named figures (a GAN's two losses): one labelled gauge each
+      p.values()
+          .forEach(
+              (name, value) ->
+                  number(
+                      value,
+                      v ->
+                          meters.set(
+                              STEP_VALUE,
+                              "the last step's named figures (a loop of its own)",
+                              "name",
+                              name,
+                              v)));
+    }
   }
 
   private void eval(Payload.Eval p) {

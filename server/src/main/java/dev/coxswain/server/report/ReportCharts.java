@@ -89,8 +89,38 @@ public final class ReportCharts {
               }));
     }
     out.add(new Curve("lr", "learning rate", EventType.METRICS, p -> ((Payload.Metrics) p).lr()));
+    int v = 0;
+    for (String name : valueNames(r.points())) {
+      out.add(
+          new Curve(
+              "value-" + v++,
+              name,
+              EventType.METRICS,
+              p -> {
+                Map<String, Double> values = ((Payload.Metrics) p).values();
+                return values == null ? null : values.get(name);
+              }));
+    }
     return out;
   }
+
+  /** A loop of its own's named figures (at most {@link #MAX_VALUE_CHARTS}), in first-seen order. */
+  private static java.util.Set<String> valueNames(List<Stepped<Payload>> points) {
+    java.util.Set<String> names = new java.util.LinkedHashSet<>();
+    for (Stepped<Payload> e : points) {
+      if (e.value() instanceof Payload.Metrics m && m.values() != null) {
+        for (String n : m.values().keySet()) {
+          if (names.size() < MAX_VALUE_CHARTS) {
+            names.add(n);
+          }
+        }
+      }
+    }
+    return names;
+  }
+
+  /** Named figures charted in a report; more would bury the loss curves. */
+  static final int MAX_VALUE_CHARTS = 8;
 
   /** Every chart the run has data for. */
   public static List<Chart> draw(RunReport r) throws IOException {
