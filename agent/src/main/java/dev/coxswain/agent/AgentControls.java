@@ -2,7 +2,9 @@ package dev.coxswain.agent;
 
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.ResultDetails;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What commands have set of a run's agent: on or off, its cadence, its policy and a person's words.
@@ -23,10 +25,6 @@ public record AgentControls(Boolean enabled, Integer every, String policy, Strin
   public static final AgentControls NONE = new AgentControls(null, null, null, null);
 
   /** An applied {@code agent} command's detail: the settings it changed. */
-  record Settings(Boolean enabled, Integer every, String policy) {}
-
-  /** An applied {@code tell_agent} command's detail: the words, or that they were withdrawn. */
-  record Words(String text, Boolean withdrawn) {}
 
   /**
    * These controls with one command result folded in. Only an applied {@code agent} or {@code
@@ -34,31 +32,23 @@ public record AgentControls(Boolean enabled, Integer every, String policy, Strin
    * instance is returned.
    */
   public AgentControls with(CommandResult result) {
-    if (!result.isApplied()) {
-      return this;
+    Optional<ResultDetails.AgentSettings> settings = ResultDetails.agentSettings(result);
+    if (settings.isPresent()) {
+      ResultDetails.AgentSettings s = settings.get();
+      return new AgentControls(
+          s.enabled() != null ? s.enabled() : enabled,
+          s.every() != null ? Integer.valueOf(Math.max(1, s.every())) : every,
+          s.policy() != null ? s.policy() : policy,
+          words);
     }
-    try {
-      if ("agent".equals(result.type())) {
-        Settings s = Json.fromMap(result.detail(), Settings.class);
-        return new AgentControls(
-            s.enabled() != null ? s.enabled() : enabled,
-            s.every() != null ? Integer.valueOf(Math.max(1, s.every())) : every,
-            s.policy() != null ? s.policy() : policy,
-            words);
-      }
-      if ("tell_agent".equals(result.type())) {
-        Words w = Json.fromMap(result.detail(), Words.class);
-        if (Boolean.TRUE.equals(w.withdrawn())) {
-          return new AgentControls(enabled, every, policy, "");
-        }
-        if (w.text() != null) {
-          return new AgentControls(enabled, every, policy, w.text());
-        }
-      }
-    } catch (IllegalArgumentException notItsShape) {
-      return this; // a detail written by a trainer that knew other settings: nothing to take
+    Optional<ResultDetails.Words> said = ResultDetails.words(result);
+    if (said.isPresent() && Boolean.TRUE.equals(said.get().withdrawn())) {
+      return new AgentControls(enabled, every, policy, "");
     }
-    return this;
+    if (said.isPresent() && said.get().text() != null) {
+      return new AgentControls(enabled, every, policy, said.get().text());
+    }
+    return this; // another command, or a detail of a shape this reader does not know
   }
 
   /**

@@ -43,9 +43,7 @@ public record Knob(
     if (name == null || !name.matches("[a-z][a-z0-9_.]{0,63}")) {
       throw new IllegalArgumentException("knob name must match [a-z][a-z0-9_.]{0,63}: " + name);
     }
-    if (type == null) {
-      throw new IllegalArgumentException("knob " + name + ": a type is required");
-    }
+    type = type == null ? KnobType.DOUBLE : type; // a table that names no type: a real knob
     scale = scale == null ? KnobScale.LINEAR : scale;
     choices = choices == null ? List.of() : List.copyOf(choices);
     if (role != null && !role.matches("[a-z][a-z0-9_]{0,31}")) {

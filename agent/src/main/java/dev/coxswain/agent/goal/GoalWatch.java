@@ -3,8 +3,8 @@ package dev.coxswain.agent.goal;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Goal;
-import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.ResultDetails;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -24,7 +24,6 @@ public final class GoalWatch {
   private boolean stopAsked;
 
   /** What an applied {@code set_goal} says it did: the goal it set, or that it cleared it. */
-  record SetGoalDetail(Goal goal, Boolean cleared) {}
 
   /** Takes one event's payload. */
   public void accept(Payload body) {
@@ -37,15 +36,11 @@ public final class GoalWatch {
   }
 
   private void setGoal(CommandResult r) {
-    if (!"set_goal".equals(r.type()) || !r.isApplied()) {
-      return;
+    Optional<ResultDetails.GoalSet> set = ResultDetails.goal(r);
+    if (set.isEmpty()) {
+      return; // another command, or a detail of a shape this reader does not know
     }
-    SetGoalDetail d;
-    try {
-      d = Json.fromMap(r.detail(), SetGoalDetail.class);
-    } catch (IllegalArgumentException notAGoal) {
-      return; // a detail of another shape says nothing this reader knows about the goal
-    }
+    ResultDetails.GoalSet d = set.get();
     if (d.goal() != null) {
       Goal g = d.goal();
       boolean sameAim =

@@ -1,6 +1,5 @@
 package dev.coxswain.protocol.event;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
@@ -8,7 +7,6 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.InvalidCommandException;
-import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Registry;
 import java.time.Instant;
@@ -230,26 +228,18 @@ public final class RunState {
     }
   }
 
-  private static final TypeReference<Map<String, Payload.Change>> CHANGES =
-      new TypeReference<>() {};
-
   private void result(CommandResult r) {
-    if (r.isApplied() && ("set_knobs".equals(r.type()) || "scale_knob".equals(r.type()))) {
-      // an applied knob change says {knob: {from, to}}: the values follow it even from a trainer
-      // that published no knobs event for it
-      try {
-        Json.mapper()
-            .convertValue(r.detail(), CHANGES)
-            .forEach(
-                (k, c) -> {
-                  if (c != null && c.to() != null) {
-                    knobValues.computeIfPresent(k, (n, o) -> c.to());
-                  }
-                });
-      } catch (IllegalArgumentException notChanges) {
-        // a detail of another shape says nothing about knob values
-      }
-    }
+    // an applied knob change says {knob: {from, to}}: the values follow it even from a trainer
+    // that published no knobs event for it
+    ResultDetails.knobChanges(r)
+        .ifPresent(
+            changes ->
+                changes.forEach(
+                    (k, c) -> {
+                      if (c != null && c.to() != null) {
+                        knobValues.computeIfPresent(k, (n, o) -> c.to());
+                      }
+                    }));
     CommandRecord old = commands.get(r.commandId());
     if (old == null) {
       return; // a result whose command has left the history (or came from another log)

@@ -6,6 +6,7 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.event.MalformedPayloadException;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.protocol.event.ResultDetails;
 import dev.coxswain.server.run.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -149,15 +150,15 @@ final class RunMeters implements Consumer<Event> {
       case COMMAND_RESULT -> {
         // an applied knob change says {knob: {from, to}}
         CommandResult r = ((Payload.Result) e.body()).result();
-        if (r.isApplied()) {
-          r.detail()
-              .forEach(
-                  (k, change) -> {
-                    if (change instanceof Map<?, ?> c && meters.has(KNOB, "knob", k)) {
-                      knob(k, c.get("to"));
-                    }
-                  });
-        }
+        ResultDetails.knobChanges(r)
+            .ifPresent(
+                changes ->
+                    changes.forEach(
+                        (k, c) -> {
+                          if (c != null && meters.has(KNOB, "knob", k)) {
+                            knob(k, c.to());
+                          }
+                        }));
       }
       default -> {}
     }
