@@ -1,5 +1,6 @@
 package dev.coxswain.protocol;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Locale;
@@ -117,7 +118,8 @@ public record Knob(
     return check(name, type, candidate, min, max);
   }
 
-  /** Whether multiplying makes sense: a log knob. */
+  /** Whether multiplying makes sense: a log knob. Not a JSON property: {@code scale} says it. */
+  @JsonIgnore
   public boolean isLog() {
     return scale == KnobScale.LOG;
   }

@@ -83,12 +83,11 @@ class PayloadsTest {
     assertTrue(e.getMessage().contains("'eval_loss'"), e.getMessage());
 
     Map<String, Object> nullPrimitive = new LinkedHashMap<>();
-    nullPrimitive.put("lr", null);
+    nullPrimitive.put("eval_loss", null); // metrics' lr is optional now: eval_loss is not
     e =
         assertThrows(
-            MalformedPayloadException.class,
-            () -> Payloads.decode(EventType.METRICS, nullPrimitive));
-    assertTrue(e.getMessage().contains("lr"), e.getMessage());
+            MalformedPayloadException.class, () -> Payloads.decode(EventType.EVAL, nullPrimitive));
+    assertTrue(e.getMessage().contains("eval_loss"), e.getMessage());
 
     Map<String, Object> badList = Map.of("id", "main/2", "pruned", "main/1");
     assertThrows(
