@@ -18,6 +18,7 @@ import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.control.ActionOutcome;
 import dev.coxswain.trainer.data.DatasetSource;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
+import org.openqa.selenium.support.ui.Select;
 
 /**
  * The console draws what a run registered, in a real headless Chromium against a real run: a tiny
@@ -45,6 +47,8 @@ class RegisteredControlsBrowserTest {
   private final AtomicReference<Double> lrD = new AtomicReference<>();
   private final AtomicLong nCritic = new AtomicLong();
   private final AtomicLong frozenFor = new AtomicLong();
+  private final AtomicLong spectral = new AtomicLong(-1);
+  private final AtomicLong dLoss = new AtomicLong(-1);
 
   /** y = 2x + 1 on 256 points, a single linear unit, and the knobs and action of a GAN's loop. */
   private Workload workload(NDManager data) {
@@ -87,6 +91,8 @@ class RegisteredControlsBrowserTest {
                 .describe("critic steps per generator step")
                 .build(),
             v -> nCritic.set((long) v))
+        .optKnob(Knob.bool("spectral_norm").build(), v -> spectral.set((long) v))
+        .optKnob(Knob.choice("d_loss", "hinge", "bce").build(), v -> dLoss.set((long) v))
         .optAction(
             freeze,
             (args, next) -> {
@@ -111,6 +117,7 @@ class RegisteredControlsBrowserTest {
   }
 
   @Test
+  @SuppressWarnings("unchecked")
   void theKnobPanelAndTheActionFormAreMadeFromWhatTheRunRegistered() throws Exception {
     TrainerConfig config =
         TrainerConfig.builder().optRunId(RUN).optMaxSteps(1_000_000).optEvalEvery(1000).build();
@@ -123,7 +130,22 @@ class RegisteredControlsBrowserTest {
                 .serve();
         Browser b = new Browser(dir.resolve("chromium"), 1300, 1400)) {
       TestRuns.Http http = new TestRuns.Http(c.port());
-      http.awaitState(RUN, s -> ((Number) s.get("step")).longValue() >= 2, 60);
+      Map<String, Object> state =
+          http.awaitState(RUN, s -> ((Number) s.get("step")).longValue() >= 2, 60);
+      // the run's state lists what it registered: knobs with type, bounds, scale and role
+      Map<String, Map<String, Object>> specs = new LinkedHashMap<>();
+      for (Map<String, Object> k : (List<Map<String, Object>>) state.get("knobs")) {
+        specs.put((String) k.get("name"), k);
+      }
+      assertEquals("log", specs.get("lr_d").get("scale"));
+      assertEquals("learning_rate", specs.get("lr_d").get("role"));
+      assertEquals("int", specs.get("n_critic").get("type"));
+      assertEquals(10.0, ((Number) specs.get("n_critic").get("max")).doubleValue());
+      assertEquals(List.of("hinge", "bce"), specs.get("d_loss").get("choices"));
+      List<Map<String, Object>> actions = (List<Map<String, Object>>) state.get("actions");
+      assertEquals("freeze_d", actions.get(0).get("name"));
+      assertEquals(
+          "integer", ((List<Map<String, Object>>) actions.get(0).get("fields")).get(0).get("type"));
       b.driver.get("http://127.0.0.1:" + c.port() + "/#token=" + TestRuns.TOKEN);
 
       // the rows, from the knob table: bounds, scale, role and unit; ×2/×½ on the log knobs only
@@ -181,6 +203,36 @@ class RegisteredControlsBrowserTest {
       assertEquals(before + 1, commands(http), "a refused value is not recorded");
       assertEquals(3, nCritic.get(), "and changes nothing");
       assertEquals("3 steps", nc2.findElement(By.cssSelector(".val")).getText());
+
+      // ×2 on the log knob: scale_knob, through the workload's setter
+      assertEquals(2e-4, lrD.get(), "the setter had the default");
+      b.click(By.cssSelector("#knobs [data-knob='lr_d'] [data-role='double']"));
+      b.await(
+          60,
+          "lr_d doubled",
+          d -> "4e-4".equals(row(b, "lr_d").findElement(By.cssSelector(".val")).getText()));
+      assertEquals(4e-4, lrD.get(), 1e-15);
+
+      // a boolean knob is a toggle, a choice knob a list: each sent as what it means
+      assertEquals("off", row(b, "spectral_norm").findElement(By.cssSelector(".val")).getText());
+      b.click(By.cssSelector("#knobs [data-knob='spectral_norm'] [data-role='toggle']"));
+      b.await(
+          60,
+          "spectral_norm on",
+          d -> "on".equals(row(b, "spectral_norm").findElement(By.cssSelector(".val")).getText()));
+      assertEquals(1, spectral.get(), "the workload's setter got true");
+      assertEquals(
+          "Turn off",
+          row(b, "spectral_norm").findElement(By.cssSelector("[data-role='toggle']")).getText());
+      assertEquals("hinge", row(b, "d_loss").findElement(By.cssSelector(".val")).getText());
+      new Select(row(b, "d_loss").findElement(By.cssSelector("select"))).selectByValue("bce");
+      b.click(By.cssSelector("#knobs [data-knob='d_loss'] [data-role='set']"));
+      b.await(
+          60,
+          "d_loss bce",
+          d -> "bce".equals(row(b, "d_loss").findElement(By.cssSelector(".val")).getText()));
+      assertEquals(1, dLoss.get(), "the workload's setter got the option's index");
+      before += 3;
 
       // the action's form, from its fields: bounds and the required mark
       WebElement form = b.driver.findElement(By.cssSelector("#actions [data-action='freeze_d']"));
