@@ -4,7 +4,7 @@
 import { $, describeArgs, fmt, fmtDuration, h, text } from "./js/format.js";
 import { makeActionPanel } from "./js/action-panel.js";
 import { makeDataPanel } from "./js/data-panel.js";
-import { makeKnobPanel } from "./js/knob-panel.js";
+import { knobValueText, makeKnobPanel } from "./js/knob-panel.js";
 import { makeModelPanel } from "./js/model-panel.js";
 (function () {
   "use strict";
@@ -323,7 +323,11 @@ import { makeModelPanel } from "./js/model-panel.js";
     if (!d || typeof d !== "object") return "";
     const parts = [];
     for (const [k, v] of Object.entries(d)) {
-      if (v && typeof v === "object" && "from" in v && "to" in v) parts.push(k + " " + fmt(v.from) + " → " + fmt(v.to));
+      if (v && typeof v === "object" && "from" in v && "to" in v) {
+        const spec = S.specs.find((x) => x.name === k); // a boolean as on/off, a choice by name
+        const say = (x) => (spec && typeof x === "number" ? knobValueText(spec, x) : fmt(x));
+        parts.push(k + " " + say(v.from) + " → " + say(v.to));
+      }
       else if (k === "checkpoint" && typeof v === "string") parts.push("checkpoint " + v);
     }
     return parts.length ? " (" + parts.join(", ") + ")" : "";

@@ -232,6 +232,12 @@ class RegisteredControlsBrowserTest {
           "d_loss bce",
           d -> "bce".equals(row(b, "d_loss").findElement(By.cssSelector(".val")).getText()));
       assertEquals(1, dLoss.get(), "the workload's setter got the option's index");
+      b.await(
+          60,
+          "the history says the options' names",
+          d ->
+              d.findElements(By.cssSelector("#history tr[data-status='applied']")).stream()
+                  .anyMatch(r -> r.getText().contains("d_loss hinge → bce")));
       before += 3;
 
       // the action's form, from its fields: bounds and the required mark
