@@ -2,7 +2,9 @@
 // Everything on the page is derived from the run's event stream (replayed from seq 0, then live),
 // so a reload, a reconnect or a finished run all show the same thing.
 import { $, describeArgs, fmt, fmtDuration, h, text } from "./js/format.js";
+import { makeActionPanel } from "./js/action-panel.js";
 import { makeDataPanel } from "./js/data-panel.js";
+import { knobValueText, makeKnobPanel } from "./js/knob-panel.js";
 import { makeModelPanel } from "./js/model-panel.js";
 (function () {
   "use strict";
@@ -22,7 +24,7 @@ import { makeModelPanel } from "./js/model-panel.js";
     // what the workload reports and in which units (GET /api/runs/{id} says; a run from before did
     // not say: the language model it was)
     reports: { kind: "language_model", perplexity: true, throughput_unit: "tokens", metrics: [] },
-    specs: [], values: {}, locks: new Set(),
+    specs: [], values: {}, locks: new Set(), actions: [], // the run's registered knobs and actions
     commands: new Map(), // id -> {cmd, seq, step, result}
     errTargets: new Map(), // command id -> element that shows its rejection
     data: null, // {weights, sources, lastChange}: a run with named data sources
@@ -192,6 +194,23 @@ import { makeModelPanel } from "./js/model-panel.js";
     metricCharts.set(name, c);
   }
 
+  // A loop's own named figures per step (a GAN's two losses, say): a chart each, made when the
+  // first metrics name it, placed after the train loss. Their arrays sit beside the metrics' own.
+  const VALUE = "value:";
+  const valueCharts = new Map(); // name -> chart
+  function valueChart(name) {
+    if (valueCharts.has(name)) return;
+    const el = h("div", { class: "chart value-chart", id: "chart-value-" + name, "data-value": name });
+    const after = [...valueCharts.values()].pop();
+    (after ? after.el : $("chart-loss")).after(el);
+    const c = makeChart(el.id, name + " (the run's own figure)", {
+      height: 150,
+      series: (b) => [{ data: () => metricArray(b, VALUE + name), opts: { label: b.name + " " + name, stroke: b.color, width: 1, value: (u, v) => fmt(v) } }],
+    });
+    for (const b of store.branches.values()) c.addBranch(b);
+    valueCharts.set(name, c);
+  }
+
   // What uPlot gets. Up to DECIMATE_ABOVE steps, the arrays themselves. Beyond, min and max of
   // each series over buckets of B steps (B a power of two, at most MAX_BUCKETS buckets), so a draw
   // costs the same at 300,000 steps as at 8,000; spikes survive as the bucket's max. Only buckets at
@@ -304,7 +323,11 @@ import { makeModelPanel } from "./js/model-panel.js";
     if (!d || typeof d !== "object") return "";
     const parts = [];
     for (const [k, v] of Object.entries(d)) {
-      if (v && typeof v === "object" && "from" in v && "to" in v) parts.push(k + " " + fmt(v.from) + " → " + fmt(v.to));
+      if (v && typeof v === "object" && "from" in v && "to" in v) {
+        const spec = S.specs.find((x) => x.name === k); // a boolean as on/off, a choice by name
+        const say = (x) => (spec && typeof x === "number" ? knobValueText(spec, x) : fmt(x));
+        parts.push(k + " " + say(v.from) + " → " + say(v.to));
+      }
       else if (k === "checkpoint" && typeof v === "string") parts.push("checkpoint " + v);
     }
     return parts.length ? " (" + parts.join(", ") + ")" : "";
@@ -370,6 +393,9 @@ import { makeModelPanel } from "./js/model-panel.js";
         S.step = e.step; S.branch = e.branch;
         if (loss !== null) S.lastLoss = b.ema[e.step];
         if (num(p.lr) !== null) S.values.lr = p.lr;
+        if (p.values && typeof p.values === "object") {
+          for (const [name, v] of Object.entries(p.values)) { valueChart(name); metricArray(b, VALUE + name)[e.step] = num(v); }
+        }
         const t = Date.parse(e.time);
         if (Number.isFinite(t)) { S.stepTimes.push([e.step, t]); if (S.stepTimes.length > 101) S.stepTimes.shift(); }
         if (S.status !== "paused" && !FINAL.has(S.status)) S.status = "running";
@@ -400,6 +426,7 @@ import { makeModelPanel } from "./js/model-panel.js";
       }
       case "knobs":
         if (Array.isArray(p.specs)) { S.specs = p.specs; knobsDirty = true; }
+        if (Array.isArray(p.actions)) S.actions = p.actions;
         if (p.knobs && typeof p.knobs === "object") Object.assign(S.values, p.knobs);
         if (Array.isArray(p.locks)) S.locks = new Set(p.locks);
         break;
@@ -483,8 +510,9 @@ import { makeModelPanel } from "./js/model-panel.js";
   let knobsDirty = true;
   function renderPanels() {
     renderStatus();
-    if (knobsDirty) buildKnobs();
-    updateKnobs();
+    if (knobsDirty) { knobsDirty = false; knobPanel.build(); }
+    knobPanel.update();
+    actionPanel.render();
     renderAgent();
     dataPanel.render();
     renderHistory();
@@ -535,55 +563,6 @@ import { makeModelPanel } from "./js/model-panel.js";
       if (!el) continue;
       if (c.el.id === "chart-eval") text(el, S.reports.perplexity ? "validation loss (left) and perplexity (right)" : "validation loss");
       if (c.el.id === "chart-tps") text(el, "throughput (" + rateUnit() + ")");
-    }
-  }
-
-  function buildKnobs() {
-    knobsDirty = false;
-    const box = $("knobs");
-    box.textContent = "";
-    if (!S.specs.length) { box.append(h("p", { class: "muted" }, "waiting for the run's knobs…")); return; }
-    for (const k of S.specs) {
-      const input = h("input", { type: "text", inputmode: "decimal", "aria-label": "new value for " + k.name, placeholder: "new value" });
-      const err = h("p", { class: "err", role: "alert" });
-      const setBtn = h("button", { type: "submit", "data-role": "set" }, "Set");
-      const form = h("form", { class: "edit" }, input, setBtn);
-      form.addEventListener("submit", (ev) => {
-        ev.preventDefault();
-        const raw = input.value.trim();
-        if (raw === "") { err.textContent = "type a value first"; return; } // an Enter on an empty field sends nothing
-        const n = Number(raw);
-        // the server explains what is wrong with a value; send what was typed when it is not a number
-        const value = Number.isFinite(n) ? n : raw;
-        send({ type: "set_knobs", args: { [k.name]: value } }, setBtn, err, input);
-      });
-      if (k.name === "lr") {
-        const dbl = h("button", { type: "button", "data-role": "double", title: "double the learning rate" }, "×2");
-        const half = h("button", { type: "button", "data-role": "halve", title: "halve the learning rate" }, "×½");
-        dbl.addEventListener("click", () => send({ type: "scale_knob", args: { knob: "lr", factor: 2 } }, dbl, err));
-        half.addEventListener("click", () => send({ type: "scale_knob", args: { knob: "lr", factor: 0.5 } }, half, err));
-        form.append(dbl, half);
-      }
-      const lock = h("button", { type: "button", "data-role": "lock", title: "lock against the agent" }, "Lock");
-      lock.addEventListener("click", () => {
-        const locked = S.locks.has(k.name);
-        send({ type: locked ? "unlock_knob" : "lock_knob", args: { knob: k.name } }, lock, err);
-      });
-      form.append(lock);
-      box.append(h("div", { class: "knob", "data-knob": k.name },
-        h("span", { class: "name", title: k.description || "" }, k.name, h("span", { class: "lock", hidden: true }, "locked")),
-        h("span", { class: "val" }, "–"),
-        h("span", { class: "bounds" }, "[" + fmt(k.min) + ", " + fmt(k.max) + "]"), h("span"),
-        form, err));
-    }
-  }
-  function updateKnobs() {
-    for (const row of document.querySelectorAll("#knobs .knob")) {
-      const name = row.dataset.knob;
-      text(row.querySelector(".val"), fmt(S.values[name]));
-      const locked = S.locks.has(name);
-      row.querySelector(".lock").hidden = !locked;
-      text(row.querySelector('[data-role="lock"]'), locked ? "Unlock" : "Lock");
     }
   }
 
@@ -682,7 +661,7 @@ import { makeModelPanel } from "./js/model-panel.js";
 
   function renderControlsEnabled() {
     const off = readOnly() || !S.connected;
-    for (const el of document.querySelectorAll("#side button, #side input")) {
+    for (const el of document.querySelectorAll("#side button, #side input, #side select")) {
       if (el.classList.contains("busy")) continue;
       el.disabled = off;
     }
@@ -732,9 +711,11 @@ import { makeModelPanel } from "./js/model-panel.js";
     renderControlsEnabled();
   }
 
-  // ---------- the data and model panels (js/data-panel.js, js/model-panel.js) ----------
+  // ---------- the knob, action, data and model panels (js/*-panel.js) ----------
 
   const dataPanel = makeDataPanel({ S, send, renderControlsEnabled: () => renderControlsEnabled() });
+  const knobPanel = makeKnobPanel({ S, send });
+  const actionPanel = makeActionPanel({ S, send, renderControlsEnabled: () => renderControlsEnabled() });
   const modelPanel = makeModelPanel({ S, read: (p) => read(p), send, renderControlsEnabled: () => renderControlsEnabled() });
 
   // ---------- commands ----------
@@ -785,8 +766,11 @@ import { makeModelPanel } from "./js/model-panel.js";
     return false;
   }
 
-  /** Posts one command; see sameGesture for why a double click or a double Enter sends one. */
-  async function send(body, btn, errEl, input) {
+  /**
+   * Posts one command; see sameGesture for why a double click or a double Enter sends one. A 400
+   * names the field at fault: route(field), when given, says which error element and input show it.
+   */
+  async function send(body, btn, errEl, input, route) {
     if (btn && (btn.disabled || btn.classList.contains("busy"))) return;
     if (sameGesture(body)) { stats.suppressed++; return; }
     if (errEl) errEl.textContent = "";
@@ -809,6 +793,8 @@ import { makeModelPanel } from "./js/model-panel.js";
         return;
       }
       if (r.status === 401) { setToken(null); }
+      const at = r.status === 400 && route ? route(answer.field) : null;
+      if (at) { errEl = at.err; input = at.input; }
       let msg = answer.error || "HTTP " + r.status;
       if (r.status === 429) msg += " (retry in " + (r.headers.get("Retry-After") || "1") + " s)";
       if (r.status === 401) msg += " — set the token and try again";
@@ -901,6 +887,7 @@ import { makeModelPanel } from "./js/model-panel.js";
         S.specs = st.knobs; knobsDirty = true;
         for (const k of st.knobs) S.values[k.name] = k.value;
       }
+      if (Array.isArray(st.actions) && !S.actions.length) S.actions = st.actions;
     }
     const ag = st.agent || {};
     S.agent.mode = ag.mode || "off";
@@ -927,7 +914,7 @@ import { makeModelPanel } from "./js/model-panel.js";
    * the seq they end at, from which the stream continues. A night of 300,000 steps opens in seconds
    * instead of replaying every event. If it fails, the stream replays whatever it did not bring.
    */
-  const HISTORY_METRICS = "loss,lr,grad_norm,tokens_per_s";
+  const HISTORY_METRICS = "loss,lr,grad_norm,tokens_per_s,values"; // values: a loop's own, as values.<name>
   const historyPath = (id) => "api/runs/" + encodeURIComponent(id) + "/history?metrics=" + HISTORY_METRICS;
   // The history of the run the address names is asked for at once, while the page builds itself:
   // on a long run it is the longest wait. Refused (a --private server without the token yet), it
@@ -952,6 +939,13 @@ import { makeModelPanel } from "./js/model-panel.js";
       for (let i = 0; i < st.length; i++) {
         const s = st[i];
         b.loss[s] = num(loss[i]); b.lr[s] = pos(lr[i]); b.gn[s] = pos(gn[i]); b.tps[s] = num(tps[i]);
+      }
+      for (const [col, vs] of Object.entries(m)) {
+        if (!col.startsWith("values.")) continue;
+        const name = col.slice("values.".length);
+        valueChart(name);
+        const a = metricArray(b, VALUE + name);
+        for (let i = 0; i < st.length; i++) a[st[i]] = num(vs[i]);
       }
     }
     recomputeEma();
@@ -1162,6 +1156,8 @@ import { makeModelPanel } from "./js/model-panel.js";
         metrics: Object.fromEntries(Object.entries(b.m).map(([k, a]) => [k, a.filter((v) => v !== null)])) })),
       metricCharts: [...metricCharts.entries()].map(([name, c]) => ({ name, title: c.title,
         drawn: c.u.data.length > 1 && c.u.data.slice(1).some((a) => a.some((v) => v !== null)) })),
+      valueCharts: [...valueCharts.entries()].map(([name, c]) => ({ name, title: c.title,
+        points: c.u.data.length > 1 ? c.u.data.slice(1).reduce((n, a) => n + a.filter((v) => v !== null).length, 0) : 0 })),
       marks: [...marks.values()].map((m) => Object.assign({}, m)),
       drawnMarks: document.querySelectorAll("#chart-loss .mark").length,
       heap: performance.memory ? performance.memory.usedJSHeapSize : null,

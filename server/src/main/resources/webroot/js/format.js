@@ -55,6 +55,7 @@ export function describeArgs(type, args) {
     case "set_goal": return a.clear ? "(cleared)" : (a.direction || "") + " " + a.metric + (a.target !== undefined ? " → " + fmt(a.target) : "");
     case "reset_module": return a.module;
     case "set_module_param": return a.module + " " + a.param + " = " + fmt(a.value);
+    case "run_action": return (a.action || "") + " " + Object.entries(a).filter(([k]) => k !== "action").map(([k, v]) => k + " = " + fmt(v)).join(", ");
     default: return Object.keys(a).length ? JSON.stringify(a) : "";
   }
 }

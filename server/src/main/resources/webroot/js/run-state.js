@@ -11,7 +11,7 @@ export function initial() {
   return {
     status: "created", error: null, step: 0, branch: "main", lastSeq: 0, lastEventTime: null,
     branches: { main: { parent: null, checkpoint: null, left_at_step: null, resumes_at_step: null } },
-    knobs: {}, specs: [], locks: [],
+    knobs: {}, specs: [], actions: [], locks: [],
     lastMetrics: null, lossTail: [],
     lastEval: {}, bestEval: {},
     lastHealth: null,
@@ -49,6 +49,7 @@ export function state(prev, e) {
     case "health": s.lastHealth = { step: e.step, value: p }; break;
     case "knobs":
       if (p.specs) s.specs = p.specs;
+      if (p.actions) s.actions = p.actions; // the actions the run registered, announced with its knobs
       if (p.knobs) s.knobs = { ...p.knobs };
       if (p.locks) s.locks = [...p.locks];
       break;
@@ -154,6 +155,8 @@ export function view(s) {
     status: s.status, error: s.error, step: s.step, branch: s.branch, last_seq: s.lastSeq,
     branches: s.branches,
     knobs: s.knobs, locks: s.locks,
+    // only when the run registered some, as the Java view does
+    ...(s.actions.length ? { actions: s.actions.map((a) => a.name) } : {}),
     last_loss: s.lastMetrics ? (s.lastMetrics.value.loss ?? null) : null,
     last_eval: evals(s.lastEval), best_eval: evals(s.bestEval),
     health: s.lastHealth ? s.lastHealth.value.kind : null,

@@ -34,6 +34,10 @@ final class RunStateView {
     v.put("branches", bs);
     v.put("knobs", s.knobValues());
     v.put("locks", s.locks());
+    if (!s.actions().isEmpty()) {
+      // only when the run registered some, so the views of runs from before stay as they were
+      v.put("actions", s.actions().stream().map(a -> a.name()).toList());
+    }
     v.put("last_loss", s.lastMetrics().map(m -> m.value().loss()).orElse(null));
     v.put("last_eval", evals(s, s::lastEval));
     v.put("best_eval", evals(s, s::bestEval));

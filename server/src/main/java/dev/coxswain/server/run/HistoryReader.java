@@ -170,10 +170,28 @@ public final class HistoryReader {
       JsonToken v = p.nextToken();
       if (v.isNumeric() && wanted.test(key)) {
         numbers.put(name(key), p.getDoubleValue());
+      } else if (v == JsonToken.START_OBJECT
+          && MetricColumns.VALUES.equals(key)
+          && wanted.test(key)) {
+        numbers.put(MetricColumns.VALUES, named(p));
       } else {
         p.skipChildren();
       }
     }
+  }
+
+  /** A loop's own named figures: the numbers of the object the parser is at. */
+  private Map<String, Object> named(JsonParser p) throws IOException {
+    Map<String, Object> out = new LinkedHashMap<>();
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      if (p.nextToken().isNumeric()) {
+        out.put(name(key), p.getDoubleValue());
+      } else {
+        p.skipChildren();
+      }
+    }
+    return out;
   }
 
   private String name(String s) {

@@ -11,6 +11,9 @@ import java.util.function.Predicate;
  * values, as in {@link MetricsHistory}.
  */
 public final class MetricColumns {
+  /** The metrics field of a loop's own named figures; their columns are {@code values.<name>}. */
+  static final String VALUES = "values";
+
   private long[] steps = new long[1024];
   private final Map<String, double[]> values = new LinkedHashMap<>();
   private int size;
@@ -26,8 +29,18 @@ public final class MetricColumns {
       col[i] = Double.NaN; // a rewritten step keeps only what its latest payload says
     }
     for (Map.Entry<String, Object> m : payload.entrySet()) {
-      if (m.getValue() instanceof Number v && wanted.test(m.getKey())) {
+      if (!wanted.test(m.getKey())) {
+        continue;
+      }
+      if (m.getValue() instanceof Number v) {
         column(m.getKey())[i] = v.doubleValue();
+      } else if (VALUES.equals(m.getKey()) && m.getValue() instanceof Map<?, ?> named) {
+        // a loop's own named figures: a column each, values.<name>
+        for (Map.Entry<?, ?> n : named.entrySet()) {
+          if (n.getValue() instanceof Number v) {
+            column(VALUES + "." + n.getKey())[i] = v.doubleValue();
+          }
+        }
       }
     }
   }

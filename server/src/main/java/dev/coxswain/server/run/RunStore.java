@@ -687,6 +687,7 @@ public final class RunStore implements AutoCloseable {
     s.put("last_seq", lastSeq);
     s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
     s.put("knobs", knobs());
+    s.put("actions", fold.actions().stream().map(Json::toMap).toList());
     s.put("last_metrics", fold.lastMetrics().map(m -> Payloads.encode(m.value())).orElse(Map.of()));
     s.put("last_eval", lastEval());
     s.put("agent", agentNow());
