@@ -197,11 +197,11 @@ public final class RunStore implements AutoCloseable {
   private void write(Event e, String json) {
     log.append(e, json);
     lastSeq = e.seq();
+    if (kept != null) {
+      kept.accept(e); // every line of the log, as a read of the file would see it
+    }
     if (!remember(e, 0)) {
       return; // recorded, but not shown: this version cannot read what it says
-    }
-    if (kept != null) {
-      kept.accept(e);
     }
     for (Consumer<Event> l : listeners) {
       l.accept(e);
