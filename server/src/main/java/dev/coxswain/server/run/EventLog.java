@@ -30,13 +30,14 @@ final class EventLog implements AutoCloseable {
   private final LogIndex index = new LogIndex();
   private JsonlEventSink file;
 
-  /** What opening a log finds on each line, in order. */
-  interface Replay {
-    /** An event the check accepts (a gap before it is reported; a number seen again is not). */
-    void event(long line, Event e);
+  /** An event of the log being opened that its check accepts (a gap before it is reported). */
+  interface Accepted {
+    void line(long line, Event e);
+  }
 
-    /** A well-formed event of a type this version does not know: its number is taken. */
-    void unknown(long line, long seq, String why);
+  /** A well-formed event of a type this version does not know: its number is taken. */
+  interface Unknown {
+    void line(long line, long seq, String why);
   }
 
   private EventLog(Path path, String name) {
@@ -54,7 +55,7 @@ final class EventLog implements AutoCloseable {
 
   /**
    * Opens the log {@code name} in {@code dir} to append to it, after repairing its tail and handing
-   * every line to {@code replay}; a missing file is an empty log.
+   * every event to {@code accepted} or {@code unknown}; a missing file is an empty log.
    *
    * @param damage told what the check found wrong (gaps, repeated numbers), after the replay
    * @throws IOException when a line is not an event at all: the run cannot continue on it
@@ -63,19 +64,20 @@ final class EventLog implements AutoCloseable {
       Path dir,
       String name,
       boolean force,
-      Replay replay,
+      Accepted accepted,
+      Unknown unknown,
       java.util.function.Consumer<String> damage)
       throws IOException {
     EventLog log = new EventLog(dir.resolve(name), name);
     if (Files.exists(log.path)) {
       repairTail(log.path);
-      log.replay(replay).forEach(damage);
+      log.replay(accepted, unknown).forEach(damage);
     }
     log.file = new JsonlEventSink(log.path, force);
     return log;
   }
 
-  private List<String> replay(Replay replay) throws IOException {
+  private List<String> replay(Accepted accepted, Unknown unknown) throws IOException {
     LogCheck check = new LogCheck(name);
     long last = 0;
     try (BufferedReader r = Files.newBufferedReader(path, UTF_8)) {
@@ -111,11 +113,11 @@ final class EventLog implements AutoCloseable {
           } else {
             index.skip(length);
           }
-          replay.unknown(n, parsed.seq(), parsed.why());
+          unknown.line(n, parsed.seq(), parsed.why());
         } else if (check.accept(n, e)) {
           last = e.seq();
           index.add(last, length);
-          replay.event(n, e);
+          accepted.line(n, e);
         } else {
           index.skip(length);
         }

@@ -14,7 +14,7 @@ import java.util.function.Consumer;
  * run, which may still be appending: nothing is repaired or truncated, a torn last line is left out
  * (not an error), and what is wrong with the log is reported, not repaired.
  */
-final class LogReader {
+public final class LogReader {
   private static final org.slf4j.Logger WARN = org.slf4j.LoggerFactory.getLogger(RunStore.class);
 
   private final Path events;
@@ -29,8 +29,21 @@ final class LogReader {
     this.check = new LogCheck(logName);
   }
 
-  /** See {@link RunStore#read(Path, String, Consumer, Consumer)}. */
-  static void read(Path dir, String logName, Consumer<Event> to, Consumer<String> damage)
+  /**
+   * Hands every event of the log {@code logName} in {@code dir} to {@code to}, in sequence order.
+   *
+   * @param logName {@link RunStore#LOG} or {@link RunStore#REPLICA}; a missing file has no events
+   */
+  public static void read(Path dir, String logName, Consumer<Event> to) throws IOException {
+    read(dir, logName, to, null);
+  }
+
+  /**
+   * The same, telling {@code damage} what is wrong with the log (a gap, a number seen twice, an
+   * unreadable line, each with its line number); unreadable lines and repeated numbers are skipped.
+   * With {@code damage} null an unreadable line is an error naming its line.
+   */
+  public static void read(Path dir, String logName, Consumer<Event> to, Consumer<String> damage)
       throws IOException {
     Path events = dir.resolve(logName);
     if (!Files.exists(events)) {

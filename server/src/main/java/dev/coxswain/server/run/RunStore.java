@@ -132,48 +132,24 @@ public final class RunStore implements AutoCloseable {
     Map<String, Object> runJson = Json.read(Files.readString(rj), Map.class);
     RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, logName, false);
     List<String> found = new ArrayList<>();
-    EventLog.Replay replay =
-        new EventLog.Replay() {
-          @Override
-          public void event(long line, Event e) {
-            s.lastSeq = e.seq();
-            s.remember(e, line);
-          }
-
-          @Override
-          public void unknown(long line, long seq, String why) {
-            if (seq == s.lastSeq + 1) {
-              s.lastSeq = seq;
-            }
-            s.skipped(line, seq, why);
-          }
-        };
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
-    s.log = EventLog.open(dir, logName, !REPLICA.equals(logName), replay, found::add);
+    s.log =
+        EventLog.open(dir, logName, !REPLICA.equals(logName), s::replayed, s::unknown, found::add);
     found.addAll(s.damage); // the lines skipped, after what the check found
     s.damage = List.copyOf(found);
     return s;
   }
 
-  /**
-   * Reads a run's log without opening it for writing, handing every event to {@code to} in sequence
-   * order: for readers outside the process that owns the run, which may still be appending (nothing
-   * is repaired or truncated; a torn last line is left out, not an error).
-   *
-   * @param logName {@link #LOG} or {@link #REPLICA}; a missing file has no events
-   */
-  public static void read(Path dir, String logName, Consumer<Event> to) throws IOException {
-    read(dir, logName, to, null);
+  private void replayed(long line, Event e) {
+    lastSeq = e.seq();
+    remember(e, line);
   }
 
-  /**
-   * The same, telling {@code damage} what is wrong with the log (a gap, a number seen twice, an
-   * unreadable line, each with its line number); unreadable lines and repeated numbers are skipped.
-   * With {@code damage} null an unreadable line is an error naming its line.
-   */
-  public static void read(Path dir, String logName, Consumer<Event> to, Consumer<String> damage)
-      throws IOException {
-    LogReader.read(dir, logName, to, damage);
+  private void unknown(long line, long seq, String why) {
+    if (seq == lastSeq + 1) {
+      lastSeq = seq; // a newer version's event: its number is taken, what it says is not read
+    }
+    skipped(line, seq, why);
   }
 
   /**
