@@ -54,27 +54,31 @@ class ConsoleBench {
             n,
             Files.size(run.resolve(RunStore.LOG)) / 1e6,
             (System.nanoTime() - t0) / 1e9));
+    progress("a night opened from its log ...");
     out.add("a night opened from its log (a server started after it, reading the file):");
-    try (RunStore store = RunStore.open(run)) {
-      open(store, n, out, true);
-    }
-    // the server that hosted the night: its store kept the history as the events came
-    Path liveRun = dir.resolve("live").resolve(NightLog.RUN);
-    long t1 = System.nanoTime();
-    try (RunStore store = RunStore.create(liveRun, runJson(cached))) {
-      try (var lines = Files.newBufferedReader(cached.resolve(RunStore.LOG))) {
-        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
-          store.append(Json.read(line, Event.class));
-        }
+    try (Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
+      try (RunStore store = RunStore.open(run)) {
+        open(b, store, n, out, true);
       }
-      out.add(
-          String.format(
-              Locale.ROOT,
-              "a night kept in memory by the server that hosted it (replayed into a new store in"
-                  + " %.1f s, kept: %s):",
-              (System.nanoTime() - t1) / 1e9,
-              store.keepsHistory()));
-      open(store, n, out, false);
+      out.forEach(ConsoleBench::progress); // what is measured so far, should the rest fail
+      // the server that hosted the night: its store kept the history as the events came
+      Path liveRun = dir.resolve("live").resolve(NightLog.RUN);
+      long t1 = System.nanoTime();
+      try (RunStore store = RunStore.create(liveRun, runJson(cached))) {
+        try (var lines = Files.newBufferedReader(cached.resolve(RunStore.LOG))) {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            store.append(Json.read(line, Event.class));
+          }
+        }
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "a night kept in memory by the server that hosted it (replayed into a new store in"
+                    + " %.1f s, kept: %s):",
+                (System.nanoTime() - t1) / 1e9,
+                store.keepsHistory()));
+        open(b, store, n, out, false);
+      }
     }
     out.forEach(System.out::println);
     Files.createDirectories(Path.of("target", "console"));
@@ -82,10 +86,10 @@ class ConsoleBench {
   }
 
   /** Serves {@code store}, opens the console on it and says how long that took, and a reload. */
-  private void open(RunStore store, int n, List<String> out, boolean liveUpdates) throws Exception {
+  private void open(Browser b, RunStore store, int n, List<String> out, boolean liveUpdates)
+      throws Exception {
     try (ServedStore served =
-            new ServedStore(store, ApiOptions.defaults(TestRuns.TOKEN).withPort(0));
-        Browser b = new Browser(Files.createTempDirectory(dir, "chromium"), 1440, 1200)) {
+        new ServedStore(store, ApiOptions.defaults(TestRuns.TOKEN).withPort(0))) {
       long events = store.lastSeq();
       progress("opening the console on " + events + " events ...");
       long start = System.nanoTime();
