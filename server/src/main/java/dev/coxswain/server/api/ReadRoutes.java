@@ -8,7 +8,6 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.server.report.ReportFiles;
 import dev.coxswain.server.report.RunReport;
-import dev.coxswain.server.run.HistoryReader;
 import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunHistory;
 import dev.coxswain.server.run.RunRegistry;
@@ -161,8 +160,8 @@ final class ReadRoutes {
     vertx
         .executeBlocking(
             () -> {
-              RunHistory history =
-                  HistoryReader.read(s.get(), names == null ? m -> true : names::contains);
+              // from memory for a run this server keeps, else read from its log
+              RunHistory history = s.get().history(names == null ? m -> true : names::contains);
               return history.toJson(s.get().runId());
             },
             false)

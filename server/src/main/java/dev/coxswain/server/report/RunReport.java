@@ -2,6 +2,7 @@ package dev.coxswain.server.report;
 
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.RunState.Stepped;
+import dev.coxswain.server.run.LogReader;
 import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -249,7 +250,7 @@ public record RunReport(
     }
     String log = Files.exists(dir.resolve(RunStore.LOG)) ? RunStore.LOG : RunStore.REPLICA;
     ReportBuilder b = new ReportBuilder(ReportBuilder.runJson(dir), dir, log, metric);
-    RunStore.read(dir, log, b, b::damage);
+    LogReader.read(dir, log, b, b::damage);
     return b.build(null, serverUrl);
   }
 

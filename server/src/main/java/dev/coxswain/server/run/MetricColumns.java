@@ -51,6 +51,25 @@ public final class MetricColumns {
     size = i >= 0 ? i + 1 : -i - 1;
   }
 
+  /** A copy with only the metrics {@code wanted} accepts, in the same order. */
+  MetricColumns copy(Predicate<String> wanted) {
+    MetricColumns c = new MetricColumns();
+    int cap = Math.max(size, 16);
+    c.steps = Arrays.copyOf(steps, cap);
+    c.size = size;
+    for (Map.Entry<String, double[]> m : values.entrySet()) {
+      if (wanted.test(m.getKey())) {
+        c.values.put(m.getKey(), Arrays.copyOf(m.getValue(), cap));
+      }
+    }
+    return c;
+  }
+
+  /** The cells held (steps and every column, including room to grow): 8 bytes each. */
+  long cells() {
+    return (long) steps.length * (1 + values.size());
+  }
+
   public int size() {
     return size;
   }

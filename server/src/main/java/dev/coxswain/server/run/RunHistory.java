@@ -106,6 +106,35 @@ public final class RunHistory implements Consumer<Event> {
     }
   }
 
+  /**
+   * A copy to write while this one goes on taking events, with the metrics {@code wanted} accepts
+   * (of those this one keeps): the same JSON as a history fed the same events with {@code wanted}.
+   */
+  RunHistory copy(Predicate<String> wanted) {
+    RunHistory c = new RunHistory(this.wanted.and(wanted));
+    branches.forEach((b, cols) -> c.branches.put(b, cols.copy(wanted)));
+    c.others.putAll(others);
+    c.evalAt.putAll(evalAt);
+    c.tail.addAll(tail);
+    c.lastSeq = lastSeq;
+    c.fed = fed;
+    return c;
+  }
+
+  /** The column cells held, over every branch (see {@link MetricColumns#cells}). */
+  long cells() {
+    long n = 0;
+    for (MetricColumns c : branches.values()) {
+      n += c.cells();
+    }
+    return n;
+  }
+
+  /** The events kept whole: every one not a metric, and the metrics tail. */
+  int eventsKept() {
+    return others.size() + tail.size();
+  }
+
   /** The sequence number of the last event fed: a stream from it misses nothing. */
   public long lastSeq() {
     return lastSeq;

@@ -3,6 +3,7 @@ package dev.coxswain.server.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.server.ServedStore;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
@@ -53,10 +54,42 @@ class ConsoleBench {
             n,
             Files.size(run.resolve(RunStore.LOG)) / 1e6,
             (System.nanoTime() - t0) / 1e9));
-    try (RunStore store = RunStore.open(run);
-        ServedStore served =
-            new ServedStore(store, ApiOptions.defaults(TestRuns.TOKEN).withPort(0));
-        Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
+    progress("a night opened from its log ...");
+    out.add("a night opened from its log (a server started after it, reading the file):");
+    try (Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
+      try (RunStore store = RunStore.open(run)) {
+        open(b, store, n, out, true);
+      }
+      out.forEach(ConsoleBench::progress); // what is measured so far, should the rest fail
+      // the server that hosted the night: its store kept the history as the events came
+      Path liveRun = dir.resolve("live").resolve(NightLog.RUN);
+      long t1 = System.nanoTime();
+      try (RunStore store = RunStore.create(liveRun, runJson(cached))) {
+        try (var lines = Files.newBufferedReader(cached.resolve(RunStore.LOG))) {
+          for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            store.append(Json.read(line, Event.class));
+          }
+        }
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "a night kept in memory by the server that hosted it (replayed into a new store in"
+                    + " %.1f s, kept: %s):",
+                (System.nanoTime() - t1) / 1e9,
+                store.keepsHistory()));
+        open(b, store, n, out, false);
+      }
+    }
+    out.forEach(System.out::println);
+    Files.createDirectories(Path.of("target", "console"));
+    Files.write(Path.of("target", "console", "bench-" + n + ".txt"), out);
+  }
+
+  /** Serves {@code store}, opens the console on it and says how long that took, and a reload. */
+  private void open(Browser b, RunStore store, int n, List<String> out, boolean liveUpdates)
+      throws Exception {
+    try (ServedStore served =
+        new ServedStore(store, ApiOptions.defaults(TestRuns.TOKEN).withPort(0))) {
       long events = store.lastSeq();
       progress("opening the console on " + events + " events ...");
       long start = System.nanoTime();
@@ -94,16 +127,18 @@ class ConsoleBench {
                 t[3],
                 openS * 1000));
       }
-      double[] live = live(b, store, n);
-      out.add(
-          String.format(
-              Locale.ROOT,
-              "live update, appended to the log to drawn: p50 %.0f ms, p95 %.0f ms, max %.0f ms"
-                  + " (%d updates at 10 steps/s)",
-              pct(live, 50),
-              pct(live, 95),
-              pct(live, 100),
-              live.length));
+      if (liveUpdates) {
+        double[] live = live(b, store, n);
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "live update, appended to the log to drawn: p50 %.0f ms, p95 %.0f ms, max %.0f ms"
+                    + " (%d updates at 10 steps/s)",
+                pct(live, 50),
+                pct(live, 95),
+                pct(live, 100),
+                live.length));
+      }
       // the same page again: the server has read a history once (its JIT is warm)
       b.driver.navigate().refresh();
       awaitDrawn(b, store.lastSeq(), 600);
@@ -114,9 +149,11 @@ class ConsoleBench {
               ((Number) b.js("return window.coxswain.stats.openMs")).doubleValue() / 1000));
       b.screenshot(Path.of("target", "console", "bench-" + n + ".png"));
     }
-    out.forEach(System.out::println);
-    Files.createDirectories(Path.of("target", "console"));
-    Files.write(Path.of("target", "console", "bench-" + n + ".txt"), out);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Map<String, Object> runJson(Path run) throws java.io.IOException {
+    return Json.read(Files.readString(run.resolve("run.json")), Map.class);
   }
 
   /** Waits until the page has drawn up to {@code seq}, saying how far it is every 5 s. */

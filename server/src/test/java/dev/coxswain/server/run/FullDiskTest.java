@@ -91,7 +91,7 @@ class FullDiskTest {
     }
     // the log: whole lines, numbers 1..n once each, readable by what a resume uses
     List<Event> events = new ArrayList<>();
-    RunStore.read(dir.resolve("runs/fd"), RunStore.LOG, events::add);
+    LogReader.read(dir.resolve("runs/fd"), RunStore.LOG, events::add);
     Set<Long> seqs = new HashSet<>();
     for (int i = 0; i < events.size(); i++) {
       assertEquals(i + 1, events.get(i).seq(), "no gap and no number twice");

@@ -156,7 +156,7 @@ class OldRunDirectoryTest {
     }
     List<String> read = new ArrayList<>();
     List<Event> events = new ArrayList<>();
-    RunStore.read(run, RunStore.LOG, events::add, read::add);
+    LogReader.read(run, RunStore.LOG, events::add, read::add);
     assertEquals(2, read.size(), "the same two, no gap: " + read);
     assertEquals(lines.size() - 2, events.size());
   }

@@ -140,7 +140,7 @@ class RunStoreTest {
         refused.getMessage().contains("events.jsonl line 3:"), refused.getMessage());
     List<Long> seqs = new java.util.ArrayList<>();
     List<String> damage = new java.util.ArrayList<>();
-    RunStore.read(runDir, RunStore.LOG, e -> seqs.add(e.seq()), damage::add);
+    LogReader.read(runDir, RunStore.LOG, e -> seqs.add(e.seq()), damage::add);
     assertEquals(List.of(1L, 2L, 4L, 5L), seqs);
     assertEquals(2, damage.size(), damage.toString());
     org.junit.jupiter.api.Assertions.assertTrue(
