@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.KnobType;
 import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
@@ -26,12 +27,12 @@ import java.util.Set;
  * An LLM behind any OpenAI-compatible endpoint, through LangChain4j. With the {@code lr-recovery}
  * prompt it asks for a JSON answer (double, halve or keep) true to a strict JSON schema ({@code
  * response_format: json_schema}); with {@code supervisor} it offers the permitted commands as
- * strict tools whose numbers carry the knobs' bounds. A provider that refuses the schema (an HTTP
- * 400 about response_format, json_schema, strict or tools) is asked again at once in the
- * prompt-only form, and so from then on; the first answer after the switch says so in its note,
- * once. One call per {@link #decide}: retries, budgets and fallbacks are the decorators'. An answer
- * that is not a decision is asked again once, saying what was wrong. Each prompt carries the
- * summary's memory and a person's words when it has them.
+ * strict tools generated from the run's registered knobs (bounds and types) and actions. A provider
+ * that refuses the schema (an HTTP 400 about response_format, json_schema, strict or tools) is
+ * asked again at once in the prompt-only form, and so from then on; the first answer after the
+ * switch says so in its note, once. One call per {@link #decide}: retries, budgets and fallbacks
+ * are the decorators'. An answer that is not a decision is asked again once, saying what was wrong.
+ * Each prompt carries the summary's memory and a person's words when it has them.
  */
 public final class OpenAiPolicy implements Policy {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiPolicy.class);
@@ -190,7 +191,7 @@ public final class OpenAiPolicy implements Policy {
       try {
         Decision d =
             ai.hasToolExecutionRequests()
-                ? fromTool(ai.toolExecutionRequests().get(0))
+                ? fromTool(ai.toolExecutionRequests().get(0), s)
                 : fromJson(ai.text());
         return new Answer(d, used, promptText, raw, attempt, notes(problem));
       } catch (IllegalArgumentException e) {
@@ -348,9 +349,11 @@ public final class OpenAiPolicy implements Policy {
   }
 
   @SuppressWarnings("unchecked")
-  private Decision fromTool(ToolExecutionRequest call) {
+  private Decision fromTool(ToolExecutionRequest call, Summary s) {
     String name = call.name();
-    if (!permitted.contains(name)) {
+    java.util.Optional<dev.coxswain.protocol.ActionSpec> action =
+        permitted.contains("run_action") ? Schemas.actionOf(name, s) : java.util.Optional.empty();
+    if (!permitted.contains(name) && action.isEmpty()) {
       throw new IllegalArgumentException("unknown or unpermitted tool '" + name + "'");
     }
     Map<String, Object> a;
@@ -365,37 +368,68 @@ public final class OpenAiPolicy implements Policy {
     Map<String, Object> args = new LinkedHashMap<>(a);
     String rationale = String.valueOf(args.getOrDefault("rationale", ""));
     args.remove("rationale");
+    args.values().removeIf(java.util.Objects::isNull);
+    if (action.isPresent()) {
+      // the command names the action beside its fields: {"action": "freeze_d", "steps": 20}
+      Map<String, Object> invoke = new LinkedHashMap<>();
+      invoke.put("action", action.get().name());
+      invoke.putAll(args);
+      return new Decision("run_action", invoke, rationale);
+    }
     if (name.equals("set_knobs")) {
-      args = knobValues(args);
+      args = knobValues(args, s);
     } else if (name.equals("set_data_mixture")) {
-      args.values().removeIf(java.util.Objects::isNull);
       args = Map.of("weights", new LinkedHashMap<>(args));
-    } else {
-      args.values().removeIf(java.util.Objects::isNull);
+    } else if ((name.equals("double") || name.equals("halve")) && args.get("knob") != null) {
+      args = Map.of("knobs", List.of(String.valueOf(args.get("knob"))));
     }
     return new Decision(name, args, rationale);
   }
 
-  /** set_knobs arguments: one nullable number per knob (the strict form), or a knob and a value. */
-  private static Map<String, Object> knobValues(Map<String, Object> args) {
+  /**
+   * set_knobs arguments: one nullable value per knob (the strict form: a number, true or false for
+   * a boolean knob, an option's name for a choice knob), or a knob and a value.
+   */
+  private static Map<String, Object> knobValues(Map<String, Object> args, Summary s) {
     if (args.containsKey("knob") || args.containsKey("value")) {
-      if (!(args.get("knob") instanceof String k) || !(args.get("value") instanceof Number v)) {
-        throw new IllegalArgumentException("set_knobs needs 'knob' (string) and 'value' (number)");
+      if (!(args.get("knob") instanceof String k) || !settable(k, args.get("value"), s)) {
+        throw new IllegalArgumentException(
+            "set_knobs needs 'knob' (string) and 'value' (number, boolean or option)");
       }
-      return Map.of(k, v);
+      return Map.of(k, args.get("value"));
     }
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : args.entrySet()) {
-      if (e.getValue() instanceof Number) {
-        out.put(e.getKey(), e.getValue());
-      } else if (e.getValue() != null) {
+      if (!settable(e.getKey(), e.getValue(), s)) {
         throw new IllegalArgumentException(
-            "set_knobs: '" + e.getKey() + "' must be a number or null");
+            "set_knobs: '" + e.getKey() + "' must be " + wants(e.getKey(), s) + " or null");
       }
+      out.put(e.getKey(), e.getValue());
     }
     if (out.isEmpty()) {
       throw new IllegalArgumentException("set_knobs changed no knob");
     }
     return out;
+  }
+
+  /**
+   * Whether the value has the knob's type: true/false for a boolean, an option's name, a number.
+   */
+  private static boolean settable(String knob, Object v, Summary s) {
+    KnobType type = s.knob(knob).map(k -> k.knob().type()).orElse(KnobType.DOUBLE);
+    return switch (type) {
+      case BOOL -> v instanceof Boolean;
+      case CHOICE -> v instanceof String;
+      default -> v instanceof Number;
+    };
+  }
+
+  private static String wants(String knob, Summary s) {
+    KnobType type = s.knob(knob).map(k -> k.knob().type()).orElse(KnobType.DOUBLE);
+    return switch (type) {
+      case BOOL -> "true or false";
+      case CHOICE -> "one of " + s.knob(knob).get().knob().choices();
+      default -> "a number";
+    };
   }
 }
