@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Json;
-import dev.coxswain.protocol.KnobType;
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -191,7 +189,7 @@ public final class OpenAiPolicy implements Policy {
       try {
         Decision d =
             ai.hasToolExecutionRequests()
-                ? fromTool(ai.toolExecutionRequests().get(0), s)
+                ? ToolCalls.decision(ai.toolExecutionRequests().get(0), permitted, s)
                 : fromJson(ai.text());
         return new Answer(d, used, promptText, raw, attempt, notes(problem));
       } catch (IllegalArgumentException e) {
@@ -346,90 +344,5 @@ public final class OpenAiPolicy implements Policy {
         norm,
         args instanceof Map<?, ?> am ? (Map<String, Object>) am : Map.of(),
         String.valueOf(m.getOrDefault("rationale", "")));
-  }
-
-  @SuppressWarnings("unchecked")
-  private Decision fromTool(ToolExecutionRequest call, Summary s) {
-    String name = call.name();
-    java.util.Optional<dev.coxswain.protocol.ActionSpec> action =
-        permitted.contains("run_action") ? Schemas.actionOf(name, s) : java.util.Optional.empty();
-    if (!permitted.contains(name) && action.isEmpty()) {
-      throw new IllegalArgumentException("unknown or unpermitted tool '" + name + "'");
-    }
-    Map<String, Object> a;
-    try {
-      a =
-          call.arguments() == null || call.arguments().isBlank()
-              ? Map.of()
-              : Json.mapper().readValue(call.arguments(), Map.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("the tool arguments were not valid JSON");
-    }
-    Map<String, Object> args = new LinkedHashMap<>(a);
-    String rationale = String.valueOf(args.getOrDefault("rationale", ""));
-    args.remove("rationale");
-    args.values().removeIf(java.util.Objects::isNull);
-    if (action.isPresent()) {
-      // the command names the action beside its fields: {"action": "freeze_d", "steps": 20}
-      Map<String, Object> invoke = new LinkedHashMap<>();
-      invoke.put("action", action.get().name());
-      invoke.putAll(args);
-      return new Decision("run_action", invoke, rationale);
-    }
-    if (name.equals("set_knobs")) {
-      args = knobValues(args, s);
-    } else if (name.equals("set_data_mixture")) {
-      args = Map.of("weights", new LinkedHashMap<>(args));
-    } else if ((name.equals("double") || name.equals("halve")) && args.get("knob") != null) {
-      args = Map.of("knobs", List.of(String.valueOf(args.get("knob"))));
-    }
-    return new Decision(name, args, rationale);
-  }
-
-  /**
-   * set_knobs arguments: one nullable value per knob (the strict form: a number, true or false for
-   * a boolean knob, an option's name for a choice knob), or a knob and a value.
-   */
-  private static Map<String, Object> knobValues(Map<String, Object> args, Summary s) {
-    if (args.containsKey("knob") || args.containsKey("value")) {
-      if (!(args.get("knob") instanceof String k) || !settable(k, args.get("value"), s)) {
-        throw new IllegalArgumentException(
-            "set_knobs needs 'knob' (string) and 'value' (number, boolean or option)");
-      }
-      return Map.of(k, args.get("value"));
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : args.entrySet()) {
-      if (!settable(e.getKey(), e.getValue(), s)) {
-        throw new IllegalArgumentException(
-            "set_knobs: '" + e.getKey() + "' must be " + wants(e.getKey(), s) + " or null");
-      }
-      out.put(e.getKey(), e.getValue());
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("set_knobs changed no knob");
-    }
-    return out;
-  }
-
-  /**
-   * Whether the value has the knob's type: true/false for a boolean, an option's name, a number.
-   */
-  private static boolean settable(String knob, Object v, Summary s) {
-    KnobType type = s.knob(knob).map(k -> k.knob().type()).orElse(KnobType.DOUBLE);
-    return switch (type) {
-      case BOOL -> v instanceof Boolean;
-      case CHOICE -> v instanceof String;
-      default -> v instanceof Number;
-    };
-  }
-
-  private static String wants(String knob, Summary s) {
-    KnobType type = s.knob(knob).map(k -> k.knob().type()).orElse(KnobType.DOUBLE);
-    return switch (type) {
-      case BOOL -> "true or false";
-      case CHOICE -> "one of " + s.knob(knob).get().knob().choices();
-      default -> "a number";
-    };
   }
 }

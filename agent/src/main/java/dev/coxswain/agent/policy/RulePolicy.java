@@ -148,34 +148,49 @@ public final class RulePolicy implements Policy {
       }
     }
     if (minProgress > 0 && enough && loss.trendPer100() > -minProgress * Math.abs(loss.mean())) {
-      String why =
-          String.format(
-              Locale.ROOT,
-              "no progress: loss moves %+.3g per 100 steps around %.4g (needs -%.0f%% per 100 steps)",
-              loss.trendPer100(),
-              loss.mean(),
-              100 * minProgress);
-      List<Summary.KnobView> above = new ArrayList<>();
-      List<String> atFloor = new ArrayList<>();
-      for (Summary.KnobView k : lrs) {
-        Memory m = memory(k);
-        if (Double.isFinite(m.knownGood) && k.value() * 0.5 < m.knownGood * PLATEAU_FLOOR) {
-          atFloor.add(
-              String.format(
-                  Locale.ROOT,
-                  "%s %.3g is at the floor (1/32 of the known-good %.3g)",
-                  k.name(),
-                  k.value(),
-                  m.knownGood));
-        } else {
-          above.add(k);
-        }
-      }
-      if (above.isEmpty()) {
-        return answer("keep", why + "; but " + String.join(", ", atFloor), lrs, lrs);
-      }
-      return answer("halve", why, above, lrs);
+      return plateau(loss, lrs);
     }
+    Answer back = doubleBack(s, loss, lrs, improving);
+    return back != null ? back : answer("keep", "loss is falling without trouble", lrs, lrs);
+  }
+
+  /** No progress: halves each learning rate above its floor (1/32 of its known-good value). */
+  private Answer plateau(Summary.Series loss, List<Summary.KnobView> lrs) {
+    String why =
+        String.format(
+            Locale.ROOT,
+            "no progress: loss moves %+.3g per 100 steps around %.4g (needs -%.0f%% per 100 steps)",
+            loss.trendPer100(),
+            loss.mean(),
+            100 * minProgress);
+    List<Summary.KnobView> above = new ArrayList<>();
+    List<String> atFloor = new ArrayList<>();
+    for (Summary.KnobView k : lrs) {
+      Memory m = memory(k);
+      if (Double.isFinite(m.knownGood) && k.value() * 0.5 < m.knownGood * PLATEAU_FLOOR) {
+        atFloor.add(
+            String.format(
+                Locale.ROOT,
+                "%s %.3g is at the floor (1/32 of the known-good %.3g)",
+                k.name(),
+                k.value(),
+                m.knownGood));
+      } else {
+        above.add(k);
+      }
+    }
+    if (above.isEmpty()) {
+      return answer("keep", why + "; but " + String.join(", ", atFloor), lrs, lrs);
+    }
+    return answer("halve", why, above, lrs);
+  }
+
+  /**
+   * Calm and improving: doubles each learning rate that is at most half of the value it trained
+   * well at and below any value that caused trouble; null when none is.
+   */
+  private Answer doubleBack(
+      Summary s, Summary.Series loss, List<Summary.KnobView> lrs, boolean improving) {
     List<Summary.KnobView> back = new ArrayList<>();
     List<String> whys = new ArrayList<>();
     for (Summary.KnobView k : lrs) {
@@ -195,20 +210,20 @@ public final class RulePolicy implements Policy {
                 m.knownGood));
       }
     }
-    if (!back.isEmpty()) {
-      return answer(
-          "double",
-          String.format(
-                  Locale.ROOT,
-                  "calm and improving (mean %.4g after %.4g) at ",
-                  loss.mean(),
-                  s.previousWindowMeanLoss())
-              + String.join("; ", whys)
-              + ": the lower lr is not needed",
-          back,
-          lrs);
+    if (back.isEmpty()) {
+      return null;
     }
-    return answer("keep", "loss is falling without trouble", lrs, lrs);
+    return answer(
+        "double",
+        String.format(
+                Locale.ROOT,
+                "calm and improving (mean %.4g after %.4g) at ",
+                loss.mean(),
+                s.previousWindowMeanLoss())
+            + String.join("; ", whys)
+            + ": the lower lr is not needed",
+        back,
+        lrs);
   }
 
   private Memory memory(Summary.KnobView k) {
