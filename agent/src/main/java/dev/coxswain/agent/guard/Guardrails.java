@@ -160,44 +160,11 @@ public final class Guardrails {
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Double> e : targets.entrySet()) {
       Summary.KnobView k = s.knob(e.getKey()).orElseThrow();
-      double want = e.getValue();
       if (k.locked()) {
         edits.add("knob '" + k.name() + "' is locked by a person; not changed");
         continue;
       }
-      double v = want;
-      if (k.knob().isLog()) {
-        // the factor band: multiplying means something only on a log knob
-        double lo = k.value() * config.minFactor();
-        double hi = k.value() * config.maxFactor();
-        if (v < lo || v > hi) {
-          double clamped = Math.max(lo, Math.min(hi, v));
-          edits.add(
-              String.format(
-                  Locale.ROOT,
-                  "%s: %.4g is a factor of %.3g; clamped to %.4g (band %.3g-%.3gx)",
-                  k.name(),
-                  v,
-                  v / k.value(),
-                  clamped,
-                  config.minFactor(),
-                  config.maxFactor()));
-          v = clamped;
-        }
-      }
-      if (v < k.min() || v > k.max()) {
-        double clamped = Math.max(k.min(), Math.min(k.max(), v));
-        edits.add(
-            String.format(
-                Locale.ROOT,
-                "%s: %.4g is outside [%.4g, %.4g]; clamped to %.4g",
-                k.name(),
-                v,
-                k.min(),
-                k.max(),
-                clamped));
-        v = clamped;
-      }
+      double v = banded(k, e.getValue(), edits);
       v = floor.hold(k.name(), k.value(), v, edits);
       if (v != k.value()) {
         floor.changed(k.name(), k.value(), v);
@@ -211,6 +178,44 @@ public final class Guardrails {
       return new Outcome(Optional.empty(), Map.of(), edits);
     }
     return new Outcome(Optional.of("set_knobs"), out, edits);
+  }
+
+  /** The factor band (log knobs only), then the knob's bounds; each clamp said in {@code edits}. */
+  private double banded(Summary.KnobView k, double want, List<String> edits) {
+    double v = want;
+    if (k.knob().isLog()) {
+      // the factor band: multiplying means something only on a log knob
+      double lo = k.value() * config.minFactor();
+      double hi = k.value() * config.maxFactor();
+      if (v < lo || v > hi) {
+        double clamped = Math.max(lo, Math.min(hi, v));
+        edits.add(
+            String.format(
+                Locale.ROOT,
+                "%s: %.4g is a factor of %.3g; clamped to %.4g (band %.3g-%.3gx)",
+                k.name(),
+                v,
+                v / k.value(),
+                clamped,
+                config.minFactor(),
+                config.maxFactor()));
+        v = clamped;
+      }
+    }
+    if (v < k.min() || v > k.max()) {
+      double clamped = Math.max(k.min(), Math.min(k.max(), v));
+      edits.add(
+          String.format(
+              Locale.ROOT,
+              "%s: %.4g is outside [%.4g, %.4g]; clamped to %.4g",
+              k.name(),
+              v,
+              k.min(),
+              k.max(),
+              clamped));
+      v = clamped;
+    }
+    return v;
   }
 
   /**
