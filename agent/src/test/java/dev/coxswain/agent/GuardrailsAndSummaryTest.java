@@ -43,7 +43,7 @@ class GuardrailsAndSummaryTest {
   @Test
   void doubleHalveAndKeepBecomeLrChanges() {
     Guardrails g = new Guardrails(Guardrails.Config.lrRecovery());
-    Summary s = withKnobs(new Summary.KnobView("lr", 0.01, 0, 1, false));
+    Summary s = withKnobs(TestKnobs.lr("lr", 0.01, 1e-12, 1, false));
     assertEquals(Map.of("lr", 0.02), g.apply(new Decision("double", null, ""), s, -1).args());
     assertEquals(Map.of("lr", 0.005), g.apply(new Decision("halve", null, ""), s, -1).args());
     assertEquals(Optional.empty(), g.apply(Decision.keep(""), s, -1).type());
@@ -52,7 +52,7 @@ class GuardrailsAndSummaryTest {
   @Test
   void aFactorOf100IsClampedToTheBandAndBoundsHold() {
     Guardrails g = new Guardrails(Guardrails.Config.supervisor());
-    Summary s = withKnobs(new Summary.KnobView("lr", 0.01, 0, 0.015, false));
+    Summary s = withKnobs(TestKnobs.lr("lr", 0.01, 1e-12, 0.015, false));
     Guardrails.Outcome o =
         g.apply(new Decision("scale_knob", Map.of("knob", "lr", "factor", 100), ""), s, -1);
     assertEquals(Optional.of("set_knobs"), o.type());
@@ -63,13 +63,13 @@ class GuardrailsAndSummaryTest {
 
   @Test
   void locksPermissionsAndCooldownTurnDecisionsIntoKeep() {
-    Summary locked = withKnobs(new Summary.KnobView("lr", 0.01, 0, 1, true));
+    Summary locked = withKnobs(TestKnobs.lr("lr", 0.01, 1e-12, 1, true));
     Guardrails.Outcome o =
         new Guardrails(Guardrails.Config.lrRecovery())
             .apply(new Decision("double", null, ""), locked, -1);
     assertEquals(Optional.empty(), o.type());
     assertTrue(o.edits().get(0).contains("locked by a person"));
-    Summary s = withKnobs(new Summary.KnobView("lr", 0.01, 0, 1, false));
+    Summary s = withKnobs(TestKnobs.lr("lr", 0.01, 1e-12, 1, false));
     Guardrails.Outcome p =
         new Guardrails(Guardrails.Config.lrRecovery())
             .apply(new Decision("load_checkpoint", Map.of("checkpoint", "main/10"), ""), s, -1);
@@ -215,6 +215,34 @@ class GuardrailsAndSummaryTest {
   @Test
   void theRulePolicyHalvesOnTroubleAndKeepsOtherwise() throws Exception {
     Summarizer z = new Summarizer();
+    z.accept(
+        new Event(
+            1,
+            "r",
+            "main",
+            0,
+            EventType.KNOBS,
+            Instant.now(),
+            Map.of(
+                "knobs",
+                Map.of("lr", 0.1),
+                "specs",
+                List.of(
+                    Map.of(
+                        "name",
+                        "lr",
+                        "type",
+                        "double",
+                        "value",
+                        0.1,
+                        "min",
+                        1e-12,
+                        "max",
+                        10.0,
+                        "scale",
+                        "log",
+                        "role",
+                        "learning_rate")))));
     for (int i = 1; i <= 100; i++) {
       z.accept(metrics(i, 5.0 - i * 0.01, 0.1));
     }

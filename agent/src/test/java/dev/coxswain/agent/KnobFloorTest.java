@@ -36,7 +36,7 @@ class KnobFloorTest {
         0,
         0,
         0,
-        List.of(new Summary.KnobView("lr", lr, 0, 10, false)),
+        List.of(TestKnobs.lr(lr)),
         List.of(),
         prev,
         Math.min(mean, prev));

@@ -30,7 +30,7 @@ class MemoryTest {
         0,
         0,
         0,
-        List.of(new Summary.KnobView("lr", lr, 0, 10, false)),
+        List.of(TestKnobs.lr(lr)),
         List.of(),
         Double.NaN,
         Double.NaN);

@@ -43,9 +43,7 @@ class OpenAiPolicyTest {
         0,
         0,
         0,
-        List.of(
-            new Summary.KnobView("lr", 0.01, 0, 10, false),
-            new Summary.KnobView("weight_decay", 0.01, 0, 1, false)),
+        List.of(TestKnobs.lr(0.01), new Summary.KnobView("weight_decay", 0.01, 0, 1, false)),
         List.of(),
         Double.NaN,
         Double.NaN);

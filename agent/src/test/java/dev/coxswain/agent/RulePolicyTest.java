@@ -31,7 +31,7 @@ class RulePolicyTest {
         0,
         0,
         0,
-        List.of(new Summary.KnobView("lr", lr, 0, 10, false)),
+        List.of(TestKnobs.lr(lr)),
         List.of(),
         prev,
         best);

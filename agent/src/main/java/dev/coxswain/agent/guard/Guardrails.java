@@ -12,8 +12,10 @@ import java.util.Set;
 
 /**
  * Checks every decision before it becomes a command, and says what it changed: permissions of the
- * prompt, a per-decision factor band, absolute bounds, a floor under the agent ({@link KnobFloor}),
- * a cooldown between knob changes, and knobs a person has locked.
+ * prompt, a per-decision factor band (on log knobs), absolute bounds, a knob's type ({@link
+ * KnobValues}), a floor under the agent ({@link KnobFloor}), a cooldown between knob changes, knobs
+ * a person has locked, and a registered action's permission and fields. Every knob the run
+ * registered is checked by its own spec; double and halve act on every learning-rate knob.
  */
 public final class Guardrails {
 
@@ -48,6 +50,7 @@ public final class Guardrails {
               "evaluate",
               "note",
               "set_data_mixture",
+              "run_action",
               "keep"));
     }
   }
@@ -97,8 +100,11 @@ public final class Guardrails {
       case "keep" -> {
         return new Outcome(Optional.empty(), Map.of(), edits);
       }
-      case "double" -> targets.put("lr", s.currentLr() * 2);
-      case "halve" -> targets.put("lr", s.currentLr() * 0.5);
+      case "double", "halve" -> {
+        if (!learningRates(d, s, action.equals("double") ? 2 : 0.5, targets, edits)) {
+          return new Outcome(Optional.empty(), Map.of(), edits);
+        }
+      }
       case "scale_knob" -> {
         Object k = d.args().get("knob");
         Object f = d.args().get("factor");
@@ -106,23 +112,31 @@ public final class Guardrails {
           edits.add("scale_knob without a knob name and a numeric factor; kept instead");
           return new Outcome(Optional.empty(), Map.of(), edits);
         }
-        Optional<Summary.KnobView> kv = knob(s, knob);
+        Optional<Summary.KnobView> kv = s.knob(knob);
         if (kv.isEmpty()) {
           edits.add("unknown knob '" + knob + "'; kept instead");
+          return new Outcome(Optional.empty(), Map.of(), edits);
+        }
+        if (!kv.get().knob().isLog()) {
+          edits.add(
+              "knob '" + knob + "' is not on a log scale: it is set, not scaled; kept instead");
           return new Outcome(Optional.empty(), Map.of(), edits);
         }
         targets.put(knob, kv.get().value() * factor.doubleValue());
       }
       case "set_knobs" -> {
         for (Map.Entry<String, Object> e : d.args().entrySet()) {
-          if (!(e.getValue() instanceof Number n) || !Double.isFinite(n.doubleValue())) {
-            edits.add("dropped " + e.getKey() + ": not a finite number");
-          } else if (knob(s, e.getKey()).isEmpty()) {
+          Optional<Summary.KnobView> k = s.knob(e.getKey());
+          if (k.isEmpty()) {
             edits.add("dropped unknown knob '" + e.getKey() + "'");
           } else {
-            targets.put(e.getKey(), n.doubleValue());
+            KnobValues.read(k.get().knob(), e.getValue(), edits)
+                .ifPresent(v -> targets.put(e.getKey(), v));
           }
         }
+      }
+      case "run_action" -> {
+        return KnobValues.action(d, s, edits);
       }
       case "set_data_mixture" -> {
         return mixture(d, s, edits);
@@ -145,48 +159,16 @@ public final class Guardrails {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Double> e : targets.entrySet()) {
-      Summary.KnobView k = knob(s, e.getKey()).orElseThrow();
-      double want = e.getValue();
+      Summary.KnobView k = s.knob(e.getKey()).orElseThrow();
       if (k.locked()) {
         edits.add("knob '" + k.name() + "' is locked by a person; not changed");
         continue;
       }
-      double v = want;
-      if (k.value() > 0) {
-        double lo = k.value() * config.minFactor();
-        double hi = k.value() * config.maxFactor();
-        if (v < lo || v > hi) {
-          double clamped = Math.max(lo, Math.min(hi, v));
-          edits.add(
-              String.format(
-                  Locale.ROOT,
-                  "%s: %.4g is a factor of %.3g; clamped to %.4g (band %.3g-%.3gx)",
-                  k.name(),
-                  v,
-                  v / k.value(),
-                  clamped,
-                  config.minFactor(),
-                  config.maxFactor()));
-          v = clamped;
-        }
-      }
-      if (v < k.min() || v > k.max()) {
-        double clamped = Math.max(k.min(), Math.min(k.max(), v));
-        edits.add(
-            String.format(
-                Locale.ROOT,
-                "%s: %.4g is outside [%.4g, %.4g]; clamped to %.4g",
-                k.name(),
-                v,
-                k.min(),
-                k.max(),
-                clamped));
-        v = clamped;
-      }
+      double v = banded(k, e.getValue(), edits);
       v = floor.hold(k.name(), k.value(), v, edits);
       if (v != k.value()) {
         floor.changed(k.name(), k.value(), v);
-        out.put(k.name(), v);
+        out.put(k.name(), KnobValues.wire(k.knob(), v));
       }
     }
     if (out.isEmpty()) {
@@ -196,6 +178,44 @@ public final class Guardrails {
       return new Outcome(Optional.empty(), Map.of(), edits);
     }
     return new Outcome(Optional.of("set_knobs"), out, edits);
+  }
+
+  /** The factor band (log knobs only), then the knob's bounds; each clamp said in {@code edits}. */
+  private double banded(Summary.KnobView k, double want, List<String> edits) {
+    double v = want;
+    if (k.knob().isLog()) {
+      // the factor band: multiplying means something only on a log knob
+      double lo = k.value() * config.minFactor();
+      double hi = k.value() * config.maxFactor();
+      if (v < lo || v > hi) {
+        double clamped = Math.max(lo, Math.min(hi, v));
+        edits.add(
+            String.format(
+                Locale.ROOT,
+                "%s: %.4g is a factor of %.3g; clamped to %.4g (band %.3g-%.3gx)",
+                k.name(),
+                v,
+                v / k.value(),
+                clamped,
+                config.minFactor(),
+                config.maxFactor()));
+        v = clamped;
+      }
+    }
+    if (v < k.min() || v > k.max()) {
+      double clamped = Math.max(k.min(), Math.min(k.max(), v));
+      edits.add(
+          String.format(
+              Locale.ROOT,
+              "%s: %.4g is outside [%.4g, %.4g]; clamped to %.4g",
+              k.name(),
+              v,
+              k.min(),
+              k.max(),
+              clamped));
+      v = clamped;
+    }
+    return v;
   }
 
   /**
@@ -253,7 +273,31 @@ public final class Guardrails {
     return new Outcome(Optional.of("set_data_mixture"), Map.of("weights", out), edits);
   }
 
-  private static Optional<Summary.KnobView> knob(Summary s, String name) {
-    return s.knobs().stream().filter(k -> k.name().equals(name)).findFirst();
+  /**
+   * The learning-rate knobs a double or halve acts on (those named in {@code knobs}, else every
+   * one), each multiplied by {@code factor}; false (and said) when there is none to act on.
+   */
+  private static boolean learningRates(
+      Decision d, Summary s, double factor, Map<String, Double> targets, List<String> edits) {
+    List<Summary.KnobView> lrs = s.learningRates();
+    Object named = d.args().get("knobs");
+    for (Summary.KnobView k : lrs) {
+      if (!(named instanceof List<?> l) || l.contains(k.name())) {
+        targets.put(k.name(), k.value() * factor);
+      }
+    }
+    if (named instanceof List<?> l) {
+      l.stream()
+          .filter(n -> lrs.stream().noneMatch(k -> k.name().equals(n)))
+          .forEach(n -> edits.add("'" + n + "' is not a learning-rate knob; left out"));
+    }
+    if (targets.isEmpty()) {
+      edits.add(
+          lrs.isEmpty()
+              ? "the run has no knob with the learning_rate role; kept instead"
+              : "no learning-rate knob named; kept instead");
+      return false;
+    }
+    return true;
   }
 }

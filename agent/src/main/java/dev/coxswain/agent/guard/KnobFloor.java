@@ -4,6 +4,7 @@ import dev.coxswain.agent.policy.RulePolicy;
 import dev.coxswain.agent.summary.Summary;
 import java.math.BigDecimal;
 import java.math.MathContext;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,12 +17,13 @@ import java.util.OptionalDouble;
  * pass the guardrails, so a person can still set a knob lower.
  *
  * <p>A floor comes from the run's configuration ({@code knobs: {lr: {agent_floor: 1e-6}}}, any
- * knob), else, for {@code lr} only, a default: 1/{@link #DEFAULT_LR_DIVISOR} of the lowest lr the
- * run has trained well at. A window trained well when the rule policy judges it so ({@link
- * RulePolicy#trainedWell}: no trouble, and a loss below the previous window's). An lr the agent
- * itself lowered the knob to does not count: otherwise every halving that the run survives would
- * carry the floor down with it, and a loop of halvings would never meet it. Until the run has
- * trained well at some lr, the lr of the first window seen stands in for it.
+ * knob), else, for each knob with the learning_rate role (each on its own), a default: 1/{@link
+ * #DEFAULT_LR_DIVISOR} of the lowest value the run has trained well at. A window trained well when
+ * the rule policy judges it so ({@link RulePolicy#trainedWell}: no trouble, and a loss below the
+ * previous window's). An lr the agent itself lowered the knob to does not count: otherwise every
+ * halving that the run survives would carry the floor down with it, and a loop of halvings would
+ * never meet it. Until the run has trained well at some lr, the lr of the first window seen stands
+ * in for it.
  *
  * <p>Not thread-safe: the agent's own thread judges windows and decisions.
  */
@@ -30,9 +32,14 @@ public final class KnobFloor {
   public static final double DEFAULT_LR_DIVISOR = 1000;
 
   private final Map<String, Double> configured;
-  private double lowestGood = Double.NaN;
-  private double firstLr = Double.NaN;
-  private double agentLowered = Double.NaN;
+  private final Map<String, Lr> lrs = new HashMap<>();
+
+  /** What the default floor of one learning-rate knob rests on. */
+  private static final class Lr {
+    double lowestGood = Double.NaN;
+    double first = Double.NaN;
+    double agentLowered = Double.NaN;
+  }
 
   /**
    * @param configured floors from the run's configuration, by knob name (each finite and > 0)
@@ -54,17 +61,24 @@ public final class KnobFloor {
     return new KnobFloor(Map.of());
   }
 
-  /** Judges a window (before the decision on it): did it train well, and at which lr. */
+  /**
+   * Judges a window (before the decision on it): did it train well, and at which value of each
+   * learning-rate knob.
+   */
   public void observe(Summary window) {
-    double lr = window.currentLr();
-    if (!(Double.isFinite(lr) && lr > 0)) {
-      return;
-    }
-    if (Double.isNaN(firstLr)) {
-      firstLr = lr;
-    }
-    if (lr != agentLowered && RulePolicy.trainedWell(window)) {
-      lowestGood = Double.isNaN(lowestGood) ? lr : Math.min(lowestGood, lr);
+    boolean good = RulePolicy.trainedWell(window);
+    for (Summary.KnobView k : window.learningRates()) {
+      double lr = k.value();
+      if (!(Double.isFinite(lr) && lr > 0)) {
+        continue;
+      }
+      Lr st = lrs.computeIfAbsent(k.name(), n -> new Lr());
+      if (Double.isNaN(st.first)) {
+        st.first = lr;
+      }
+      if (lr != st.agentLowered && good) {
+        st.lowestGood = Double.isNaN(st.lowestGood) ? lr : Math.min(st.lowestGood, lr);
+      }
     }
   }
 
@@ -74,11 +88,14 @@ public final class KnobFloor {
     if (c != null) {
       return OptionalDouble.of(c);
     }
-    double base = Double.isFinite(lowestGood) ? lowestGood : firstLr;
-    if (!knob.equals("lr") || !Double.isFinite(base)) {
+    Lr st = lrs.get(knob);
+    if (st == null) {
       return OptionalDouble.empty();
     }
-    return OptionalDouble.of(base / DEFAULT_LR_DIVISOR);
+    double base = Double.isFinite(st.lowestGood) ? st.lowestGood : st.first;
+    return Double.isFinite(base)
+        ? OptionalDouble.of(base / DEFAULT_LR_DIVISOR)
+        : OptionalDouble.empty();
   }
 
   /**
@@ -106,8 +123,9 @@ public final class KnobFloor {
 
   /** Remembers a change the agent is about to send, so its own lowering never counts as good. */
   void changed(String knob, double from, double to) {
-    if (knob.equals("lr") && to < from) {
-      agentLowered = to;
+    Lr st = lrs.get(knob);
+    if (st != null && to < from) {
+      st.agentLowered = to;
     }
   }
 
@@ -115,10 +133,19 @@ public final class KnobFloor {
     if (configured.containsKey(knob)) {
       return "knobs." + knob + ".agent_floor of the run";
     }
-    if (Double.isFinite(lowestGood)) {
-      return "1/1000 of " + num(lowestGood) + ", the lowest lr the run trained well at";
+    Lr st = lrs.get(knob);
+    if (Double.isFinite(st.lowestGood)) {
+      return "1/1000 of "
+          + num(st.lowestGood)
+          + ", the lowest "
+          + knob
+          + " the run trained well at";
     }
-    return "1/1000 of " + num(firstLr) + ", its first lr: it has not trained well at any yet";
+    return "1/1000 of "
+        + num(st.first)
+        + ", its first "
+        + knob
+        + ": it has not trained well at any yet";
   }
 
   /** Three significant digits, no trailing zeros: 0.001, 5e-5, 0.000123 (for people). */

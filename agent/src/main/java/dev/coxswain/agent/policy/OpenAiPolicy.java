@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.Json;
-import dev.langchain4j.agent.tool.ToolExecutionRequest;
 import dev.langchain4j.data.message.AiMessage;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -26,12 +25,12 @@ import java.util.Set;
  * An LLM behind any OpenAI-compatible endpoint, through LangChain4j. With the {@code lr-recovery}
  * prompt it asks for a JSON answer (double, halve or keep) true to a strict JSON schema ({@code
  * response_format: json_schema}); with {@code supervisor} it offers the permitted commands as
- * strict tools whose numbers carry the knobs' bounds. A provider that refuses the schema (an HTTP
- * 400 about response_format, json_schema, strict or tools) is asked again at once in the
- * prompt-only form, and so from then on; the first answer after the switch says so in its note,
- * once. One call per {@link #decide}: retries, budgets and fallbacks are the decorators'. An answer
- * that is not a decision is asked again once, saying what was wrong. Each prompt carries the
- * summary's memory and a person's words when it has them.
+ * strict tools generated from the run's registered knobs (bounds and types) and actions. A provider
+ * that refuses the schema (an HTTP 400 about response_format, json_schema, strict or tools) is
+ * asked again at once in the prompt-only form, and so from then on; the first answer after the
+ * switch says so in its note, once. One call per {@link #decide}: retries, budgets and fallbacks
+ * are the decorators'. An answer that is not a decision is asked again once, saying what was wrong.
+ * Each prompt carries the summary's memory and a person's words when it has them.
  */
 public final class OpenAiPolicy implements Policy {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenAiPolicy.class);
@@ -190,7 +189,7 @@ public final class OpenAiPolicy implements Policy {
       try {
         Decision d =
             ai.hasToolExecutionRequests()
-                ? fromTool(ai.toolExecutionRequests().get(0))
+                ? ToolCalls.decision(ai.toolExecutionRequests().get(0), permitted, s)
                 : fromJson(ai.text());
         return new Answer(d, used, promptText, raw, attempt, notes(problem));
       } catch (IllegalArgumentException e) {
@@ -345,57 +344,5 @@ public final class OpenAiPolicy implements Policy {
         norm,
         args instanceof Map<?, ?> am ? (Map<String, Object>) am : Map.of(),
         String.valueOf(m.getOrDefault("rationale", "")));
-  }
-
-  @SuppressWarnings("unchecked")
-  private Decision fromTool(ToolExecutionRequest call) {
-    String name = call.name();
-    if (!permitted.contains(name)) {
-      throw new IllegalArgumentException("unknown or unpermitted tool '" + name + "'");
-    }
-    Map<String, Object> a;
-    try {
-      a =
-          call.arguments() == null || call.arguments().isBlank()
-              ? Map.of()
-              : Json.mapper().readValue(call.arguments(), Map.class);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("the tool arguments were not valid JSON");
-    }
-    Map<String, Object> args = new LinkedHashMap<>(a);
-    String rationale = String.valueOf(args.getOrDefault("rationale", ""));
-    args.remove("rationale");
-    if (name.equals("set_knobs")) {
-      args = knobValues(args);
-    } else if (name.equals("set_data_mixture")) {
-      args.values().removeIf(java.util.Objects::isNull);
-      args = Map.of("weights", new LinkedHashMap<>(args));
-    } else {
-      args.values().removeIf(java.util.Objects::isNull);
-    }
-    return new Decision(name, args, rationale);
-  }
-
-  /** set_knobs arguments: one nullable number per knob (the strict form), or a knob and a value. */
-  private static Map<String, Object> knobValues(Map<String, Object> args) {
-    if (args.containsKey("knob") || args.containsKey("value")) {
-      if (!(args.get("knob") instanceof String k) || !(args.get("value") instanceof Number v)) {
-        throw new IllegalArgumentException("set_knobs needs 'knob' (string) and 'value' (number)");
-      }
-      return Map.of(k, v);
-    }
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Map.Entry<String, Object> e : args.entrySet()) {
-      if (e.getValue() instanceof Number) {
-        out.put(e.getKey(), e.getValue());
-      } else if (e.getValue() != null) {
-        throw new IllegalArgumentException(
-            "set_knobs: '" + e.getKey() + "' must be a number or null");
-      }
-    }
-    if (out.isEmpty()) {
-      throw new IllegalArgumentException("set_knobs changed no knob");
-    }
-    return out;
   }
 }

@@ -13,10 +13,11 @@ import java.util.Map;
 
 /**
  * Automatic recovery. Watches a run's health and rolls back to the newest checkpoint from before
- * the trouble with half the learning rate after {@code nonFiniteLimit} non-finite steps in a row, a
- * loss spike that has not recovered after {@code spikePatience} steps, or a window whose mean loss
- * jumped well above the best window's; at most {@code maxRecoveries} times in a row, then it pauses
- * the run for a person. Fed from the supervisor's thread only.
+ * the trouble with half of every learning rate (each knob with the learning_rate role) after {@code
+ * nonFiniteLimit} non-finite steps in a row, a loss spike that has not recovered after {@code
+ * spikePatience} steps, or a window whose mean loss jumped well above the best window's; at most
+ * {@code maxRecoveries} times in a row, then it pauses the run for a person. Fed from the
+ * supervisor's thread only.
  */
 public final class Recovery {
   /** A spike has recovered once a step's loss is back within 10% of the mean before it. */
@@ -45,6 +46,8 @@ public final class Recovery {
   private int recoveriesInARow;
   private long healthySince = -1;
   private boolean recovering;
+  // the learning rates a rollback halves: every knob with the role, as the run announced them
+  private List<String> learningRates = List.of("lr");
 
   public Recovery(
       int nonFiniteLimit, int spikePatience, int maxRecoveries, Sender sender, HealthSink health) {
@@ -83,6 +86,13 @@ public final class Recovery {
       }
     } else if (body instanceof Payload.Branch) {
       recovering = false;
+    } else if (body instanceof Payload.Knobs k && k.specs() != null) {
+      learningRates =
+          k.specs().stream()
+              .map(spec -> new Summary.KnobView(spec, false))
+              .filter(Summary.KnobView::learningRate)
+              .map(Summary.KnobView::name)
+              .toList();
     }
   }
 
@@ -183,17 +193,22 @@ public final class Recovery {
         why
             + "; rolling back to "
             + good
-            + " with lr x0.5 (recovery "
+            + (learningRates.isEmpty()
+                ? " (the run has no learning-rate knob to halve)"
+                : " with " + String.join(", ", learningRates) + " x0.5")
+            + " (recovery "
             + recoveriesInARow
             + " of at most "
             + maxRecoveries
             + ")");
     sender.send("load_checkpoint", Map.of("checkpoint", good), Source.RULE, why);
-    sender.send(
-        "scale_knob",
-        Map.of("knob", "lr", "factor", 0.5),
-        Source.RULE,
-        "automatic recovery: halve the learning rate after the rollback");
+    for (String lr : learningRates) {
+      sender.send(
+          "scale_knob",
+          Map.of("knob", lr, "factor", 0.5),
+          Source.RULE,
+          "automatic recovery: halve the learning rate after the rollback");
+    }
     troubleStart = -1;
   }
 

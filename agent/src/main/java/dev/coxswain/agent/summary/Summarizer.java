@@ -1,5 +1,6 @@
 package dev.coxswain.agent.summary;
 
+import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
@@ -24,6 +25,7 @@ public final class Summarizer {
   private static final String[] SERIES = {"train_loss", "eval_loss", "lr", "grad_norm"};
   private final Map<String, List<double[]>> window = new LinkedHashMap<>();
   private final Map<String, Knob> knobSpecs = new LinkedHashMap<>();
+  private List<ActionSpec> actions = List.of();
   private final Map<String, Double> knobValues = new LinkedHashMap<>();
   private final Set<String> locks = new TreeSet<>();
   private final LinkedHashMap<String, Summary.CommandView> commands = new LinkedHashMap<>();
@@ -65,6 +67,9 @@ public final class Summarizer {
       add("train_loss", e.step(), m.loss());
       add("lr", e.step(), m.lr());
       add("grad_norm", e.step(), m.gradNorm());
+      if (m.values() != null) {
+        m.values().forEach((name, v) -> add(name, e.step(), v)); // a loop's own figures
+      }
     } else if (body instanceof Payload.Eval ev) {
       add("eval_loss", e.step(), ev.evalLoss());
       if (ev.metrics() != null) {
@@ -127,6 +132,9 @@ public final class Summarizer {
     if (k.specs() != null) {
       k.specs().forEach(spec -> knobSpecs.put(spec.name(), spec));
     }
+    if (k.actions() != null) {
+      actions = List.copyOf(k.actions());
+    }
     if (k.knobs() != null) {
       k.knobs()
           .forEach(
@@ -156,8 +164,10 @@ public final class Summarizer {
     }
     List<Summary.KnobView> knobs = new ArrayList<>();
     for (Knob k : knobSpecs.values()) {
-      double value = knobValues.getOrDefault(k.name(), k.value());
-      knobs.add(new Summary.KnobView(k.name(), value, k.min(), k.max(), locks.contains(k.name())));
+      Double v = knobValues.get(k.name());
+      // a value the spec would refuse (never sent by a sound run) leaves the announced one
+      Knob now = v == null || k.validate(v).isPresent() ? k : k.withValue(v);
+      knobs.add(new Summary.KnobView(now, locks.contains(k.name())));
     }
     return new Summary(
             fromStep,
@@ -173,7 +183,8 @@ public final class Summarizer {
             new ArrayList<>(commands.values()),
             previousMean,
             bestMean)
-        .withMixture(mixture);
+        .withMixture(mixture)
+        .withActions(actions);
   }
 
   /** Starts a new window after a decision; the best evaluation and knobs carry over. */

@@ -1,5 +1,8 @@
 package dev.coxswain.agent.summary;
 
+import dev.coxswain.protocol.ActionSpec;
+import dev.coxswain.protocol.Knob;
+import dev.coxswain.protocol.KnobType;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,9 +32,11 @@ public record Summary(
     String personWords,
     String memory,
     GoalView goal,
-    Map<String, Double> mixture) {
+    Map<String, Double> mixture,
+    List<ActionSpec> actions) {
 
   public Summary {
+    actions = actions == null ? List.of() : List.copyOf(actions);
     personWords = personWords == null ? "" : personWords;
     memory = memory == null ? "" : memory;
     mixture =
@@ -73,6 +78,7 @@ public record Summary(
         bestWindowMeanLoss,
         personWords,
         memory,
+        null,
         null,
         null);
   }
@@ -129,7 +135,8 @@ public record Summary(
         words,
         memoryText,
         goal,
-        mixture);
+        mixture,
+        actions);
   }
 
   /** This window with the run's goal and its progress beside it (null: no goal). */
@@ -151,7 +158,8 @@ public record Summary(
         personWords,
         memory,
         g,
-        mixture);
+        mixture,
+        actions);
   }
 
   /** This window with the run's data sources and their weights (empty: no named sources). */
@@ -173,7 +181,31 @@ public record Summary(
         personWords,
         memory,
         goal,
-        weights);
+        weights,
+        actions);
+  }
+
+  /** This window with the actions the run registered (empty: none). */
+  public Summary withActions(List<ActionSpec> registered) {
+    return new Summary(
+        fromStep,
+        toStep,
+        branch,
+        status,
+        series,
+        bestEval,
+        bestEvalStep,
+        spikes,
+        skipped,
+        knobs,
+        commands,
+        previousWindowMeanLoss,
+        bestWindowMeanLoss,
+        personWords,
+        memory,
+        goal,
+        mixture,
+        registered);
   }
 
   /**
@@ -240,8 +272,41 @@ public record Summary(
   /** One sampled value. */
   public record Point(long step, double value) {}
 
-  /** A knob as the agent sees it. */
-  public record KnobView(String name, double value, double min, double max, boolean locked) {}
+  /**
+   * A knob as the agent sees it: as the run registered it (type, bounds, scale, unit, role,
+   * description), with its value now, and whether a person has locked it.
+   */
+  public record KnobView(Knob knob, boolean locked) {
+    /** A real, linear knob without role (the shape of a knob before knobs had types). */
+    public KnobView(String name, double value, double min, double max, boolean locked) {
+      this(new Knob(name, KnobType.DOUBLE, value, min, max, ""), locked);
+    }
+
+    public String name() {
+      return knob.name();
+    }
+
+    public double value() {
+      return knob.value();
+    }
+
+    public double min() {
+      return knob.min();
+    }
+
+    public double max() {
+      return knob.max();
+    }
+
+    /**
+     * Whether policies may treat it as a learning rate: its role says so, or (a run announced
+     * before knobs had roles) it is the real knob named {@code lr} without a role.
+     */
+    public boolean learningRate() {
+      return knob.hasRole(Knob.LEARNING_RATE)
+          || (knob.role() == null && knob.name().equals("lr") && knob.type() == KnobType.DOUBLE);
+    }
+  }
 
   /** A command since the last decision; human ones are marked. */
   public record CommandView(
@@ -252,12 +317,19 @@ public record Summary(
       String status,
       String reason) {}
 
+  /** The knobs policies may treat as learning rates ({@link KnobView#learningRate}), in order. */
+  public List<KnobView> learningRates() {
+    return knobs.stream().filter(KnobView::learningRate).toList();
+  }
+
+  /** The knob of that name, if the run has it. */
+  public java.util.Optional<KnobView> knob(String name) {
+    return knobs.stream().filter(k -> k.name().equals(name)).findFirst();
+  }
+
+  /** The first learning-rate knob's value, or NaN when the run has none. */
   public double currentLr() {
-    return knobs.stream()
-        .filter(k -> k.name().equals("lr"))
-        .mapToDouble(KnobView::value)
-        .findFirst()
-        .orElse(Double.NaN);
+    return learningRates().stream().mapToDouble(KnobView::value).findFirst().orElse(Double.NaN);
   }
 
   /** A compact text form for a prompt. */
@@ -299,19 +371,8 @@ public record Summary(
     sb.append(
         String.format(
             Locale.ROOT, "loss spikes: %d, skipped (non-finite) steps: %d%n", spikes, skipped));
-    sb.append("knobs:");
-    for (KnobView k : knobs) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              " %s=%s [%s, %s]%s;",
-              k.name(),
-              g(k.value()),
-              g(k.min()),
-              g(k.max()),
-              k.locked() ? " LOCKED by a human" : ""));
-    }
-    sb.append('\n');
+    Controls.knobs(knobs, sb);
+    Controls.actions(actions, sb);
     if (!mixture.isEmpty()) {
       sb.append("data sources and their sampling weights:");
       mixture.forEach((k, v) -> sb.append(' ').append(k).append('=').append(g(v)).append(';'));
@@ -338,7 +399,7 @@ public record Summary(
     return sb.toString();
   }
 
-  private static String g(double v) {
+  static String g(double v) {
     if (!Double.isFinite(v)) {
       return String.valueOf(v);
     }

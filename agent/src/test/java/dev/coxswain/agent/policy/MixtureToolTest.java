@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coxswain.agent.TestKnobs;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.summary.Summary;
 import dev.langchain4j.agent.tool.ToolSpecification;
@@ -28,7 +29,7 @@ class MixtureToolTest {
             0,
             0,
             0,
-            List.of(new Summary.KnobView("lr", 1e-3, 0, 1, false)),
+            List.of(TestKnobs.lr("lr", 1e-3, 1e-12, 1, false)),
             List.of(),
             2.1,
             2.0)
