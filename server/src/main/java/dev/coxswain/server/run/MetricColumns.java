@@ -51,6 +51,11 @@ public final class MetricColumns {
     size = i >= 0 ? i + 1 : -i - 1;
   }
 
+  /** The metrics field a column came from: {@code values} for a column {@code values.<name>}. */
+  private static String field(String column) {
+    return column.startsWith(VALUES + ".") ? VALUES : column;
+  }
+
   /** A copy with only the metrics {@code wanted} accepts, in the same order. */
   MetricColumns copy(Predicate<String> wanted) {
     MetricColumns c = new MetricColumns();
@@ -58,7 +63,7 @@ public final class MetricColumns {
     c.steps = Arrays.copyOf(steps, cap);
     c.size = size;
     for (Map.Entry<String, double[]> m : values.entrySet()) {
-      if (wanted.test(m.getKey())) {
+      if (wanted.test(field(m.getKey()))) {
         c.values.put(m.getKey(), Arrays.copyOf(m.getValue(), cap));
       }
     }
