@@ -12,6 +12,7 @@ import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunHistory;
 import dev.coxswain.server.run.RunRegistry;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.server.run.StateViews;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import io.vertx.core.Future;
@@ -61,10 +62,10 @@ final class ReadRoutes {
       m.put("started", st.get("started"));
       m.put("live", runs.live(s.runId()));
       // for the console's runs overview
-      m.put("loss", s.lossSparkline(40));
+      m.put("loss", s.read(f -> StateViews.lossSparkline(f, 40)));
       Object agent = st.get("agent");
       m.put("agent", agent instanceof Map<?, ?> a ? a.get("mode") : "off");
-      m.put("last_health", s.lastHealth());
+      m.put("last_health", s.read(StateViews::lastHealth));
       out.add(m);
     }
     json(ctx, 200, Map.of("runs", out));

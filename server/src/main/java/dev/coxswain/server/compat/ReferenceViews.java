@@ -5,6 +5,7 @@ import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.server.run.MetricsHistory;
 import dev.coxswain.server.run.RunStore;
+import dev.coxswain.server.run.StateViews;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ public final class ReferenceViews {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("optimizer_name", "coxswain.AdamW");
     Map<String, Object> values = new LinkedHashMap<>();
-    for (Map<String, Object> k : store.knobs()) {
+    for (Map<String, Object> k : store.read(StateViews::knobs)) {
       values.put(String.valueOf(k.get("name")), k.get("value"));
     }
     Object b1 = values.remove("beta1");

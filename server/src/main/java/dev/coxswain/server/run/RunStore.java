@@ -403,33 +403,11 @@ public final class RunStore implements AutoCloseable {
     return out;
   }
 
-  /** Knob specs (name, type, value, min, max, description) as last published, values current. */
-  public synchronized List<Map<String, Object>> knobs() {
-    return StateViews.knobs(fold);
-  }
-
   /**
-   * The last training losses, averaged into at most {@code points} buckets (oldest first), for a
-   * sparkline.
+   * The run's state, folded from its log, read under this store's lock only: {@code
+   * read(StateViews::lastEval)} and the other views of {@link StateViews}, or any reader of {@link
+   * RunState}.
    */
-  public synchronized List<Double> lossSparkline(int points) {
-    return StateViews.lossSparkline(fold, points);
-  }
-
-  /** The last health event's payload (with its step), or an empty map. */
-  public synchronized Map<String, Object> lastHealth() {
-    return StateViews.lastHealth(fold);
-  }
-
-  /**
-   * The last evaluation of the live branch (its payload with its step and branch), or an empty map
-   * when that branch has had none yet: another branch's evaluation is not this one's.
-   */
-  public synchronized Map<String, Object> lastEval() {
-    return StateViews.lastEval(fold);
-  }
-
-  /** The run's state, folded from its log: read it under this store's lock only. */
   public synchronized <T> T read(Function<RunState, T> reader) {
     return reader.apply(fold);
   }

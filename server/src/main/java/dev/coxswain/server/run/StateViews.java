@@ -12,16 +12,16 @@ import java.util.Map;
  * A run's state (its {@link RunState} fold and run.json) in the shapes the API and the runs
  * overview read. Pure functions: the caller holds the store's lock.
  */
-final class StateViews {
+public final class StateViews {
   private StateViews() {}
 
   /** Knob specs (name, type, value, min, max, description) as last published, values current. */
-  static List<Map<String, Object>> knobs(RunState fold) {
+  public static List<Map<String, Object>> knobs(RunState fold) {
     return fold.knobs().stream().map(Json::toMap).toList();
   }
 
   /** The last training losses, averaged into at most {@code points} buckets (oldest first). */
-  static List<Double> lossSparkline(RunState fold, int points) {
+  public static List<Double> lossSparkline(RunState fold, int points) {
     List<Double> all = fold.lossTail();
     if (all.size() <= points) {
       return all;
@@ -40,7 +40,7 @@ final class StateViews {
   }
 
   /** The last health event's payload (with its step), or an empty map. */
-  static Map<String, Object> lastHealth(RunState fold) {
+  public static Map<String, Object> lastHealth(RunState fold) {
     return fold.lastHealth()
         .map(
             h -> {
@@ -52,7 +52,7 @@ final class StateViews {
   }
 
   /** The live branch's last evaluation (payload, step, branch), or an empty map. */
-  static Map<String, Object> lastEval(RunState fold) {
+  public static Map<String, Object> lastEval(RunState fold) {
     return fold.lastEval(fold.branch())
         .map(
             e -> {

@@ -79,7 +79,8 @@ class OldRunDirectoryTest {
       Map<String, Object> state = s.state();
       assertEquals("b2", state.get("branch"));
       assertEquals(713L, ((Number) state.get("step")).longValue());
-      assertEquals("b2", s.lastEval().get("branch"), "the live branch's own evaluation");
+      assertEquals(
+          "b2", s.read(StateViews::lastEval).get("branch"), "the live branch's own evaluation");
       assertEquals(java.util.Set.of("main", "retry", "b2"), s.branches());
       assertEquals(6, s.knobs().size(), "the knob table: " + s.knobs());
       assertEquals(30, s.commands().size());
