@@ -191,10 +191,15 @@ class TrainerAdapterTest {
     assertEquals("finished", end.status());
     assertEquals(3 * BATCHES_PER_EPOCH, end.step(), "three epochs of eight batches");
     List<Event> evals = of(EventType.EVAL);
-    assertEquals(3, evals.size(), "evaluations at steps 8, 16, 24");
-    double first = ((Number) evals.get(0).payload().get("eval_loss")).doubleValue();
-    double last = ((Number) evals.get(2).payload().get("eval_loss")).doubleValue();
+    assertEquals(
+        List.of(0L, 8L, 16L, 24L),
+        evals.stream().map(Event::step).toList(),
+        "a baseline, then every 8 batches; the last one is the end's");
+    double first = evalLoss(0);
+    double last = evalLoss(3);
     assertTrue(last < first, "the validation loss falls: " + first + " -> " + last);
+    assertEquals(first, end.initialValidationLoss(), 1e-12);
+    assertEquals(last, end.validationLoss(), 1e-12);
   }
 
   @Test
@@ -211,6 +216,9 @@ class TrainerAdapterTest {
     assertEquals(CommandStatus.APPLIED, done(sent.get(0)).status());
     assertEquals(5, of(EventType.METRICS).size(), "no batch after the stop");
     assertEquals(5, lrByUpdate.size(), "the batch in flight at the stop is not applied");
+    List<Event> evals = of(EventType.EVAL);
+    assertEquals(List.of(0L, 5L), evals.stream().map(Event::step).toList(), "baseline and end");
+    assertEquals(evalLoss(1), end.validationLoss(), 1e-12);
   }
 
   @Test
@@ -236,9 +244,11 @@ class TrainerAdapterTest {
       assertEquals(CommandStatus.APPLIED, done(f).status(), done(f).toString());
     }
     // the trainer's cached arrays now hold step 2's values: its evaluation is step 2's
-    double atTwo = evalLoss(0);
-    double atSix = evalLoss(2);
+    double atTwo = evalLoss(1); // after the baseline at step 0
+    double atSix = evalLoss(3);
     double afterLoad = ((Number) done(sent.get(2)).detail().get("eval_loss")).doubleValue();
+    assertEquals(2, of(EventType.EVAL).get(1).step());
+    assertEquals(6, of(EventType.EVAL).get(3).step());
     assertNotEquals(atTwo, atSix);
     assertEquals(atTwo, afterLoad, 1e-6, "the evaluation right after the load is step 2's");
     assertEquals("b1", end.branch());
