@@ -59,6 +59,7 @@ class TrainerAdapterTest {
   final List<Event> events = new ArrayList<>();
   final Map<Long, Consumer<Event>> atStep = new ConcurrentHashMap<>();
   final Map<Integer, Float> lrByUpdate = new ConcurrentHashMap<>();
+  String resumeFrom;
 
   @BeforeEach
   void data() {
@@ -128,8 +129,12 @@ class TrainerAdapterTest {
         trainer.initialize(new Shape(BATCH, 2));
         OwnLoop loop =
             coxswain.loop("tiny", trainer, val, () -> EasyTrain.fit(trainer, 3, train, val));
-        try (OwnLoopTrainer host =
-            OwnLoopTrainer.builder(loop, config).optRunDir(dir).optSink(sink()).build()) {
+        OwnLoopTrainer.Builder b =
+            OwnLoopTrainer.builder(loop, config).optRunDir(dir).optSink(sink());
+        if (resumeFrom != null) {
+          b.optResumeFrom(resumeFrom);
+        }
+        try (OwnLoopTrainer host = b.build()) {
           hook.accept(host);
           return host.run();
         }
@@ -252,6 +257,21 @@ class TrainerAdapterTest {
     assertNotEquals(atTwo, atSix);
     assertEquals(atTwo, afterLoad, 1e-6, "the evaluation right after the load is step 2's");
     assertEquals("b1", end.branch());
+  }
+
+  @Test
+  void aFreshModelResumedFromACheckpointHasItsParameters() throws Exception {
+    RunOutcome first = run(config(6).optCheckpointAtEnd(true).build(), true, true, host -> {});
+    assertEquals(6, first.step());
+    // a new model and trainer (new random weights) resumed from that run's last checkpoint
+    synchronized (events) {
+      events.clear();
+    }
+    resumeFrom = "latest";
+    RunOutcome resumed = run(config(6).build(), true, true, host -> {});
+    assertEquals(6, resumed.step(), "nothing left to train");
+    assertEquals(List.of(6L), of(EventType.EVAL).stream().map(Event::step).toList());
+    assertEquals(first.validationLoss(), resumed.validationLoss(), 1e-6);
   }
 
   double evalLoss(int i) {

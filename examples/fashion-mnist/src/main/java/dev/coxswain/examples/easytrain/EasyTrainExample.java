@@ -33,7 +33,9 @@ import picocli.CommandLine.Option;
 /**
  * Code that trains with DJL's own {@code Trainer} and {@code EasyTrain.fit} (an MLP on
  * Fashion-MNIST), under the console and the agent through the {@link TrainerAdapter}: {@code
- * ./coxswain example easytrain}. The lines marked {@code // Coxswain} are all the adapter takes.
+ * ./coxswain example easytrain}. In {@link #train} the lines marked {@code // Coxswain} are what
+ * the adapter changes in DJL code; {@link #call} serves the loop ({@code TrainerConfig}, {@code
+ * Coxswain.builder(loop, config).serve()}, {@code awaitEnd}) and prints.
  */
 @Command(
     name = "easytrain",
@@ -69,7 +71,9 @@ public final class EasyTrainExample implements Callable<Integer> {
 
   @Option(
       names = "--eval-every",
-      description = "evaluate every N batches (default ${DEFAULT-VALUE}; 0: only when asked)")
+      description =
+          "evaluate every N batches (default ${DEFAULT-VALUE}; 0: only at the start, at the end"
+              + " and when asked)")
   int evalEvery = 200;
 
   @Option(names = "--seed", description = "seed of DJL's initialization and shuffles")
@@ -130,7 +134,10 @@ public final class EasyTrainExample implements Callable<Integer> {
       TrainerAdapter coxswain = TrainerAdapter.learningRate(lr); // Coxswain
       DefaultTrainingConfig config =
           new DefaultTrainingConfig(Loss.softmaxCrossEntropyLoss())
-              .optOptimizer(Optimizer.adam().optLearningRateTracker(coxswain.tracker()).build())
+              .optOptimizer(
+                  Optimizer.adam()
+                      .optLearningRateTracker(coxswain.tracker()) // Coxswain: was Tracker.fixed
+                      .build())
               .addEvaluator(new Accuracy())
               .addTrainingListeners(TrainingListener.Defaults.basic())
               .addTrainingListeners(coxswain.listener()); // Coxswain
