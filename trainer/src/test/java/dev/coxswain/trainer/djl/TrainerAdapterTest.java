@@ -313,6 +313,14 @@ class TrainerAdapterTest {
   }
 
   @Test
+  void djlEvaluatorNamesBecomeTheRunsFigureNames() {
+    assertEquals("accuracy", TrainerEvaluation.figureName("Accuracy"));
+    assertEquals("top_3_accuracy", TrainerEvaluation.figureName("Top-3 Accuracy"));
+    assertEquals("m_1x", TrainerEvaluation.figureName("1x"));
+    assertEquals(32, TrainerEvaluation.figureName("a".repeat(40)).length());
+  }
+
+  @Test
   void aLearningRateKnobMustBeRealAndPositive() {
     assertThrows(IllegalArgumentException.class, () -> TrainerAdapter.learningRate(0));
     assertThrows(IllegalArgumentException.class, () -> TrainerAdapter.learningRate(Double.NaN));
