@@ -1,6 +1,8 @@
 package dev.coxswain.trainer.djl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,8 +32,10 @@ import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.loop.OwnLoop;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -231,7 +235,7 @@ class TrainerAdapterTest {
     List<CompletableFuture<CommandResult>> sent = new ArrayList<>();
     RunOutcome end =
         run(
-            config(12).optEvalEvery(2).build(),
+            config(12).optEvalEvery(2).optCheckpointAtEnd(true).build(),
             true,
             true,
             host -> {
@@ -242,6 +246,11 @@ class TrainerAdapterTest {
                   e -> {
                     sent.add(host.submit(cmd("load_checkpoint", Map.of("checkpoint", "two"))));
                     sent.add(host.submit(cmd("evaluate", Map.of())));
+                    // the first step after the load, on branch b1
+                    atStep.put(
+                        3L,
+                        e3 ->
+                            sent.add(host.submit(cmd("save_checkpoint", Map.of("tag", "three")))));
                   });
             });
     assertEquals("finished", end.status());
@@ -257,6 +266,16 @@ class TrainerAdapterTest {
     assertNotEquals(atTwo, atSix);
     assertEquals(atTwo, afterLoad, 1e-6, "the evaluation right after the load is step 2's");
     assertEquals("b1", end.branch());
+    // the batch in flight at the load had its gradient zeroed: plain SGD left step 2's values
+    Path ckpts = dir.resolve("checkpoints");
+    assertArrayEquals(
+        Files.readAllBytes(ckpts.resolve("main/2/parameters")),
+        Files.readAllBytes(ckpts.resolve("b1/3/parameters")));
+    assertFalse(
+        Arrays.equals(
+            Files.readAllBytes(ckpts.resolve("main/2/parameters")),
+            Files.readAllBytes(ckpts.resolve("b1/12/parameters"))),
+        "and training went on from there");
   }
 
   @Test
