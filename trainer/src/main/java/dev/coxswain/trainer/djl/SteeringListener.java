@@ -66,11 +66,6 @@ final class SteeringListener implements TrainingListener {
     }
   }
 
-  /** How many boundaries this listener has called in the current run. */
-  long boundaries() {
-    return boundaries;
-  }
-
   @Override
   public void onTrainingBatch(Trainer trainer, BatchData batchData) {
     if (steer == null) {
@@ -78,10 +73,11 @@ final class SteeringListener implements TrainingListener {
     }
     double loss = batchLoss(trainer, batchData);
     if (pending) {
-      long next = steer.step() + 1;
+      String branch = steer.branch();
       boundary(batchData.getBatch());
-      if (steer.step() != next) {
-        // a checkpoint was loaded: this batch's gradient belongs to the parameters it replaced
+      if (!steer.branch().equals(branch)) {
+        // a checkpoint was loaded (onto a new branch): this batch's gradient belongs to the
+        // parameters the load replaced
         zeroGradients(trainer);
       }
     }
