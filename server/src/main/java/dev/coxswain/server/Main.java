@@ -26,6 +26,7 @@ import picocli.CommandLine.Command;
       "Through the launcher (./coxswain) also:",
       "  test [mvn args]        every test of every module (mvn verify)",
       "  example fashion-mnist  your own model: a Fashion-MNIST CNN under the console",
+      "  example easytrain      DJL's own EasyTrain.fit under the console (TrainerAdapter)",
       "  bench-console          the web console with 300,000 points per series",
       "Options of a command: COMMAND --help"
     },

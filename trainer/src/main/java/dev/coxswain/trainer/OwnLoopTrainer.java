@@ -49,6 +49,8 @@ public final class OwnLoopTrainer implements SteeredRun {
   private Map<String, Double> lastEval = Map.of();
   private double firstEval = Double.NaN;
   private double lastEvalLoss = Double.NaN;
+  private long lastEvalStep = -1;
+  private String lastEvalBranch;
   private long stepStarted;
 
   private OwnLoopTrainer(Builder b) throws IOException {
@@ -122,6 +124,9 @@ public final class OwnLoopTrainer implements SteeredRun {
               "trainer"));
     }
     try {
+      if (position.step() == 0) {
+        evaluate(); // the baseline RunOutcome.initialValidationLoss promises
+      }
       stepStarted = System.nanoTime();
       boolean go =
           !controlPoint.boundary(() -> position.step() + 1, handlers::dispatch, () -> {})
@@ -131,6 +136,9 @@ public final class OwnLoopTrainer implements SteeredRun {
       }
       String end = controlPoint.isStopRequested() ? "stopped" : "finished";
       long step = position.step();
+      if (lastEvalStep != step || !position.branch().equals(lastEvalBranch)) {
+        evaluate(); // the validation loss at the end, as RunOutcome promises
+      }
       if (config.checkpointAtEnd() && step > 0) {
         checkpoints.save(null, true);
       }
@@ -271,9 +279,11 @@ public final class OwnLoopTrainer implements SteeredRun {
         new Payload.Eval(
             r.loss(), null, r.metrics(), null, null, null, (System.nanoTime() - t0) / 1e6, null);
     events.emit(e);
-    if (Double.isNaN(firstEval)) {
+    if (position.step() == 0) {
       firstEval = r.loss();
     }
+    lastEvalStep = position.step();
+    lastEvalBranch = position.branch();
     lastEvalLoss = r.loss();
     lastEval = r.metrics();
     return e;
