@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -86,6 +90,28 @@ class StatePartTest {
       assertTrue(e.getMessage().contains("does not fit the block"), e.getMessage());
       assertTrue(e.getMessage().contains("(5, 3)") || e.getMessage().contains("5"), e.getMessage());
       assertArrayEquals(before, flat(b), "nothing restored");
+    }
+  }
+
+  @Test
+  void restoredParametersStillTrain() throws IOException {
+    try (NDManager m = NDManager.newBaseManager()) {
+      Block b = mlp(m, 5);
+      b.getParameters().forEach(p -> p.getValue().getArray().setRequiresGradient(true));
+      StatePart part = StatePart.parameters(b, m);
+      ByteArrayOutputStream saved = new ByteArrayOutputStream();
+      part.save(saved);
+      part.restore(new ByteArrayInputStream(saved.toByteArray()));
+      try (NDManager step = m.newSubManager();
+          GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+        NDArray y =
+            b.forward(new ParameterStore(step, false), new NDList(step.ones(new Shape(2, 3))), true)
+                .singletonOrThrow();
+        gc.backward(y.sum()); // a restore that dropped the gradients fails here
+      }
+      NDArray w = arrays(b).get(0);
+      assertTrue(w.hasGradient(), "the restored weights are still trained");
+      assertTrue(w.getGradient().abs().sum().getFloat() > 0, "the backward pass reached them");
     }
   }
 }
