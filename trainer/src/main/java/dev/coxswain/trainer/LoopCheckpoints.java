@@ -12,9 +12,11 @@ import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.loop.OwnLoop;
 import dev.coxswain.trainer.loop.StatePart;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -178,7 +180,8 @@ final class LoopCheckpoints {
             + (missing.isEmpty() ? "" : " lacks knobs this run registers: " + missing));
   }
 
-  // every part is read and verified before any state changes
+  // every part is read before any state changes; if one does not restore (or the knobs do not),
+  // the parts already restored are put back as they were: a refused load changes nothing
   private void restore(CheckpointMeta m) throws IOException {
     Map<String, byte[]> bytes = new LinkedHashMap<>();
     for (String name : loop.state().keySet()) {
@@ -189,12 +192,28 @@ final class LoopCheckpoints {
         bytes.put(name, in.readAllBytes());
       }
     }
+    Map<String, byte[]> before = new LinkedHashMap<>();
     for (Map.Entry<String, StatePart> e : loop.state().entrySet()) {
-      e.getValue().restore(new ByteArrayInputStream(bytes.get(e.getKey())));
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      e.getValue().save(out);
+      before.put(e.getKey(), out.toByteArray());
     }
-    Optional<String> bad = knobs.restore(m.knobs());
-    if (bad.isPresent()) {
-      throw new IOException("checkpoint " + m.id() + ": " + bad.get());
+    List<String> restored = new ArrayList<>();
+    try {
+      for (Map.Entry<String, StatePart> e : loop.state().entrySet()) {
+        e.getValue().restore(new ByteArrayInputStream(bytes.get(e.getKey())));
+        restored.add(e.getKey()); // a part whose restore throws has left itself as it was
+      }
+      Optional<String> bad = knobs.restore(m.knobs());
+      if (bad.isPresent()) {
+        throw new IOException(bad.get());
+      }
+    } catch (IOException | RuntimeException e) {
+      for (String name : restored) {
+        loop.state().get(name).restore(new ByteArrayInputStream(before.get(name)));
+      }
+      throw new IOException(
+          "checkpoint " + m.id() + " not loaded, nothing changed: " + e.getMessage(), e);
     }
     position.setStep(m.step());
     lastLoss = m.loss();

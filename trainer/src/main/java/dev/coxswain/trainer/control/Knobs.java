@@ -17,7 +17,7 @@ import java.util.function.DoubleConsumer;
 public final class Knobs {
   private final LinkedHashMap<String, Knob> knobs = new LinkedHashMap<>();
   private final Map<String, DoubleConsumer> setters = new LinkedHashMap<>();
-  private volatile Snapshot published;
+  private volatile Snapshot published = new Snapshot(Map.of()); // a loop may have no knobs
 
   /** The optimizer knobs every run has, with the given starting learning rate. */
   public static Knobs optimizerDefaults(double lr) {

@@ -7,6 +7,7 @@ import dev.coxswain.trainer.control.ActionHandler;
 import dev.coxswain.trainer.control.OwnAction;
 import dev.coxswain.trainer.control.OwnKnob;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class OwnLoop {
     this.name = b.name;
     this.knobs = List.copyOf(b.knobs);
     this.actions = List.copyOf(b.actions);
-    this.state = Map.copyOf(b.state);
+    this.state = Collections.unmodifiableMap(new LinkedHashMap<>(b.state)); // in order
     this.evaluation = b.evaluation;
     this.body = b.body;
     this.replayable = b.replayable;
@@ -75,7 +76,7 @@ public final class OwnLoop {
     return actions;
   }
 
-  /** What the checkpoints keep, by part name. */
+  /** What the checkpoints keep, by part name, in the order registered (restored in that order). */
   public Map<String, StatePart> state() {
     return state;
   }

@@ -15,7 +15,8 @@ import java.util.List;
 
 /**
  * Part of a loop's state kept in its checkpoints: a block's parameters, an optimizer's moments, a
- * counter. {@code restore} reads what {@code save} wrote, on the training thread.
+ * counter. {@code restore} reads what {@code save} wrote, on the training thread; one that throws
+ * must leave its part as it was (the parts restored before it are put back).
  */
 public interface StatePart {
   void save(OutputStream out) throws IOException;
