@@ -9,13 +9,18 @@ import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /**
  * The GAN served by the library facade, steered over HTTP: the run's state lists its knobs (type,
@@ -123,6 +128,70 @@ class GanServedTest {
       assertEquals("stopped", end.status());
       assertTrue(end.metrics().get("nn_distance") > 0, String.valueOf(end.metrics()));
     }
+  }
+
+  @Test
+  void theExampleCommandTrainsServedWithTheRuleAgentAndPrintsItsFigures() throws Exception {
+    PrintStream out = System.out;
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    int code;
+    System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      code =
+          new CommandLine(new GanExample())
+              .execute(
+                  "--data",
+                  DATA.toString(),
+                  "--steps",
+                  "40",
+                  "--train-images",
+                  "300",
+                  "--val-images",
+                  "100",
+                  "--eval-every",
+                  "20",
+                  "--agent-every",
+                  "10",
+                  "--port",
+                  "0",
+                  "--exit-when-done",
+                  "--run-id",
+                  "g",
+                  "--runs",
+                  dir.resolve("runs").toString());
+    } finally {
+      System.setOut(out);
+    }
+    String text = printed.toString(StandardCharsets.UTF_8);
+    System.out.print(text);
+    assertEquals(0, code, text);
+    assertTrue(text.contains("gan: finished at step 40: loss_d "), text);
+    assertTrue(text.matches("(?s).*nearest real image at RMS distance 0\\.\\d+.*"), text);
+    String runJson = Files.readString(dir.resolve("runs/g/run.json"));
+    assertTrue(runJson.matches("(?s).*\"mode\"\\s*:\\s*\"rule\".*"), runJson);
+
+    PrintStream err = System.err;
+    System.setErr(new PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      code =
+          new CommandLine(new GanExample())
+              .execute(
+                  "--data",
+                  DATA.toString(),
+                  "--train-images",
+                  "10",
+                  "--val-images",
+                  "10",
+                  "--batch",
+                  "0",
+                  "--port",
+                  "0");
+    } finally {
+      System.setErr(err);
+    }
+    assertEquals(2, code);
+    assertTrue(
+        printed.toString(StandardCharsets.UTF_8).contains("the batch must hold at least 1 image"));
   }
 
   private static Map<String, Map<String, Object>> byName(List<Map<String, Object>> list) {
