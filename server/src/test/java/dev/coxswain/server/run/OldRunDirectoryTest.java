@@ -82,7 +82,8 @@ class OldRunDirectoryTest {
       assertEquals(
           "b2", s.read(StateViews::lastEval).get("branch"), "the live branch's own evaluation");
       assertEquals(java.util.Set.of("main", "retry", "b2"), s.branches());
-      assertEquals(6, s.knobs().size(), "the knob table: " + s.knobs());
+      assertEquals(
+          6, s.read(StateViews::knobs).size(), "the knob table: " + s.read(StateViews::knobs));
       assertEquals(30, s.commands().size());
       assertTrue(s.commands().stream().allMatch(c -> c.result() != null), "one result each");
     }

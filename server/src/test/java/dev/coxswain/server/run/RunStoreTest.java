@@ -73,7 +73,7 @@ class RunStoreTest {
               "no",
               "detail",
               Map.of("lr", Map.of("from", 0.001, "to", 9.0))));
-      assertEquals(0.001, ((Number) s.knobs().get(0).get("value")).doubleValue());
+      assertEquals(0.001, ((Number) s.read(StateViews::knobs).get(0).get("value")).doubleValue());
       s.append(
           EventType.COMMAND_RESULT,
           Map.of(
@@ -87,7 +87,7 @@ class RunStoreTest {
               4,
               "detail",
               Map.of("lr", Map.of("from", 0.001, "to", 0.0005))));
-      assertEquals(0.0005, ((Number) s.knobs().get(0).get("value")).doubleValue());
+      assertEquals(0.0005, ((Number) s.read(StateViews::knobs).get(0).get("value")).doubleValue());
     }
   }
 
