@@ -59,10 +59,19 @@ final class Learner implements AutoCloseable {
     this.workload = workload;
     this.config = config;
     this.profile = profile;
-    this.manager = NDManager.newBaseManager();
+    // everything the run makes descends from this manager: the model, its moments, each batch
+    this.manager =
+        config.device() == null
+            ? NDManager.newBaseManager()
+            : NDManager.newBaseManager(config.device());
     this.block = workload.block();
     Engine.getInstance().setRandomSeed((int) config.seed());
-    block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    try {
+      block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    } catch (RuntimeException e) {
+      manager.close(); // a device this libtorch cannot use, say: nothing is left behind
+      throw e;
+    }
     this.parameterStore = new ParameterStore(manager, false);
     long count = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
@@ -221,6 +230,11 @@ final class Learner implements AutoCloseable {
 
   ModelTree tree() {
     return model.tree();
+  }
+
+  /** The device the model and every batch live on. */
+  ai.djl.Device device() {
+    return manager.getDevice();
   }
 
   long optimizerUpdates() {
