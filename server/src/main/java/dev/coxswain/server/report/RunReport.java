@@ -66,6 +66,7 @@ public record RunReport(
       Map<?, ?> model,
       Map<?, ?> config,
       Map<?, ?> agentSpec,
+      Map<?, ?> device,
       String version,
       long step,
       String branch,

@@ -695,6 +695,8 @@ public final class RunStore implements AutoCloseable {
     // what the workload reports and in which units (a run.json from before has none: the console
     // then reads it as the language model it was)
     s.put("reports", runJson.get("reports"));
+    // where it trains: device, why, the libtorch and the GPU's name (absent before issue 23)
+    s.put("device", runJson.get("device"));
     return s;
   }
 
