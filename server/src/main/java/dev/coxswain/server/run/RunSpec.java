@@ -70,9 +70,28 @@ public record RunSpec(
    * @throws RunConfig.ConfigException naming the value, or why the GPU cannot be had and the fix
    */
   public static RunDevice device(String setting) throws RunConfig.ConfigException {
+    DeviceChoice choice;
     try {
-      return DeviceChoice.parse(setting == null ? "auto" : setting).resolve(Libtorch.loaded());
-    } catch (IllegalArgumentException | DeviceUnavailableException e) {
+      choice = DeviceChoice.parse(setting == null ? "auto" : setting);
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    Libtorch libtorch;
+    try {
+      libtorch = Libtorch.loaded();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      // a libtorch directory that passed the launcher's file check and still does not load
+      String from = System.getenv("PYTORCH_LIBRARY_PATH");
+      throw new RunConfig.ConfigException(
+          "libtorch could not be loaded"
+              + (from == null ? "" : " from " + from)
+              + ": "
+              + e.getMessage()
+              + (from == null ? "" : " (is it libtorch 2.7.1, complete, for this machine?)"));
+    }
+    try {
+      return choice.resolve(libtorch);
+    } catch (DeviceUnavailableException e) {
       throw new RunConfig.ConfigException(e.getMessage());
     }
   }

@@ -100,6 +100,37 @@ class LibtorchRouteTest {
   }
 
   @Test
+  void aDirectoryWhoseLibrariesDoNotLoadStopsTheStartWithExit2AndNothingWritten() throws Exception {
+    // every file the check asks for is there, and none of them is a library
+    Path broken = Files.createDirectories(dir.resolve("broken"));
+    for (String f : List.of("libtorch.so", "libtorch_cpu.so", "libc10.so")) {
+      Files.writeString(broken.resolve(f), "not a library");
+    }
+    Script s = envFor(broken);
+    assertEquals(0, s.code(), s.err());
+    Map<String, String> env = new LinkedHashMap<>();
+    s.out()
+        .lines()
+        .forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+    Path runDir = dir.resolve("runs/broken");
+    try (ServerProcess p =
+        ServerProcess.start(
+            dir.resolve("logs-broken"),
+            env,
+            "train",
+            "--config",
+            TestRuns.config(dir, 3, 0).toString(),
+            "--run-dir",
+            runDir.toString())) {
+      assertEquals(2, p.awaitExit(120), p.output());
+      assertTrue(
+          p.output().contains("error: libtorch could not be loaded from " + broken.toRealPath()),
+          p.output());
+      assertTrue(!Files.exists(runDir), "nothing written");
+    }
+  }
+
+  @Test
   void aDirectoryThatIsNotACompleteLibtorchIsNamedWithTheMissingFile() throws Exception {
     Path partial = Files.createDirectories(dir.resolve("partial"));
     Files.writeString(partial.resolve("libtorch.so"), "");

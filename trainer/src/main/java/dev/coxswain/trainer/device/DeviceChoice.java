@@ -14,9 +14,9 @@ import java.util.regex.Pattern;
 public record DeviceChoice(String kind, int index) {
   public static final DeviceChoice AUTO = new DeviceChoice("auto", -1);
   private static final Pattern GPU = Pattern.compile("gpu:(\\d{1,3})");
-  private static final String FIX_LIBTORCH =
+  private static final String USE_A_CUDA_LIBTORCH =
       "start with COXSWAIN_LIBTORCH=DIR or --libtorch DIR pointing at a CUDA libtorch "
-          + "2.7.1 (README, section GPUs), or use --device cpu";
+          + "2.7.1 (README, section GPUs)";
 
   /**
    * Reads {@code auto}, {@code cpu}, {@code gpu} or {@code gpu:N}.
@@ -76,7 +76,8 @@ public record DeviceChoice(String kind, int index) {
               + "no CUDA libtorch is loaded ("
               + lt.describe()
               + " has no CUDA). To fix it, "
-              + FIX_LIBTORCH);
+              + USE_A_CUDA_LIBTORCH
+              + ", or use --device cpu");
     }
     if (lt.gpus() == 0) {
       throw new DeviceUnavailableException(
@@ -106,6 +107,6 @@ public record DeviceChoice(String kind, int index) {
     return "a GPU is visible ("
         + lt.driverGpus().get(0)
         + ") but the loaded libtorch has no CUDA, so training runs on the CPU; to use it, "
-        + FIX_LIBTORCH.replace(", or use --device cpu", "");
+        + USE_A_CUDA_LIBTORCH;
   }
 }
