@@ -97,6 +97,26 @@ public record RunSpec(
   }
 
   /**
+   * The device of a run whose {@link TrainerConfig} was built in code: the one it sets, else DJL's
+   * default (a GPU when the loaded libtorch has CUDA and sees one).
+   */
+  public static RunDevice deviceOf(TrainerConfig config) {
+    Libtorch lt = Libtorch.loaded();
+    ai.djl.Device d =
+        config.device() != null
+            ? config.device()
+            : ai.djl.engine.Engine.getInstance().defaultDevice();
+    String name = d.isGpu() ? "gpu:" + d.getDeviceId() : "cpu";
+    return new RunDevice(
+        name,
+        config.device() != null ? name : "default",
+        config.device() != null ? "set in the TrainerConfig" : "DJL's default device",
+        lt,
+        d.isGpu() ? lt.gpuName(d.getDeviceId()) : null,
+        null);
+  }
+
+  /**
    * Says on which device the run trains and why, with the one warning of an idle GPU; a run.json
    * from before devices were recorded says nothing.
    */
