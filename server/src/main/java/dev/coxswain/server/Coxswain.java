@@ -57,7 +57,11 @@ public final class Coxswain implements AutoCloseable {
     return new Builder(
         RunLauncher.of(workload, config),
         config,
-        RunSpec.runJson(config.runId(), workload, settings(config), Map.of()));
+        RunSpec.runJson(
+            config.runId(),
+            workload,
+            settings(config),
+            Map.of("device", RunSpec.deviceOf(config).toMap())));
   }
 
   /**

@@ -85,6 +85,10 @@ class CoxswainLibraryTest {
         Map<String, Object> state =
             http.awaitState("mine", s -> ((Number) s.get("step")).longValue() >= 20, 60);
         assertEquals("rule", ((Map<String, Object>) state.get("agent")).get("mode"));
+        Map<String, Object> device = (Map<String, Object>) state.get("device");
+        assertEquals("default", device.get("requested"), "the config set no device");
+        assertTrue(
+            ((Map<String, Object>) device.get("libtorch")).get("path") != null, device.toString());
         HttpResponse<String> r =
             http.command("mine", "{\"type\":\"set_knobs\",\"args\":{\"weight_decay\":0.02}}");
         assertEquals(202, r.statusCode(), r.body());

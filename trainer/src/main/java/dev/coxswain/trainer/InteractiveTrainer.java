@@ -275,6 +275,11 @@ public final class InteractiveTrainer implements SteeredRun {
     return learner.weights();
   }
 
+  /** The model's live native arrays (for the leak tests; not for the hot path). */
+  Learner.LiveArrays liveArrays() {
+    return learner.liveArrays();
+  }
+
   @Override
   public void close() {
     learner.close();

@@ -28,9 +28,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** The model and its optimizer: one training step, an evaluation pass, their checkpoint files. */
 final class Learner implements AutoCloseable {
@@ -56,10 +59,19 @@ final class Learner implements AutoCloseable {
     this.workload = workload;
     this.config = config;
     this.profile = profile;
-    this.manager = NDManager.newBaseManager();
+    // everything the run makes descends from this manager: the model, its moments, each batch
+    this.manager =
+        config.device() == null
+            ? NDManager.newBaseManager()
+            : NDManager.newBaseManager(config.device());
     this.block = workload.block();
     Engine.getInstance().setRandomSeed((int) config.seed());
-    block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    try {
+      block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
+    } catch (RuntimeException e) {
+      manager.close(); // a device this libtorch cannot use, say: nothing is left behind
+      throw e;
+    }
     this.parameterStore = new ParameterStore(manager, false);
     long count = 0;
     for (Pair<String, Parameter> p : block.getParameters()) {
@@ -151,29 +163,58 @@ final class Learner implements AutoCloseable {
 
   /**
    * Loads parameters and optimizer state that {@link #parts} wrote. If the parameters do not load,
-   * the previous ones are put back and nothing has changed.
+   * the previous ones are put back and nothing has changed. Either way every array that no
+   * parameter holds any more is closed: DJL's {@code Parameter.load} replaces an array without
+   * closing it, which leaked a copy of the model on every fork, resume and rollback.
    *
    * @param id the checkpoint's id, for the error
    */
   void load(byte[] params, byte[] opt, String id) throws IOException {
+    List<NDArray> replaced = new ArrayList<>();
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      replaced.add(p.getValue().getArray());
+    }
     ByteArrayOutputStream backup = new ByteArrayOutputStream();
     block.saveParameters(new DataOutputStream(backup));
     try {
       block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(params)));
     } catch (IOException | MalformedModelException | RuntimeException e) {
+      // a partial load replaced some arrays: those, and the originals, give way to the backup
+      collectCurrent(replaced);
       try {
         block.loadParameters(
             manager, new DataInputStream(new ByteArrayInputStream(backup.toByteArray())));
       } catch (MalformedModelException e2) {
         throw new IllegalStateException("could not put the previous parameters back", e2);
       }
+      closeUnheld(replaced);
       reattachGradients();
       throw new IOException("checkpoint " + id + " does not fit this model: " + e.getMessage(), e);
     }
+    closeUnheld(replaced);
     reattachGradients();
     // ParameterStore caches array references on first use: a new one sees the loaded arrays.
     parameterStore = new ParameterStore(manager, false);
     optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
+  }
+
+  private void collectCurrent(List<NDArray> into) {
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      into.add(p.getValue().getArray());
+    }
+  }
+
+  /** Closes each of these arrays that no parameter holds now (each once). */
+  private void closeUnheld(List<NDArray> arrays) {
+    Set<NDArray> held = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Pair<String, Parameter> p : block.getParameters()) {
+      held.add(p.getValue().getArray());
+    }
+    for (NDArray a : arrays) {
+      if (a != null && held.add(a)) {
+        a.close();
+      }
+    }
   }
 
   private void reattachGradients() {
@@ -189,6 +230,11 @@ final class Learner implements AutoCloseable {
 
   ModelTree tree() {
     return model.tree();
+  }
+
+  /** The device the model and every batch live on. */
+  ai.djl.Device device() {
+    return manager.getDevice();
   }
 
   long optimizerUpdates() {
@@ -207,6 +253,19 @@ final class Learner implements AutoCloseable {
     }
     return out;
   }
+
+  /** The arrays alive under the model's manager (weights, moments, anything not closed). */
+  LiveArrays liveArrays() {
+    List<NDArray> arrays = manager.getManagedArrays();
+    long bytes = 0;
+    for (NDArray a : arrays) {
+      bytes += a.size() * a.getDataType().getNumOfBytes();
+    }
+    return new LiveArrays(arrays.size(), bytes);
+  }
+
+  /** A count of live native arrays and their bytes: flat over forks when nothing leaks. */
+  record LiveArrays(int count, long bytes) {}
 
   @Override
   public void close() {

@@ -1,5 +1,6 @@
 package dev.coxswain.trainer;
 
+import ai.djl.Device;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Knob;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ public final class TrainerConfig {
   private final int updateRatioEvery;
   private final List<Knob> knobOverrides;
   private final Goal goal;
+  private final Device device;
 
   private TrainerConfig(Builder b) {
     this.runId = b.runId;
@@ -35,6 +37,7 @@ public final class TrainerConfig {
     this.updateRatioEvery = b.updateRatioEvery;
     this.knobOverrides = List.copyOf(b.knobOverrides);
     this.goal = b.goal;
+    this.device = b.device;
   }
 
   public static Builder builder() {
@@ -94,6 +97,11 @@ public final class TrainerConfig {
     return goal;
   }
 
+  /** The device the model's arrays live on, or null for DJL's default (a GPU when it has one). */
+  public Device device() {
+    return device;
+  }
+
   /** Builds a {@link TrainerConfig}; every setting has a sensible default. */
   public static final class Builder {
     private String runId = "run";
@@ -109,6 +117,7 @@ public final class TrainerConfig {
     private int updateRatioEvery = 10;
     private final List<Knob> knobOverrides = new ArrayList<>();
     private Goal goal;
+    private Device device;
 
     public Builder optRunId(String runId) {
       if (runId == null || !runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -199,6 +208,12 @@ public final class TrainerConfig {
      */
     public Builder optGoal(Goal goal) {
       this.goal = goal;
+      return this;
+    }
+
+    /** Where the model, its optimizer state and every batch live (see {@code device.RunDevice}). */
+    public Builder optDevice(Device device) {
+      this.device = device;
       return this;
     }
 

@@ -251,7 +251,10 @@ class OwnLoopTrainerTest {
     RunOutcome end = run.get(60, TimeUnit.SECONDS);
     assertEquals("stopped", end.status());
     assertEquals(2, end.step());
-    assertEquals(1, rec.of(EventType.EVAL).size());
+    assertEquals(
+        List.of(0L, 2L),
+        rec.of(EventType.EVAL).stream().map(e -> e.step()).toList(),
+        "the baseline before step 1 and the one asked for while paused (the last one is current)");
   }
 
   @Test

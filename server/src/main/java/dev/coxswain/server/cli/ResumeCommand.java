@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code coxswain resume RUN}: continue a crashed or stopped run from its last checkpoint. */
@@ -36,6 +37,12 @@ public final class ResumeCommand implements Callable<Integer> {
 
   @Parameters(paramLabel = "RUN", description = "the run's directory, or its id under runs/")
   String run;
+
+  @Option(
+      names = "--device",
+      paramLabel = "D",
+      description = "where to train now: auto, cpu, gpu or gpu:N (default: the run's own setting)")
+  String device;
 
   @Override
   @SuppressWarnings("unchecked")
@@ -96,7 +103,9 @@ public final class ResumeCommand implements Callable<Integer> {
             "run.json of " + dir + " has no 'config' to resume from");
       }
       // the original run.json stays as it is; only the in-memory spec is rebuilt from its config
-      spec = RunSpec.resolve(RunConfig.fromMap((Map<String, Object>) m), 0, Map.of());
+      spec =
+          RunSpec.resolve(
+              RunConfig.fromMap((Map<String, Object>) m).withDevice(device), 0, Map.of());
     } catch (RunConfig.ConfigException | IllegalArgumentException e) {
       store.close();
       System.err.println("error: " + e.getMessage());
@@ -106,6 +115,9 @@ public final class ResumeCommand implements Callable<Integer> {
       System.err.println("error: cannot load the corpus: " + e.getMessage());
       return 2;
     }
+    spec.announceDevice(System.err);
+    // the state the API serves shows where this session trains; run.json on disk stays as it was
+    store.runJson().put("device", spec.runJson().get("device"));
     // the newest checkpoint that verifies (every file present with its sha256); newer broken ones
     // are passed over, and said so, before anything is appended to the log
     CheckpointStore.Choice choice =

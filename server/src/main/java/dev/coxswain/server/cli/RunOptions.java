@@ -38,6 +38,14 @@ final class RunOptions {
       description = "directory of .txt files or one text file (default data/sotu)")
   Path corpus;
 
+  @Option(
+      names = "--device",
+      paramLabel = "D",
+      description =
+          "where to train: auto (default: a GPU when the loaded libtorch has CUDA and sees one),"
+              + " cpu, gpu or gpu:N")
+  String device;
+
   /**
    * Resolves the run, or prints why not and returns null (the caller exits 2).
    *
@@ -48,8 +56,13 @@ final class RunOptions {
       RunConfig file = config == null ? RunConfig.empty() : RunConfig.load(config);
       Map<String, Object> all = new LinkedHashMap<>(extra);
       all.put("config_file", config == null ? null : config.toString());
-      return RunSpec.resolve(
-          file.withOverrides(null, maxSteps, lr, seed, corpus), defaultSteps, all);
+      RunSpec spec =
+          RunSpec.resolve(
+              file.withOverrides(null, maxSteps, lr, seed, corpus).withDevice(device),
+              defaultSteps,
+              all);
+      spec.announceDevice(err);
+      return spec;
     } catch (RunConfig.ConfigException | IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
     } catch (IOException e) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.control.Knobs;
+import dev.coxswain.trainer.device.DeviceChoice;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ import java.util.Map;
  *     # agent_floor: the agent never takes the knob below it (a person may); lr's default is
  *     # 1/1000 of the lowest lr the run trained well at
  * goal: {metric: eval_loss, target: 1.45, deadline: 1200, patience: 3, stop_early: true}
+ * device: auto        # cpu, gpu, gpu:N; auto takes a GPU when the loaded libtorch has CUDA and sees one
  * </pre>
  */
 public record RunConfig(
@@ -53,7 +55,8 @@ public record RunConfig(
     Model model,
     Data data,
     Map<String, KnobSetting> knobs,
-    Map<String, Object> goal) {
+    Map<String, Object> goal,
+    String device) {
 
   /** Loss-spike detection. */
   public record Spike(Double factor, Integer window) {}
@@ -124,7 +127,30 @@ public record RunConfig(
         model,
         d,
         knobs,
-        goal);
+        goal,
+        device);
+  }
+
+  /** The same configuration on another device ({@code --device}); null keeps this one's. */
+  public RunConfig withDevice(String value) {
+    if (value == null) {
+      return this;
+    }
+    return new RunConfig(
+        runId,
+        maxSteps,
+        seed,
+        lr,
+        evalEvery,
+        checkpointEvery,
+        keepCheckpoints,
+        updateRatioEvery,
+        spike,
+        model,
+        data,
+        knobs,
+        goal,
+        value);
   }
 
   /** The JSON form stored in run.json (snake_case, nulls left out), from which a run can resume. */
@@ -141,7 +167,7 @@ public record RunConfig(
   /** Everything at its default. */
   public static RunConfig empty() {
     return new RunConfig(
-        null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   public static RunConfig load(Path file) throws ConfigException {
@@ -173,6 +199,13 @@ public record RunConfig(
         if (!t.equals("char") && !t.equals("gpt2")) {
           throw new ConfigException(
               origin + ": data.tokenizer must be 'char' or 'gpt2', got '" + t + "'");
+        }
+      }
+      if (c != null && c.device() != null) {
+        try {
+          DeviceChoice.parse(c.device());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(origin + ": " + e.getMessage());
         }
       }
       if (c != null && c.data() != null && c.data().sources() != null) {
@@ -223,8 +256,18 @@ public record RunConfig(
    */
   public TrainerConfig trainer(String runIdValue, Long maxStepsFlag, Double lrFlag, Long seedFlag)
       throws ConfigException {
+    return trainer(runIdValue, maxStepsFlag, lrFlag, seedFlag, null);
+  }
+
+  /**
+   * As {@link #trainer(String, Long, Double, Long)}, on a device already resolved from {@link
+   * #device} (null: DJL's default).
+   */
+  public TrainerConfig trainer(
+      String runIdValue, Long maxStepsFlag, Double lrFlag, Long seedFlag, ai.djl.Device on)
+      throws ConfigException {
     try {
-      TrainerConfig.Builder b = TrainerConfig.builder().optRunId(runIdValue);
+      TrainerConfig.Builder b = TrainerConfig.builder().optRunId(runIdValue).optDevice(on);
       Long steps = maxStepsFlag != null ? maxStepsFlag : maxSteps;
       if (steps != null) {
         b.optMaxSteps(steps);

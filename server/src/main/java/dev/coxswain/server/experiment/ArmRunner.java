@@ -59,6 +59,7 @@ final class ArmRunner {
         r.model(),
         r.data(),
         r.knobs(),
+        null,
         null); // the experiment's goal is declared when the arm's own part starts
   }
 

@@ -198,6 +198,7 @@ public final class DataUpdateExperiment {
                 sources,
                 weights),
             r.knobs(),
+            null,
             null);
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("experiment", config.name());

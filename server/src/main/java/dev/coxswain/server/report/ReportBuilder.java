@@ -244,6 +244,7 @@ final class ReportBuilder implements Consumer<Event> {
         map(runJson.get("model")),
         config,
         map(runJson.get("agent")),
+        map(runJson.get("device")),
         text(provenance.get("coxswain")),
         state.step(),
         state.branch(),

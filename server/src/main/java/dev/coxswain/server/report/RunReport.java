@@ -67,6 +67,7 @@ public record RunReport(
       Map<?, ?> model,
       Map<?, ?> config,
       Map<?, ?> agentSpec,
+      Map<?, ?> device,
       String version,
       long step,
       String branch,

@@ -187,8 +187,26 @@ final class Summary {
       }
     }
     f.add(row("agent", agent.length() == 0 ? "off" : agent.toString()));
+    if (!run.device().isEmpty()) {
+      f.add(row("device", device(run.device())));
+    }
     f.add(row("coxswain", run.version()));
     return f;
+  }
+
+  /** {@code gpu:0 (NVIDIA H200), auto: ..., libtorch 2.7.1 cu128 at DIR}. */
+  private static String device(Map<?, ?> d) {
+    Map<?, ?> lt = d.get("libtorch") instanceof Map<?, ?> m ? m : Map.of();
+    return Text.value(d.get("name"))
+        + (d.get("gpu_name") != null ? " (" + d.get("gpu_name") + ")" : "")
+        + ", "
+        + Text.value(d.get("why"))
+        + ", libtorch "
+        + Text.value(lt.get("version"))
+        + " "
+        + Text.value(lt.get("flavor"))
+        + " at "
+        + Text.value(lt.get("path"));
   }
 
   /** A JSON object on one line: {@code layers 2, embed 128, data {batch_size 32}}. */

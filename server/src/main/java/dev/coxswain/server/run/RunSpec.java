@@ -3,6 +3,10 @@ package dev.coxswain.server.run;
 import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.device.DeviceChoice;
+import dev.coxswain.trainer.device.DeviceUnavailableException;
+import dev.coxswain.trainer.device.Libtorch;
+import dev.coxswain.trainer.device.RunDevice;
 import dev.coxswain.trainer.loop.OwnLoop;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
@@ -46,7 +50,8 @@ public record RunSpec(
         merged.withOverrides(id, merged.maxSteps() == null ? defaultSteps : null, null, null, null);
     // an absolute corpus path, so that `resume` works from any directory
     c = c.withOverrides(null, null, null, null, c.workload().corpus().toAbsolutePath());
-    TrainerConfig tc = c.trainer(id, null, null, null);
+    RunDevice device = device(c.device());
+    TrainerConfig tc = c.trainer(id, null, null, null, device.djl());
     CharGptWorkload wl = c.workload();
     Workload w;
     try {
@@ -54,7 +59,87 @@ public record RunSpec(
     } catch (IllegalArgumentException e) {
       throw new RunConfig.ConfigException(e.getMessage());
     }
-    return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), extra));
+    Map<String, Object> all = new LinkedHashMap<>(extra);
+    all.put("device", device.toMap());
+    return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), all));
+  }
+
+  /**
+   * The device a run's {@code device} setting gets with the libtorch this JVM loaded.
+   *
+   * @throws RunConfig.ConfigException naming the value, or why the GPU cannot be had and the fix
+   */
+  public static RunDevice device(String setting) throws RunConfig.ConfigException {
+    DeviceChoice choice;
+    try {
+      choice = DeviceChoice.parse(setting == null ? "auto" : setting);
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    Libtorch libtorch;
+    try {
+      libtorch = Libtorch.loaded();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      // a libtorch directory that passed the launcher's file check and still does not load
+      String from = System.getenv("PYTORCH_LIBRARY_PATH");
+      throw new RunConfig.ConfigException(
+          "libtorch could not be loaded"
+              + (from == null ? "" : " from " + from)
+              + ": "
+              + e.getMessage()
+              + (from == null ? "" : " (is it libtorch 2.7.1, complete, for this machine?)"));
+    }
+    try {
+      return choice.resolve(libtorch);
+    } catch (DeviceUnavailableException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+  }
+
+  /**
+   * The device of a run whose {@link TrainerConfig} was built in code: the one it sets, else DJL's
+   * default (a GPU when the loaded libtorch has CUDA and sees one).
+   */
+  public static RunDevice deviceOf(TrainerConfig config) {
+    Libtorch lt = Libtorch.loaded();
+    ai.djl.Device d =
+        config.device() != null
+            ? config.device()
+            : ai.djl.engine.Engine.getInstance().defaultDevice();
+    String name = d.isGpu() ? "gpu:" + d.getDeviceId() : "cpu";
+    return new RunDevice(
+        name,
+        config.device() != null ? name : "default",
+        config.device() != null ? "set in the TrainerConfig" : "DJL's default device",
+        lt,
+        d.isGpu() ? lt.gpuName(d.getDeviceId()) : null,
+        null);
+  }
+
+  /**
+   * Says on which device the run trains and why, with the one warning of an idle GPU; a run.json
+   * from before devices were recorded says nothing.
+   */
+  public void announceDevice(java.io.PrintStream err) {
+    if (!(runJson.get("device") instanceof Map<?, ?> d)) {
+      return;
+    }
+    Map<?, ?> lt = d.get("libtorch") instanceof Map<?, ?> m ? m : Map.of();
+    err.println(
+        "coxswain: device "
+            + d.get("name")
+            + (d.get("gpu_name") != null ? " (" + d.get("gpu_name") + ")" : "")
+            + " ["
+            + d.get("why")
+            + "], libtorch "
+            + lt.get("version")
+            + " ("
+            + lt.get("flavor")
+            + ") from "
+            + lt.get("path"));
+    if (d.get("warning") != null) {
+      err.println("coxswain: warning: " + d.get("warning"));
+    }
   }
 
   /** The run.json of a loop of its own: its name, its description, what it reports. */

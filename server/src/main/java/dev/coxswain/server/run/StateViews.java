@@ -97,6 +97,7 @@ public final class StateViews {
     // what the workload reports and in which units (a run.json from before has none: the console
     // then reads it as the language model it was)
     s.put("reports", runJson.get("reports"));
+    s.put("device", runJson.get("device")); // what the run trains on (a run from before: none)
     return s;
   }
 

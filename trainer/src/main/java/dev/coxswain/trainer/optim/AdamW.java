@@ -235,17 +235,24 @@ public final class AdamW {
     int n = in.readInt();
     Map<String, NDArray> m = new HashMap<>();
     Map<String, NDArray> v = new HashMap<>();
-    for (int i = 0; i < n; i++) {
-      String name = in.readUTF();
-      m.put(name, readArray(in));
-      v.put(name, readArray(in));
-    }
     Map<String, Long> resets = new HashMap<>();
-    if (version == VERSION_WITH_RESETS) {
-      int r = in.readInt();
-      for (int i = 0; i < r; i++) {
-        resets.put(in.readUTF(), in.readLong());
+    try {
+      for (int i = 0; i < n; i++) {
+        String name = in.readUTF();
+        m.put(name, readArray(in));
+        v.put(name, readArray(in));
       }
+      if (version == VERSION_WITH_RESETS) {
+        int r = in.readInt();
+        for (int i = 0; i < r; i++) {
+          resets.put(in.readUTF(), in.readLong());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // a torn file: what was read so far is not kept, nor leaked
+      m.values().forEach(NDArray::close);
+      v.values().forEach(NDArray::close);
+      throw e;
     }
     clear();
     first.putAll(m);
