@@ -77,8 +77,20 @@ public final class Recovery {
     if (body instanceof Payload.Metrics m) {
       watch(e.step(), m);
     } else if (body instanceof Payload.Checkpoint c) {
-      checkpointIds.add(c.id());
-      checkpointSteps.add(e.step());
+      if (!checkpointIds.contains(c.id())) {
+        checkpointIds.add(c.id());
+        checkpointSteps.add(e.step());
+      }
+      // retention deletes old periodic checkpoints: a rollback to one of those would be refused
+      if (c.pruned() != null) {
+        for (String gone : c.pruned()) {
+          int i = checkpointIds.indexOf(gone);
+          if (i >= 0) {
+            checkpointIds.remove(i);
+            checkpointSteps.remove(i);
+          }
+        }
+      }
     } else if (body instanceof Payload.Health h) {
       if ("spike".equals(h.kind()) && spikeSince < 0) {
         spikeSince = e.step();

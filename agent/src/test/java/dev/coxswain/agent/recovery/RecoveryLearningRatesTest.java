@@ -68,4 +68,40 @@ class RecoveryLearningRatesTest {
     assertTrue(sent.get(0).startsWith("load_checkpoint"), sent.toString());
     assertTrue(said.get(0).contains("no learning-rate knob to halve"), said.get(0));
   }
+
+  @Test
+  void aRollbackGoesToACheckpointThatStillExistsNotOneRetentionDeleted() {
+    Recovery r = recovery();
+    r.accept(knobs(List.of(lr("lr"))));
+    r.accept(Event.of("r", "main", 5, new Payload.Checkpoint("main/5", "best", false, null)));
+    r.accept(Event.of("r", "main", 8, new Payload.Checkpoint("main/8", null, true, null)));
+    // the step-10 save pruned the step-8 one: the newest from before the trouble is main/5
+    r.accept(
+        Event.of(
+            "r", "main", 10, new Payload.Checkpoint("main/10", null, true, List.of("main/8"))));
+    for (long s = 11; s <= 13; s++) {
+      r.accept(
+          Event.of(
+              "r", "main", s, new Payload.Metrics(null, 1e-3, null, null, null, null, null, true)));
+    }
+    assertTrue(sent.get(0).contains("checkpoint=main/10"), sent.toString());
+
+    // trouble from step 9 on: main/10 and the pruned main/8 are not candidates, main/5 is
+    Recovery late = recovery();
+    sent.clear();
+    late.accept(knobs(List.of(lr("lr"))));
+    late.accept(Event.of("r", "main", 5, new Payload.Checkpoint("main/5", "best", false, null)));
+    late.accept(Event.of("r", "main", 8, new Payload.Checkpoint("main/8", null, true, null)));
+    for (long s = 9; s <= 11; s++) {
+      if (s == 10) {
+        late.accept(
+            Event.of(
+                "r", "main", 10, new Payload.Checkpoint("main/10", null, true, List.of("main/8"))));
+      }
+      late.accept(
+          Event.of(
+              "r", "main", s, new Payload.Metrics(null, 1e-3, null, null, null, null, null, true)));
+    }
+    assertTrue(sent.get(0).contains("checkpoint=main/5"), sent.toString());
+  }
 }
