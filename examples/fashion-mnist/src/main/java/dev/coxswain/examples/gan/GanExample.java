@@ -144,15 +144,14 @@ public final class GanExample implements Callable<Integer> {
     Map<String, Double> m = end.metrics();
     return String.format(
         Locale.ROOT,
-        "gan: %s at step %d: loss_d %.4f, loss_g %.4f (last step; loss_d+loss_g %.4f over the"
-            + " last 20); last evaluation: samples' nearest real image at RMS distance %.4f"
+        "gan: %s at step %d: loss_d %.4f, loss_g %.4f (last step); last evaluation: samples'"
+            + " nearest real image at RMS distance %.4f"
             + " (real images: %.4f; first evaluation %.4f), spread %.4f, D(real) %.3f,"
             + " D(fake) %.3f",
         end.status(),
         end.step(),
         last.values().getOrDefault("loss_d", Double.NaN),
         last.values().getOrDefault("loss_g", Double.NaN),
-        end.trainLoss(),
         end.validationLoss(),
         m.getOrDefault("real_nn_distance", Double.NaN),
         end.initialValidationLoss(),

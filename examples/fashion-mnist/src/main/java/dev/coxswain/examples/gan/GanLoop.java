@@ -210,8 +210,10 @@ public final class GanLoop implements AutoCloseable {
     if (frozenFor > 0) {
       frozenFor--;
     }
+    // no training loss: a GAN's two losses pull against each other and their sum rises as it
+    // improves, so nothing should read it as a loss to lower; a non-finite step still says so
     last =
-        StepFigures.loss(lossD + lossG)
+        (Double.isFinite(lossD + lossG) ? StepFigures.none() : StepFigures.loss(Double.NaN))
             .with("loss_d", lossD)
             .with("loss_g", lossG)
             .with("lr_d", lrD)
