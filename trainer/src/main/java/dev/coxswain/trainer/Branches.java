@@ -3,8 +3,6 @@ package dev.coxswain.trainer;
 import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
-import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
@@ -15,11 +13,8 @@ import dev.coxswain.trainer.goal.GoalTracker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.stream.Collectors;
 
 /** The run's branches: forks from a checkpoint ({@code load_checkpoint}), resume, restore. */
 final class Branches {
@@ -30,7 +25,7 @@ final class Branches {
   private final RunPosition position;
   private final TrainerEvents events;
   private final List<TrainingListener> listeners;
-  private final Set<String> names = new HashSet<>();
+  private final Forks forks;
 
   /**
    * Knows the current branch and every branch the run's checkpoints name.
@@ -53,10 +48,7 @@ final class Branches {
     this.position = position;
     this.events = events;
     this.listeners = listeners;
-    names.add(position.branch());
-    for (CheckpointMeta m : store.list()) {
-      names.add(m.branch());
-    }
+    this.forks = new Forks(store, position, events);
   }
 
   void registerWith(CommandHandlers handlers) {
@@ -90,45 +82,9 @@ final class Branches {
     }
   }
 
+  // restore reads and verifies everything before it changes anything
   private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
-    Optional<CheckpointMeta> found = store.resolve(a.checkpoint());
-    if (found.isEmpty()) {
-      String available =
-          store.list().stream().map(CheckpointMeta::id).collect(Collectors.joining(", "));
-      return CommandResult.rejected(
-          c,
-          nextStep,
-          "no checkpoint '"
-              + a.checkpoint()
-              + "'; available: "
-              + (available.isEmpty() ? "none" : available));
-    }
-    String newBranch = a.branch() != null ? a.branch() : nextName();
-    if (names.contains(newBranch)) {
-      return CommandResult.rejected(c, nextStep, "branch '" + newBranch + "' already exists");
-    }
-    CheckpointMeta m = found.get();
-    String from = position.branch();
-    long fromStep = position.step();
-    try {
-      restore(m);
-    } catch (IOException e) {
-      // restore reads and verifies everything before it changes anything
-      return CommandResult.rejected(c, nextStep, e.getMessage());
-    }
-    position.setBranch(newBranch);
-    names.add(newBranch);
-    Payload.Branch b = new Payload.Branch(newBranch, m.id(), from, fromStep, m.step() + 1);
-    events.emit(b);
-    return CommandResult.applied(c, m.step() + 1, Payloads.encode(b));
-  }
-
-  private String nextName() {
-    int n = names.size();
-    while (names.contains("b" + n)) {
-      n++;
-    }
-    return "b" + n;
+    return forks.fork(c, a, nextStep, m -> Optional.empty(), this::restore);
   }
 
   /**

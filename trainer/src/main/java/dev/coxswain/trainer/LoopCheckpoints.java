@@ -4,7 +4,6 @@ import dev.coxswain.protocol.Action;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
@@ -17,14 +16,12 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * A loop of its own's checkpoints: the state parts it registered and its knobs' values; {@code
@@ -37,7 +34,7 @@ final class LoopCheckpoints {
   private final RunPosition position;
   private final TrainerEvents events;
   private final TrainerConfig config;
-  private final Set<String> branches = new HashSet<>();
+  private final Forks forks;
   private volatile Double lastLoss;
 
   LoopCheckpoints(
@@ -54,8 +51,7 @@ final class LoopCheckpoints {
     this.position = position;
     this.events = events;
     this.config = config;
-    branches.add(position.branch());
-    store.list().forEach(m -> branches.add(m.branch()));
+    this.forks = new Forks(store, position, events);
   }
 
   void registerWith(CommandHandlers handlers) {
@@ -106,39 +102,7 @@ final class LoopCheckpoints {
   }
 
   private CommandResult fork(Command c, Action.LoadCheckpoint a, long nextStep) throws IOException {
-    Optional<CheckpointMeta> found = store.resolve(a.checkpoint());
-    if (found.isEmpty()) {
-      String available =
-          store.list().stream().map(CheckpointMeta::id).collect(Collectors.joining(", "));
-      return CommandResult.rejected(
-          c,
-          nextStep,
-          "no checkpoint '"
-              + a.checkpoint()
-              + "'; available: "
-              + (available.isEmpty() ? "none" : available));
-    }
-    String newBranch = a.branch() != null ? a.branch() : nextName();
-    if (branches.contains(newBranch)) {
-      return CommandResult.rejected(c, nextStep, "branch '" + newBranch + "' already exists");
-    }
-    CheckpointMeta m = found.get();
-    Optional<String> mismatch = knobMismatch(m);
-    if (mismatch.isPresent()) {
-      return CommandResult.rejected(c, nextStep, mismatch.get());
-    }
-    String from = position.branch();
-    long fromStep = position.step();
-    try {
-      restore(m);
-    } catch (IOException e) {
-      return CommandResult.rejected(c, nextStep, e.getMessage());
-    }
-    position.setBranch(newBranch);
-    branches.add(newBranch);
-    Payload.Branch b = new Payload.Branch(newBranch, m.id(), from, fromStep, m.step() + 1);
-    events.emit(b);
-    return CommandResult.applied(c, m.step() + 1, Payloads.encode(b));
+    return forks.fork(c, a, nextStep, this::knobMismatch, this::restore);
   }
 
   /**
@@ -217,13 +181,5 @@ final class LoopCheckpoints {
     }
     position.setStep(m.step());
     lastLoss = m.loss();
-  }
-
-  private String nextName() {
-    int n = branches.size();
-    while (branches.contains("b" + n)) {
-      n++;
-    }
-    return "b" + n;
   }
 }
