@@ -5,8 +5,8 @@ import static dev.coxswain.server.api.Replies.json;
 
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.InvalidCommandException;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

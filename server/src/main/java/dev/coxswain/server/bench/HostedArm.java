@@ -1,9 +1,9 @@
 package dev.coxswain.server.bench;
 
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;

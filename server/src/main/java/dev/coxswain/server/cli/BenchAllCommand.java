@@ -1,10 +1,10 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.agent.bench.AgentBenchmark;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
 import dev.coxswain.server.bench.ClusterBenchmark;
 import dev.coxswain.server.bench.ServerBenchmark;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.workload.CharGptWorkload;

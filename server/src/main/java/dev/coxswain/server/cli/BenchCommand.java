@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.run.RunConfig;
 import dev.coxswain.server.bench.HostedArm;
-import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.bench.ThroughputBenchmark.ArmFigures;

@@ -1,10 +1,10 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.JoinedTrainer;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;

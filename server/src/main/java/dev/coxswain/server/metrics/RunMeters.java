@@ -7,7 +7,7 @@ import dev.coxswain.protocol.event.MalformedPayloadException;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.protocol.event.ResultDetails;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.coxswain.server.console;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

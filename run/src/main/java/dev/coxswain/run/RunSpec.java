@@ -1,0 +1,184 @@
+package dev.coxswain.run;
+
+import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.device.DeviceChoice;
+import dev.coxswain.trainer.device.DeviceUnavailableException;
+import dev.coxswain.trainer.device.Libtorch;
+import dev.coxswain.trainer.device.RunDevice;
+import dev.coxswain.trainer.loop.OwnLoop;
+import dev.coxswain.trainer.workload.CharGptWorkload;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * Everything needed to start (or resume) a run of the default workload: the resolved configuration,
+ * the trainer settings, the loaded workload and the content of run.json.
+ */
+public record RunSpec(
+    String runId,
+    RunConfig config,
+    TrainerConfig trainer,
+    Workload workload,
+    Map<String, Object> runJson) {
+
+  /** A fresh run id: time of day plus a few random characters. */
+  public static String newRunId() {
+    return LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + "-"
+        + UUID.randomUUID().toString().substring(0, 4);
+  }
+
+  /**
+   * Resolves the configuration and loads the corpus.
+   *
+   * @param defaultSteps used when neither the file nor the flags give max_steps
+   * @throws RunConfig.ConfigException for a bad configuration
+   * @throws IOException when the corpus cannot be loaded (the message names the path)
+   */
+  public static RunSpec resolve(RunConfig merged, long defaultSteps, Map<String, Object> extra)
+      throws RunConfig.ConfigException, IOException {
+    String id = merged.runId() != null ? merged.runId() : newRunId();
+    RunConfig c =
+        merged.withOverrides(id, merged.maxSteps() == null ? defaultSteps : null, null, null, null);
+    // an absolute corpus path, so that `resume` works from any directory
+    c = c.withOverrides(null, null, null, null, c.workload().corpus().toAbsolutePath());
+    RunDevice device = device(c.device());
+    TrainerConfig tc = c.trainer(id, null, null, null, device.djl());
+    CharGptWorkload wl = c.workload();
+    Workload w;
+    try {
+      w = wl.build(tc.seed());
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    Map<String, Object> all = new LinkedHashMap<>(extra);
+    all.put("device", device.toMap());
+    return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), all));
+  }
+
+  /**
+   * The device a run's {@code device} setting gets with the libtorch this JVM loaded.
+   *
+   * @throws RunConfig.ConfigException naming the value, or why the GPU cannot be had and the fix
+   */
+  public static RunDevice device(String setting) throws RunConfig.ConfigException {
+    DeviceChoice choice;
+    try {
+      choice = DeviceChoice.parse(setting == null ? "auto" : setting);
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    Libtorch libtorch;
+    try {
+      libtorch = Libtorch.loaded();
+    } catch (RuntimeException | UnsatisfiedLinkError e) {
+      // a libtorch directory that passed the launcher's file check and still does not load
+      String from = System.getenv("PYTORCH_LIBRARY_PATH");
+      throw new RunConfig.ConfigException(
+          "libtorch could not be loaded"
+              + (from == null ? "" : " from " + from)
+              + ": "
+              + e.getMessage()
+              + (from == null ? "" : " (is it libtorch 2.7.1, complete, for this machine?)"));
+    }
+    try {
+      return choice.resolve(libtorch);
+    } catch (DeviceUnavailableException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+  }
+
+  /**
+   * The device of a run whose {@link TrainerConfig} was built in code: the one it sets, else DJL's
+   * default (a GPU when the loaded libtorch has CUDA and sees one).
+   */
+  public static RunDevice deviceOf(TrainerConfig config) {
+    Libtorch lt = Libtorch.loaded();
+    ai.djl.Device d =
+        config.device() != null
+            ? config.device()
+            : ai.djl.engine.Engine.getInstance().defaultDevice();
+    String name = d.isGpu() ? "gpu:" + d.getDeviceId() : "cpu";
+    return new RunDevice(
+        name,
+        config.device() != null ? name : "default",
+        config.device() != null ? "set in the TrainerConfig" : "DJL's default device",
+        lt,
+        d.isGpu() ? lt.gpuName(d.getDeviceId()) : null,
+        null);
+  }
+
+  /**
+   * Says on which device the run trains and why, with the one warning of an idle GPU; a run.json
+   * from before devices were recorded says nothing.
+   */
+  public void announceDevice(java.io.PrintStream err) {
+    if (!(runJson.get("device") instanceof Map<?, ?> d)) {
+      return;
+    }
+    Map<?, ?> lt = d.get("libtorch") instanceof Map<?, ?> m ? m : Map.of();
+    err.println(
+        "coxswain: device "
+            + d.get("name")
+            + (d.get("gpu_name") != null ? " (" + d.get("gpu_name") + ")" : "")
+            + " ["
+            + d.get("why")
+            + "], libtorch "
+            + lt.get("version")
+            + " ("
+            + lt.get("flavor")
+            + ") from "
+            + lt.get("path"));
+    if (d.get("warning") != null) {
+      err.println("coxswain: warning: " + d.get("warning"));
+    }
+  }
+
+  /** The run.json of a loop of its own: its name, its description, what it reports. */
+  public static Map<String, Object> runJson(
+      String id, OwnLoop loop, Map<String, Object> config, Map<String, Object> extra) {
+    Map<String, Object> runJson = new LinkedHashMap<>();
+    runJson.put("run_id", id);
+    runJson.put("started", Instant.now().toString());
+    runJson.put("workload", loop.name());
+    runJson.put("model", loop.description());
+    Map<String, Object> reports = new LinkedHashMap<>();
+    reports.put("kind", "own_loop");
+    reports.put("perplexity", false);
+    reports.put("throughput_unit", "steps");
+    reports.put("metrics", List.of());
+    reports.put("replayable", loop.replayable());
+    runJson.put("reports", reports);
+    runJson.put("data", Map.of("loop", loop.name()));
+    runJson.put("config", config);
+    runJson.putAll(extra);
+    runJson.put("provenance", Provenance.collect());
+    return runJson;
+  }
+
+  /**
+   * A run's run.json: its id, start time, workload, model, data, configuration, the extra sections
+   * (agent, ...) and where the code came from. Every way of starting a run writes this one form.
+   */
+  public static Map<String, Object> runJson(
+      String id, Workload w, Map<String, Object> config, Map<String, Object> extra) {
+    Map<String, Object> runJson = new LinkedHashMap<>();
+    runJson.put("run_id", id);
+    runJson.put("started", Instant.now().toString());
+    runJson.put("workload", w.name());
+    runJson.put("model", w.description());
+    runJson.put("reports", w.reports()); // what the console draws and in which units
+    runJson.put("data", w.data().describe());
+    runJson.put("config", config);
+    runJson.putAll(extra);
+    runJson.put("provenance", Provenance.collect());
+    return runJson;
+  }
+}
