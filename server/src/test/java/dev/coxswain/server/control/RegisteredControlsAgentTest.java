@@ -1,4 +1,4 @@
-package dev.coxswain.server.agent;
+package dev.coxswain.server.control;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
