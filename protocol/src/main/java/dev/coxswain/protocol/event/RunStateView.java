@@ -43,7 +43,7 @@ final class RunStateView {
     v.put("best_eval", evals(s, s::bestEval));
     v.put("health", s.lastHealth().map(h -> h.value().kind()).orElse(null));
     v.put("checkpoints", s.checkpoints().stream().map(RunState.CheckpointInfo::id).toList());
-    RunState.AgentState agent = s.agent();
+    AgentState agent = s.agent();
     Map<String, Object> a = new LinkedHashMap<>();
     a.put("enabled", agent.enabled());
     a.put("every", agent.every());

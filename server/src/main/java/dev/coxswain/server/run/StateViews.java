@@ -1,6 +1,7 @@
 package dev.coxswain.server.run;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.AgentState;
 import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.protocol.event.RunState;
 import java.util.ArrayList;
@@ -111,7 +112,7 @@ public final class StateViews {
       return Map.of("mode", "off");
     }
     Map<String, Object> a = new LinkedHashMap<>((Map<String, Object>) section);
-    RunState.AgentState c = fold.agent();
+    AgentState c = fold.agent();
     a.put("enabled", c.enabled() == null || c.enabled());
     if (c.every() != null) {
       a.put("every", c.every());
