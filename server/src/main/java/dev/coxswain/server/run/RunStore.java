@@ -382,8 +382,13 @@ public final class RunStore implements AutoCloseable {
   /**
    * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
    */
-  public synchronized Map<String, Object> state() {
+  public synchronized RunView view() {
     return StateViews.state(runId, runJson, fold, lastSeq, status(), unlogged);
+  }
+
+  /** {@link #view} in its JSON form, for a reader that takes it as JSON (a benchmark, a test). */
+  public Map<String, Object> state() {
+    return Json.toMap(view());
   }
 
   @Override
