@@ -7,6 +7,7 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.InvalidCommandException;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Registry;
 import java.time.Instant;
@@ -342,6 +343,6 @@ public final class RunState {
    * produces for the same events ({@link RunStateView}).
    */
   public Map<String, Object> view() {
-    return RunStateView.of(this);
+    return Json.toMap(RunStateView.of(this)); // null fields included: the fixtures hold them
   }
 }
