@@ -102,13 +102,13 @@ final class ReadRoutes {
         .executeBlocking(() -> s.get().since(since, limit.intValue()), false)
         .onSuccess(
             list -> {
-              Map<String, Object> body = new LinkedHashMap<>();
-              body.put("events", list);
-              body.put("last_seq", s.get().lastSeq());
-              json(ctx, 200, body);
+              json(ctx, 200, new EventPage(list, s.get().lastSeq()));
             })
         .onFailure(ctx::fail);
   }
+
+  /** A page of a run's events, and the run's last seq when it was read. */
+  record EventPage(List<Event> events, long lastSeq) {}
 
   void metrics(RoutingContext ctx) {
     Optional<RunStore> s = Replies.run(ctx, runs);
