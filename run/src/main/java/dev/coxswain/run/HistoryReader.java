@@ -20,15 +20,19 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
  * Reads a run's log into a {@link RunHistory} fast: a metrics line (nearly every line of a long
  * run) is streamed straight into the columns, its numbers only, with no event, map of the whole
  * payload or time made of it; every other line becomes an event as usual. Reads up to the store's
- * last seq when it starts, as {@link RunStore#scan} does.
+ * last seq when it starts, as {@link RunStore#scan} does. An event of a type this version does not
+ * know (written by a newer one) is left out with one warning naming its line, as the store leaves
+ * it out; a line that is not an event at all is an error.
  */
 public final class HistoryReader {
+  private static final org.slf4j.Logger WARN = org.slf4j.LoggerFactory.getLogger(RunStore.class);
   private static final JsonFactory FACTORY =
       JsonFactory.builder().enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER).build();
 
@@ -38,19 +42,35 @@ public final class HistoryReader {
   private final Map<String, String> names = new HashMap<>(); // one String per branch and metric
   private final Map<String, Object> numbers = new LinkedHashMap<>(); // reused line after line
   private final Path log;
+  private final Consumer<String> skipped;
+  private long lineNo; // the number of the line being read, from 1
+  private long skippedTo; // the seq of the last line left out
   private long base; // the file offset of the buffer's first byte
   private long lineAt; // the file offset of the line being read
 
-  private HistoryReader(Path log, Predicate<String> wanted, long upTo) {
+  private HistoryReader(Path log, Predicate<String> wanted, long upTo, Consumer<String> skipped) {
     this.log = log;
+    this.skipped = skipped;
     this.history = new RunHistory(wanted);
     this.wanted = wanted;
     this.upTo = upTo;
   }
 
-  /** The history of {@code store}'s log, with the metrics {@code wanted} accepts as columns. */
+  /**
+   * The history of {@code store}'s log, with the metrics {@code wanted} accepts as columns; each
+   * line left out is a warning in the log.
+   */
   public static RunHistory read(RunStore store, Predicate<String> wanted) throws IOException {
-    HistoryReader r = new HistoryReader(store.log(), wanted, store.lastSeq());
+    return read(store, wanted, why -> WARN.warn("run {}: {}", store.runId(), why));
+  }
+
+  /**
+   * The same, telling {@code skipped} of each line left out ({@code events.jsonl line 10: skipped
+   * (seq 10): event type 'x' is unknown to this version}).
+   */
+  public static RunHistory read(RunStore store, Predicate<String> wanted, Consumer<String> skipped)
+      throws IOException {
+    HistoryReader r = new HistoryReader(store.log(), wanted, store.lastSeq(), skipped);
     try (InputStream in = Files.newInputStream(r.log)) {
       r.lines(in);
     }
@@ -68,6 +88,7 @@ public final class HistoryReader {
         nl++;
       }
       if (nl < end) {
+        lineNo++;
         if (!line(buf, start, nl)) {
           return; // past the last seq at the start: appended while reading
         }
@@ -84,10 +105,11 @@ public final class HistoryReader {
       }
       int n = in.read(buf, end, buf.length - end);
       if (n < 0) {
+        lineNo++;
         try {
           line(buf, start, end); // a last line without its newline
         } catch (IOException e) {
-          if (history.lastSeq() < upTo) {
+          if (Math.max(history.lastSeq(), skippedTo) < upTo) {
             throw e;
           } // else a line being written after the read began: the stream brings it
         }
@@ -151,11 +173,36 @@ public final class HistoryReader {
       int length = to - from;
       history.metrics(seq, branch, step, numbers, () -> parse(log, at, length));
     } else {
-      EventType t = EventType.fromWire(type == null ? "" : type);
+      EventType t = known(type);
+      if (t == null) {
+        skippedTo = seq;
+        skipped.accept(
+            log.getFileName()
+                + " line "
+                + lineNo
+                + ": skipped (seq "
+                + seq
+                + "): event type '"
+                + type
+                + "' is unknown to this version");
+        return true;
+      }
       history.accept(
           new Event(seq, run, branch, step, t, time == null ? null : Instant.parse(time), payload));
     }
     return true;
+  }
+
+  /** The type named, null when this version does not know it; no type at all is damage. */
+  private static EventType known(String type) throws IOException {
+    if (type == null) {
+      throw new IOException("corrupt event log line: no type");
+    }
+    try {
+      return EventType.fromWire(type);
+    } catch (IllegalArgumentException newer) {
+      return null;
+    }
   }
 
   /** A metrics payload's numbers that are wanted, into {@link #numbers}; the rest is skipped. */

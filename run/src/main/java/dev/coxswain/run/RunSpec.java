@@ -1,5 +1,7 @@
 package dev.coxswain.run;
 
+import dev.coxswain.protocol.Json;
+import dev.coxswain.trainer.RunReports;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
 import dev.coxswain.trainer.device.DeviceChoice;
@@ -13,7 +15,6 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -59,7 +60,7 @@ public record RunSpec(
       throw new RunConfig.ConfigException(e.getMessage());
     }
     Map<String, Object> all = new LinkedHashMap<>(extra);
-    all.put("device", device.toMap());
+    all.put("device", Json.toMap(device.section()));
     return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), all));
   }
 
@@ -120,25 +121,40 @@ public record RunSpec(
    * from before devices were recorded says nothing.
    */
   public void announceDevice(java.io.PrintStream err) {
-    if (!(runJson.get("device") instanceof Map<?, ?> d)) {
+    RunDevice.Section d = device(runJson);
+    if (d == null) {
       return;
     }
-    Map<?, ?> lt = d.get("libtorch") instanceof Map<?, ?> m ? m : Map.of();
+    Libtorch.Section lt = d.libtorch();
     err.println(
         "coxswain: device "
-            + d.get("name")
-            + (d.get("gpu_name") != null ? " (" + d.get("gpu_name") + ")" : "")
+            + d.name()
+            + (d.gpuName() != null ? " (" + d.gpuName() + ")" : "")
             + " ["
-            + d.get("why")
+            + d.why()
             + "], libtorch "
-            + lt.get("version")
+            + (lt == null ? null : lt.version())
             + " ("
-            + lt.get("flavor")
+            + (lt == null ? null : lt.flavor())
             + ") from "
-            + lt.get("path"));
-    if (d.get("warning") != null) {
-      err.println("coxswain: warning: " + d.get("warning"));
+            + (lt == null ? null : lt.path()));
+    if (d.warning() != null) {
+      err.println("coxswain: warning: " + d.warning());
     }
+  }
+
+  /** The {@code device} section of a run.json, or null when it has none (a run from before). */
+  public static RunDevice.Section device(Map<String, Object> runJson) {
+    return section(runJson, "device", RunDevice.Section.class);
+  }
+
+  /** The {@code reports} section of a run.json, or null when it has none (a run from before). */
+  public static RunReports reports(Map<String, Object> runJson) {
+    return section(runJson, "reports", RunReports.class);
+  }
+
+  private static <T> T section(Map<String, Object> runJson, String name, Class<T> type) {
+    return runJson.get(name) instanceof Map<?, ?> m ? Json.mapper().convertValue(m, type) : null;
   }
 
   /** The run.json of a loop of its own: its name, its description, what it reports. */
@@ -149,17 +165,11 @@ public record RunSpec(
     runJson.put("started", Instant.now().toString());
     runJson.put("workload", loop.name());
     runJson.put("model", loop.description());
-    Map<String, Object> reports = new LinkedHashMap<>();
-    reports.put("kind", "own_loop");
-    reports.put("perplexity", false);
-    reports.put("throughput_unit", "steps");
-    reports.put("metrics", List.of());
-    reports.put("replayable", loop.replayable());
-    runJson.put("reports", reports);
+    runJson.put("reports", Json.toMap(RunReports.ownLoop(loop.replayable())));
     runJson.put("data", Map.of("loop", loop.name()));
     runJson.put("config", config);
     runJson.putAll(extra);
-    runJson.put("provenance", Provenance.collect());
+    runJson.put("provenance", Json.toMap(Provenance.collect()));
     return runJson;
   }
 
@@ -174,11 +184,12 @@ public record RunSpec(
     runJson.put("started", Instant.now().toString());
     runJson.put("workload", w.name());
     runJson.put("model", w.description());
-    runJson.put("reports", w.reports()); // what the console draws and in which units
+    // what the console draws and in which units
+    runJson.put("reports", Json.toMap(w.reports()));
     runJson.put("data", w.data().describe());
     runJson.put("config", config);
     runJson.putAll(extra);
-    runJson.put("provenance", Provenance.collect());
+    runJson.put("provenance", Json.toMap(Provenance.collect()));
     return runJson;
   }
 }

@@ -1,11 +1,10 @@
 package dev.coxswain.run;
 
 import dev.coxswain.agent.AgentControls;
-import dev.coxswain.protocol.Command;
-import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.AgentState;
 import dev.coxswain.protocol.event.MalformedPayloadException;
 import dev.coxswain.protocol.event.RunState;
 import dev.coxswain.trainer.events.JsonlEventSink;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +44,6 @@ public final class RunStore implements AutoCloseable {
   /** A control plane's copy of a trainer's log: the same events with the trainer's numbers. */
   public static final String REPLICA = "replica.jsonl";
 
-  private static final org.slf4j.Logger WARN = org.slf4j.LoggerFactory.getLogger(RunStore.class);
   private static final Set<String> ENDED = Set.of("finished", "stopped", "failed");
 
   private final String runId;
@@ -62,11 +59,8 @@ public final class RunStore implements AutoCloseable {
   private long lastSeq;
   // the run's state: the one fold of its events (status, step, branch, knobs, evaluations...)
   private final RunState fold = new RunState(HISTORY);
-  private List<String> damage = List.of();
+  private final LogDamage damage;
   private String unlogged; // why the run failed, when its trainer could not log it
-
-  /** A command and, once it has one, its result. */
-  public record CommandRecord(Command command, long seq, CommandResult result) {}
 
   private RunStore(
       String runId, Path dir, Map<String, Object> runJson, String logName, boolean keep) {
@@ -75,6 +69,7 @@ public final class RunStore implements AutoCloseable {
     this.logName = logName;
     this.runJson = runJson;
     this.kept = keep ? new KeptHistory(runId) : null;
+    this.damage = new LogDamage(runId, logName);
   }
 
   /** Creates the directory and run.json of a new run. */
@@ -135,8 +130,7 @@ public final class RunStore implements AutoCloseable {
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
     s.log =
         EventLog.open(dir, logName, !REPLICA.equals(logName), s::replayed, s::unknown, found::add);
-    found.addAll(s.damage); // the lines skipped, after what the check found
-    s.damage = List.copyOf(found);
+    s.damage.checked(found); // before the lines skipped
     return s;
   }
 
@@ -149,7 +143,7 @@ public final class RunStore implements AutoCloseable {
     if (seq == lastSeq + 1) {
       lastSeq = seq; // a newer version's event: its number is taken, what it says is not read
     }
-    skipped(line, seq, why);
+    damage.skipped(line, seq, why);
   }
 
   /**
@@ -157,7 +151,7 @@ public final class RunStore implements AutoCloseable {
    * event it refused because it held another under the same seq; empty when sound.
    */
   public synchronized List<String> damage() {
-    return damage;
+    return damage.list();
   }
 
   /** Assigns the next sequence number, records the event durably, then tells listeners. */
@@ -200,18 +194,7 @@ public final class RunStore implements AutoCloseable {
       Event held = ring.held(e.seq());
       if (held != null && !Json.write(held).equals(Json.write(e))) {
         // refused and reported: the replica keeps what it holds, as the first writer wrote it
-        String why =
-            String.format(
-                Locale.ROOT,
-                "the trainer sent another event under seq %d (%s at step %d; held: %s at step %d):"
-                    + " refused",
-                e.seq(),
-                e.type().wire(),
-                e.step(),
-                held.type().wire(),
-                held.step());
-        damage = appended(damage, why);
-        WARN.warn("run {}: {}", runId, why);
+        damage.refused(e, held);
       }
       return false;
     }
@@ -221,12 +204,6 @@ public final class RunStore implements AutoCloseable {
     }
     write(e, json);
     return true;
-  }
-
-  private static List<String> appended(List<String> list, String item) {
-    List<String> out = new ArrayList<>(list);
-    out.add(item);
-    return List.copyOf(out);
   }
 
   /**
@@ -249,18 +226,11 @@ public final class RunStore implements AutoCloseable {
     try {
       fold.apply(e);
     } catch (MalformedPayloadException unreadable) {
-      skipped(line, e.seq(), unreadable.getMessage());
+      damage.skipped(line, e.seq(), unreadable.getMessage());
       return false;
     }
     ring.add(e);
     return true;
-  }
-
-  private void skipped(long line, long seq, String why) {
-    String where = line > 0 ? logName + " line " + line : "event " + seq;
-    String text = where + ": skipped (seq " + seq + "): " + why;
-    WARN.warn("run {}: {}", runId, text);
-    damage = appended(damage, text);
   }
 
   /**
@@ -333,7 +303,7 @@ public final class RunStore implements AutoCloseable {
    * listener after the controls (an agent started again for a resumed run).
    */
   public synchronized void addListener(Consumer<Event> l, Consumer<AgentControls> restore) {
-    RunState.AgentState a = fold.agent();
+    AgentState a = fold.agent();
     restore.accept(new AgentControls(a.enabled(), a.every(), a.policy(), a.words()));
     listeners.add(l);
   }
@@ -395,12 +365,9 @@ public final class RunStore implements AutoCloseable {
     return fold.command(id).isPresent();
   }
 
-  public synchronized List<CommandRecord> commands() {
-    List<CommandRecord> out = new ArrayList<>();
-    for (RunState.CommandRecord r : fold.commands()) {
-      out.add(new CommandRecord(r.command(), r.seq(), r.result()));
-    }
-    return out;
+  /** The commands kept (the last {@link #HISTORY}), oldest first, with their results. */
+  public synchronized List<RunState.CommandRecord> commands() {
+    return fold.commands();
   }
 
   /**
@@ -415,8 +382,13 @@ public final class RunStore implements AutoCloseable {
   /**
    * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
    */
-  public synchronized Map<String, Object> state() {
+  public synchronized RunView view() {
     return StateViews.state(runId, runJson, fold, lastSeq, status(), unlogged);
+  }
+
+  /** {@link #view} in its JSON form, for a reader that takes it as JSON (a benchmark, a test). */
+  public Map<String, Object> state() {
+    return Json.toMap(view());
   }
 
   @Override

@@ -1,7 +1,7 @@
 package dev.coxswain.run;
 
 import dev.coxswain.protocol.Json;
-import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.protocol.event.AgentState;
 import dev.coxswain.protocol.event.RunState;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -39,29 +39,18 @@ public final class StateViews {
     return out;
   }
 
-  /** The last health event's payload (with its step), or an empty map. */
-  public static Map<String, Object> lastHealth(RunState fold) {
+  /** The last health event's payload with its step; an empty object before one. */
+  public static RunView.LastHealth lastHealth(RunState fold) {
     return fold.lastHealth()
-        .map(
-            h -> {
-              Map<String, Object> m = new LinkedHashMap<>(Payloads.encode(h.value()));
-              m.put("step", h.step());
-              return m;
-            })
-        .orElse(Map.of());
+        .map(h -> new RunView.LastHealth(h.value(), h.step()))
+        .orElse(RunView.LastHealth.NONE);
   }
 
-  /** The live branch's last evaluation (payload, step, branch), or an empty map. */
-  public static Map<String, Object> lastEval(RunState fold) {
+  /** The live branch's last evaluation (payload, step, branch); an empty object before one. */
+  public static RunView.LastEval lastEval(RunState fold) {
     return fold.lastEval(fold.branch())
-        .map(
-            e -> {
-              Map<String, Object> m = new LinkedHashMap<>(Payloads.encode(e.value()));
-              m.put("step", e.step());
-              m.put("branch", e.branch());
-              return m;
-            })
-        .orElse(Map.of());
+        .map(e -> new RunView.LastEval(e.value(), e.step(), e.branch()))
+        .orElse(RunView.LastEval.NONE);
   }
 
   /**
@@ -70,40 +59,41 @@ public final class StateViews {
    * @param status the run's status as its store tells it
    * @param failure why the run failed without an event, or null
    */
-  static Map<String, Object> state(
+  static RunView state(
       String runId,
       Map<String, Object> runJson,
       RunState fold,
       long lastSeq,
       String status,
       String failure) {
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("id", runId);
-    s.put("status", status);
-    if (failure != null) {
-      s.put("failure", failure);
-    }
-    s.put("step", fold.step());
-    s.put("branch", fold.branch());
-    s.put("last_seq", lastSeq);
-    s.put("max_steps", ((Map<?, ?>) runJson.getOrDefault("config", Map.of())).get("max_steps"));
-    s.put("knobs", knobs(fold));
-    s.put("actions", fold.actions().stream().map(Json::toMap).toList());
-    s.put("last_metrics", fold.lastMetrics().map(m -> Payloads.encode(m.value())).orElse(Map.of()));
-    s.put("last_eval", lastEval(fold));
-    s.put("agent", agentNow(runJson, fold));
-    s.put("started", runJson.get("started"));
-    s.put("workload", runJson.get("workload"));
-    // what the workload reports and in which units (a run.json from before has none: the console
-    // then reads it as the language model it was)
-    s.put("reports", runJson.get("reports"));
-    s.put("device", runJson.get("device")); // what the run trains on (a run from before: none)
-    return s;
+    return new RunView(
+        runId,
+        status,
+        failure,
+        fold.step(),
+        fold.branch(),
+        lastSeq,
+        runJson.get("config") instanceof Map<?, ?> config ? config.get("max_steps") : null,
+        fold.knobs(),
+        fold.actions(),
+        fold.lastMetrics()
+            .map(m -> new RunView.LastMetrics(m.value()))
+            .orElse(RunView.LastMetrics.NONE),
+        lastEval(fold),
+        agentNow(runJson, fold),
+        runJson.get("started"),
+        runJson.get("workload"),
+        // what the workload reports and in which units (a run.json from before has none: the
+        // console then reads it as the language model it was)
+        RunSpec.reports(runJson),
+        RunSpec.device(runJson), // what the run trains on (a run from before: none)
+        null);
   }
 
   /**
    * The agent's section of run.json with what the log has changed since: on or off, cadence and
-   * policy as the last commands set them, and the budget spent as the last decision said.
+   * policy as the last commands set them, and the budget spent as the last decision said. The
+   * section is the agent settings' own (open: a budget, a prompt, an endpoint...).
    */
   @SuppressWarnings("unchecked")
   private static Map<String, Object> agentNow(Map<String, Object> runJson, RunState fold) {
@@ -111,7 +101,7 @@ public final class StateViews {
       return Map.of("mode", "off");
     }
     Map<String, Object> a = new LinkedHashMap<>((Map<String, Object>) section);
-    RunState.AgentState c = fold.agent();
+    AgentState c = fold.agent();
     a.put("enabled", c.enabled() == null || c.enabled());
     if (c.every() != null) {
       a.put("every", c.every());

@@ -2,6 +2,7 @@ package dev.coxswain.run;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -13,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,6 +93,56 @@ class HistoryReaderTest {
           s.log(), log.substring(0, at + 1) + "{\"seq\": oops}\n" + log.substring(at + 1));
       IOException e = assertThrows(IOException.class, () -> HistoryReader.read(s, m -> true));
       assertTrue(e.getMessage().startsWith("corrupt event log line"), e.getMessage());
+    }
+  }
+
+  @Test
+  void anEventOfATypeThisVersionDoesNotKnowIsSkippedWithOneWarningAndTheRestLoads()
+      throws Exception {
+    Path r = dir.resolve("r");
+    run(r).close();
+    Path log = r.resolve(RunStore.LOG);
+    List<String> lines = new ArrayList<>(Files.readAllLines(log));
+    // line 10: a metrics event at step 9 that a newer version wrote as a type of its own
+    assertTrue(lines.get(9).contains("\"type\":\"metrics\""), lines.get(9));
+    lines.set(9, lines.get(9).replace("\"type\":\"metrics\"", "\"type\":\"telemetry\""));
+    Files.write(log, lines);
+    try (RunStore s = RunStore.open(r)) {
+      List<String> warnings = new ArrayList<>();
+      RunHistory fast = HistoryReader.read(s, m -> true, warnings::add);
+      assertEquals(
+          List.of(
+              "events.jsonl line 10: skipped (seq 10): event type 'telemetry' is unknown to this"
+                  + " version"),
+          warnings);
+      assertEquals(s.lastSeq(), fast.lastSeq(), "every event after it loaded");
+      RunHistory slow = new RunHistory(m -> true);
+      s.forEach(slow);
+      assertArrayEquals(slow.toJson("r"), fast.toJson("r"), "the events the store reads");
+      String json = new String(fast.toJson("r"), StandardCharsets.UTF_8);
+      assertFalse(json.contains("telemetry"), "left out");
+    }
+  }
+
+  @Test
+  void aTruncatedLastLineIsStillRepairedAndTheHistoryEndsBeforeIt() throws Exception {
+    Path r = dir.resolve("r");
+    long whole;
+    try (RunStore s = run(r)) {
+      whole = s.lastSeq();
+    }
+    // a crash in the middle of the last line
+    Files.writeString(
+        r.resolve(RunStore.LOG),
+        "{\"seq\":" + (whole + 1) + ",\"run\":\"r\",\"bra",
+        StandardOpenOption.APPEND);
+    try (RunStore s = RunStore.open(r)) {
+      assertEquals(whole, s.lastSeq(), "the torn line is not an event");
+      assertTrue(Files.readString(s.log()).endsWith("\n"), "the torn line is cut off the file");
+      List<String> warnings = new ArrayList<>();
+      RunHistory h = HistoryReader.read(s, m -> true, warnings::add);
+      assertEquals(whole, h.lastSeq());
+      assertEquals(List.of(), warnings, "a repaired line is no unknown event");
     }
   }
 }

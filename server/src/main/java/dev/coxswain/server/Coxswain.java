@@ -2,6 +2,7 @@ package dev.coxswain.server;
 
 import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.run.RunSpec;
 import dev.coxswain.run.RunStore;
 import dev.coxswain.server.api.ApiOptions;
@@ -61,7 +62,7 @@ public final class Coxswain implements AutoCloseable {
             config.runId(),
             workload,
             settings(config),
-            Map.of("device", RunSpec.deviceOf(config).toMap())));
+            Map.of("device", Json.toMap(RunSpec.deviceOf(config).section()))));
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.coxswain.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.agent.AgentSettings;
@@ -80,13 +81,64 @@ class OldRunDirectoryTest {
       Map<String, Object> state = s.state();
       assertEquals("b2", state.get("branch"));
       assertEquals(713L, ((Number) state.get("step")).longValue());
-      assertEquals(
-          "b2", s.read(StateViews::lastEval).get("branch"), "the live branch's own evaluation");
+      assertEquals("b2", s.read(StateViews::lastEval).branch(), "the live branch's own evaluation");
       assertEquals(java.util.Set.of("main", "retry", "b2"), s.branches());
       assertEquals(
           6, s.read(StateViews::knobs).size(), "the knob table: " + s.read(StateViews::knobs));
       assertEquals(30, s.commands().size());
       assertTrue(s.commands().stream().allMatch(c -> c.result() != null), "one result each");
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void itsStateKeepsTheJsonShapeTheApiHasAlwaysServed() throws Exception {
+    Path run = copy();
+    Map<String, Object> runJson = Json.read(Files.readString(run.resolve("run.json")), Map.class);
+    try (RunStore s = RunStore.open(run)) {
+      Map<String, Object> state = Json.read(Json.write(s.view()), Map.class);
+      assertEquals(
+          List.of(
+              "id",
+              "status",
+              "step",
+              "branch",
+              "last_seq",
+              "max_steps",
+              "knobs",
+              "actions",
+              "last_metrics",
+              "last_eval",
+              "agent",
+              "started",
+              "workload",
+              "reports"),
+          List.copyOf(state.keySet()),
+          "every key, in order (none null): " + state);
+      assertEquals(100000, state.get("max_steps"));
+      assertEquals(runJson.get("reports"), state.get("reports"), "run.json's section as it is");
+      assertFalse(state.containsKey("device"), "a run from before devices were recorded");
+      assertEquals(runJson.get("started"), state.get("started"));
+      Map<String, Object> eval = (Map<String, Object>) state.get("last_eval");
+      assertEquals("b2", eval.get("branch"));
+      assertEquals(
+          List.of("step", "branch"),
+          eval.keySet().stream().skip(eval.size() - 2).toList(),
+          "the payload's keys, then its step and branch: " + eval);
+      List<Event> metrics = new ArrayList<>();
+      s.forEach(
+          e -> {
+            if (e.type() == dev.coxswain.protocol.EventType.METRICS) {
+              metrics.add(e);
+            }
+          });
+      Event lastMetrics = metrics.get(metrics.size() - 1);
+      assertEquals(
+          Json.read(Json.write(lastMetrics.payload()), Map.class),
+          state.get("last_metrics"),
+          "the last metrics event's payload");
+      assertEquals(6, ((List<?>) state.get("knobs")).size());
+      assertEquals(Json.write(s.view()), Json.write(s.state()), "the map form is the same JSON");
     }
   }
 

@@ -5,8 +5,6 @@ import dev.coxswain.run.RunRegistry;
 import dev.coxswain.run.RunStore;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -40,11 +38,11 @@ public final class Replies {
   }
 
   public static void error(RoutingContext ctx, int status, String message, String field) {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("error", message);
-    e.put("field", field);
-    json(ctx, status, e);
+    json(ctx, status, new ErrorReply(message, field));
   }
+
+  /** A refusal: what is wrong, and the field it is about (absent when none). */
+  record ErrorReply(String error, String field) {}
 
   /** A non-negative integer query parameter, or null after answering 400. */
   static Long longParam(RoutingContext ctx, String name, long dflt, long max) {

@@ -75,7 +75,7 @@ final class Serving {
         System.err,
         signal -> {
           server.shutdown(signal);
-          long step = ((Number) store.state().get("step")).longValue();
+          long step = store.view().step();
           System.out.println(StopOnSignal.stoppedLine(step, store.dir(), store.status()));
           System.out.flush();
           System.exit(StopOnSignal.exitCode(signal));

@@ -228,7 +228,7 @@ final class RunLink {
             + " the run once the cause is fixed";
     if (store.markFailedUnlogged(why)) {
       LOG.error("run {} failed: {}", run, why);
-      tell("failed", "Run " + run + " failed at step " + store.state().get("step") + ": " + why);
+      tell("failed", "Run " + run + " failed at step " + store.view().step() + ": " + why);
     }
   }
 
