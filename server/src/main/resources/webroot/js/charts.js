@@ -4,9 +4,7 @@
 // as at 8,000.
 import { $, fmt, h, text } from "./format.js";
 import { VALUE } from "./series.js";
-
-const DECIMATE_ABOVE = 8192;
-const MAX_BUCKETS = 2048;
+import { decimated } from "./decimate.js";
 
 /**
  * @param ctx.series the series (series.js): its store and metricArray
@@ -19,40 +17,11 @@ export function makeCharts({ series, reports, placeMarks, redraw }) {
   const charts = [];
   const metricCharts = new Map(); // name -> chart
   const valueCharts = new Map(); // name -> chart
-
-  function makeChart(id, title, opts) {
-    const el = $(id);
-    const c = { el, title, opts, zoomed: false, u: null, marks: new Map(), layer: null, series: [] };
-    const axes = [
-      { values: (u, vals) => vals.map((v) => fmt(v)), size: 28 },
-      { values: (u, vals) => vals.map((v) => fmt(v, 3)), size: 58 },
-    ];
-    if (opts.rightAxis) axes.push(opts.rightAxis);
-    c.u = new uPlot({
-      title, width: Math.max(300, el.clientWidth - 12), height: opts.height || 190,
-      scales: { x: { time: false }, y: opts.log ? { distr: 3 } : {} },
-      series: [{ label: "step", value: (u, v) => (v === null ? "–" : String(v)) }],
-      axes, legend: { show: true, live: true },
-      cursor: { sync: { key: "coxswain" }, drag: { x: true, y: false } },
-      hooks: {
-        draw: [() => placeMarks(c)],
-        setSelect: [(u) => { if (u.select.width > 0) { c.zoomed = true; redraw(); } }],
-      },
-    }, [store.x], el);
-    c.layer = h("div", { class: "marks" });
-    c.u.over.append(c.layer);
-    c.addBranch = (b) => {
-      for (const s of opts.series(b)) {
-        c.series.push(s.data);
-        // points: uPlot's default shows them only where they are sparse enough to see
-        c.u.addSeries(Object.assign({ spanGaps: !!s.spanGaps }, s.points ? {} : { points: { show: false } }, s.opts), c.series.length);
-      }
-      c.u.setData(view(c), !c.zoomed); // uPlot must never draw a series without its data
-    };
-    c.u.over.addEventListener("dblclick", () => { c.zoomed = false; redraw(); });
+  const makeChart = (id, title, opts) => {
+    const c = chart({ store, placeMarks, redraw }, id, title, opts);
     charts.push(c);
     return c;
-  }
+  };
 
   function build() {
     const line = (b, data, label, width) => ({ data, opts: { label: b.name + " " + label, stroke: b.color, width, value: (u, v) => fmt(v) } });
@@ -132,55 +101,49 @@ export function makeCharts({ series, reports, placeMarks, redraw }) {
 
   /** Every chart from the series as they are now; only what was written since the last draw is re-bucketed. */
   function draw() {
-    for (const c of charts) c.u.batch(() => c.u.setData(view(c), !c.zoomed));
+    for (const c of charts) c.u.batch(() => c.u.setData(decimated(c, store), !c.zoomed));
     store.dirtyFrom = Infinity;
-  }
-
-  // What uPlot gets. Up to DECIMATE_ABOVE steps, the arrays themselves. Beyond, min and max of
-  // each series over buckets of B steps (B a power of two, at most MAX_BUCKETS buckets); spikes
-  // survive as the bucket's max. Only buckets at or after the first step written since the last
-  // draw are recomputed. A zoom on a narrow range gets the full-resolution slice of that range.
-  function view(c) {
-    const n = store.x.length;
-    const ys = c.series.map((f) => f());
-    if (c.zoomed) {
-      const lo = Math.max(0, Math.floor(c.u.scales.x.min) - 1), hi = Math.min(n, Math.ceil(c.u.scales.x.max) + 2);
-      if (hi - lo <= DECIMATE_ABOVE) return [store.x.slice(lo, hi), ...ys.map((a) => a.slice(lo, hi))];
-    }
-    if (n <= DECIMATE_ABOVE) { c.cache = null; return [store.x, ...ys]; }
-    let B = 1;
-    while (Math.ceil(n / B) > MAX_BUCKETS) B *= 2;
-    let k = c.cache, from = 0;
-    if (!k || k.B !== B || k.ns !== ys.length) k = c.cache = { B, ns: ys.length, x: [], ys: ys.map(() => []), n: 0 };
-    else from = Math.floor(Math.min(store.dirtyFrom, k.n) / B);
-    const nb = Math.ceil(n / B);
-    for (let i = from; i < nb; i++) bucket(k, ys, i, Math.min(n, i * B + B));
-    k.x.length = 2 * nb;
-    for (const y of k.ys) y.length = 2 * nb;
-    k.n = n;
-    return [k.x, ...k.ys];
-  }
-  function bucket(k, ys, i, hi) {
-    const lo = i * k.B;
-    k.x[2 * i] = lo;
-    k.x[2 * i + 1] = hi - lo > 1 ? lo + (hi - lo) / 2 : lo + 0.5;
-    for (let j = 0; j < ys.length; j++) {
-      const a = ys[j];
-      let mn = null, mx = null, imn = 0, imx = 0;
-      for (let t = lo; t < hi; t++) {
-        const v = a[t];
-        if (v === null) continue;
-        if (mn === null || v < mn) { mn = v; imn = t; }
-        if (mx === null || v > mx) { mx = v; imx = t; }
-      }
-      const y = k.ys[j];
-      // in the order they happened, so the line goes through the extremes as the run did
-      if (imn <= imx) { y[2 * i] = mn; y[2 * i + 1] = mx; } else { y[2 * i] = mx; y[2 * i + 1] = mn; }
-    }
   }
 
   /** A branch's arrays exist: each chart adds its series. */
   function addBranch(b) { charts.forEach((c) => c.addBranch(b)); }
 
   return { charts, metricCharts, valueCharts, build, addBranch, metricChart, valueChart, retitle, draw };
+}
+
+/**
+ * One uPlot chart in the element with that id, its intervention-mark layer over it; its series
+ * are added per branch (addBranch), each reading its array through the decimated view.
+ */
+export function chart({ store, placeMarks, redraw }, id, title, opts) {
+  const el = $(id);
+  const c = { el, title, opts, zoomed: false, u: null, marks: new Map(), layer: null, series: [] };
+  const axes = [
+    { values: (u, vals) => vals.map((v) => fmt(v)), size: 28 },
+    { values: (u, vals) => vals.map((v) => fmt(v, 3)), size: 58 },
+  ];
+  if (opts.rightAxis) axes.push(opts.rightAxis);
+  c.u = new uPlot({
+    title, width: Math.max(300, el.clientWidth - 12), height: opts.height || 190,
+    scales: { x: { time: false }, y: opts.log ? { distr: 3 } : {} },
+    series: [{ label: "step", value: (u, v) => (v === null ? "–" : String(v)) }],
+    axes, legend: { show: true, live: true },
+    cursor: { sync: { key: "coxswain" }, drag: { x: true, y: false } },
+    hooks: {
+      draw: [() => placeMarks(c)],
+      setSelect: [(u) => { if (u.select.width > 0) { c.zoomed = true; redraw(); } }],
+    },
+  }, [store.x], el);
+  c.layer = h("div", { class: "marks" });
+  c.u.over.append(c.layer);
+  c.addBranch = (b) => {
+    for (const s of opts.series(b)) {
+      c.series.push(s.data);
+      // points: uPlot's default shows them only where they are sparse enough to see
+      c.u.addSeries(Object.assign({ spanGaps: !!s.spanGaps }, s.points ? {} : { points: { show: false } }, s.opts), c.series.length);
+    }
+    c.u.setData(decimated(c, store), !c.zoomed); // uPlot must never draw a series without its data
+  };
+  c.u.over.addEventListener("dblclick", () => { c.zoomed = false; redraw(); });
+  return c;
 }

@@ -43,7 +43,7 @@ export function next(prev, e) {
     case "knobs": if (p.knobs && typeof p.knobs === "object" && "lr" in p.knobs) s.lr = p.knobs.lr; break;
     case "evaluating":
       // an evaluation a command asked for has started: its row says so until the result comes
-      if (p.command_id in s.run.commands) s.evaluating = { ...s.evaluating, [p.command_id]: p.paused ? "evaluating… (while paused)" : "evaluating…" };
+      if (Object.hasOwn(s.run.commands, p.command_id)) s.evaluating = { ...s.evaluating, [p.command_id]: p.paused ? "evaluating… (while paused)" : "evaluating…" };
       break;
     case "command_result": return result(s, p);
     case "agent_decision": return decision(s, p);
@@ -83,7 +83,7 @@ function evaluation(s, p) {
 }
 
 function result(s, p) {
-  if (p.command_id in s.evaluating) {
+  if (Object.hasOwn(s.evaluating, p.command_id)) {
     const { [p.command_id]: done, ...rest } = s.evaluating;
     s.evaluating = rest;
   }
@@ -190,10 +190,11 @@ export function agentOf(s) {
 }
 
 const SOURCES = ["human", "agent", "rule", "api"];
-let marksMemo = { commands: null, marks: [] };
+const marksMemo = new WeakMap(); // the commands (never edited, only replaced) -> their marks
 /** A mark per command: who sent it, where it applied (else where it came in), and how it ended. */
 export function marksOf(run) {
-  if (marksMemo.commands === run.commands) return marksMemo.marks;
+  const known = marksMemo.get(run.commands);
+  if (known) return known;
   const marks = run.commandOrder.map((id) => {
     const r = run.commands[id], res = r.result;
     return {
@@ -201,7 +202,7 @@ export function marksOf(run) {
       status: res ? res.status : "pending", step: res && res.step > 0 ? res.step : r.step, branch: r.branch,
     };
   });
-  marksMemo = { commands: run.commands, marks };
+  marksMemo.set(run.commands, marks);
   return marks;
 }
 

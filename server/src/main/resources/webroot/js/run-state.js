@@ -104,8 +104,9 @@ function better(goal, a, b) {
 
 function remember(s, record) {
   const id = record.command.id;
+  const known = Object.hasOwn(s.commands, id);
   s.commands = { ...s.commands, [id]: record };
-  s.commandOrder = s.commandOrder.includes(id) ? s.commandOrder : [...s.commandOrder, id];
+  s.commandOrder = known ? s.commandOrder : [...s.commandOrder, id];
   if (s.commandOrder.length > HISTORY) {
     const [oldest, ...rest] = s.commandOrder;
     s.commandOrder = rest;

@@ -47,29 +47,14 @@ export function makeSeries(hooks) {
   function forget(branch, fromStep) {
     const b = store.branches.get(branch);
     if (!b) return;
-    for (const a of [b.loss, b.ema, b.lr, b.gn, b.tps, b.ev, ...Object.values(b.m)]) {
-      for (let s = fromStep + 1; s < a.length; s++) a[s] = null;
-    }
+    clearAfter(b, fromStep);
     store.dirtyFrom = Math.min(store.dirtyFrom, fromStep + 1);
   }
-  function emaAt(b, step, loss) {
-    let prev = null;
-    for (let s = step - 1; s >= 0 && s >= step - 50; s--) { if (b.ema[s] !== null) { prev = b.ema[s]; break; } }
-    if (loss === null) return prev;
-    const a = hooks.smoothing();
-    return prev === null ? loss : a * prev + (1 - a) * loss;
-  }
+  /** The smoothing changed: every branch's smoothed loss again, from its start. */
   function recomputeEma() {
     store.dirtyFrom = 0;
     const a = hooks.smoothing();
-    for (const b of store.branches.values()) {
-      let prev = null;
-      for (let s = 0; s < b.loss.length; s++) {
-        const v = b.loss[s];
-        if (v !== null) prev = prev === null ? v : a * prev + (1 - a) * v;
-        b.ema[s] = v === null && prev !== null && b.lr[s] === null ? null : prev;
-      }
-    }
+    for (const b of store.branches.values()) smoothAll(b, a);
   }
 
   function addMetrics(e) {
@@ -79,7 +64,7 @@ export function makeSeries(hooks) {
     const loss = num(p.loss);
     store.dirtyFrom = Math.min(store.dirtyFrom, e.step);
     b.loss[e.step] = loss; b.lr[e.step] = pos(p.lr); b.gn[e.step] = pos(p.grad_norm); b.tps[e.step] = num(p.tokens_per_s);
-    b.ema[e.step] = emaAt(b, e.step, loss);
+    b.ema[e.step] = emaAt(b, e.step, loss, hooks.smoothing());
     if (loss !== null) store.lastSmoothed = b.ema[e.step];
     if (p.values && typeof p.values === "object") {
       for (const [name, v] of Object.entries(p.values)) { hooks.onValue(name); metricArray(b, VALUE + name)[e.step] = num(v); }
@@ -127,4 +112,27 @@ export function makeSeries(hooks) {
   }
 
   return { store, metricArray, forget, recomputeEma, addMetrics, addEval, addColumns };
+}
+
+function clearAfter(b, fromStep) {
+  for (const a of [b.loss, b.ema, b.lr, b.gn, b.tps, b.ev, ...Object.values(b.m)]) {
+    for (let s = fromStep + 1; s < a.length; s++) a[s] = null;
+  }
+}
+
+/** The smoothed loss at a step: from the last smoothed value within 50 steps before it. */
+function emaAt(b, step, loss, a) {
+  let prev = null;
+  for (let s = step - 1; s >= 0 && s >= step - 50; s--) { if (b.ema[s] !== null) { prev = b.ema[s]; break; } }
+  if (loss === null) return prev;
+  return prev === null ? loss : a * prev + (1 - a) * loss;
+}
+
+function smoothAll(b, a) {
+  let prev = null;
+  for (let s = 0; s < b.loss.length; s++) {
+    const v = b.loss[s];
+    if (v !== null) prev = prev === null ? v : a * prev + (1 - a) * v;
+    b.ema[s] = v === null && prev !== null && b.lr[s] === null ? null : prev;
+  }
 }
