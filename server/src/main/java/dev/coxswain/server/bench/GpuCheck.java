@@ -13,6 +13,7 @@ import dev.coxswain.server.run.RunSpec;
 import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.RunOutcome;
+import dev.coxswain.trainer.bench.BenchModel;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
@@ -235,7 +236,13 @@ public final class GpuCheck {
     int turn = o.benchSteps() / o.rounds();
     ThroughputBenchmark.Options b =
         new ThroughputBenchmark.Options(
-            w, turn * o.rounds(), turn, turn, 1e-4, 10, Files.createDirectories(o.root()));
+            BenchModel.of(w),
+            turn * o.rounds(),
+            turn,
+            turn,
+            1e-4,
+            10,
+            Files.createDirectories(o.root()));
     ThroughputBenchmark.Result r =
         ThroughputBenchmark.run(b, ThroughputBenchmark.standardArms(), s -> {});
     ThroughputBenchmark.Ratio clip = r.ratio(ThroughputBenchmark.COXSWAIN, PlainLoop.CLIPPING);

@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 /** {@code coxswain gpu-check}: what scripts/gpu-check.sh proves on a CUDA machine. */
 @Command(
     name = "gpu-check",
-    header = "proves training on a GPU works: device, commands, checkpoints, no leaks, step time",
+    header = "proofs on a GPU: device, commands, checkpoints, leaks, speed",
     mixinStandardHelpOptions = true,
     description =
         "Trains the default workload on --device and proves: run.json and the model's arrays say"
@@ -48,6 +48,11 @@ public final class GpuCheckCommand implements Callable<Integer> {
   boolean smallGpt2;
 
   @Option(
+      names = "--gpt2-batch",
+      description = "sequences per batch of the gpt2-small step times (default: the preset's 8)")
+  Integer gpt2Batch;
+
+  @Option(
       names = "--run-dir",
       paramLabel = "DIR",
       description = "where the check's run directory goes (default: a temporary directory)")
@@ -58,6 +63,10 @@ public final class GpuCheckCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     PrintStream out = System.out;
+    if (gpt2Batch != null && gpt2Batch < 1) {
+      System.err.println("error: --gpt2-batch must be >= 1, got " + gpt2Batch);
+      return 2;
+    }
     if (forks < 1 || benchSteps < 0 || rounds < 1 || (benchSteps > 0 && benchSteps / rounds < 3)) {
       System.err.println(
           "error: need --forks >= 1, --rounds >= 1 and --bench-steps 0 or >= 3 per round");
@@ -132,7 +141,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
     return new CharGptWorkload(
         base.corpus(),
         base.holdoutEvery(),
-        smallGpt2 ? 4 : g.batchSize(),
+        gpt2Batch != null ? gpt2Batch : smallGpt2 ? 4 : g.batchSize(),
         g.context(),
         g.layers(),
         g.embed(),
