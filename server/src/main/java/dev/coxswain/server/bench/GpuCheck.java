@@ -186,14 +186,16 @@ public final class GpuCheck {
       bytes[i] = t.liveArrayBytes();
       device[i] = deviceBytesUsed(t.device());
     }
-    // after the first fork (which may free what training had made) nothing more may pile up; a
-    // leak keeps a copy of the model per fork: less than half of one copy is allocator noise
+    // after the first fork (which may free what training had made) no array may pile up; a leak
+    // keeps a copy of the model per fork, so the device may grow by allocator noise only: half a
+    // copy, or up to 64 MiB (the caching allocator's segments) where the forks' leak would be more
     long deviceGrowth = device[forks] - device[1];
+    long allowed = Math.max(bytes[1] / 2, Math.min(64L << 20, (forks - 1) * bytes[1] / 2));
     boolean held =
         forks > 0
             && count[forks] == count[1]
             && bytes[forks] == bytes[1]
-            && deviceGrowth < bytes[1] / 2;
+            && deviceGrowth <= allowed;
     return new Proof(
         "flat over " + forks + " forks",
         held,
