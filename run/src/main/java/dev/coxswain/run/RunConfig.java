@@ -30,6 +30,8 @@ import java.util.Map;
  * update_ratio_every: 10
  * spike: {factor: 2.0, window: 100}
  * model: {layers: 2, embed: 128, heads: 4, context: 64}
+ * # or GPT-2 small's shape (12 layers, 768 wide, 12 heads, context 1024, gpt2 BPE, batch 8):
+ * # model: {preset: gpt2-small}     # any size given beside it wins over the preset's
  * data: {corpus: data/sotu, holdout_every: 10, batch_size: 32, validation_batches: 16,
  *        tokenizer: char}     # or gpt2: GPT-2's BPE (jtokkit r50k_base)
  * # or named sources of the corpus directory, mixed by weight (char tokens):
@@ -61,8 +63,12 @@ public record RunConfig(
   /** Loss-spike detection. */
   public record Spike(Double factor, Integer window) {}
 
-  /** GPT size. */
-  public record Model(Integer layers, Integer embed, Integer heads, Integer context) {}
+  /**
+   * GPT size: a preset ({@code char}, the default, or {@code gpt2-small}; it also chooses the
+   * tokenizer and batch size unless {@code data} says), each size given here written over it.
+   */
+  public record Model(
+      Integer layers, Integer embed, Integer heads, Integer context, String preset) {}
 
   /** Corpus and batching. */
   public record Data(
@@ -201,6 +207,13 @@ public record RunConfig(
               origin + ": data.tokenizer must be 'char' or 'gpt2', got '" + t + "'");
         }
       }
+      if (c != null && c.model() != null && c.model().preset() != null) {
+        try {
+          CharGptWorkload.preset(c.model().preset());
+        } catch (IllegalArgumentException e) {
+          throw new ConfigException(origin + ": model.preset: " + e.getMessage());
+        }
+      }
       if (c != null && c.device() != null) {
         try {
           DeviceChoice.parse(c.device());
@@ -232,8 +245,9 @@ public record RunConfig(
 
   /** The workload this configuration describes. */
   public CharGptWorkload workload() {
-    CharGptWorkload d = CharGptWorkload.defaults();
-    Model m = model == null ? new Model(null, null, null, null) : model;
+    Model m = model == null ? new Model(null, null, null, null, null) : model;
+    CharGptWorkload d =
+        m.preset() == null ? CharGptWorkload.defaults() : CharGptWorkload.preset(m.preset());
     Data a = data == null ? new Data(null, null, null, null, null, null, null) : data;
     return new CharGptWorkload(
         a.corpus() == null ? d.corpus() : Path.of(a.corpus()),

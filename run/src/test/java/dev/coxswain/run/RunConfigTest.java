@@ -81,6 +81,39 @@ class RunConfigTest {
   }
 
   @Test
+  void theGpt2SmallPresetIsGpt2SmallsShapeAndSizesBesideItWin() throws Exception {
+    CharGptWorkload g = RunConfig.load(yaml("model: {preset: gpt2-small}\n")).workload();
+    assertEquals(
+        List.of(12, 768, 12, 1024, 8, "gpt2"),
+        List.of(g.layers(), g.embed(), g.heads(), g.context(), g.batchSize(), g.tokenizer()));
+    assertEquals(CharGptWorkload.defaults().corpus(), g.corpus());
+    CharGptWorkload small =
+        RunConfig.load(
+                yaml(
+                    "model: {preset: gpt2-small, layers: 2, embed: 64, heads: 4, context: 64}\n"
+                        + "data: {batch_size: 4}\n"))
+            .workload();
+    assertEquals(
+        List.of(2, 64, 4, 64, 4, "gpt2"),
+        List.of(
+            small.layers(),
+            small.embed(),
+            small.heads(),
+            small.context(),
+            small.batchSize(),
+            small.tokenizer()));
+    // the default stays the character-level model
+    assertEquals(
+        CharGptWorkload.defaults(), RunConfig.load(yaml("model: {preset: char}\n")).workload());
+    RunConfig.ConfigException bad =
+        assertThrows(
+            RunConfig.ConfigException.class, () -> RunConfig.load(yaml("model: {preset: gpt3}\n")));
+    assertTrue(bad.getMessage().contains("model.preset"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("'gpt3'"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("gpt2-small"), bad.getMessage());
+  }
+
+  @Test
   void namedSourcesMakeAMixtureOfTheCorpusDirectory() throws Exception {
     java.nio.file.Path corpus = dir.resolve("eras");
     java.nio.file.Files.createDirectories(corpus);

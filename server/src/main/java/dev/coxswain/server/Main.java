@@ -6,6 +6,7 @@ import dev.coxswain.server.cli.BenchAgentCommand;
 import dev.coxswain.server.cli.BenchAllCommand;
 import dev.coxswain.server.cli.BenchCommand;
 import dev.coxswain.server.cli.BenchServerCommand;
+import dev.coxswain.server.cli.GpuCheckCommand;
 import dev.coxswain.server.cli.ReportCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
@@ -39,6 +40,7 @@ import picocli.CommandLine.Command;
       BenchServerCommand.class,
       BenchAgentCommand.class,
       BenchAllCommand.class,
+      GpuCheckCommand.class,
       ExperimentCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class
