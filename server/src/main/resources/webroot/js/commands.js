@@ -5,7 +5,8 @@
  * One gesture, one command. A control is busy until the server answers, and, whatever the speed
  * of that answer, the same command again within GESTURE_MS is the rest of the first gesture (the
  * second click of a double click, a bounced Enter), even from a control redrawn in between. A
- * different command (another value typed) is a new gesture.
+ * different command (another value typed) is a new gesture. A command that was not accepted (refused,
+ * not sent, no token given) ends its gesture: trying again at once, after reading why, sends again.
  */
 const GESTURE_MS = 600;
 
@@ -42,10 +43,15 @@ export function makeCommands({ auth, runId, readOnly, status, connected, stats }
   async function send(body, btn, errEl, input, route) {
     if (btn && (btn.disabled || btn.classList.contains("busy"))) return;
     if (sameGesture(body)) { stats.suppressed++; return; }
+    const key = JSON.stringify(body);
+    if (!(await post(body, btn, errEl, input, route))) lastByCommand.delete(key);
+  }
+  /** Sends one command; whether the server accepted it (202). */
+  async function post(body, btn, errEl, input, route) {
     if (errEl) errEl.textContent = "";
     if (input) input.classList.remove("invalid");
-    if (readOnly()) { if (errEl) errEl.textContent = "this run is " + status() + ": read-only"; return; }
-    if (!auth.token() && !(await auth.ask())) { if (errEl) errEl.textContent = "no token: command not sent"; return; }
+    if (readOnly()) { if (errEl) errEl.textContent = "this run is " + status() + ": read-only"; return false; }
+    if (!auth.token() && !(await auth.ask())) { if (errEl) errEl.textContent = "no token: command not sent"; return false; }
     const cmd = Object.assign({ id: newId(), source: "human" }, body);
     if (btn) { btn.disabled = true; btn.classList.add("busy"); }
     stats.inflight++; stats.sent++; stats.lastSent = cmd.id;
@@ -57,7 +63,7 @@ export function makeCommands({ auth, runId, readOnly, status, connected, stats }
       if (r.status === 202) {
         if (errEl) errTargets.set(cmd.id, errEl);
         if (input) input.value = "";
-        return;
+        return true;
       }
       await refused(r, errEl, input, route);
     } catch (e) {
@@ -66,6 +72,7 @@ export function makeCommands({ auth, runId, readOnly, status, connected, stats }
       stats.inflight--;
       if (btn) { btn.classList.remove("busy"); btn.disabled = readOnly() || !connected(); }
     }
+    return false;
   }
   async function refused(r, errEl, input, route) {
     let answer = {};

@@ -5,8 +5,6 @@ import dev.coxswain.run.RunConfig;
 import dev.coxswain.run.RunSpec;
 import dev.coxswain.server.bench.ClusterBenchmark;
 import dev.coxswain.server.bench.ServerBenchmark;
-import dev.coxswain.run.RunConfig;
-import dev.coxswain.run.RunSpec;
 import dev.coxswain.trainer.bench.BenchModel;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;

@@ -2,7 +2,6 @@ package dev.coxswain.server.cli;
 
 import dev.coxswain.run.RunConfig;
 import dev.coxswain.server.bench.HostedArm;
-import dev.coxswain.run.RunConfig;
 import dev.coxswain.trainer.bench.BenchModel;
 import dev.coxswain.trainer.bench.CpuTime;
 import dev.coxswain.trainer.bench.ImageMlp;

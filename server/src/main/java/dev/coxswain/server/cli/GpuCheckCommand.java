@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.bench.GpuCheck;
 import dev.coxswain.run.RunConfig;
+import dev.coxswain.server.bench.GpuCheck;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -116,6 +116,46 @@ class ConsoleGestureBrowserTest {
           10, "no request in flight", d -> ((Number) b.snapshot().get("inflight")).intValue() == 0);
       assertEquals(4, posts(b), "Enter twice sends one command");
       assertEquals("set_knobs", b.js("return window.__posts[3].type"));
+
+      // a refused command is no gesture to protect: trying again at once (well within the
+      // window) sends again, as a person who read the error expects
+      awaitNewGesture(b);
+      b.js(
+          """
+          const prev = window.fetch;
+          let refuse = true;
+          window.fetch = async (url, opts) => {
+            if (refuse && opts && opts.method === "POST" && String(url).endsWith("/commands")) {
+              refuse = false;
+              window.__posts.push(JSON.parse(opts.body));
+              return new Response(JSON.stringify({ error: "busy: try again" }),
+                { status: 429, headers: { "Content-Type": "application/json", "Retry-After": "1" } });
+            }
+            return prev(url, opts);
+          };
+          """);
+      b.await(10, "x2 enabled again", d -> d.findElement(dblBtn).isEnabled());
+      Object retry =
+          ((org.openqa.selenium.JavascriptExecutor) b.driver)
+              .executeAsyncScript(
+                  """
+                  const done = arguments[arguments.length - 1], btn = arguments[0];
+                  const t0 = performance.now();
+                  btn.click();
+                  const again = () => {
+                    if (window.coxswain.stats.inflight > 0 || btn.disabled) return setTimeout(again, 0);
+                    btn.click();
+                    done(performance.now() - t0);
+                  };
+                  setTimeout(again, 0);
+                  """,
+                  b.driver.findElement(dblBtn));
+      assertTrue(((Number) retry).doubleValue() < 600, "the retry came " + retry + " ms later");
+      b.await(10, "the retry's command", d -> posts(b) == 6);
+      assertEquals(
+          b.js("return window.__posts[4].type"),
+          b.js("return window.__posts[5].type"),
+          "the same command, sent again after its refusal");
     } finally {
       server.shutdown("test over");
     }
