@@ -75,6 +75,12 @@ public final class ExperimentCommand implements Callable<Integer> {
     System.setProperty("ai.djl.pytorch.num_threads", String.valueOf(threads));
     System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
     LrRecoveryExperiment x = new LrRecoveryExperiment(config, out, System.getenv(), System.err);
+    try {
+      x.checkRunsOnDisk(); // another configuration's runs are never taken for this one's
+    } catch (InvalidExperimentException e) {
+      System.err.println("error: " + e.getMessage());
+      return 2;
+    }
     if (!x.config().agentPolicies().contains("openai") || x.openAiArm()) {
       // nothing to say
     } else {

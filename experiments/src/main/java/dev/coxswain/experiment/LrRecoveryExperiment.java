@@ -148,6 +148,35 @@ public final class LrRecoveryExperiment {
     return m;
   }
 
+  /**
+   * Refuses runs on disk that another configuration made: a complete run is reused only when its
+   * length is this configuration's (a finished run reached exactly the planned steps; one stopped
+   * early never passed them). Without it the smoke configuration, pointed at the committed results'
+   * directory, reported the full experiment's runs as its own.
+   *
+   * @throws InvalidExperimentException naming the run, its steps, the planned steps and the way out
+   */
+  public void checkRunsOnDisk() throws IOException, InvalidExperimentException {
+    long planned = config.steps();
+    for (Map<Long, LrRecoveryResult> bySeed : completed().values()) {
+      for (LrRecoveryResult r : bySeed.values()) {
+        boolean finished = "finished".equals(r.status());
+        if (finished ? r.steps() != planned : r.steps() > planned) {
+          throw new InvalidExperimentException(
+              String.format(
+                  Locale.ROOT,
+                  "%s was made by another configuration (%s at step %d; %s plans %d steps):"
+                      + " give this one its own --out DIR, or remove that run",
+                  runDir(r.arm(), r.seed()),
+                  r.status(),
+                  r.steps(),
+                  config.name(),
+                  planned));
+        }
+      }
+    }
+  }
+
   /** The (arm, seed) pairs of the whole plan that have no complete run on disk. */
   public List<String> missing() throws IOException {
     Map<String, Map<Long, LrRecoveryResult>> done = completed();

@@ -1,5 +1,6 @@
 package dev.coxswain.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -124,6 +125,17 @@ class LrRecoverySmokeTest {
     assertTrue(log.contains("a-too-high seed 1: complete on disk, skipped"), log);
     assertTrue(log.contains("e-plateau seed 1: incomplete run on disk, starting it again"), log);
     assertTrue(Files.exists(results.resolve("results.md")));
+
+    // another configuration pointed at these runs: refused, nothing reused or rewritten
+    Path longer = dir.resolve("longer.yaml");
+    Files.writeString(longer, Files.readString(cfg).replace("\nsteps: 300\n", "\nsteps: 400\n"));
+    byte[] table = Files.readAllBytes(results.resolve("results.md"));
+    err.reset();
+    assertEquals(2, run(longer.toString(), "--out", results.toString()), err.toString());
+    assertTrue(err.toString().contains("was made by another configuration"), err.toString());
+    assertTrue(err.toString().contains("plans 400 steps"), err.toString());
+    assertFalse(err.toString().contains("complete on disk, skipped"), err.toString());
+    assertArrayEquals(table, Files.readAllBytes(results.resolve("results.md")));
   }
 
   @Test
