@@ -92,10 +92,7 @@ public record RunConfig(
   /** The optimizer: {@code adamw} (the default) or {@code sgd} with its momentum. */
   public record OptimizerSetting(String name, Double momentum, Boolean nesterov) {}
 
-  /**
-   * A parameter group: its name, the module or parameter paths (glob patterns) it takes, and its
-   * starting learning-rate multiplier ({@code lr_mult}, a knob {@code lr_mult.<name>}).
-   */
+  /** A parameter group: its name, the paths (globs) it takes, its starting {@code lr_mult}. */
   public record ParamGroupSetting(
       String name,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> match,
