@@ -323,4 +323,46 @@ class OptimizersAndAccumulationTest {
       assertEquals(0, t.step());
     }
   }
+
+  @Test
+  void aCheckpointOfAnotherOptimizerIsRefusedAndTheRunGoesOnAsIfItHadNotBeenAsked()
+      throws Exception {
+    Path runDir = dir.resolve("mixed");
+    Recorder sgd = new Recorder();
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(
+                Fixtures.tinyGpt(1),
+                Fixtures.config(5).optOptimizer(OptimizerChoice.sgd(0.9, false)).build())
+            .optRunDir(runDir)
+            .optSink(sgd)
+            .build()) {
+      sgd.at(5, e -> t.submit(cmd("save_checkpoint", Map.of("tag", "sgd"))));
+      t.run();
+    }
+
+    Recorder plain = new Recorder();
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(Fixtures.tinyGpt(1), Fixtures.config(6).build())
+            .optRunDir(dir.resolve("plain"))
+            .optSink(plain)
+            .build()) {
+      t.run();
+    }
+    Recorder asked = new Recorder();
+    CompletableFuture<CompletableFuture<CommandResult>> sent = new CompletableFuture<>();
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(Fixtures.tinyGpt(1), Fixtures.config(6).build())
+            .optRunDir(runDir)
+            .optSink(asked)
+            .build()) {
+      asked.at(
+          3, e -> sent.complete(t.submit(cmd("load_checkpoint", Map.of("checkpoint", "sgd")))));
+      assertEquals("finished", t.run().status());
+    }
+    CommandResult r = sent.get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS);
+    assertEquals(CommandStatus.REJECTED, r.status(), r.toString());
+    assertTrue(r.reason().contains("not an AdamW state file"), r.reason());
+    // the parameters the load had replaced were put back: the same losses as never asked
+    assertEquals(plain.losses("main"), asked.losses("main"));
+  }
 }
