@@ -5,16 +5,16 @@
 import { $, fmt, h } from "./format.js";
 
 /**
- * @param ctx.S the console's state (S.actions: the action specs the run announced)
+ * @param ctx.actions () => the action specs the run announced
  * @param ctx.send posts one command: send(body, button, errorElement, input, route), where
  *     route(field) names the error element and input of a refused argument
  * @param ctx.renderControlsEnabled enables or disables every control for the run's state
  */
-export function makeActionPanel({ S, send, renderControlsEnabled }) {
+export function makeActionPanel({ actions: announced, send, renderControlsEnabled }) {
   let sig = null;
 
   function render() {
-    const actions = S.actions || [];
+    const actions = announced() || [];
     const now = JSON.stringify(actions);
     if (now === sig) return;
     sig = now;

@@ -3,15 +3,15 @@
 import { $, fmt, h, text, valueForm } from "./format.js";
 
 /**
- * @param ctx.S the console's state (S.data: {weights, sources, valLoss, lastChange})
+ * @param ctx.data () => the run's data sources: {weights, sources, valLoss, lastChange}, or null
  * @param ctx.send posts one command: send(body, button, errorElement, input)
  * @param ctx.renderControlsEnabled enables or disables every control for the run's state
  */
-export function makeDataPanel({ S, send, renderControlsEnabled }) {
+export function makeDataPanel({ data, send, renderControlsEnabled }) {
 
   let dataSig = "";
   function renderData() {
-    const d = S.data;
+    const d = data();
     $("data-panel").hidden = !d;
     if (!d) return;
     const names = Object.keys(d.weights || {});

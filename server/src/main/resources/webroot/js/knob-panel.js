@@ -20,16 +20,24 @@ export function knobBoundsText(k) {
 }
 
 /**
- * @param ctx.S the console's state (S.specs: the knob table; S.values: name -> value; S.locks)
+ * @param ctx.knobs () => the knobs now: {specs: the knob table, values: name -> value, locks: names}
  * @param ctx.send posts one command: send(body, button, errorElement, input)
  */
-export function makeKnobPanel({ S, send }) {
+export function makeKnobPanel({ knobs, send }) {
+  let builtFor = null; // the knob table the rows were made from: a new one (a knobs event) rebuilds them
 
-  function build() {
+  /** The rows (made again when the knob table changes) and their values. */
+  function render() {
+    const specs = knobs().specs;
+    if (specs !== builtFor) { builtFor = specs; build(specs); }
+    update();
+  }
+
+  function build(specs) {
     const box = $("knobs");
     box.textContent = "";
-    if (!S.specs.length) { box.append(h("p", { class: "muted" }, "waiting for the run's knobs…")); return; }
-    for (const k of S.specs) box.append(row(k));
+    if (!specs.length) { box.append(h("p", { class: "muted" }, "waiting for the run's knobs…")); return; }
+    for (const k of specs) box.append(row(k));
   }
 
   function row(k) {
@@ -38,7 +46,7 @@ export function makeKnobPanel({ S, send }) {
     const set = (value, btn, input) => send({ type: "set_knobs", args: { [k.name]: value } }, btn, err, input);
     if (k.type === "bool") {
       const toggle = h("button", { type: "button", "data-role": "toggle", "aria-pressed": "false", title: "turn " + k.name + " on or off" }, "Turn on");
-      toggle.addEventListener("click", () => set(!S.values[k.name], toggle));
+      toggle.addEventListener("click", () => set(!knobs().values[k.name], toggle));
       form.append(toggle);
     } else if (k.type === "choice") {
       const select = h("select", { "aria-label": "new value for " + k.name },
@@ -51,7 +59,7 @@ export function makeKnobPanel({ S, send }) {
     }
     const lock = h("button", { type: "button", "data-role": "lock", title: "lock against the agent" }, "Lock");
     lock.addEventListener("click", () => {
-      const locked = S.locks.has(k.name);
+      const locked = knobs().locks.includes(k.name);
       send({ type: locked ? "unlock_knob" : "lock_knob", args: { knob: k.name } }, lock, err);
     });
     form.append(lock);
@@ -89,22 +97,23 @@ export function makeKnobPanel({ S, send }) {
   }
 
   function update() {
+    const { specs, values, locks } = knobs();
     for (const r of document.querySelectorAll("#knobs .knob")) {
       const name = r.dataset.knob;
-      const k = S.specs.find((x) => x.name === name);
+      const k = specs.find((x) => x.name === name);
       if (!k) continue;
-      text(r.querySelector(".val"), knobValueText(k, S.values[name]));
-      const locked = S.locks.has(name);
+      text(r.querySelector(".val"), knobValueText(k, values[name]));
+      const locked = locks.includes(name);
       r.querySelector(".lock").hidden = !locked;
       text(r.querySelector('[data-role="lock"]'), locked ? "Unlock" : "Lock");
       const toggle = r.querySelector('[data-role="toggle"]');
       if (toggle) {
-        const on = !!S.values[name];
+        const on = !!values[name];
         toggle.setAttribute("aria-pressed", String(on));
         text(toggle, on ? "Turn off" : "Turn on");
       }
     }
   }
 
-  return { build, update };
+  return { render };
 }

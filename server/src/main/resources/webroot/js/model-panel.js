@@ -3,12 +3,12 @@
 import { $, fmt, h, text, valueForm } from "./format.js";
 
 /**
- * @param ctx.S the console's state (S.runId)
+ * @param ctx.runId () => the run the page shows
  * @param ctx.read a GET with the token when there is one
  * @param ctx.send posts one command: send(body, button, errorElement, input)
  * @param ctx.renderControlsEnabled enables or disables every control for the run's state
  */
-export function makeModelPanel({ S, read, send, renderControlsEnabled }) {
+export function makeModelPanel({ runId, read, send, renderControlsEnabled }) {
 
   let modelTimer = null;
   let modelBuilt = false;
@@ -17,10 +17,10 @@ export function makeModelPanel({ S, read, send, renderControlsEnabled }) {
     modelTimer = setTimeout(() => { modelTimer = null; loadModel(); }, 300);
   }
   async function loadModel() {
-    if (!S.runId) return;
+    if (!runId()) return;
     let tree;
     try {
-      const r = await read("api/runs/" + encodeURIComponent(S.runId) + "/model");
+      const r = await read("api/runs/" + encodeURIComponent(runId()) + "/model");
       if (!r.ok) {
         let why = "HTTP " + r.status;
         try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }

@@ -53,7 +53,8 @@ export function state(prev, e) {
       if (p.knobs) s.knobs = { ...p.knobs };
       if (p.locks) s.locks = [...p.locks];
       break;
-    case "command": return remember(s, { command: p, seq: e.seq, result: null });
+    // where the command came in: a mark on the charts sits there until its result says where it applied
+    case "command": return remember(s, { command: p, seq: e.seq, step: e.step, branch: e.branch, result: null });
     case "command_result": return result(s, p);
     case "checkpoint": {
       const cps = { ...s.checkpoints, [p.id]: { id: p.id, branch: e.branch, step: e.step, tag: p.tag ?? null, periodic: !!p.periodic } };
@@ -81,8 +82,9 @@ function evaluation(s, e, p) {
   return s;
 }
 
+// the whole goal as the run says it (its best, whether it is met or stalled: the console shows them)
 function goalOf(g) {
-  return { metric: g.metric, direction: g.direction ?? null, target: g.target ?? null };
+  return { ...g, metric: g.metric, direction: g.direction ?? null, target: g.target ?? null };
 }
 
 function valueOf(ev, name) {
@@ -102,8 +104,9 @@ function better(goal, a, b) {
 
 function remember(s, record) {
   const id = record.command.id;
+  const known = Object.hasOwn(s.commands, id);
   s.commands = { ...s.commands, [id]: record };
-  s.commandOrder = s.commandOrder.includes(id) ? s.commandOrder : [...s.commandOrder, id];
+  s.commandOrder = known ? s.commandOrder : [...s.commandOrder, id];
   if (s.commandOrder.length > HISTORY) {
     const [oldest, ...rest] = s.commandOrder;
     s.commandOrder = rest;
@@ -137,7 +140,10 @@ function result(s, r) {
   } else if (c.type === "tell_agent") {
     s.agent = { ...s.agent, words: typeof a.text === "string" ? a.text : "" };
   } else if (c.type === "set_goal") {
-    s.goal = a.metric ? goalOf(a) : null;
+    // the goal as the run took it (its defaults filled in), else as it was asked for
+    const d = r.detail;
+    if (d && typeof d === "object" && "goal" in d) s.goal = d.goal && d.goal.metric ? goalOf(d.goal) : null;
+    else s.goal = a.metric ? goalOf(a) : null;
   }
   return s;
 }

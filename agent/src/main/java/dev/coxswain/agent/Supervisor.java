@@ -5,7 +5,6 @@ import dev.coxswain.agent.goal.GoalWatch;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.memory.Memory;
-import dev.coxswain.agent.policy.Answer;
 import dev.coxswain.agent.policy.Policy;
 import dev.coxswain.agent.recovery.Recovery;
 import dev.coxswain.agent.summary.Summarizer;
@@ -37,10 +36,10 @@ import org.slf4j.LoggerFactory;
  * (the rule policy when the primary fails; an unusable answer is a keep), {@code
  * CircuitBreakerPolicy} (the rule policy after repeated failed decisions, until a probe answers)
  * and {@code RetryingPolicy} (backoff with jitter, Retry-After honoured). Every answer then passes
- * the guardrails and the journal and becomes at most one command. {@link Recovery} watches the
- * run's health and rolls it back; {@link Memory} remembers the agent's decisions and what followed
- * them for its next prompts; a person's words ({@link #tellAgent}) go into every prompt until
- * withdrawn.
+ * the guardrails and the journal and becomes at most one command ({@link Deliberation}: one
+ * decision). {@link Recovery} watches the run's health and rolls it back; {@link Memory} remembers
+ * the agent's decisions and what followed them for its next prompts; a person's words ({@link
+ * #tellAgent}) go into every prompt until withdrawn.
  */
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
@@ -61,11 +60,6 @@ public final class Supervisor implements AutoCloseable {
   }
 
   private final SupervisorConfig config;
-  private final Policy primary;
-  private final Policy fallback;
-  private final PolicyChain chain;
-  private final PolicyChain ruleChain;
-  private final Guardrails guardrails;
   private final Budget budget;
   private final DecisionLog log;
   private final Gateway gateway;
@@ -75,18 +69,14 @@ public final class Supervisor implements AutoCloseable {
   private final Memory memory = new Memory();
   private final GoalWatch goal = new GoalWatch();
   private final DecisionOutcomes outcomes = new DecisionOutcomes(goal);
+  private final Deliberation deliberation;
 
   private volatile boolean enabled = true;
   private volatile int every;
   private volatile String words = "";
   private volatile boolean ruleOnly; // a person chose the rule policy with an agent command
   private AgentControls controls = AgentControls.NONE; // the agent's thread only
-  private long lastKnobChange = -1;
   private final Set<EventType> malformed = EnumSet.noneOf(EventType.class); // warned of
-  // written on the agent's thread only, read from any (metrics, tests)
-  private volatile long decisions;
-  private volatile long failures;
-  private volatile long fallbacks;
 
   public Supervisor(
       SupervisorConfig config,
@@ -121,9 +111,6 @@ public final class Supervisor implements AutoCloseable {
       LongConsumer sleeper) {
     this.config = config;
     this.every = config.every();
-    this.primary = primary;
-    this.fallback = fallback;
-    this.guardrails = guardrails;
     this.budget = budget;
     this.log = new DecisionLog(journal, promptName);
     this.gateway = gateway;
@@ -134,8 +121,20 @@ public final class Supervisor implements AutoCloseable {
             config.maxRecoveries(),
             this::send,
             this::health);
-    this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, this::health);
-    this.ruleChain = new PolicyChain(config, fallback, fallback, null, sleeper, this::health);
+    this.deliberation =
+        new Deliberation(
+            config,
+            primary,
+            fallback,
+            guardrails,
+            budget,
+            log,
+            gateway,
+            memory,
+            goal,
+            outcomes,
+            sleeper,
+            this::health);
     this.thread =
         Executors.newSingleThreadExecutor(
             r -> {
@@ -273,7 +272,8 @@ public final class Supervisor implements AutoCloseable {
           if (recovery.levelJumped(e.step(), window, every)) {
             summarizer.startWindow();
           } else {
-            decide(e.step(), window);
+            deliberation.decide(e.step(), window, words, ruleOnly);
+            summarizer.startWindow();
           }
         }
       }
@@ -288,77 +288,6 @@ public final class Supervisor implements AutoCloseable {
       case BRANCH -> summarizer.startWindow();
       default -> {}
     }
-  }
-
-  // --- decisions ---
-
-  private void decide(long step, Summary window) {
-    decisions++;
-    long t0 = System.nanoTime();
-    if (config.blocking()) {
-      send("pause", Map.of(), Source.AGENT, "deciding (blocking mode)");
-    }
-    String said = words;
-    Summary briefed =
-        window.withBriefing(said, memory.render()).withGoal(goal.view(step).orElse(null));
-    Answer answer = (ruleOnly ? ruleChain : chain).decide(briefed);
-    Answer.Meta meta = answer.meta();
-    if (meta.failed()) {
-      failures++;
-    }
-    if (meta.fallback() && primary != fallback) {
-      fallbacks++;
-    }
-    Guardrails.Outcome g = guardrails.apply(answer.decision(), window, lastKnobChange);
-    String id = "d-" + step + "-" + decisions;
-    long latencyMs = (System.nanoTime() - t0) / 1_000_000;
-    Command c = command(step, g, answer);
-    Payload.AgentDecision decision =
-        log.decision(
-            id,
-            step,
-            meta.policy(),
-            answer,
-            budget == null ? 0 : budget.usd(),
-            latencyMs,
-            g,
-            said,
-            c == null ? null : c.id());
-    CompletableFuture<CommandResult> result = c == null ? null : gateway.submit(c);
-    log.write(decision, answer.prompt());
-    gateway.emit(decision); // the full prompt is in agent.jsonl; the event carries its digest
-    if (result != null) {
-      log.resultLater(id, result);
-    }
-    outcomes.decided(id, step, window, result != null);
-    memory.decided(
-        step,
-        window,
-        answer.decision().action(),
-        g.type().orElse(null),
-        g.args(),
-        g.edits().isEmpty() ? null : shorten(g.edits().get(0)));
-    if (config.blocking()) {
-      send("resume", Map.of(), Source.AGENT, "decided (blocking mode)");
-    }
-    summarizer.startWindow();
-  }
-
-  /** The command a decision became, if any (not sent yet). */
-  private Command command(long step, Guardrails.Outcome g, Answer answer) {
-    if (g.type().isEmpty()) {
-      return null;
-    }
-    Source source = answer.meta().fallback() ? Source.RULE : Source.AGENT;
-    Command c = command(g.type().get(), g.args(), source, answer.decision().rationale());
-    if (g.type().get().equals("set_knobs")) {
-      lastKnobChange = step;
-    }
-    return c;
-  }
-
-  private static String shorten(String s) {
-    return s.length() <= 60 ? s : s.substring(0, 57) + "...";
   }
 
   /** Journals what followed a decision and tells the run (the console marks the decision). */
@@ -380,12 +309,7 @@ public final class Supervisor implements AutoCloseable {
   // --- helpers ---
 
   private void send(String type, Map<String, Object> args, Source source, String reason) {
-    gateway.submit(command(type, args, source, reason));
-  }
-
-  private static Command command(
-      String type, Map<String, Object> args, Source source, String reason) {
-    return new Command(null, type, source, args, reason, null);
+    gateway.submit(new Command(null, type, source, args, reason, null));
   }
 
   private void health(String kind, String message) {
@@ -393,12 +317,12 @@ public final class Supervisor implements AutoCloseable {
   }
 
   public boolean breakerOpen() {
-    return chain.breakerOpen();
+    return deliberation.breakerOpen();
   }
 
   /** Decisions taken so far (every one, whichever policy made it). */
   public long decisions() {
-    return decisions;
+    return deliberation.decisions();
   }
 
   /**
@@ -406,7 +330,7 @@ public final class Supervisor implements AutoCloseable {
    * failed, or its answer could not be used.
    */
   public long failures() {
-    return failures;
+    return deliberation.failures();
   }
 
   /**
@@ -414,7 +338,7 @@ public final class Supervisor implements AutoCloseable {
    * while the breaker is open, or once the budget is spent. Always 0 when the rule is the primary.
    */
   public long fallbacks() {
-    return fallbacks;
+    return deliberation.fallbacks();
   }
 
   /** The run's spending caps and what has been spent (a resumed run's from its journal). */

@@ -8,6 +8,7 @@ import dev.coxswain.agent.goal.GoalWatch;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.CommandStatus;
+import dev.coxswain.protocol.event.GoalProgress;
 import dev.coxswain.protocol.event.Payload;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -15,8 +16,8 @@ import org.junit.jupiter.api.Test;
 /** The goal as the agent reads it from typed evaluations and set_goal results. */
 class GoalWatchTest {
   private static Payload.Eval eval(double accuracy, boolean stopEarly, boolean met) {
-    Payload.GoalProgress g =
-        new Payload.GoalProgress(
+    GoalProgress g =
+        new GoalProgress(
             "accuracy",
             "maximize",
             0.9,

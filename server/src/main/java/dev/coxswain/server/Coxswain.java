@@ -1,13 +1,14 @@
 package dev.coxswain.server;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.JoinedTrainer;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunLauncher;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
@@ -61,7 +62,7 @@ public final class Coxswain implements AutoCloseable {
             config.runId(),
             workload,
             settings(config),
-            Map.of("device", RunSpec.deviceOf(config).toMap())));
+            Map.of("device", Json.toMap(RunSpec.deviceOf(config).section()))));
   }
 
   /**

@@ -1,10 +1,12 @@
 package dev.coxswain.server;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.Payloads;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.control.ControlPlane;
@@ -12,8 +14,6 @@ import dev.coxswain.server.control.ControlServer;
 import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.node.TrainerNode;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunLauncher;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;

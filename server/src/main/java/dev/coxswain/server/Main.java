@@ -1,16 +1,17 @@
 package dev.coxswain.server;
 
+import dev.coxswain.experiment.ExperimentCommand;
+import dev.coxswain.run.Provenance;
 import dev.coxswain.server.cli.BenchAgentCommand;
 import dev.coxswain.server.cli.BenchAllCommand;
 import dev.coxswain.server.cli.BenchCommand;
 import dev.coxswain.server.cli.BenchServerCommand;
-import dev.coxswain.server.cli.ExperimentCommand;
+import dev.coxswain.server.cli.GpuCheckCommand;
 import dev.coxswain.server.cli.ReportCommand;
 import dev.coxswain.server.cli.ResumeCommand;
 import dev.coxswain.server.cli.ServeCommand;
 import dev.coxswain.server.cli.ServerCommand;
 import dev.coxswain.server.cli.TrainCommand;
-import dev.coxswain.server.run.Provenance;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -39,6 +40,7 @@ import picocli.CommandLine.Command;
       BenchServerCommand.class,
       BenchAgentCommand.class,
       BenchAllCommand.class,
+      GpuCheckCommand.class,
       ExperimentCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class

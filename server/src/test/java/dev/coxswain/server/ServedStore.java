@@ -1,12 +1,12 @@
 package dev.coxswain.server;
 
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Feed;
 import dev.coxswain.server.metrics.Telemetry;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 

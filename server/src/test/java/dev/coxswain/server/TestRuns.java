@@ -1,11 +1,11 @@
 package dev.coxswain.server;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.config.RunConfig;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -276,6 +276,21 @@ public final class InteractiveTrainer implements SteeredRun {
     return learner.weights();
   }
 
+  /** The device the model, its optimizer state and every batch live on. */
+  public ai.djl.Device device() {
+    return learner.device();
+  }
+
+  /** How many native arrays the model holds now (weights, moments; leak checks, not hot path). */
+  public int liveArrayCount() {
+    return learner.liveArrays().count();
+  }
+
+  /** The bytes of the native arrays the model holds now (leak checks, not the hot path). */
+  public long liveArrayBytes() {
+    return learner.liveArrays().bytes();
+  }
+
   /** The model's live native arrays (for the leak tests; not for the hot path). */
   Learner.LiveArrays liveArrays() {
     return learner.liveArrays();

@@ -11,7 +11,6 @@ import dev.coxswain.trainer.control.OwnKnob;
 import dev.coxswain.trainer.data.BatchSource;
 import dev.coxswain.trainer.metric.EvalMetric;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -129,17 +128,16 @@ public final class Workload {
   }
 
   /**
-   * What the run reports and in which units, for run.json and the console: {@code kind}, {@code
-   * perplexity} (whether it means anything), {@code throughput_unit} (tokens or samples) and {@code
-   * metrics} (the names of its own evaluation metrics).
+   * What the run reports and in which units, for run.json and the console: its kind, whether a
+   * perplexity means anything, tokens or samples, and the names of its own evaluation metrics.
    */
-  public Map<String, Object> reports() {
-    Map<String, Object> r = new LinkedHashMap<>();
-    r.put("kind", kind.wire);
-    r.put("perplexity", kind.perplexity);
-    r.put("throughput_unit", kind.unit);
-    r.put("metrics", metrics.stream().map(EvalMetric::name).toList());
-    return r;
+  public RunReports reports() {
+    return new RunReports(
+        kind.wire,
+        kind.perplexity,
+        kind.unit,
+        metrics.stream().map(EvalMetric::name).toList(),
+        null);
   }
 
   /** Builds a {@link Workload}; {@code setX} is required, {@code optX} optional. */

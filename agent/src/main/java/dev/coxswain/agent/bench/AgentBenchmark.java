@@ -22,6 +22,7 @@ import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.KnobType;
 import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.GoalProgress;
 import dev.coxswain.protocol.event.Payload;
 import dev.langchain4j.data.message.ChatMessage;
 import dev.langchain4j.data.message.SystemMessage;
@@ -217,8 +218,8 @@ public final class AgentBenchmark {
   /** An evaluation of the synthetic run, with a goal (minimize eval_loss by the last step). */
   private static Payload.Eval evalWithGoal(long s, long last) {
     double v = 3.0 * Math.exp(-s / 3000.0) + 0.6;
-    Payload.GoalProgress g =
-        new Payload.GoalProgress(
+    GoalProgress g =
+        new GoalProgress(
             "eval_loss",
             "minimize",
             1.0,

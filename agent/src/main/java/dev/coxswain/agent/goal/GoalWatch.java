@@ -3,6 +3,7 @@ package dev.coxswain.agent.goal;
 import dev.coxswain.agent.summary.Summary;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Goal;
+import dev.coxswain.protocol.event.GoalProgress;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.ResultDetails;
 import java.util.Locale;
@@ -20,7 +21,7 @@ public final class GoalWatch {
   // not RunState's goal: that one takes set_goal's arguments, this one the goal as the trainer
   // applied it (its direction filled in), and it also keeps the progress and the early stop
   private Goal goal;
-  private Payload.GoalProgress progress; // the last evaluation's, or null
+  private GoalProgress progress; // the last evaluation's, or null
   private boolean stopAsked;
 
   /** What an applied {@code set_goal} says it did: the goal it set, or that it cleared it. */
@@ -72,7 +73,7 @@ public final class GoalWatch {
       return Optional.empty();
     }
     Long deadline = goal.deadline();
-    Payload.GoalProgress p = progress;
+    GoalProgress p = progress;
     return Optional.of(
         new Summary.GoalView(
             metric(),

@@ -91,7 +91,9 @@ public final class Controls {
     if (b == null) {
       return "-";
     }
-    return f.type() == ActionSpec.FieldType.INTEGER ? Long.toString(b.longValue()) : Summary.g(b);
+    return f.type() == ActionSpec.FieldType.INTEGER
+        ? Long.toString(b.longValue())
+        : WindowText.g(b);
   }
 
   private static String type(Knob k) {
@@ -111,12 +113,12 @@ public final class Controls {
   /** A value as a person writes it: a whole number, on/off, an option's name, or 4 digits. */
   public static String value(Knob k, double v) {
     return switch (k.type()) {
-      case DOUBLE -> Summary.g(v);
+      case DOUBLE -> WindowText.g(v);
       case INT -> Long.toString((long) v);
       case BOOL -> v != 0 ? "true" : "false";
       case CHOICE -> {
         int i = (int) v;
-        yield i >= 0 && i < k.choices().size() ? k.choices().get(i) : Summary.g(v);
+        yield i >= 0 && i < k.choices().size() ? k.choices().get(i) : WindowText.g(v);
       }
     };
   }

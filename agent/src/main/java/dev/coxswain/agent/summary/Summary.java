@@ -4,7 +4,6 @@ import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.KnobType;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -228,35 +227,9 @@ public record Summary(
       boolean targetMet,
       boolean stalled) {
 
-    /** One paragraph for a prompt. */
+    /** One paragraph for a prompt ({@link WindowText#goal}). */
     public String render() {
-      StringBuilder sb =
-          new StringBuilder("The run's goal: ")
-              .append(maximize ? "maximize " : "minimize ")
-              .append(metric);
-      if (target != null) {
-        sb.append(maximize ? " to at least " : " to at most ").append(g(target));
-      }
-      if (deadline != null) {
-        sb.append(" by step ").append(deadline);
-        if (stepsLeft != null) {
-          sb.append(" (").append(stepsLeft).append(" steps left)");
-        }
-      }
-      if (Double.isFinite(best)) {
-        sb.append("; best so far ").append(g(best)).append(" at step ").append(bestStep);
-        sb.append(", last ").append(g(value));
-        sb.append(", ").append(evalsSinceBest).append(" evaluations since the best");
-      } else {
-        sb.append("; no evaluation yet");
-      }
-      if (targetMet) {
-        sb.append("; the target is met");
-      }
-      if (stalled) {
-        sb.append("; it has stopped improving");
-      }
-      return sb.append('.').toString();
+      return WindowText.goal(this);
     }
   }
 
@@ -332,77 +305,8 @@ public record Summary(
     return learningRates().stream().mapToDouble(KnobView::value).findFirst().orElse(Double.NaN);
   }
 
-  /** A compact text form for a prompt. */
+  /** A compact text form for a prompt ({@link WindowText}). */
   public String render() {
-    StringBuilder sb = new StringBuilder();
-    sb.append(
-        String.format(
-            Locale.ROOT, "status %s, branch %s, steps %d-%d%n", status, branch, fromStep, toStep));
-    for (Map.Entry<String, Series> e : series.entrySet()) {
-      Series s = e.getValue();
-      if (s.count() == 0) {
-        sb.append(e.getKey()).append(": no data\n");
-        continue;
-      }
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "%s: last %s, mean %s, trend %s per 100 steps, volatility %s, n=%d; samples",
-              e.getKey(),
-              g(s.last()),
-              g(s.mean()),
-              g(s.trendPer100()),
-              g(s.volatility()),
-              s.count()));
-      for (Point p : s.samples()) {
-        sb.append(' ').append(p.step()).append(':').append(g(p.value()));
-      }
-      sb.append('\n');
-    }
-    if (Double.isFinite(bestEval)) {
-      sb.append(
-          String.format(
-              Locale.ROOT, "best eval_loss so far: %s at step %d%n", g(bestEval), bestEvalStep));
-    }
-    if (Double.isFinite(previousWindowMeanLoss)) {
-      sb.append("previous window mean train_loss: ").append(g(previousWindowMeanLoss));
-      sb.append(", best window mean so far: ").append(g(bestWindowMeanLoss)).append('\n');
-    }
-    sb.append(
-        String.format(
-            Locale.ROOT, "loss spikes: %d, skipped (non-finite) steps: %d%n", spikes, skipped));
-    Controls.knobs(knobs, sb);
-    Controls.actions(actions, sb);
-    if (!mixture.isEmpty()) {
-      sb.append("data sources and their sampling weights:");
-      mixture.forEach((k, v) -> sb.append(' ').append(k).append('=').append(g(v)).append(';'));
-      sb.append('\n');
-    }
-    if (commands.isEmpty()) {
-      sb.append("commands since the last decision: none\n");
-    } else {
-      sb.append("commands since the last decision:\n");
-      for (CommandView c : commands) {
-        sb.append(
-            String.format(
-                Locale.ROOT,
-                "- step %d, %s%s %s %s -> %s%s%n",
-                c.step(),
-                c.source(),
-                "human".equals(c.source()) ? " (a person)" : "",
-                c.type(),
-                c.args(),
-                c.status() == null ? "pending" : c.status(),
-                c.reason() == null ? "" : " (" + c.reason() + ")"));
-      }
-    }
-    return sb.toString();
-  }
-
-  static String g(double v) {
-    if (!Double.isFinite(v)) {
-      return String.valueOf(v);
-    }
-    return String.format(Locale.ROOT, "%.4g", v);
+    return WindowText.of(this);
   }
 }

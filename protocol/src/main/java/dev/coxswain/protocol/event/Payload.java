@@ -5,16 +5,17 @@ import dev.coxswain.protocol.ActionSpec;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.EventType;
-import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Knob;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What an event says, one record per {@link EventType}, like {@code Action} for commands. The JSON
- * form of each (snake_case keys, absent for null) is the {@code payload} object that the wire and
- * {@code events.jsonl} have carried since the first release: {@link Payloads} converts both ways.
+ * What an event says, one record per {@link EventType}, like {@code Action} for commands (the
+ * values they share or nest, such as {@link GoalProgress} and {@link DataSource}, stand beside it).
+ * The JSON form of each (snake_case keys, absent for null) is the {@code payload} object that the
+ * wire and {@code events.jsonl} have carried since the first release: {@link Payloads} converts
+ * both ways.
  */
 public sealed interface Payload
     permits Payload.Metrics,
@@ -131,28 +132,6 @@ public sealed interface Payload
         case "perplexity" -> perplexity;
         default -> metrics == null ? null : metrics.get(name);
       };
-    }
-  }
-
-  /** A goal's progress, as an evaluation reports it: the goal's own fields and where it stands. */
-  record GoalProgress(
-      String metric,
-      String direction,
-      Double target,
-      Long deadline,
-      Integer patience,
-      boolean stopEarly,
-      Double value,
-      Double best,
-      Long bestStep,
-      boolean improved,
-      int evalsSinceBest,
-      boolean targetMet,
-      boolean stalled,
-      Long stepsLeft) {
-    /** The goal this progress is of. */
-    public Goal goal() {
-      return new Goal(metric, direction, target, deadline, patience, stopEarly);
     }
   }
 
@@ -307,7 +286,7 @@ public sealed interface Payload
       Map<String, Double> weights,
       Map<String, Double> before,
       List<String> reloaded,
-      List<Source> sources,
+      List<DataSource> sources,
       String commandId)
       implements Payload {
     @Override
@@ -315,13 +294,6 @@ public sealed interface Payload
       return EventType.DATA;
     }
   }
-
-  /** A data source as a mixture describes it: its files and their hashes, its size. */
-  record Source(
-      String name, String path, List<SourceFile> files, Long trainChars, Long validationChars) {}
-
-  /** One file of a source and its SHA-256. */
-  record SourceFile(String file, String sha256) {}
 
   /**
    * One decision of the agent, as its journal has it (without the full prompt, which stays in

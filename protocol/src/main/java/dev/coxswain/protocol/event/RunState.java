@@ -7,6 +7,7 @@ import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.InvalidCommandException;
+import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.Registry;
 import java.time.Instant;
@@ -48,8 +49,7 @@ public final class RunState {
   private List<String> locks = List.of();
   private Stepped<Payload.Metrics> lastMetrics;
   private final ArrayDeque<Double> lossTail = new ArrayDeque<>();
-  private final Map<String, Stepped<Payload.Eval>> lastEval = new LinkedHashMap<>();
-  private final Map<String, Stepped<Payload.Eval>> bestEval = new LinkedHashMap<>();
+  private final Evaluations evals = new Evaluations();
   private Stepped<Payload.Health> lastHealth;
   private final Map<String, CheckpointInfo> checkpoints = new LinkedHashMap<>();
   private final LinkedHashMap<String, CommandRecord> commands = new LinkedHashMap<>();
@@ -68,26 +68,6 @@ public final class RunState {
 
   /** A command, the sequence number of its receipt, and its one result once there is one. */
   public record CommandRecord(Command command, long seq, CommandResult result) {}
-
-  /**
-   * What commands and decisions have made of the run's agent.
-   *
-   * @param enabled null: never set (on)
-   * @param every null: never set (the configured cadence)
-   * @param policy null: never set (the configured one)
-   * @param words a person's words to the agent; null: never said; empty: withdrawn
-   * @param spentUsd the budget spent, as the last decision said
-   */
-  public record AgentState(
-      Boolean enabled,
-      Integer every,
-      String policy,
-      String words,
-      Double spentUsd,
-      int decisions,
-      Long lastDecisionStep) {
-    public static final AgentState NONE = new AgentState(null, null, null, null, null, 0, null);
-  }
 
   /** A fold that keeps the last 10,000 commands. */
   public RunState() {
@@ -130,7 +110,7 @@ public final class RunState {
       case COMMAND_RESULT -> result(((Payload.Result) body).result());
       case CHECKPOINT -> checkpoint(e, (Payload.Checkpoint) body);
       case BRANCH -> branch((Payload.Branch) body);
-      case AGENT_DECISION -> decision((Payload.AgentDecision) body);
+      case AGENT_DECISION -> agent = agent.decided((Payload.AgentDecision) body);
       default -> {} // notes, data, outcomes, evaluating, heartbeats: history, not state
     }
   }
@@ -147,18 +127,6 @@ public final class RunState {
             b.branch(), b.parentBranch(), b.checkpoint(), b.leftAtStep(), b.resumesAtStep()));
   }
 
-  private void decision(Payload.AgentDecision d) {
-    agent =
-        new AgentState(
-            agent.enabled(),
-            agent.every(),
-            agent.policy(),
-            agent.words(),
-            d.budgetSpentUsd() != null ? d.budgetSpentUsd() : agent.spentUsd(),
-            agent.decisions() + 1,
-            d.step());
-  }
-
   private void metrics(Event e, Payload.Metrics m) {
     lastMetrics = new Stepped<>(e.step(), e.branch(), m);
     if (m.loss() != null && Double.isFinite(m.loss())) {
@@ -170,29 +138,10 @@ public final class RunState {
   }
 
   private void eval(Event e, Payload.Eval ev) {
-    Stepped<Payload.Eval> at = new Stepped<>(e.step(), e.branch(), ev);
-    lastEval.put(e.branch(), at);
     if (ev.goal() != null) {
       goal = ev.goal().goal();
     }
-    Stepped<Payload.Eval> best = bestEval.get(e.branch());
-    if (best == null || better(ev, best.value())) {
-      bestEval.put(e.branch(), at);
-    }
-  }
-
-  // by the goal's metric and direction when there is a goal, else by the lower eval_loss
-  private boolean better(Payload.Eval a, Payload.Eval b) {
-    String metric = goal != null ? goal.metric() : "eval_loss";
-    Double va = a.value(metric);
-    Double vb = b.value(metric);
-    if (va == null || !Double.isFinite(va)) {
-      return false;
-    }
-    if (vb == null || !Double.isFinite(vb)) {
-      return true;
-    }
-    return goal != null && goal.maximize() ? va > vb : va < vb;
+    evals.add(new Stepped<>(e.step(), e.branch(), ev), goal);
   }
 
   private void knobs(Payload.Knobs k) {
@@ -254,27 +203,8 @@ public final class RunState {
     } catch (InvalidCommandException unparsable) {
       return; // applied by a trainer that knew more than this reader: nothing to fold
     }
-    if (a instanceof Action.Agent g) {
-      agent =
-          new AgentState(
-              g.enabled() != null ? g.enabled() : agent.enabled(),
-              g.every() != null ? Integer.valueOf(Math.max(1, g.every())) : agent.every(),
-              g.policy() != null ? g.policy() : agent.policy(),
-              agent.words(),
-              agent.spentUsd(),
-              agent.decisions(),
-              agent.lastDecisionStep());
-    } else if (a instanceof Action.TellAgent t) {
-      agent =
-          new AgentState(
-              agent.enabled(),
-              agent.every(),
-              agent.policy(),
-              t.text() == null ? "" : t.text(),
-              agent.spentUsd(),
-              agent.decisions(),
-              agent.lastDecisionStep());
-    } else if (a instanceof Action.SetGoal s) {
+    agent = agent.commanded(a);
+    if (a instanceof Action.SetGoal s) {
       goal = s.goal();
     }
   }
@@ -373,12 +303,12 @@ public final class RunState {
 
   /** The last evaluation of {@code branch}: another branch's is not this one's. */
   public Optional<Stepped<Payload.Eval>> lastEval(String branch) {
-    return Optional.ofNullable(lastEval.get(branch));
+    return Optional.ofNullable(evals.last(branch));
   }
 
   /** The best evaluation of {@code branch}: by the goal's metric when there is a goal. */
   public Optional<Stepped<Payload.Eval>> bestEval(String branch) {
-    return Optional.ofNullable(bestEval.get(branch));
+    return Optional.ofNullable(evals.best(branch));
   }
 
   public Optional<Stepped<Payload.Health>> lastHealth() {
@@ -413,6 +343,6 @@ public final class RunState {
    * produces for the same events ({@link RunStateView}).
    */
   public Map<String, Object> view() {
-    return RunStateView.of(this);
+    return Json.toMap(RunStateView.of(this)); // null fields included: the fixtures hold them
   }
 }

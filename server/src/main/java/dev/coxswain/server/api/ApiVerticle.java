@@ -3,9 +3,10 @@ package dev.coxswain.server.api;
 import static dev.coxswain.server.api.Replies.error;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunRegistry;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.metrics.Telemetry;
-import dev.coxswain.server.run.RunRegistry;
+import dev.coxswain.server.reference.ReferenceRoutes;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Future;
@@ -101,7 +102,7 @@ public final class ApiVerticle extends VerticleBase {
     }
     if (options.compatRun() != null) {
       new ReferenceRoutes(vertx, runs, intake, trainer, options.compatRun())
-          .mount(router, access, options.bodyLimit());
+          .mount(router, access::rateLimit, options.bodyLimit());
     }
     router.get("/api/runs").handler(reads::listRuns);
     router.get("/api/runs/:id").handler(reads::runState);

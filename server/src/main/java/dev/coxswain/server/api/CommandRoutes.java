@@ -5,8 +5,9 @@ import static dev.coxswain.server.api.Replies.json;
 
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.InvalidCommandException;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.protocol.event.RunState;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import io.vertx.ext.web.RoutingContext;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,7 +69,7 @@ final class CommandRoutes {
         .ifPresent(
             s -> {
               List<Map<String, Object>> out = new ArrayList<>();
-              for (RunStore.CommandRecord r : s.commands()) {
+              for (RunState.CommandRecord r : s.commands()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("command", r.command());
                 m.put("seq", r.seq());

@@ -6,13 +6,14 @@ import static dev.coxswain.server.api.Replies.longParam;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.report.ReportFiles;
-import dev.coxswain.server.report.RunReport;
-import dev.coxswain.server.run.MetricsHistory;
-import dev.coxswain.server.run.RunHistory;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
-import dev.coxswain.server.run.StateViews;
+import dev.coxswain.report.ReportFiles;
+import dev.coxswain.report.RunReport;
+import dev.coxswain.run.MetricsHistory;
+import dev.coxswain.run.RunHistory;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
+import dev.coxswain.run.RunView;
+import dev.coxswain.run.StateViews;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import io.vertx.core.Future;
@@ -51,37 +52,43 @@ final class ReadRoutes {
   }
 
   void listRuns(RoutingContext ctx) {
-    List<Map<String, Object>> out = new ArrayList<>();
+    List<RunOverview> out = new ArrayList<>();
     for (RunStore s : runs.all()) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      Map<String, Object> st = s.state();
-      m.put("id", s.runId());
-      m.put("status", runs.lost(s.runId()) ? "lost" : st.get("status"));
-      m.put("step", st.get("step"));
-      m.put("branch", st.get("branch"));
-      m.put("started", st.get("started"));
-      m.put("live", runs.live(s.runId()));
-      // for the console's runs overview
-      m.put("loss", s.read(f -> StateViews.lossSparkline(f, 40)));
-      Object agent = st.get("agent");
-      m.put("agent", agent instanceof Map<?, ?> a ? a.get("mode") : "off");
-      m.put("last_health", s.read(StateViews::lastHealth));
-      out.add(m);
+      RunView st = s.view();
+      out.add(
+          new RunOverview(
+              s.runId(),
+              runs.lost(s.runId()) ? "lost" : st.status(),
+              st.step(),
+              st.branch(),
+              st.started(),
+              runs.live(s.runId()),
+              s.read(f -> StateViews.lossSparkline(f, 40)),
+              st.agent().get("mode"),
+              s.read(StateViews::lastHealth)));
     }
     json(ctx, 200, Map.of("runs", out));
   }
 
+  /**
+   * One run in the console's runs overview: the last training losses as a sparkline, the agent's
+   * mode, the last health event.
+   */
+  record RunOverview(
+      String id,
+      String status,
+      long step,
+      String branch,
+      Object started,
+      boolean live,
+      List<Double> loss,
+      Object agent,
+      RunView.LastHealth lastHealth) {}
+
   void runState(RoutingContext ctx) {
     Replies.run(ctx, runs)
         .ifPresent(
-            s -> {
-              Map<String, Object> st = new LinkedHashMap<>(s.state());
-              if (runs.lost(s.runId())) {
-                st.put("status", "lost"); // its trainer missed its heartbeats
-              }
-              st.put("live", runs.live(s.runId()));
-              json(ctx, 200, st);
-            });
+            s -> json(ctx, 200, s.view().served(runs.lost(s.runId()), runs.live(s.runId()))));
   }
 
   void events(RoutingContext ctx) {
@@ -95,13 +102,13 @@ final class ReadRoutes {
         .executeBlocking(() -> s.get().since(since, limit.intValue()), false)
         .onSuccess(
             list -> {
-              Map<String, Object> body = new LinkedHashMap<>();
-              body.put("events", list);
-              body.put("last_seq", s.get().lastSeq());
-              json(ctx, 200, body);
+              json(ctx, 200, new EventPage(list, s.get().lastSeq()));
             })
         .onFailure(ctx::fail);
   }
+
+  /** A page of a run's events, and the run's last seq when it was read. */
+  record EventPage(List<Event> events, long lastSeq) {}
 
   void metrics(RoutingContext ctx) {
     Optional<RunStore> s = Replies.run(ctx, runs);

@@ -1,17 +1,18 @@
 package dev.coxswain.server.api;
 
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
-/** The API's JSON answers and the small checks every handler makes on its request. */
-final class Replies {
+/**
+ * The API's JSON answers and the small checks every handler makes on its request (the reference
+ * protocol's routes answer through it too).
+ */
+public final class Replies {
   static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
   private Replies() {}
@@ -26,7 +27,7 @@ final class Replies {
     return s;
   }
 
-  static void json(RoutingContext ctx, int status, Object body) {
+  public static void json(RoutingContext ctx, int status, Object body) {
     if (ctx.response().ended()) {
       return;
     }
@@ -36,12 +37,12 @@ final class Replies {
         .end(Json.write(body));
   }
 
-  static void error(RoutingContext ctx, int status, String message, String field) {
-    Map<String, Object> e = new LinkedHashMap<>();
-    e.put("error", message);
-    e.put("field", field);
-    json(ctx, status, e);
+  public static void error(RoutingContext ctx, int status, String message, String field) {
+    json(ctx, status, new ErrorReply(message, field));
   }
+
+  /** A refusal: what is wrong, and the field it is about (absent when none). */
+  record ErrorReply(String error, String field) {}
 
   /** A non-negative integer query parameter, or null after answering 400. */
   static Long longParam(RoutingContext ctx, String name, long dflt, long max) {

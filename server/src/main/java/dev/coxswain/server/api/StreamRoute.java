@@ -5,9 +5,9 @@ import static dev.coxswain.server.api.Replies.longParam;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.bus.Addresses;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.http.HttpHeaders;

@@ -15,7 +15,7 @@ import java.util.Map;
  * Signed requests from the API to a run's trainer over the bus: the trainer checks each signature
  * with the cluster's secret.
  */
-final class TrainerLink {
+public final class TrainerLink {
   private final Vertx vertx;
   private final CommandSigner signer;
 
@@ -41,7 +41,7 @@ final class TrainerLink {
 
   /** The model tree of a live run, from its trainer (the model lives with it). */
   @SuppressWarnings("unchecked")
-  Future<Map<String, Object>> model(String runId) {
+  public Future<Map<String, Object>> model(String runId) {
     String body = "{}";
     return vertx
         .eventBus()

@@ -1,12 +1,13 @@
 package dev.coxswain.server.bench;
 
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.bench.CpuTime;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.metric.StepProfile;
 import java.nio.file.Files;
@@ -31,7 +32,8 @@ public final class HostedArm implements ThroughputBenchmark.Arm {
   }
 
   @Override
-  public StepProfile train(Workload w, ThroughputBenchmark.Options o) throws Exception {
+  public StepProfile train(Workload w, ThroughputBenchmark.Options o, CpuTime cpu)
+      throws Exception {
     String id = "hosted-" + ++runs;
     Path root = Files.createTempDirectory(o.scratch(), "hosted-");
     TrainerConfig tc = ThroughputBenchmark.config(o, id);

@@ -1,6 +1,6 @@
 package dev.coxswain.server.bus;
 
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 

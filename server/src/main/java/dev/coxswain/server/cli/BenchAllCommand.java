@@ -1,10 +1,11 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.agent.bench.AgentBenchmark;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
 import dev.coxswain.server.bench.ClusterBenchmark;
 import dev.coxswain.server.bench.ServerBenchmark;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.trainer.bench.BenchModel;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.workload.CharGptWorkload;
@@ -82,7 +83,7 @@ public final class BenchAllCommand implements Callable<Integer> {
     System.err.println("1/4 bench: Coxswain vs a plain DJL loop that clips by the global norm ...");
     ThroughputBenchmark.Options to =
         new ThroughputBenchmark.Options(
-            wl, steps, steps / rounds, steps / rounds, 1e-3, 10, scratch);
+            BenchModel.of(wl), steps, steps / rounds, steps / rounds, 1e-3, 10, scratch);
     ThroughputBenchmark.Result t =
         ThroughputBenchmark.run(to, ThroughputBenchmark.standardArms(), System.err::println);
     ThroughputBenchmark.Ratio ratio = t.ratio(ThroughputBenchmark.COXSWAIN, PlainLoop.CLIPPING);

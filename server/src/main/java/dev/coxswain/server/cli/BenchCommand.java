@@ -1,7 +1,10 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.run.RunConfig;
 import dev.coxswain.server.bench.HostedArm;
-import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.trainer.bench.BenchModel;
+import dev.coxswain.trainer.bench.CpuTime;
+import dev.coxswain.trainer.bench.ImageMlp;
 import dev.coxswain.trainer.bench.PlainLoop;
 import dev.coxswain.trainer.bench.ThroughputBenchmark;
 import dev.coxswain.trainer.bench.ThroughputBenchmark.ArmFigures;
@@ -14,19 +17,23 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code coxswain bench}: what Coxswain costs per step, on the default workload. */
+/**
+ * {@code coxswain bench}: what Coxswain costs per step, on the default workload and on a model
+ * whose steps take about a millisecond, in wall time and in CPU time of its own threads.
+ */
 @Command(
     name = "bench",
     header = "the control-point overhead benchmark",
     mixinStandardHelpOptions = true,
     description =
-        "Step time of Coxswain (standalone and hosted by the server) against a plain DJL loop that clips by the global norm and against the bare DJL Trainer, side by side in turns; where the time goes; peak RSS.")
+        "Step time of Coxswain (standalone and hosted by the server) against a plain DJL loop that clips by the global norm and against the bare DJL Trainer, side by side in turns, for the default model and a 2-layer MLP with ~1 ms steps; where the time goes; CPU time per step of each arm's own threads; peak RSS.")
 public final class BenchCommand implements Callable<Integer> {
   static final String CLIP = PlainLoop.CLIPPING;
   static final String BARE = PlainLoop.BARE;
@@ -45,11 +52,12 @@ public final class BenchCommand implements Callable<Integer> {
           "unmeasured steps per arm, rounded up to a whole turn (default ${DEFAULT-VALUE})")
   int warmup = 20;
 
+  // a plain flag: picocli's negatable --hosted with a default of true still took --no-hosted as
+  // true (the hosted arm ran anyway)
   @Option(
-      names = "--hosted",
-      negatable = true,
-      description = "also measure the trainer hosted by the server (default ${DEFAULT-VALUE})")
-  boolean hosted = true;
+      names = "--no-hosted",
+      description = "leave out the trainer hosted by the server (measured by default)")
+  boolean noHosted;
 
   @Option(
       names = "--update-ratio-every",
@@ -58,14 +66,33 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Mixin WorkloadOptions data;
 
+  @Option(
+      names = "--models",
+      split = ",",
+      description =
+          "what to measure: default (the character-level GPT of --config), mlp (a 2-layer MLP on"
+              + " Fashion-MNIST-shaped batches, about 1 ms a step); default ${DEFAULT-VALUE}")
+  List<String> models = List.of("default", "mlp");
+
+  @Option(
+      names = "--mlp-steps",
+      description = "measured steps per arm of the MLP (default ${DEFAULT-VALUE})")
+  int mlpSteps = 3000;
+
   @Override
   public Integer call() throws Exception {
-    if (rounds < 1 || warmup < 0 || steps % rounds != 0 || steps / rounds < 3) {
+    if (rounds < 1 || warmup < 0 || !fits(steps) || !fits(mlpSteps)) {
       System.err.println(
-          "error: need --rounds >= 1, --warmup >= 0, and --steps a multiple of --rounds, >= 3 steps a turn");
+          "error: need --rounds >= 1, --warmup >= 0, and --steps and --mlp-steps multiples of"
+              + " --rounds, >= 3 steps a turn");
       return 2;
     }
-    int turn = steps / rounds;
+    for (String m : models) {
+      if (!m.equals("default") && !m.equals("mlp")) {
+        System.err.println("error: --models takes default and mlp, got '" + m + "'");
+        return 2;
+      }
+    }
     CharGptWorkload wl;
     try {
       wl = data.workload(data.runConfig());
@@ -73,46 +100,82 @@ public final class BenchCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return 2;
     }
+    for (String m : models) {
+      boolean mlp = m.equals("mlp");
+      measure(mlp ? ImageMlp.standard() : BenchModel.of(wl), mlp ? mlpSteps : steps);
+    }
+    return 0;
+  }
+
+  private boolean fits(int n) {
+    return n % rounds == 0 && n / rounds >= 3;
+  }
+
+  private void measure(BenchModel model, int measured) throws Exception {
+    int turn = measured / rounds;
     ThroughputBenchmark.Options o =
         new ThroughputBenchmark.Options(
-            wl,
-            steps,
+            model,
+            measured,
             (warmup + turn - 1) / turn * turn,
             turn,
             1e-3,
             updateRatioEvery,
             Files.createTempDirectory("coxswain-bench"));
     List<ThroughputBenchmark.Arm> arms = new ArrayList<>(ThroughputBenchmark.standardArms());
-    if (hosted) {
+    if (!noHosted) {
       arms.add(new HostedArm());
     }
     PrintStream out = System.out;
     out.printf(
         Locale.ROOT,
-        "benchmark: char-gpt %d layers, width %d, context %d, batch %d; %d arms side by side in"
-            + " turns of %d steps: %d rounds, %d measured steps per arm (%d counted: each turn's"
-            + " first holds the hand-over) after %d warm-up%n",
-        wl.layers(),
-        wl.embed(),
-        wl.context(),
-        wl.batchSize(),
+        "%nbenchmark: %s; %d arms side by side in turns of %d steps: %d rounds, %d measured steps"
+            + " per arm (%d counted: each turn's first holds the hand-over) after %d warm-up%n",
+        model.describe(),
         arms.size(),
         turn,
         rounds,
-        steps,
-        steps - rounds,
+        measured,
+        measured - rounds,
         o.warmup());
     out.println("load average before   " + ThroughputBenchmark.loadAverage());
     ThroughputBenchmark.Result r = ThroughputBenchmark.run(o, arms, System.err::println);
     print(out, r);
-    return 0;
+    printCpu(out, r);
+  }
+
+  /** CPU time per step of each arm's own threads, and what of it is Coxswain's own. */
+  static void printCpu(PrintStream out, ThroughputBenchmark.Result r) {
+    out.println(
+        "CPU ms per measured step (ThreadMXBean: the arm's own threads; libtorch's workers not"
+            + " counted)");
+    for (ArmFigures a : r.arms()) {
+      out.printf(
+          Locale.ROOT,
+          "  %-21s %s%n",
+          a.name(),
+          a.cpuMs().entrySet().stream()
+              .map(e -> String.format(Locale.ROOT, "%s %.4f", e.getKey(), e.getValue()))
+              .collect(Collectors.joining(", ")));
+    }
+    Map<String, Double> cox = r.arm(ThroughputBenchmark.COXSWAIN).cpuMs();
+    double own = cox.get(CpuTime.TRAINING) - r.arm(CLIP).cpuMs().get(CpuTime.TRAINING);
+    double writer = cox.getOrDefault("event writer", 0.0);
+    out.printf(
+        Locale.ROOT,
+        "coxswain's own CPU per step: training thread %.4f ms more than plain + clipping's,"
+            + " event writer %.4f ms: %.4f ms (%.1f%% of coxswain's median step)%n",
+        own,
+        writer,
+        own + writer,
+        100 * (own + writer) / r.arm(ThroughputBenchmark.COXSWAIN).medianMs());
   }
 
   static void print(PrintStream out, ThroughputBenchmark.Result r) {
     out.println("load average after    " + ThroughputBenchmark.loadAverage());
     out.printf(Locale.ROOT, "parameters            %,d%n", r.parameters());
-    out.printf(Locale.ROOT, "tokens per step       %,d%n", r.tokensPerStep());
-    out.println("arm                   ms/step: median   p10   steps/s   tokens/s");
+    out.printf(Locale.ROOT, "tokens|examples/step %,d%n", r.tokensPerStep());
+    out.println("arm                   ms/step: median   p10   steps/s    units/s");
     for (ArmFigures a : r.arms()) {
       out.printf(
           Locale.ROOT,

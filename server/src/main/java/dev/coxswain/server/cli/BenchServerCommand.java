@@ -1,8 +1,8 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
 import dev.coxswain.server.bench.ServerBenchmark;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

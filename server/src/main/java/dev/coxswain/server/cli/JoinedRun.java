@@ -1,10 +1,10 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
 import dev.coxswain.server.node.JoinedTrainer;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
@@ -99,20 +99,34 @@ final class JoinedRun {
         join,
         store.dir());
     out.flush();
+    // any other end of the JVM (a System.exit elsewhere, -Xrs): still stop at a step boundary
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   try {
-                    node.stopAndWait("SIGTERM", 120);
+                    node.stopAndWait("JVM shutdown", 120);
                   } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                   }
                 },
                 "coxswain-shutdown"));
+    // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing), the log names the signal
+    // received, and the last lines say where it stopped and how to resume it
     RunOutcome end;
-    try {
+    String signal;
+    try (StopOnSignal signals =
+        StopOnSignal.install(
+            err,
+            sig -> {
+              try {
+                node.stopAndWait(sig, 120);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            })) {
       end = node.finished().toCompletionStage().toCompletableFuture().get();
+      signal = signals.received();
     } catch (Exception e) {
       err.println("error: the run failed: " + e.getMessage());
       return 1;
@@ -128,6 +142,10 @@ final class JoinedRun {
     out.println(Json.write(summary));
     // a last heartbeat carries the final status; then leave the cluster
     node.close();
+    if (signal != null) {
+      out.println(StopOnSignal.stoppedLine(end.step(), store.dir(), end.status()));
+      return StopOnSignal.exitCode(signal);
+    }
     return 0;
   }
 }

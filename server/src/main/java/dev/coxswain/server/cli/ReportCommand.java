@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.report.ReportFiles;
-import dev.coxswain.server.report.RunReport;
+import dev.coxswain.report.ReportFiles;
+import dev.coxswain.report.RunReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,13 +1,13 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.protocol.event.Payload;
 import dev.coxswain.protocol.event.Payloads;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunLock;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.cluster.Credentials;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunLock;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

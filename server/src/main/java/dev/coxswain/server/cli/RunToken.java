@@ -26,10 +26,17 @@ final class RunToken {
    * @throws IOException when a kept token cannot be read or a new one cannot be kept
    */
   static String resolve(String envToken, Path runDir) throws IOException {
+    return resolveIn(envToken, runDir.resolve(FILE));
+  }
+
+  /**
+   * As {@link #resolve} with the token kept in file {@code f} (the control plane keeps its own next
+   * to the runs it serves).
+   */
+  static String resolveIn(String envToken, Path f) throws IOException {
     if (envToken != null && !envToken.isBlank()) {
       return envToken.strip();
     }
-    Path f = runDir.resolve(FILE);
     if (Files.exists(f)) {
       String kept = Files.readString(f, StandardCharsets.UTF_8).strip();
       if (!kept.isEmpty()) {

@@ -1,13 +1,13 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.SupervisorConfig;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.ReplayPolicy;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.run.RunLock;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunLock;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import dev.coxswain.server.control.ControlPlane;
 import dev.coxswain.server.control.ControlServer;
 import dev.coxswain.server.metrics.Telemetry;
 import dev.coxswain.server.notify.Notifier;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -51,22 +52,30 @@ public final class ServerCommand implements Callable<Integer> {
           "the trainers' heartbeat interval; a run is lost after 3 missed (default ${DEFAULT-VALUE})")
   long heartbeatMillis = 1000;
 
+  /** The control plane's kept API token, in its runs directory (never in a run's own). */
+  static final String TOKEN_FILE = "control-plane-token";
+
   @Override
   public Integer call() throws Exception {
     Notifier.Options notify;
     Credentials credentials;
     Path credentialsDir = cluster.credentials;
     String envToken = System.getenv("COXSWAIN_TOKEN");
-    String token = ApiOptions.tokenOrRandom(envToken);
+    String token;
     ApiOptions api;
     try {
-      api = server.api(token, null);
+      server.api(
+          ApiOptions.tokenOrRandom(envToken), null); // the options checked before anything is made
       notify = server.notifier();
       if (credentialsDir == null) {
         // none given: this control plane makes its cluster's credentials once and keeps them
         credentialsDir = Credentials.ensure(runs.resolve("cluster-credentials"));
       }
       credentials = Credentials.load(credentialsDir, System.getenv());
+      // its token is kept too (owner-only), so a console tab left open works after a restart
+      Files.createDirectories(runs);
+      token = RunToken.resolveIn(envToken, runs.resolve(TOKEN_FILE));
+      api = server.api(token, null);
     } catch (IllegalArgumentException | java.io.IOException e) {
       System.err.println("error: " + e.getMessage());
       return 2;

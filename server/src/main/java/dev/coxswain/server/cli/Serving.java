@@ -1,10 +1,10 @@
 package dev.coxswain.server.cli;
 
+import dev.coxswain.agent.AgentSettings;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.CoxswainServer;
-import dev.coxswain.server.agent.AgentSettings;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 
@@ -75,7 +75,7 @@ final class Serving {
         System.err,
         signal -> {
           server.shutdown(signal);
-          long step = ((Number) store.state().get("step")).longValue();
+          long step = store.view().step();
           System.out.println(StopOnSignal.stoppedLine(step, store.dir(), store.status()));
           System.out.flush();
           System.exit(StopOnSignal.exitCode(signal));

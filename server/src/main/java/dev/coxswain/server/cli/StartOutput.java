@@ -1,8 +1,8 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.agent.AgentSettings;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.agent.AgentSettings;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.coxswain.server.cli;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.Provenance;
+import dev.coxswain.run.RunLock;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.cluster.Credentials;
-import dev.coxswain.server.run.Provenance;
-import dev.coxswain.server.run.RunLock;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.InteractiveTrainer;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;

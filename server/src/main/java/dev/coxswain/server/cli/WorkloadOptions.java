@@ -1,6 +1,6 @@
 package dev.coxswain.server.cli;
 
-import dev.coxswain.server.config.RunConfig;
+import dev.coxswain.run.RunConfig;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;

@@ -1,13 +1,13 @@
 package dev.coxswain.server.control;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.run.RunRegistry;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.SignedConsumer;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;

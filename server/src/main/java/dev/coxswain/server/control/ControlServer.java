@@ -1,9 +1,9 @@
 package dev.coxswain.server.control;
 
+import dev.coxswain.run.RunRegistry;
 import dev.coxswain.server.api.ApiOptions;
 import dev.coxswain.server.api.ApiVerticle;
 import dev.coxswain.server.metrics.Telemetry;
-import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.ThreadingModel;

@@ -1,9 +1,9 @@
 package dev.coxswain.server.control;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.protocol.Event;
-import dev.coxswain.server.agent.AgentSettings;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
 import java.io.IOException;
 import java.util.function.Consumer;
 

@@ -1,13 +1,13 @@
 package dev.coxswain.server.control;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.server.agent.AgentSettings;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.bus.Feed;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.notify.Notifier;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.util.Map;
@@ -228,7 +228,7 @@ final class RunLink {
             + " the run once the cause is fixed";
     if (store.markFailedUnlogged(why)) {
       LOG.error("run {} failed: {}", run, why);
-      tell("failed", "Run " + run + " failed at step " + store.state().get("step") + ": " + why);
+      tell("failed", "Run " + run + " failed at step " + store.view().step() + ": " + why);
     }
   }
 

@@ -2,10 +2,10 @@ package dev.coxswain.server.control;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Wire;
-import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import org.slf4j.Logger;

@@ -1,8 +1,8 @@
 package dev.coxswain.server.metrics;
 
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.server.run.RunRegistry;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunRegistry;
+import dev.coxswain.run.RunStore;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.HashMap;
 import java.util.Map;

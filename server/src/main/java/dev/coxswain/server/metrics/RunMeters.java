@@ -2,12 +2,11 @@ package dev.coxswain.server.metrics;
 
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Event;
-import dev.coxswain.protocol.EventType;
-import dev.coxswain.protocol.event.MalformedPayloadException;
+import dev.coxswain.protocol.Knob;
 import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.protocol.event.Payloads;
 import dev.coxswain.protocol.event.ResultDetails;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
+import dev.coxswain.run.RunView;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.time.Instant;
@@ -76,7 +75,7 @@ final class RunMeters implements Consumer<Event> {
     // under the store's lock no event can be recorded between the seed and the listener
     synchronized (store) {
       store.addListener(this);
-      seed(store.state(), store.lastEventTime());
+      seed(store.view(), store.lastEventTime());
     }
   }
 
@@ -99,28 +98,17 @@ final class RunMeters implements Consumer<Event> {
     return "failed".equals(store.status()) ? "failed" : status;
   }
 
-  @SuppressWarnings("unchecked")
-  private void seed(Map<String, Object> state, Instant lastEvent) {
-    status(state.get("status"));
-    if (state.get("step") instanceof Number step) {
-      meters.set(STEP, "the run's current step", step.doubleValue());
+  private void seed(RunView state, Instant lastEvent) {
+    status(state.status());
+    meters.set(STEP, "the run's current step", state.step());
+    if (state.lastMetrics().metrics() != null) {
+      metrics(state.lastMetrics().metrics());
     }
-    try {
-      if (state.get("last_metrics") instanceof Map<?, ?> m && !m.isEmpty()) {
-        metrics((Payload.Metrics) Payloads.decode(EventType.METRICS, (Map<String, ?>) m));
-      }
-      if (state.get("last_eval") instanceof Map<?, ?> e && !e.isEmpty()) {
-        eval((Payload.Eval) Payloads.decode(EventType.EVAL, (Map<String, ?>) e));
-      }
-    } catch (MalformedPayloadException bad) {
-      LOG.debug("metrics of run {}: not seeded from {}", store.runId(), bad.getMessage());
+    if (state.lastEval().eval() != null) {
+      eval(state.lastEval().eval());
     }
-    if (state.get("knobs") instanceof List<?> knobs) {
-      for (Object k : knobs) {
-        if (k instanceof Map<?, ?> spec && spec.get("value") instanceof Number v) {
-          knob(String.valueOf(spec.get("name")), v);
-        }
-      }
+    for (Knob k : state.knobs()) {
+      knob(k.name(), k.value());
     }
     if (lastEvent != null) {
       meters.set(LAST_EVENT, "when the run's last event was recorded", seconds(lastEvent));

@@ -1,7 +1,7 @@
 package dev.coxswain.server.metrics;
 
 import dev.coxswain.agent.Supervisor;
-import dev.coxswain.server.run.RunRegistry;
+import dev.coxswain.run.RunRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;

@@ -1,10 +1,10 @@
 package dev.coxswain.server.node;
 
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.Wire;
 import dev.coxswain.server.cluster.Cluster;
 import dev.coxswain.server.cluster.Credentials;
-import dev.coxswain.server.run.RunStore;
 import dev.coxswain.trainer.RunLauncher;
 import dev.coxswain.trainer.RunOutcome;
 import io.vertx.core.DeploymentOptions;

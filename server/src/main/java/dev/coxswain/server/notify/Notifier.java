@@ -3,7 +3,7 @@ package dev.coxswain.server.notify;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.event.MalformedPayloadException;
 import dev.coxswain.protocol.event.Payload;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.run.RunStore;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;

@@ -218,13 +218,12 @@ class ApiTest {
     http.awaitState("t1", s -> "finished".equals(s.get("status")), 60);
     server.shutdown("restart");
     // a new server process-equivalent on the same runs directory, with a run of its own
-    dev.coxswain.server.config.RunConfig cfg =
-        dev.coxswain.server.config.RunConfig.load(TestRuns.config(dir, 1_000_000, 50))
+    dev.coxswain.run.RunConfig cfg =
+        dev.coxswain.run.RunConfig.load(TestRuns.config(dir, 1_000_000, 50))
             .withOverrides("t2", null, null, null, null);
-    dev.coxswain.server.run.RunSpec spec =
-        dev.coxswain.server.run.RunSpec.resolve(cfg, 10, Map.of());
-    dev.coxswain.server.run.RunStore store =
-        dev.coxswain.server.run.RunStore.create(dir.resolve("runs/t2"), spec.runJson());
+    dev.coxswain.run.RunSpec spec = dev.coxswain.run.RunSpec.resolve(cfg, 10, Map.of());
+    dev.coxswain.run.RunStore store =
+        dev.coxswain.run.RunStore.create(dir.resolve("runs/t2"), spec.runJson());
     server =
         CoxswainServer.start(
             ApiOptions.defaults(TestRuns.TOKEN).withPort(0),

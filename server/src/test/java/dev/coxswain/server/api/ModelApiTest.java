@@ -160,16 +160,15 @@ class ModelApiTest {
     assertEquals(409, late.statusCode(), late.body());
     server.shutdown("restart");
     // the same runs directory under a new server with a run of its own: t1 is only on disk
-    dev.coxswain.server.config.RunConfig cfg =
-        dev.coxswain.server.config.RunConfig.load(TestRuns.config(dir, 1_000_000, 50))
+    dev.coxswain.run.RunConfig cfg =
+        dev.coxswain.run.RunConfig.load(TestRuns.config(dir, 1_000_000, 50))
             .withOverrides("t2", null, null, null, null);
-    dev.coxswain.server.run.RunSpec spec =
-        dev.coxswain.server.run.RunSpec.resolve(cfg, 10, Map.of());
+    dev.coxswain.run.RunSpec spec = dev.coxswain.run.RunSpec.resolve(cfg, 10, Map.of());
     server =
         CoxswainServer.start(
             ApiOptions.defaults(TestRuns.TOKEN).withPort(0),
             dir.resolve("runs"),
-            dev.coxswain.server.run.RunStore.create(dir.resolve("runs/t2"), spec.runJson()),
+            dev.coxswain.run.RunStore.create(dir.resolve("runs/t2"), spec.runJson()),
             spec,
             null,
             null);

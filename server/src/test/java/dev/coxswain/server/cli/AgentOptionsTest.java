@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.protocol.Json;
-import dev.coxswain.server.agent.AgentSettings;
 import java.io.IOException;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

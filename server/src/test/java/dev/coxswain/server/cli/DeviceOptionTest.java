@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import ai.djl.engine.Engine;
 import dev.coxswain.protocol.Json;
+import dev.coxswain.report.MarkdownReport;
+import dev.coxswain.report.RunReport;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.Main;
 import dev.coxswain.server.TestRuns;
-import dev.coxswain.server.report.MarkdownReport;
-import dev.coxswain.server.report.RunReport;
 import dev.coxswain.trainer.device.Libtorch;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -31,6 +31,7 @@ class HelpTest {
           "bench-server",
           "bench-agent",
           "bench-all",
+          "gpu-check",
           "experiment",
           "report");
 

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.Main;
 import dev.coxswain.server.TestRuns;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

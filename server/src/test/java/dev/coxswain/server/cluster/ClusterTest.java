@@ -116,7 +116,9 @@ class ClusterTest {
               dir.resolve("trainers/" + name).toString()));
     }
     all.addAll(args);
-    ServerProcess p = ServerProcess.start(dir.resolve("logs"), env(), all.toArray(String[]::new));
+    // SIGINT at its default disposition (a background test JVM may ignore it), as a terminal's
+    ServerProcess p =
+        ServerProcess.startInterruptible(dir.resolve("logs"), env(), all.toArray(String[]::new));
     procs.add(p);
     return p;
   }
@@ -344,6 +346,31 @@ class ClusterTest {
                 e ->
                     e.type() == EventType.HEALTH && "trainer_lost".equals(e.payload().get("kind"))),
         "the outage is recorded in the run's log");
+
+    // Ctrl-C of a joined trainer: it stops at a step, says where and how to resume, and the log
+    // and the control plane name the signal it got (not SIGTERM for every signal)
+    back.signal("INT");
+    assertEquals(130, back.awaitExit(120), "exit as for SIGINT: " + back.output());
+    assertTrue(back.output().contains("SIGINT received"), back.output());
+    Matcher stopped =
+        Pattern.compile("coxswain: stopped at step (\\d+); last checkpoint (\\S+); resume with: ")
+            .matcher(back.output());
+    assertTrue(stopped.find(), back.output());
+    assertTrue(
+        Files.exists(dir.resolve("trainers/a/checkpoints/" + stopped.group(2) + "/meta.json")));
+    List<Event> events = log(dir.resolve("trainers/a/events.jsonl"));
+    assertTrue(
+        events.stream()
+            .anyMatch(
+                e ->
+                    e.type() == EventType.COMMAND
+                        && "stop".equals(e.payload().get("type"))
+                        && "SIGINT".equals(e.payload().get("reason"))),
+        "the stop names SIGINT");
+    assertFalse(
+        Files.readString(dir.resolve("trainers/a/events.jsonl")).contains("SIGTERM"),
+        "no SIGTERM for a SIGINT");
+    await(http, id, r -> "stopped".equals(r.get("status")), 60);
   }
 
   @Test

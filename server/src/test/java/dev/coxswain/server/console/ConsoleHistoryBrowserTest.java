@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.ServedStore;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;

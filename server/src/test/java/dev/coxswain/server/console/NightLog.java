@@ -2,7 +2,9 @@ package dev.coxswain.server.console;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
-import dev.coxswain.server.run.RunStore;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.run.RunStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,7 +23,9 @@ import java.util.function.Consumer;
  */
 final class NightLog {
   static final String RUN = "night";
-  private static final String DONE = "complete"; // written last: a half-written log is not reused
+  // written last: a half-written log is not reused; named for the format, so that a log an older
+  // NightLog wrote (decisions without reasoning_tokens) is written again rather than reused
+  private static final String DONE = "complete-2";
 
   private final RunStore s;
   private final Instant start = Instant.parse("2026-12-01T22:00:00Z");
@@ -112,7 +116,8 @@ final class NightLog {
       d.put("step", step);
       d.put("command_id", id);
       d.put("decision", Map.of("action", "scale_knob", "rationale", "loss flat for 1000 steps"));
-      d.put("usage", Map.of("input_tokens", 900, "output_tokens", 120));
+      // the payload's own record: the usage the typed reader requires, reasoning tokens included
+      d.put("usage", Json.toMap(new Payload.Usage(900, 120, 0)));
       d.put("cost_usd", 0.0015);
       emit(step, EventType.AGENT_DECISION, d);
     }

@@ -3,12 +3,12 @@ package dev.coxswain.server.console;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.config.RunConfig;
-import dev.coxswain.server.run.RunSpec;
-import dev.coxswain.server.run.RunStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

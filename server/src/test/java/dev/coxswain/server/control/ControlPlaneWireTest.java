@@ -7,10 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.Json;
+import dev.coxswain.run.RunRegistry;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.Wire;
-import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.ThreadingModel;
 import io.vertx.core.Vertx;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.run.RunRegistry;
 import dev.coxswain.server.bus.Addresses;
 import dev.coxswain.server.bus.CommandSigner;
 import dev.coxswain.server.bus.SignedConsumer;
 import dev.coxswain.server.bus.Wire;
-import dev.coxswain.server.run.RunRegistry;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.util.Map;

@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.run.RunStore;
 import dev.coxswain.server.CoxswainServer;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.api.ApiOptions;
-import dev.coxswain.server.run.RunStore;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonObject;

@@ -56,7 +56,7 @@ public final class PlainLoop implements ThroughputBenchmark.Arm {
   }
 
   @Override
-  public StepProfile train(Workload w, ThroughputBenchmark.Options o) {
+  public StepProfile train(Workload w, ThroughputBenchmark.Options o, CpuTime cpu) {
     StepProfile profile = new StepProfile();
     Optimizer adam = Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) o.lr())).build();
     try (Model model = Model.newInstance("plain")) {

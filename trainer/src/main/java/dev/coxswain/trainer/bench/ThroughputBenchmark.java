@@ -8,7 +8,6 @@ import dev.coxswain.trainer.events.SequencingSink;
 import dev.coxswain.trainer.events.WriterSink;
 import dev.coxswain.trainer.metric.StepProfile;
 import dev.coxswain.trainer.metric.StepProfile.Phase;
-import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,9 +39,10 @@ public final class ThroughputBenchmark {
 
     /**
      * Trains {@code o.warmup() + o.steps()} steps of {@code w} (a fresh model) and returns their
-     * profile.
+     * profile; threads of its own that work for each step (an event writer) it names to {@code
+     * cpu}.
      */
-    StepProfile train(Workload w, Options o) throws Exception;
+    StepProfile train(Workload w, Options o, CpuTime cpu) throws Exception;
   }
 
   /**
@@ -53,7 +53,7 @@ public final class ThroughputBenchmark {
    * @param turn steps an arm trains before the next one takes over
    */
   public record Options(
-      CharGptWorkload workload,
+      BenchModel model,
       int steps,
       int warmup,
       int turn,
@@ -62,15 +62,17 @@ public final class ThroughputBenchmark {
       Path scratch) {}
 
   /**
-   * One arm's figures: median ms per counted step, and the median and mean ms per step of each
-   * phase (on a loaded machine the means carry the outliers; medians need not add up).
+   * One arm's figures: median ms per counted step, the median and mean ms per step of each phase
+   * (on a loaded machine the means carry the outliers; medians need not add up), and the CPU ms per
+   * step of its own threads ({@link CpuTime}: the training thread, Coxswain's event writer).
    */
   public record ArmFigures(
       String name,
       double medianMs,
       double p10Ms,
       Map<Phase, Double> phaseMs,
-      Map<Phase, Double> phaseMeanMs) {
+      Map<Phase, Double> phaseMeanMs,
+      Map<String, Double> cpuMs) {
     public double tokensPerSecond(long tokensPerStep) {
       return tokensPerStep / (medianMs / 1000);
     }
@@ -161,6 +163,7 @@ public final class ThroughputBenchmark {
     int n = arms.size();
     Turns turns = new Turns(n, o.turn());
     StepProfile[] profiles = new StepProfile[n];
+    CpuTime[] cpu = new CpuTime[n];
     Throwable[] failures = new Throwable[n];
     List<Thread> threads = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -169,8 +172,9 @@ public final class ThroughputBenchmark {
           new Thread(
               () -> {
                 try {
-                  Workload base = o.workload().build(1);
-                  profiles[a] = arms.get(a).train(gated(base, turns, a), o);
+                  Workload base = o.model().build(1);
+                  cpu[a] = new CpuTime();
+                  profiles[a] = arms.get(a).train(gated(base, turns, a, o, cpu[a]), o, cpu[a]);
                   progress.accept("  " + arms.get(a).name() + " done");
                 } catch (Throwable e) {
                   failures[a] = e;
@@ -191,22 +195,23 @@ public final class ThroughputBenchmark {
             "arm " + arms.get(i).name() + " failed: " + failures[i], failures[i]);
       }
     }
-    return summarize(o, arms, profiles);
+    return summarize(o, arms, profiles, cpu);
   }
 
-  private static Workload gated(Workload base, Turns turns, int arm) {
+  private static Workload gated(Workload base, Turns turns, int arm, Options o, CpuTime cpu) {
     return Workload.builder()
         .optName(base.name())
         .optKind(base.kind())
         .setBlock(base.block())
         .setInputShape(base.inputShapes())
         .setLoss(base.loss())
-        .setData(turns.gate(base.data(), arm))
+        .setData(CpuTime.counting(turns.gate(base.data(), arm), o, cpu))
         .optDescription(base.description())
         .build();
   }
 
-  private static Result summarize(Options o, List<Arm> arms, StepProfile[] profiles) {
+  private static Result summarize(
+      Options o, List<Arm> arms, StepProfile[] profiles, CpuTime[] cpu) {
     int rounds = o.steps() / o.turn();
     List<ArmFigures> figures = new ArrayList<>();
     Map<String, double[]> byRound = new LinkedHashMap<>();
@@ -228,13 +233,18 @@ public final class ThroughputBenchmark {
       Arrays.sort(steps);
       figures.add(
           new ArmFigures(
-              arms.get(a).name(), median(steps), steps[steps.length / 10], medians, means));
+              arms.get(a).name(),
+              median(steps),
+              steps[steps.length / 10],
+              medians,
+              means,
+              cpu[a].msPerStep()));
       byRound.put(arms.get(a).name(), perRound);
       if (arms.get(a) instanceof CoxswainArm) {
         share = means.get(Phase.CONTROL) / mean(counted(wall, o));
       }
     }
-    long tokens = (long) o.workload().batchSize() * o.workload().context();
+    long tokens = o.model().unitsPerStep();
     long params =
         arms.stream()
             .filter(CoxswainArm.class::isInstance)
@@ -270,7 +280,7 @@ public final class ThroughputBenchmark {
     }
 
     @Override
-    public StepProfile train(Workload w, Options o) throws IOException {
+    public StepProfile train(Workload w, Options o, CpuTime cpu) throws IOException {
       Path dir = Files.createTempDirectory(o.scratch(), "bench-");
       try (JsonlEventSink file = new JsonlEventSink(dir.resolve("events.jsonl"));
           WriterSink events = new WriterSink(new SequencingSink(file, 0));
@@ -279,6 +289,8 @@ public final class ThroughputBenchmark {
                   .optRunDir(dir)
                   .optSink(events)
                   .build()) {
+        long writer = events.writerThreadId();
+        cpu.track("event writer", () -> CpuTime.threadNanos(writer));
         t.run();
         parameters = t.parameterCount();
         return t.stepProfile();

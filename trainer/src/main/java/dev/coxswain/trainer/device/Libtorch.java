@@ -7,9 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -92,15 +90,13 @@ public record Libtorch(
     return index < driverGpus.size() ? driverGpus.get(index) : null;
   }
 
-  /** For run.json: path, version, flavor, cuda. */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("path", path);
-    m.put("version", version);
-    m.put("flavor", flavor);
-    m.put("cuda", cuda);
-    return m;
+  /** The run.json section: path, version, flavor and whether it has CUDA. */
+  public Section section() {
+    return new Section(path, version, flavor, cuda);
   }
+
+  /** The libtorch of run.json's {@code device} section. */
+  public record Section(String path, String version, String flavor, boolean cuda) {}
 
   /** One line: {@code libtorch 2.7.1 (cpu) from DIR}. */
   public String describe() {

@@ -1,8 +1,6 @@
 package dev.coxswain.trainer.device;
 
 import ai.djl.Device;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The device a run trains on and why it was chosen.
@@ -22,19 +20,22 @@ public record RunDevice(
     return name.equals("cpu") ? Device.cpu() : Device.gpu(Integer.parseInt(name.substring(4)));
   }
 
-  /** The run.json section: device, what was asked, why, libtorch, the GPU's name. */
-  public Map<String, Object> toMap() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("name", name);
-    m.put("requested", requested);
-    m.put("why", why);
-    m.put("gpu_name", gpuName);
-    m.put("libtorch", libtorch.toMap());
-    if (warning != null) {
-      m.put("warning", warning);
-    }
-    return m;
+  /** The run.json section: device, what was asked, why, the GPU's name, libtorch, a warning. */
+  public Section section() {
+    return new Section(name, requested, why, gpuName, libtorch.section(), warning);
   }
+
+  /**
+   * run.json's {@code device} section ({@code gpu_name} and {@code warning} absent when there is
+   * none).
+   */
+  public record Section(
+      String name,
+      String requested,
+      String why,
+      String gpuName,
+      Libtorch.Section libtorch,
+      String warning) {}
 
   /** One line for the start: {@code device cpu (auto: ...), libtorch 2.7.1 (cpu) from DIR}. */
   public String describe() {

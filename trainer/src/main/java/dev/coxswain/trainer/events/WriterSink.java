@@ -35,6 +35,11 @@ public final class WriterSink implements EventSink {
     writer.start();
   }
 
+  /** The writer thread's id (for its CPU time in the benchmark). */
+  public long writerThreadId() {
+    return writer.getId();
+  }
+
   @Override
   public void accept(Event event) {
     boolean durable = JsonlEventSink.isDurable(event.type());

@@ -2,7 +2,7 @@ package dev.coxswain.trainer.goal;
 
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Json;
-import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.GoalProgress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -113,8 +113,8 @@ public final class GoalTracker {
       Long stepsLeft) {
 
     /** The {@code goal} field of an {@code eval} event. */
-    public Payload.GoalProgress toPayload() {
-      return new Payload.GoalProgress(
+    public GoalProgress toPayload() {
+      return new GoalProgress(
           goal.metric(),
           goal.direction(),
           goal.target(),

@@ -16,11 +16,20 @@ public final class CausalSelfAttention extends AbstractBlock {
   private final int heads;
   private final Linear qkv;
   private final Linear proj;
-  // Additive mask, rebuilt only when the sequence length changes: 0 on and below the diagonal.
-  private float[] mask = new float[0];
-  private int maskLength;
+  private final boolean ownsMasks;
+  private final CausalMasks masks;
 
+  /** With masks of its own. */
   public CausalSelfAttention(int embed, int heads) {
+    this(embed, heads, null);
+  }
+
+  /**
+   * With the model's shared masks ({@code null}: its own, which it owns from its initialization).
+   */
+  public CausalSelfAttention(int embed, int heads, CausalMasks masks) {
+    this.masks = masks == null ? new CausalMasks() : masks;
+    this.ownsMasks = masks == null;
     this.embed = embed;
     this.heads = heads;
     this.qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * embed).build());
@@ -39,23 +48,9 @@ public final class CausalSelfAttention extends AbstractBlock {
     NDArray q = parts.get(0).reshape(b, t, heads, d).transpose(0, 2, 1, 3);
     NDArray k = parts.get(1).reshape(b, t, heads, d).transpose(0, 2, 3, 1);
     NDArray v = parts.get(2).reshape(b, t, heads, d).transpose(0, 2, 1, 3);
-    NDArray scores = q.matMul(k).muli(1.0 / Math.sqrt(d)).addi(maskArray(x.getManager(), t));
+    NDArray scores = q.matMul(k).muli(1.0 / Math.sqrt(d)).addi(masks.of(x, t));
     NDArray y = scores.softmax(-1).matMul(v).transpose(0, 2, 1, 3).reshape(b, t, embed);
     return proj.forward(ps, new NDList(y), training);
-  }
-
-  private NDArray maskArray(NDManager manager, int t) {
-    if (t != maskLength) {
-      float[] m = new float[t * t];
-      for (int i = 0; i < t; i++) {
-        for (int j = i + 1; j < t; j++) {
-          m[i * t + j] = -1e9f; // large and finite: -inf would turn a fully masked row into NaN
-        }
-      }
-      mask = m;
-      maskLength = t;
-    }
-    return manager.create(mask, new Shape(t, t));
   }
 
   @Override
@@ -65,6 +60,9 @@ public final class CausalSelfAttention extends AbstractBlock {
 
   @Override
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    if (ownsMasks) {
+      masks.ownedBy(manager);
+    }
     qkv.initialize(manager, dataType, inputShapes);
     proj.initialize(manager, dataType, inputShapes);
   }

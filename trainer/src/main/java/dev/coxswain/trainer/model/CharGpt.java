@@ -29,6 +29,8 @@ public final class CharGpt extends AbstractBlock {
   private final List<DecoderBlock> blocks = new ArrayList<>();
   private final LayerNorm lnFinal;
   private final Linear head;
+  // one causal mask per device and length for all the blocks
+  private final CausalMasks masks = new CausalMasks();
 
   public CharGpt(GptConfig config) {
     this.config = config;
@@ -47,7 +49,8 @@ public final class CharGpt extends AbstractBlock {
                 .optShape(new Shape(config.context(), config.embed()))
                 .build());
     for (int i = 0; i < config.layers(); i++) {
-      blocks.add(addChildBlock("block" + i, new DecoderBlock(config.embed(), config.heads())));
+      blocks.add(
+          addChildBlock("block" + i, new DecoderBlock(config.embed(), config.heads(), masks)));
     }
     lnFinal = addChildBlock("ln_f", new SettableLayerNorm());
     head = addChildBlock("head", Linear.builder().setUnits(config.vocab()).build());
@@ -56,6 +59,11 @@ public final class CharGpt extends AbstractBlock {
 
   public GptConfig config() {
     return config;
+  }
+
+  /** The causal masks its blocks share. */
+  public CausalMasks masks() {
+    return masks;
   }
 
   @Override
@@ -86,6 +94,7 @@ public final class CharGpt extends AbstractBlock {
   protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
     Shape in = inputShapes[0];
     Shape hidden = new Shape(in.get(0), in.get(1), config.embed());
+    masks.ownedBy(manager);
     for (DecoderBlock block : blocks) {
       block.initialize(manager, dataType, hidden);
     }

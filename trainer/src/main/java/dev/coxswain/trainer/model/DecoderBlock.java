@@ -25,8 +25,13 @@ public final class DecoderBlock extends AbstractBlock {
   private final SettableDropout drop;
 
   public DecoderBlock(int embed, int heads) {
+    this(embed, heads, null);
+  }
+
+  /** A block whose attention takes its causal masks from {@code masks} (null: its own). */
+  public DecoderBlock(int embed, int heads, CausalMasks masks) {
     ln1 = addChildBlock("ln1", new SettableLayerNorm());
-    attention = addChildBlock("attn", new CausalSelfAttention(embed, heads));
+    attention = addChildBlock("attn", new CausalSelfAttention(embed, heads, masks));
     ln2 = addChildBlock("ln2", new SettableLayerNorm());
     fc = addChildBlock("fc", Linear.builder().setUnits(4L * embed).build());
     out = addChildBlock("out", Linear.builder().setUnits(embed).build());

@@ -98,6 +98,54 @@ public record CharGptWorkload(
     return new CharGptWorkload(Path.of(data, "sotu"), 10, 32, 64, 2, 128, 4, 16, "char");
   }
 
+  /** The preset names {@link #preset} knows: the default, and GPT-2 small's shape. */
+  public static final java.util.List<String> PRESETS = java.util.List.of("char", "gpt2-small");
+
+  /**
+   * GPT-2 small's shape (Radford et al. 2019): 12 layers, width 768, 12 heads, 1,024 tokens of
+   * context, GPT-2's BPE (50,257 tokens), batches of 8 sequences (8,192 tokens), on the default
+   * corpus. Unlike GPT-2 the output layer is not tied to the token embedding (163 M parameters
+   * instead of 124 M). Meant for a GPU: on two CPU cores a step takes minutes.
+   */
+  public static CharGptWorkload gpt2Small() {
+    CharGptWorkload d = defaults();
+    return new CharGptWorkload(d.corpus(), 10, 8, 1024, 12, 768, 12, 16, "gpt2");
+  }
+
+  /**
+   * A preset by name: {@code char} ({@link #defaults}) or {@code gpt2-small} ({@link #gpt2Small}).
+   *
+   * @throws IllegalArgumentException naming the preset and the known ones
+   */
+  public static CharGptWorkload preset(String name) {
+    return switch (name) {
+      case "char" -> defaults();
+      case "gpt2-small" -> gpt2Small();
+      default ->
+          throw new IllegalArgumentException(
+              "unknown model preset '"
+                  + name
+                  + "'; the presets are: "
+                  + String.join(", ", PRESETS));
+    };
+  }
+
+  /** The same data and tokenizer with a model of another size (a preset made small, say). */
+  public CharGptWorkload withModel(int layersValue, int embedValue, int headsValue, int ctx) {
+    return new CharGptWorkload(
+        corpus,
+        holdoutEvery,
+        batchSize,
+        ctx,
+        layersValue,
+        embedValue,
+        headsValue,
+        validationBatches,
+        tokenizer,
+        sources,
+        weights);
+  }
+
   public CharGptWorkload withCorpus(Path path) {
     return new CharGptWorkload(
         path,

@@ -43,7 +43,7 @@ class DeviceChoiceTest {
     assertEquals("gpu:0", gpu.name());
     assertEquals(Device.gpu(0), gpu.djl());
     assertEquals("NVIDIA H200", gpu.gpuName());
-    assertEquals("NVIDIA H200", gpu.toMap().get("gpu_name"));
+    assertEquals("NVIDIA H200", gpu.section().gpuName());
 
     RunDevice cpu = DeviceChoice.AUTO.resolve(CPU_ONLY);
     assertEquals("cpu", cpu.name());
@@ -58,7 +58,7 @@ class DeviceChoiceTest {
     RunDevice d = DeviceChoice.AUTO.resolve(CPU_ONLY_BESIDE_A_GPU);
     assertEquals("cpu", d.name());
     assertTrue(d.warning().contains("NVIDIA H200") && d.warning().contains("COXSWAIN_LIBTORCH"));
-    assertEquals(d.warning(), d.toMap().get("warning"));
+    assertEquals(d.warning(), d.section().warning());
   }
 
   @Test

@@ -1,0 +1,2 @@
+/** A GAN on Fashion-MNIST in a loop of its own, steered like the built-in workload. */
+package dev.coxswain.examples.gan;

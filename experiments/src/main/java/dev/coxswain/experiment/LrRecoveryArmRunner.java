@@ -1,0 +1,353 @@
+package dev.coxswain.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coxswain.agent.AgentSettings;
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
+import dev.coxswain.trainer.InteractiveTrainer;
+import dev.coxswain.trainer.RunOutcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.function.Consumer;
+
+/**
+ * Runs one seed of one arm in this process, the way {@code serve} runs it (the same run store, the
+ * same supervisor and the same commands) but without HTTP, and measures it.
+ */
+final class LrRecoveryArmRunner {
+  private final LrRecoveryConfig config;
+  private final Map<String, String> env;
+  private final String commit;
+
+  LrRecoveryArmRunner(LrRecoveryConfig config, Map<String, String> env, String commit) {
+    this.config = config;
+    this.env = env;
+    this.commit = commit;
+  }
+
+  /** The run configuration of one arm and seed. */
+  RunConfig runConfig(LrRecoveryArm arm, long seed) {
+    RunConfig r = config.run();
+    return new RunConfig(
+        arm.id() + "-s" + seed,
+        config.steps(),
+        seed,
+        config.pretrainSteps() > 0 ? config.pretrainLr() : arm.lr(),
+        config.evalEvery(),
+        config.checkpointEvery(),
+        r.keepCheckpoints(),
+        r.updateRatioEvery(),
+        r.spike(),
+        r.model(),
+        r.data(),
+        r.knobs(),
+        null,
+        null,
+        r.optimizer(),
+        r.paramGroups(),
+        r.accumulate()); // the experiment's goal is declared when the arm's own part starts
+  }
+
+  /** The agent of an agent arm (null otherwise). */
+  AgentSettings agent(LrRecoveryArm arm) {
+    SupervisorConfig loop = SupervisorConfig.defaults().withEvery(config.agentEvery());
+    return switch (arm.control()) {
+      case AGENT_RULE ->
+          new AgentSettings("rule", config.agentPrompt(), null, loop, 0, 0, 1.10, 4.40, null, null);
+      case AGENT_OPENAI ->
+          new AgentSettings(
+              "openai",
+              config.agentPrompt(),
+              AgentSettings.openAiDefaults(
+                  env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+                  env.get("OPENAI_API_KEY"),
+                  env.getOrDefault("COXSWAIN_AGENT_MODEL", "o4-mini"),
+                  java.time.Duration.ofSeconds(60)),
+              loop,
+              5_000_000,
+              5.0,
+              1.10,
+              4.40,
+              null,
+              null);
+      default -> null;
+    };
+  }
+
+  private LrSchedule schedule(LrRecoveryArm arm) {
+    return switch (arm.control()) {
+      case LINEAR_DECAY ->
+          LrSchedule.linear(
+              arm.lr(), config.decayFinalLr(), config.pretrainSteps(), config.steps(), 10);
+      case PLATEAU ->
+          LrSchedule.plateau(
+              arm.lr(), config.pretrainSteps(), config.plateauPatience(), config.plateauFactor());
+      default -> null;
+    };
+  }
+
+  /**
+   * Trains one run into {@code dir} (which must not hold a run yet), then writes {@code
+   * result.json} there and deletes the checkpoints.
+   */
+  LrRecoveryResult run(LrRecoveryArm arm, long seed, Path dir) throws Exception {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("experiment", config.name());
+    extra.put("arm", arm.id());
+    extra.put("commit", commit);
+    AgentSettings agent = agent(arm);
+    if (agent != null) {
+      extra.put("agent", agent.describe());
+    }
+    RunSpec spec = RunSpec.resolve(runConfig(arm, seed), config.steps(), extra);
+    RunStore store = RunStore.create(dir, spec.runJson());
+    Observer seen = new Observer();
+    long t0 = System.nanoTime();
+    RunOutcome end;
+    Supervisor supervisor = null;
+    try (InteractiveTrainer trainer =
+        InteractiveTrainer.builder(spec.workload(), spec.trainer())
+            .optRunDir(dir)
+            .optSink(store::append)
+            .optRecordCommands(false) // recorded in the store first, as the server does
+            .build()) {
+      store.addListener(seen);
+      if (agent != null) {
+        supervisor =
+            agent.build(
+                dir,
+                new Supervisor.Gateway() {
+                  @Override
+                  public java.util.concurrent.CompletableFuture<CommandResult> submit(
+                      Command command) {
+                    store.append(
+                        EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
+                    return trainer.submit(command);
+                  }
+
+                  @Override
+                  public void emit(Payload payload) {
+                    store.append(payload.type(), Payloads.encode(payload));
+                  }
+                });
+        store.addListener(supervisor::accept);
+      }
+      long pre = config.pretrainSteps();
+      if (pre == 0) {
+        declareGoal(store, trainer); // applied before the first step
+      }
+      if (pre > 0) {
+        store.addListener(
+            e -> {
+              if (e.type() == EventType.METRICS && e.step() == pre) {
+                submit(
+                    store,
+                    trainer,
+                    "set_knobs",
+                    Map.of("lr", arm.lr()),
+                    "experiment: the pretrained model is trained on at the arm's lr");
+                declareGoal(store, trainer);
+              }
+            });
+      }
+      // unattended: a run the automatic recovery paused for a person is stopped and reported
+      store.addListener(
+          e -> {
+            if (e.type() == EventType.STATUS
+                && "paused".equals(((Payload.Status) e.body()).status())) {
+              submit(store, trainer, "stop", Map.of(), "experiment: nobody to resume a paused run");
+            }
+          });
+      LrSchedule schedule = schedule(arm);
+      if (schedule != null) {
+        store.addListener(
+            e -> {
+              OptionalDouble lr = schedule.onEvent(e);
+              if (lr.isPresent()) {
+                Command c =
+                    Command.of("set_knobs", Source.RULE, Map.of("lr", lr.getAsDouble()))
+                        .withReason(schedule.reason());
+                store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
+                trainer.submit(c);
+              }
+            });
+      }
+      end = trainer.run();
+      if (supervisor != null) {
+        supervisor.drain(120);
+      }
+    } finally {
+      if (supervisor != null) {
+        supervisor.close();
+      }
+      store.close();
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    long[] tokens = new long[2];
+    double[] cost = new double[1];
+    int decisions = 0;
+    Map<String, Integer> outcomes = new java.util.TreeMap<>();
+    Path journal = dir.resolve("agent.jsonl");
+    if (Files.exists(journal)) {
+      for (String line : Files.readAllLines(journal)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = Json.mapper().readTree(line);
+        if (n.has("decision")) {
+          decisions++;
+          tokens[0] += n.path("usage").path("input_tokens").asLong();
+          tokens[1] += n.path("usage").path("output_tokens").asLong();
+          cost[0] += n.path("cost_usd").asDouble();
+        } else if ("outcome".equals(n.path("type").asText())) {
+          outcomes.merge(n.path("verdict").asText(), 1, Integer::sum);
+        }
+      }
+    }
+    double best = Double.POSITIVE_INFINITY;
+    long bestStep = -1;
+    for (double[] p : seen.evals) {
+      if (p[1] < best) {
+        best = p[1];
+        bestStep = (long) p[0];
+      }
+    }
+    List<double[]> lrs = new ArrayList<>(seen.lrs);
+    if (!lrs.isEmpty() && lrs.get(lrs.size() - 1)[0] != end.step()) {
+      lrs.add(new double[] {end.step(), seen.lr});
+    }
+    LrRecoveryResult r =
+        new LrRecoveryResult(
+            arm.id(),
+            seed,
+            arm.lr(),
+            end.status(),
+            end.step(),
+            seen.stepsTrained,
+            end.validationLoss(),
+            best,
+            bestStep,
+            end.trainLoss(),
+            seen.lr,
+            seen.interventions,
+            seen.rollbacks,
+            decisions,
+            tokens[0],
+            tokens[1],
+            cost[0],
+            wall,
+            seen.evals,
+            lrs,
+            commit,
+            outcomes);
+    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
+    // written last, atomically: its presence is what marks the run complete
+    Path tmp = dir.resolve("result.json.tmp");
+    Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    Files.move(
+        tmp,
+        dir.resolve("result.json"),
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return r;
+  }
+
+  /** The experiment's goal, if it has one, from the arm's own part on. */
+  private void declareGoal(RunStore store, InteractiveTrainer trainer) {
+    if (config.goal() != null) {
+      submit(store, trainer, "set_goal", config.goal(), "experiment: what every arm is for");
+    }
+  }
+
+  private static void submit(
+      RunStore store,
+      InteractiveTrainer trainer,
+      String type,
+      Map<String, Object> args,
+      String reason) {
+    Command c = Command.of(type, Source.API, args).withReason(reason);
+    store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
+    trainer.submit(c);
+  }
+
+  /**
+   * Follows the run's events: the evaluations and lr of the line of branches that ends the run (a
+   * rollback drops what came after its checkpoint), steps computed in all, and applied commands.
+   */
+  static final class Observer implements Consumer<Event> {
+    final List<double[]> evals = new ArrayList<>();
+    final List<double[]> lrs = new ArrayList<>();
+    double lr = Double.NaN;
+    long stepsTrained;
+    int interventions;
+    int rollbacks;
+    private final Map<String, String> sources = new HashMap<>();
+
+    @Override
+    public void accept(Event e) {
+      switch (e.type()) {
+        case METRICS -> {
+          stepsTrained++;
+          double now = ((Payload.Metrics) e.body()).lr();
+          if (now != lr) {
+            lr = now;
+            lrs.add(new double[] {e.step(), lr});
+          }
+        }
+        case EVAL -> {
+          double loss = ((Payload.Eval) e.body()).evalLoss();
+          evals.removeIf(x -> x[0] >= e.step());
+          evals.add(new double[] {e.step(), loss});
+        }
+        case BRANCH -> {
+          long resumes = ((Payload.Branch) e.body()).resumesAtStep();
+          evals.removeIf(x -> x[0] >= resumes);
+          lrs.removeIf(x -> x[0] >= resumes);
+          lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
+        }
+        case STATUS -> {
+          // a resumed run continues from its checkpoint: the lost steps after it are trained again
+          Payload.Status s = (Payload.Status) e.body();
+          if ("resuming".equals(s.status()) && s.fromStep() != null) {
+            long from = s.fromStep();
+            evals.removeIf(x -> x[0] > from);
+            lrs.removeIf(x -> x[0] > from);
+            lr = lrs.isEmpty() ? Double.NaN : lrs.get(lrs.size() - 1)[1];
+          }
+        }
+        case COMMAND -> {
+          Command c = ((Payload.CommandSent) e.body()).command();
+          sources.put(c.id(), c.source() == null ? null : c.source().wire());
+        }
+        case COMMAND_RESULT -> {
+          CommandResult r = ((Payload.Result) e.body()).result();
+          String src = sources.get(r.commandId());
+          if (r.isApplied() && ("agent".equals(src) || "rule".equals(src))) {
+            interventions++;
+            if ("load_checkpoint".equals(r.type())) {
+              rollbacks++;
+            }
+          }
+        }
+        default -> {}
+      }
+    }
+  }
+}

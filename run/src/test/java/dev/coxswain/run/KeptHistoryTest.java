@@ -1,0 +1,149 @@
+package dev.coxswain.run;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coxswain.protocol.Event;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The history a store keeps as events arrive is the one a read of its log gives, and a request
+ * while events are being appended sees every event up to one seq and none after it.
+ */
+class KeptHistoryTest {
+  // the server module's committed run of 2026-12-02 (its OldRunDirectoryTest opens it served)
+  private static final Path FIXTURE =
+      Path.of("../server/src/test/resources/fixtures/run-2026-12-02");
+
+  @TempDir Path dir;
+
+  @Test
+  void aRealRunsHistoryKeptInMemoryIsTheOneReadFromItsLog() throws Exception {
+    Path run = dir.resolve("r");
+    Map<String, Object> runJson = Map.of("run_id", "20261202-051904-89ca");
+    try (RunStore s = RunStore.create(run, runJson)) {
+      for (String line : Files.readAllLines(FIXTURE.resolve(RunStore.LOG))) {
+        Event e = Json.read(line, Event.class);
+        assertEquals(e.seq(), s.append(e).seq(), "the fixture's numbers, kept");
+      }
+      assertTrue(s.keepsHistory(), "a store that wrote every event keeps the history");
+      List<Predicate<String>> columns = List.of(m -> true, "loss"::equals, m -> false);
+      for (Predicate<String> wanted : columns) {
+        byte[] kept = s.history(wanted).toJson(s.runId());
+        byte[] read = HistoryReader.read(s, wanted).toJson(s.runId());
+        assertArrayEquals(read, kept, new String(kept, StandardCharsets.UTF_8));
+      }
+      JsonNode h = Json.mapper().readTree(s.history(m -> true).toJson(s.runId()));
+      assertEquals(1041, h.get("last_seq").asLong());
+      assertTrue(h.get("branches").size() >= 2, "the fixture's fork: " + h.get("branches"));
+      assertTrue(h.get("folded").asLong() > 500, "metrics are columns, not events");
+    }
+    // the same run opened from its log: not kept, read from the file, the same history
+    try (RunStore opened = RunStore.open(run)) {
+      assertFalse(opened.keepsHistory(), "a run opened from its log reads it");
+      byte[] read = opened.history(m -> true).toJson(opened.runId());
+      try (RunStore again = RunStore.create(dir.resolve("r2"), runJson)) {
+        for (String line : Files.readAllLines(FIXTURE.resolve(RunStore.LOG))) {
+          again.append(Json.read(line, Event.class));
+        }
+        assertArrayEquals(read, again.history(m -> true).toJson(again.runId()));
+      }
+    }
+  }
+
+  @Test
+  void aRequestDuringAppendsSeesAPrefixUpToOneSeq() throws Exception {
+    int steps = 20_000;
+    try (RunStore s = RunStore.create(dir.resolve("r"), Map.of("run_id", "r"))) {
+      s.append(EventType.STATUS, Map.of("status", "running")); // seq 1: step k is seq k + 1
+      // a request at a known point of the appends, from the appending thread itself
+      AtomicReference<byte[]> atHalf = new AtomicReference<>();
+      s.addListener(
+          e -> {
+            if (e.seq() == steps / 2) {
+              try {
+                atHalf.set(s.history(m -> true).toJson("r"));
+              } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+              }
+            }
+          });
+      AtomicBoolean done = new AtomicBoolean();
+      AtomicReference<Throwable> failed = new AtomicReference<>();
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  for (long step = 1; step <= steps; step++) {
+                    s.append(metrics(step));
+                  }
+                } catch (Throwable t) {
+                  failed.set(t);
+                } finally {
+                  done.set(true);
+                }
+              });
+      writer.start();
+      List<Long> seen = new ArrayList<>();
+      while (!done.get()) {
+        seen.add(assertPrefix(s.history(m -> true).toJson("r")));
+      }
+      writer.join();
+      assertEquals(null, failed.get());
+      assertEquals(steps / 2, assertPrefix(atHalf.get()), "the request made at seq 10,000");
+      assertEquals(steps + 1, assertPrefix(s.history(m -> true).toJson("r")));
+      assertFalse(seen.isEmpty(), "requests were made while the appends went on");
+    }
+  }
+
+  @Test
+  void aHistoryPastItsBoundIsLetGoAndTheStoreReadsItsLog() throws Exception {
+    KeptHistory kept = new KeptHistory("r", 10_000);
+    for (long step = 1; step <= 100; step++) {
+      kept.accept(metrics(step).withSeq(step));
+    }
+    assertTrue(kept.holds(), "100 steps fit in 10,000 cells");
+    for (long step = 101; step <= 5000; step++) {
+      kept.accept(metrics(step).withSeq(step));
+    }
+    assertFalse(kept.holds(), "5,000 steps of three columns do not");
+    assertTrue(kept.snapshot(m -> true).isEmpty());
+  }
+
+  /** Checks the history is whole up to its last seq and returns that seq. */
+  private static long assertPrefix(byte[] json) throws Exception {
+    JsonNode h = Json.mapper().readTree(json);
+    long last = h.get("last_seq").asLong();
+    JsonNode branches = h.get("branches");
+    long steps = branches.isEmpty() ? 0 : branches.get(0).get("steps").size();
+    assertEquals(last - 1, steps, "a metrics event for every seq after the first, and no more");
+    if (steps > 0) {
+      JsonNode main = branches.get(0);
+      assertEquals(last - 1, main.get("steps").get((int) steps - 1).asLong());
+      assertEquals(steps, main.get("metrics").get("loss").size(), "every column as long");
+    }
+    assertEquals(last, h.get("folded").asLong() + h.get("events").size(), "every event counted");
+    return last;
+  }
+
+  private static Event metrics(long step) {
+    Map<String, Object> p = Map.of("loss", 2.0 + 1.0 / step, "lr", 1e-3, "grad_norm", 0.5);
+    return new Event(0, "r", "main", step, EventType.METRICS, Instant.now(), p);
+  }
+}

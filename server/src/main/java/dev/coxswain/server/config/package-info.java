@@ -1,2 +1,0 @@
-/** A run's YAML configuration. */
-package dev.coxswain.server.config;

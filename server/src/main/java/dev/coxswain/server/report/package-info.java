@@ -1,2 +1,0 @@
-/** The morning report of a run, in HTML and Markdown. */
-package dev.coxswain.server.report;
