@@ -199,7 +199,10 @@ public final class DataUpdateExperiment {
                 weights),
             r.knobs(),
             null,
-            null);
+            null,
+            r.optimizer(),
+            r.paramGroups(),
+            r.accumulate());
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("experiment", config.name());
     extra.put("arm", arm.id);

@@ -59,7 +59,10 @@ final class LrRecoveryArmRunner {
         r.data(),
         r.knobs(),
         null,
-        null); // the experiment's goal is declared when the arm's own part starts
+        null,
+        r.optimizer(),
+        r.paramGroups(),
+        r.accumulate()); // the experiment's goal is declared when the arm's own part starts
   }
 
   /** The agent of an agent arm (null otherwise). */

@@ -1,5 +1,6 @@
 package dev.coxswain.run;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -9,11 +10,13 @@ import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.device.DeviceChoice;
+import dev.coxswain.trainer.optim.OptimizerChoice;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -42,6 +45,9 @@ import java.util.Map;
  *     # 1/1000 of the lowest lr the run trained well at
  * goal: {metric: eval_loss, target: 1.45, deadline: 1200, patience: 3, stop_early: true}
  * device: auto        # cpu, gpu, gpu:N; auto takes a GPU when the loaded libtorch has CUDA and sees one
+ * optimizer: {name: sgd, momentum: 0.9, nesterov: true}   # default adamw
+ * param_groups: [{name: embeddings, match: [tokens, positions], lr_mult: 0.1}]
+ * accumulate: 4        # micro-batches per step (of data.batch_size rows together)
  * </pre>
  */
 public record RunConfig(
@@ -58,7 +64,10 @@ public record RunConfig(
     Data data,
     Map<String, KnobSetting> knobs,
     Map<String, Object> goal,
-    String device) {
+    String device,
+    OptimizerSetting optimizer,
+    List<ParamGroupSetting> paramGroups,
+    Integer accumulate) {
 
   /** Loss-spike detection. */
   public record Spike(Double factor, Integer window) {}
@@ -85,6 +94,15 @@ public record RunConfig(
    * agent may not take the knob below it; a person may).
    */
   public record KnobSetting(Double value, Double min, Double max, Double agentFloor) {}
+
+  /** The optimizer: {@code adamw} (the default) or {@code sgd} with its momentum. */
+  public record OptimizerSetting(String name, Double momentum, Boolean nesterov) {}
+
+  /** A parameter group: its name, the paths (globs) it takes, its starting {@code lr_mult}. */
+  public record ParamGroupSetting(
+      String name,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> match,
+      Double lrMult) {}
 
   /** A configuration error, naming the file and the key. */
   public static final class ConfigException extends Exception {
@@ -134,7 +152,10 @@ public record RunConfig(
         d,
         knobs,
         goal,
-        device);
+        device,
+        optimizer,
+        paramGroups,
+        accumulate);
   }
 
   /** The same configuration on another device ({@code --device}); null keeps this one's. */
@@ -156,7 +177,10 @@ public record RunConfig(
         data,
         knobs,
         goal,
-        value);
+        value,
+        optimizer,
+        paramGroups,
+        accumulate);
   }
 
   /** The JSON form stored in run.json (snake_case, nulls left out), from which a run can resume. */
@@ -173,7 +197,8 @@ public record RunConfig(
   /** Everything at its default. */
   public static RunConfig empty() {
     return new RunConfig(
-        null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null, null);
   }
 
   public static RunConfig load(Path file) throws ConfigException {
@@ -305,7 +330,8 @@ public record RunConfig(
       if (spike != null) {
         b.optSpike(or(spike.factor(), 2.0), or(spike.window(), 100));
       }
-      Knobs defaults = Knobs.optimizerDefaults(1e-3);
+      OptimizerChoice choice = StepSettings.apply(this, b);
+      Knobs defaults = Knobs.of(choice.knobs(1e-3));
       Double startLr = null;
       if (knobs != null) {
         for (Map.Entry<String, KnobSetting> e : knobs.entrySet()) {
@@ -317,7 +343,10 @@ public record RunConfig(
                           new ConfigException(
                               "knobs: unknown knob '"
                                   + e.getKey()
-                                  + "'; known: lr, weight_decay, max_grad_norm, beta1, beta2, eps"));
+                                  + "'; known with "
+                                  + choice.display()
+                                  + ": "
+                                  + String.join(", ", choice.knobNames())));
           KnobSetting v =
               e.getValue() == null ? new KnobSetting(null, null, null, null) : e.getValue();
           Knob changed;

@@ -9,6 +9,8 @@ import dev.coxswain.trainer.device.DeviceUnavailableException;
 import dev.coxswain.trainer.device.Libtorch;
 import dev.coxswain.trainer.device.RunDevice;
 import dev.coxswain.trainer.loop.OwnLoop;
+import dev.coxswain.trainer.model.ModelTree;
+import dev.coxswain.trainer.optim.ParamGroups;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.io.IOException;
 import java.time.Instant;
@@ -56,6 +58,8 @@ public record RunSpec(
     Workload w;
     try {
       w = wl.build(tc.seed());
+      // a group that matches nothing, or a parameter another group took: refused before anything
+      ParamGroups.resolve(ModelTree.of(w.block()), tc.paramGroups());
     } catch (IllegalArgumentException e) {
       throw new RunConfig.ConfigException(e.getMessage());
     }

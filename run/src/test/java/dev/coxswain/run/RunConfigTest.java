@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.optim.OptimizerChoice;
+import dev.coxswain.trainer.optim.ParamGroup;
 import dev.coxswain.trainer.workload.CharGptWorkload;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -176,6 +178,28 @@ class RunConfigTest {
               RunConfig.ConfigException.class, () -> c.trainer("r", null, null, null), bad);
       assertTrue(e.getMessage().contains(".agent_floor"), e.getMessage());
     }
+  }
+
+  @Test
+  void theOptimizerGroupsAndAccumulationSurviveRunJsonForResume() throws Exception {
+    RunConfig c =
+        RunConfig.load(
+            yaml(
+                """
+        optimizer: {name: sgd, momentum: 0.8}
+        param_groups: [{name: head, match: head, lr_mult: 0.1}]
+        accumulate: 4
+        """));
+    RunConfig back = RunConfig.fromMap(c.toMap());
+    assertEquals(c, back);
+    TrainerConfig t = back.trainer("r", null, null, null);
+    assertEquals(OptimizerChoice.sgd(0.8, false), t.optimizer());
+    assertEquals(List.of(new ParamGroup("head", List.of("head"), 0.1)), t.paramGroups());
+    assertEquals(4, t.accumulate());
+    TrainerConfig plain = RunConfig.load(yaml("")).trainer("r", null, null, null);
+    assertEquals(OptimizerChoice.DEFAULT, plain.optimizer(), "AdamW unless the file says");
+    assertEquals(1, plain.accumulate());
+    assertTrue(plain.paramGroups().isEmpty());
   }
 
   @Test

@@ -66,7 +66,7 @@ public final class InteractiveTrainer implements SteeredRun {
     this.events = new TrainerEvents(b.sink, config.runId(), position);
     this.status = new RunStatus(events);
     CheckpointStore store = new CheckpointStore(b.runDir.resolve("checkpoints"));
-    this.knobs = Knobs.optimizerDefaults(config.lr());
+    this.knobs = Knobs.of(config.optimizer().knobs(config.lr()));
     // the start lr is the config's; an lr override contributes its bounds
     config
         .knobOverrides()
@@ -91,6 +91,7 @@ public final class InteractiveTrainer implements SteeredRun {
     // each command type in one place of its own, beside the state it changes
     this.knobCommands = new KnobCommands(knobs, events::emit);
     knobCommands.registerWith(handlers);
+    learner.groupKnobs().forEach(knobs::register); // lr_mult.<group>: read by each step
     workload.knobs().forEach(k -> knobs.register(k.knob(), k.setter()));
     workload.actions().forEach(a -> actions.register(a.spec(), a.handler()));
     actions.registerWith(handlers);

@@ -22,6 +22,8 @@ import dev.coxswain.trainer.metric.StepProfile;
 import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.model.ModelTree;
 import dev.coxswain.trainer.optim.AdamW;
+import dev.coxswain.trainer.optim.Optimizer;
+import dev.coxswain.trainer.optim.ParamGroups;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -47,24 +49,31 @@ final class Learner implements AutoCloseable {
   private final Block block;
   private ParameterStore parameterStore;
   private final List<Pair<String, Parameter>> trainable = new ArrayList<>();
-  private final AdamW optimizer;
+  private final Optimizer optimizer;
+  private final ParamGroups groups;
   private final ModelCommands model;
   private final long parameterCount;
   // reused by every step: the weights with this step's gradients, and the one host read
-  private final List<AdamW.Slot> slots = new ArrayList<>();
+  private final List<Optimizer.Slot> slots = new ArrayList<>();
   private final double[] lossAndNorm = new double[2];
 
-  /** Builds and initializes the workload's model under the run's seed. */
+  /**
+   * Builds and initializes the workload's model under the run's seed.
+   *
+   * @throws IllegalArgumentException for parameter groups that do not fit the model (before the
+   *     model takes any memory)
+   */
   Learner(Workload workload, TrainerConfig config, StepProfile profile) {
     this.workload = workload;
     this.config = config;
     this.profile = profile;
+    this.block = workload.block();
+    this.groups = ParamGroups.resolve(ModelTree.of(block), config.paramGroups());
     // everything the run makes descends from this manager: the model, its moments, each batch
     this.manager =
         config.device() == null
             ? NDManager.newBaseManager()
             : NDManager.newBaseManager(config.device());
-    this.block = workload.block();
     Engine.getInstance().setRandomSeed((int) config.seed());
     try {
       block.initialize(manager, DataType.FLOAT32, workload.inputShapes());
@@ -82,7 +91,7 @@ final class Learner implements AutoCloseable {
       }
     }
     this.parameterCount = count;
-    this.optimizer = new AdamW(manager);
+    this.optimizer = config.optimizer().create(manager);
     this.model = new ModelCommands(ModelTree.of(block), manager, optimizer, config.seed());
   }
 
@@ -109,7 +118,8 @@ final class Learner implements AutoCloseable {
       slots.clear();
       for (Pair<String, Parameter> p : trainable) {
         NDArray w = p.getValue().getArray();
-        slots.add(new AdamW.Slot(p.getKey(), w, w.getGradient()));
+        double lrScale = groups.lrScale(p.getKey(), k); // its parameter group's lr_mult, or 1
+        slots.add(new Optimizer.Slot(p.getKey(), w, w.getGradient(), lrScale));
       }
       AdamW.lossAndNorm(lossArray, slots, lossAndNorm); // the step's one host read
       loss = lossAndNorm[0];
@@ -125,7 +135,7 @@ final class Learner implements AutoCloseable {
         updateRatio = optimizer.update(slots, k, clipScale, measure);
       }
       profile.lap(Phase.UPDATE);
-      for (AdamW.Slot slot : slots) {
+      for (Optimizer.Slot slot : slots) {
         // PyTorch accumulates gradients until they are zeroed (DJL's own Adam zeroes them the same
         // way, one call per parameter); a skipped step must not leak into the next.
         JniUtils.zeroGrad((PtNDArray) slot.weight());
@@ -137,14 +147,29 @@ final class Learner implements AutoCloseable {
     return new StepResult(s, k.get("lr"), loss, gradNorm, clipScale, updateRatio, tokens, ms);
   }
 
+  /** The step's loss, its gradients left on the weights (summed over micro-batches, if any). */
   private NDArray forwardBackward(Batch batch) {
     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-      NDList out = block.forward(parameterStore, batch.data(), true);
-      NDArray lossArray = workload.loss().evaluate(batch.labels(), out);
-      profile.lap(Phase.FORWARD);
-      gc.backward(lossArray);
-      profile.lap(Phase.BACKWARD);
-      return lossArray;
+      if (config.accumulate() == 1) {
+        NDList out = block.forward(parameterStore, batch.data(), true);
+        NDArray lossArray = workload.loss().evaluate(batch.labels(), out);
+        profile.lap(Phase.FORWARD);
+        gc.backward(lossArray);
+        profile.lap(Phase.BACKWARD);
+        return lossArray;
+      }
+      // each micro-batch's mean loss weighted by its share of the rows: their sum, and the sum of
+      // their gradients (PyTorch adds them up until they are zeroed), are the whole batch's
+      NDArray total = null;
+      for (MicroBatches.Micro m : MicroBatches.split(batch, config.accumulate())) {
+        NDList out = block.forward(parameterStore, m.batch().data(), true);
+        NDArray part = workload.loss().evaluate(m.batch().labels(), out).mul((float) m.share());
+        profile.lap(Phase.FORWARD);
+        gc.backward(part);
+        profile.lap(Phase.BACKWARD);
+        total = total == null ? part : total.add(part);
+      }
+      return total;
     }
   }
 
@@ -162,10 +187,12 @@ final class Learner implements AutoCloseable {
   }
 
   /**
-   * Loads parameters and optimizer state that {@link #parts} wrote. If the parameters do not load,
-   * the previous ones are put back and nothing has changed. Either way every array that no
-   * parameter holds any more is closed: DJL's {@code Parameter.load} replaces an array without
-   * closing it, which leaked a copy of the model on every fork, resume and rollback.
+   * Loads parameters and optimizer state that {@link #parts} wrote. If either does not load (a
+   * model of another shape, another optimizer's state), the previous parameters are put back and
+   * nothing has changed (the optimizer replaces its state only once the whole file is read). Either
+   * way every array that no parameter holds any more is closed: DJL's {@code Parameter.load}
+   * replaces an array without closing it, which leaked a copy of the model on every fork, resume
+   * and rollback.
    *
    * @param id the checkpoint's id, for the error
    */
@@ -178,6 +205,7 @@ final class Learner implements AutoCloseable {
     block.saveParameters(new DataOutputStream(backup));
     try {
       block.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(params)));
+      optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
     } catch (IOException | MalformedModelException | RuntimeException e) {
       // a partial load replaced some arrays: those, and the originals, give way to the backup
       collectCurrent(replaced);
@@ -189,13 +217,14 @@ final class Learner implements AutoCloseable {
       }
       closeUnheld(replaced);
       reattachGradients();
-      throw new IOException("checkpoint " + id + " does not fit this model: " + e.getMessage(), e);
+      parameterStore = new ParameterStore(manager, false);
+      throw new IOException(
+          "checkpoint " + id + " does not fit this model and optimizer: " + e.getMessage(), e);
     }
     closeUnheld(replaced);
     reattachGradients();
     // ParameterStore caches array references on first use: a new one sees the loaded arrays.
     parameterStore = new ParameterStore(manager, false);
-    optimizer.load(new DataInputStream(new ByteArrayInputStream(opt)));
   }
 
   private void collectCurrent(List<NDArray> into) {
@@ -221,6 +250,11 @@ final class Learner implements AutoCloseable {
     for (Pair<String, Parameter> p : trainable) {
       p.getValue().getArray().setRequiresGradient(true);
     }
+  }
+
+  /** The parameter groups' {@code lr_mult} knobs, for the run to register. */
+  List<dev.coxswain.protocol.Knob> groupKnobs() {
+    return groups.knobs();
   }
 
   /** The model commands, which act on this model's modules and optimizer state. */

@@ -17,6 +17,7 @@ import dev.coxswain.trainer.loop.LoopEvaluation;
 import dev.coxswain.trainer.loop.OwnLoop;
 import dev.coxswain.trainer.loop.Steer;
 import dev.coxswain.trainer.loop.StepFigures;
+import dev.coxswain.trainer.optim.OptimizerChoice;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -56,6 +57,13 @@ public final class OwnLoopTrainer implements SteeredRun {
   private OwnLoopTrainer(Builder b) throws IOException {
     this.loop = b.loop;
     this.config = b.config;
+    if (!config.optimizer().equals(OptimizerChoice.DEFAULT)
+        || !config.paramGroups().isEmpty()
+        || config.accumulate() != 1) {
+      throw new IllegalArgumentException(
+          "optimizer, parameter groups and accumulation are settings of Coxswain's own loop; a"
+              + " loop of its own updates its weights itself");
+    }
     this.recordCommands = b.recordCommands;
     this.events = new TrainerEvents(b.sink, config.runId(), position);
     this.status = new RunStatus(events);

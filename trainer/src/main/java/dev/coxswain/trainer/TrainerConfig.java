@@ -3,8 +3,11 @@ package dev.coxswain.trainer;
 import ai.djl.Device;
 import dev.coxswain.protocol.Goal;
 import dev.coxswain.protocol.Knob;
+import dev.coxswain.trainer.optim.OptimizerChoice;
+import dev.coxswain.trainer.optim.ParamGroup;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /** How a run is driven: length, seed, cadences, health thresholds and the knobs it starts with. */
 public final class TrainerConfig {
@@ -22,6 +25,9 @@ public final class TrainerConfig {
   private final List<Knob> knobOverrides;
   private final Goal goal;
   private final Device device;
+  private final OptimizerChoice optimizer;
+  private final List<ParamGroup> paramGroups;
+  private final int accumulate;
 
   private TrainerConfig(Builder b) {
     this.runId = b.runId;
@@ -38,6 +44,9 @@ public final class TrainerConfig {
     this.knobOverrides = List.copyOf(b.knobOverrides);
     this.goal = b.goal;
     this.device = b.device;
+    this.optimizer = b.optimizer;
+    this.paramGroups = List.copyOf(b.paramGroups);
+    this.accumulate = b.accumulate;
   }
 
   public static Builder builder() {
@@ -102,6 +111,21 @@ public final class TrainerConfig {
     return device;
   }
 
+  /** The optimizer and its fixed settings (AdamW by default). */
+  public OptimizerChoice optimizer() {
+    return optimizer;
+  }
+
+  /** The parameter groups, each with its learning-rate multiplier knob; none by default. */
+  public List<ParamGroup> paramGroups() {
+    return paramGroups;
+  }
+
+  /** Micro-batches each step's batch is split into, their gradients summed (1: no accumulation). */
+  public int accumulate() {
+    return accumulate;
+  }
+
   /** Builds a {@link TrainerConfig}; every setting has a sensible default. */
   public static final class Builder {
     private String runId = "run";
@@ -118,6 +142,9 @@ public final class TrainerConfig {
     private final List<Knob> knobOverrides = new ArrayList<>();
     private Goal goal;
     private Device device;
+    private OptimizerChoice optimizer = OptimizerChoice.DEFAULT;
+    private final List<ParamGroup> paramGroups = new ArrayList<>();
+    private int accumulate = 1;
 
     public Builder optRunId(String runId) {
       if (runId == null || !runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -214,6 +241,37 @@ public final class TrainerConfig {
     /** Where the model, its optimizer state and every batch live (see {@code device.RunDevice}). */
     public Builder optDevice(Device device) {
       this.device = device;
+      return this;
+    }
+
+    /** The optimizer (default AdamW). */
+    public Builder optOptimizer(OptimizerChoice choice) {
+      this.optimizer = Objects.requireNonNull(choice, "optimizer");
+      return this;
+    }
+
+    /**
+     * Adds a parameter group: its parameters train at {@code lr} times its {@code lr_mult.<name>}
+     * knob. The trainer resolves the patterns against the model when it is built and refuses one
+     * that matches nothing or a parameter another group took.
+     */
+    public Builder optParamGroup(ParamGroup group) {
+      this.paramGroups.add(Objects.requireNonNull(group, "param group"));
+      return this;
+    }
+
+    /**
+     * Splits each step's batch into this many micro-batches (along its first axis, as evenly as it
+     * goes) and sums their gradients, each weighted by its share of the batch: the step learns what
+     * the whole batch would teach it, with the activations of one micro-batch in memory at a time.
+     * A step whose batch has fewer rows fails.
+     */
+    public Builder optAccumulate(int microBatches) {
+      if (microBatches < 1) {
+        throw new IllegalArgumentException(
+            "accumulate must be >= 1 (micro-batches per step), got " + microBatches);
+      }
+      this.accumulate = microBatches;
       return this;
     }
 

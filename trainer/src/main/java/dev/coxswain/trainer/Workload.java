@@ -21,9 +21,12 @@ import java.util.function.DoubleConsumer;
  * whole library API surface a user needs to put their own model under the control point.
  */
 public final class Workload {
-  /** The knobs of Coxswain's own loop (its AdamW and clipping). */
+  /**
+   * The knobs of Coxswain's own loop (its AdamW or SGD, and clipping); the {@code lr_mult.<group>}
+   * knobs of parameter groups are taken too when the run has them.
+   */
   public static final List<String> BUILT_IN_KNOBS =
-      List.of("lr", "weight_decay", "max_grad_norm", "beta1", "beta2", "eps");
+      List.of("lr", "weight_decay", "max_grad_norm", "beta1", "beta2", "eps", "momentum");
 
   private final String name;
   private final Block block;

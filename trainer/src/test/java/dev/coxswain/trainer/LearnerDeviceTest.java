@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.metric.StepProfile;
+import dev.coxswain.trainer.optim.OptimizerChoice;
 import org.junit.jupiter.api.Test;
 
 /** The trainer puts the model, its optimizer state and each batch on the configured device. */
@@ -18,7 +19,7 @@ class LearnerDeviceTest {
     TrainerConfig cpu = Fixtures.config(2).optDevice(Device.cpu()).build();
     try (Learner l = new Learner(Fixtures.tinyGpt(1), cpu, new StepProfile())) {
       assertEquals(Device.cpu(), l.device());
-      StepResult r = l.step(1, Knobs.optimizerDefaults(1e-3).snapshot());
+      StepResult r = l.step(1, Knobs.of(OptimizerChoice.DEFAULT.knobs(1e-3)).snapshot());
       assertTrue(Double.isFinite(r.loss()), "a real step on the CPU: " + r);
     }
   }

@@ -19,6 +19,8 @@ import dev.coxswain.trainer.loop.LoopEvaluation;
 import dev.coxswain.trainer.loop.OwnLoop;
 import dev.coxswain.trainer.loop.StatePart;
 import dev.coxswain.trainer.loop.StepFigures;
+import dev.coxswain.trainer.optim.OptimizerChoice;
+import dev.coxswain.trainer.optim.ParamGroup;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -312,5 +314,23 @@ class OwnLoopTrainerTest {
         .optIgnoreKnobMismatch()
         .build();
     assertEquals(3, c.inner, "told to go on: the knobs it has are restored");
+  }
+
+  @Test
+  void theOwnLoopSettingsOfCoxswainsLoopAreRefusedNotIgnored() {
+    for (TrainerConfig.Builder b :
+        List.of(
+            Fixtures.config(2).optOptimizer(OptimizerChoice.sgd(0.9, false)),
+            Fixtures.config(2).optParamGroup(new ParamGroup("g", List.of("w"), 1)),
+            Fixtures.config(2).optAccumulate(2))) {
+      IllegalArgumentException e =
+          assertThrows(
+              IllegalArgumentException.class,
+              () ->
+                  OwnLoopTrainer.builder(new Regression(false).loop(), b.build())
+                      .optRunDir(dir)
+                      .build());
+      assertTrue(e.getMessage().contains("a loop of its own updates its weights"), e.getMessage());
+    }
   }
 }

@@ -128,7 +128,10 @@ public final class GpuCheckCommand implements Callable<Integer> {
             f.data(),
             f.knobs(),
             null,
-            f.device())
+            f.device(),
+            f.optimizer(),
+            f.paramGroups(),
+            f.accumulate())
         .withOverrides(null, null, null, null, corpus);
   }
 

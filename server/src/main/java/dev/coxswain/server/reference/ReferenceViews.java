@@ -41,7 +41,7 @@ public final class ReferenceViews {
   /** {@code GET /api/get_optimizer_info/}: the knobs' values, AdamW's betas as one pair. */
   public static Map<String, Object> optimizer(RunStore store) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("optimizer_name", "coxswain.AdamW");
+    m.put("optimizer_name", "coxswain." + optimizerName(store.runJson()));
     Map<String, Object> values = new LinkedHashMap<>();
     for (Map<String, Object> k : store.read(StateViews::knobs)) {
       values.put(String.valueOf(k.get("name")), k.get("value"));
@@ -53,6 +53,16 @@ public final class ReferenceViews {
       m.put("betas", List.of(b1, b2));
     }
     return m;
+  }
+
+  // the run's YAML names SGD when it trains with it (run.json keeps the YAML as given)
+  private static String optimizerName(Map<String, Object> runJson) {
+    if (runJson.get("config") instanceof Map<?, ?> config
+        && config.get("optimizer") instanceof Map<?, ?> optimizer
+        && "sgd".equals(optimizer.get("name"))) {
+      return "SGD";
+    }
+    return "AdamW";
   }
 
   /** {@code GET /api/get_checkpoints/}: the checkpoints the run still has, oldest first. */

@@ -13,7 +13,7 @@ import dev.coxswain.trainer.data.SplitMix64;
 import dev.coxswain.trainer.model.ModelTree;
 import dev.coxswain.trainer.model.ModuleParam;
 import dev.coxswain.trainer.model.SettableBlock;
-import dev.coxswain.trainer.optim.AdamW;
+import dev.coxswain.trainer.optim.Optimizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ public final class ModelCommands {
 
   private final ModelTree tree;
   private final NDManager manager;
-  private final AdamW optimizer;
+  private final Optimizer optimizer;
   private final long seed;
 
   /**
@@ -40,7 +40,7 @@ public final class ModelCommands {
    * @param optimizer whose state the reset parameters lose
    * @param seed the run's seed: with the step and the module's path it fixes a reset's values
    */
-  public ModelCommands(ModelTree tree, NDManager manager, AdamW optimizer, long seed) {
+  public ModelCommands(ModelTree tree, NDManager manager, Optimizer optimizer, long seed) {
     this.tree = tree;
     this.manager = manager;
     this.optimizer = optimizer;

@@ -1,7 +1,6 @@
 package dev.coxswain.trainer.control;
 
 import dev.coxswain.protocol.Knob;
-import dev.coxswain.protocol.KnobType;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -19,30 +18,13 @@ public final class Knobs {
   private final Map<String, DoubleConsumer> setters = new LinkedHashMap<>();
   private volatile Snapshot published = new Snapshot(Map.of()); // a loop may have no knobs
 
-  /** The optimizer knobs every run has, with the given starting learning rate. */
-  public static Knobs optimizerDefaults(double lr) {
+  /**
+   * A registry holding these knobs, in this order (Coxswain's loop starts from its optimizer's:
+   * {@code OptimizerChoice.knobs}).
+   */
+  public static Knobs of(List<Knob> knobs) {
     Knobs k = new Knobs();
-    k.register(
-        Knob.real("lr")
-            .bounds(1e-12, 10)
-            .initial(lr)
-            .log()
-            .role(Knob.LEARNING_RATE)
-            .describe("learning rate of AdamW")
-            .build());
-    k.register(
-        new Knob("weight_decay", KnobType.DOUBLE, 0.01, 0, 1, "decoupled weight decay (AdamW)"));
-    k.register(
-        new Knob(
-            "max_grad_norm",
-            KnobType.DOUBLE,
-            1.0,
-            0,
-            1e6,
-            "clip gradients to this global L2 norm; 0 turns clipping off"));
-    k.register(new Knob("beta1", KnobType.DOUBLE, 0.9, 0, 0.9999, "AdamW first-moment decay"));
-    k.register(new Knob("beta2", KnobType.DOUBLE, 0.99, 0, 0.99999, "AdamW second-moment decay"));
-    k.register(new Knob("eps", KnobType.DOUBLE, 1e-8, 1e-12, 1e-2, "AdamW denominator epsilon"));
+    knobs.forEach(k::register);
     return k;
   }
 

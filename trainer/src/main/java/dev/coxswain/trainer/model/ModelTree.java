@@ -13,7 +13,8 @@ import java.util.Optional;
 /**
  * The modules of an initialized model, walked once from its root block: each module's path (its
  * children's names joined by dots, e.g. {@code block0.attn}), type, parameters and settable
- * parameters. The structure never changes during a run, so reads from any thread see it whole;
+ * parameters. Paths and names can be read before the model is initialized (parameter counts are
+ * then 0). The structure never changes during a run, so reads from any thread see it whole;
  * settable values are read live.
  */
 public final class ModelTree {
@@ -81,7 +82,8 @@ public final class ModelTree {
     for (Pair<String, Parameter> p : block.getDirectParameters()) {
       direct.add(new Pair<>(p.getKey(), p.getValue()));
       names.add(fullNames.get(p.getValue()));
-      count += p.getValue().getShape().size();
+      // a shape is known once the model is initialized; the paths and names are known before
+      count += p.getValue().getShape() == null ? 0 : p.getValue().getShape().size();
     }
     List<String> plain = block.getChildren().keys().stream().map(ModelTree::childName).toList();
     for (Pair<String, Block> child : block.getChildren()) {
@@ -119,6 +121,22 @@ public final class ModelTree {
 
   public Optional<Module> find(String path) {
     return Optional.ofNullable(byPath.get(path));
+  }
+
+  /**
+   * Every parameter's path (its module's path and its own name joined by a dot; the root's own
+   * parameters by their names) against its full name, as the optimizer keys it, in pre-order.
+   */
+  public Map<String, String> parameterPaths() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Module m : modules) {
+      for (int i = 0; i < m.direct().size(); i++) {
+        String own = m.direct().get(i).getKey();
+        // a module's names list its own parameters first, in the order of direct
+        out.put(m.path().isEmpty() ? own : m.path() + "." + own, m.names().get(i));
+      }
+    }
+    return out;
   }
 
   /** Paths of the modules that can be reset, for refusals that say what exists. */

@@ -23,7 +23,8 @@ import java.util.TreeMap;
  * optimizers can do neither: weight decay is fixed at build time and their state is private and
  * keyed by per-instance ids.
  *
- * <p>Per parameter w with gradient g (already multiplied by the clip scale), at update t:
+ * <p>Per parameter w with gradient g (already multiplied by the clip scale), at update t, with lr
+ * the {@code lr} knob times the parameter group's multiplier:
  *
  * <pre>
  *   w ← w·(1 − lr·wd)
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  * DJL's own {@code adamUpdate} wrapper, it leaves the gradient as it is: the caller zeroes it).
  * Must be called inside an {@link NDScope}: temporaries are freed when the scope closes.
  */
-public final class AdamW {
+public final class AdamW implements Optimizer {
   private static final int MAGIC = 0x43584157; // "CXAW"
   private static final int VERSION = 1;
   private static final int VERSION_WITH_RESETS = 2; // written only once a parameter was reset
@@ -53,9 +54,6 @@ public final class AdamW {
   public AdamW(NDManager stateManager) {
     this.stateManager = stateManager;
   }
-
-  /** A named weight and its gradient. */
-  public record Slot(String name, NDArray weight, NDArray grad) {}
 
   /**
    * The loss and the global L2 norm of all gradients before clipping, in one host read: each
@@ -84,14 +82,7 @@ public final class AdamW {
     return Math.sqrt(sum);
   }
 
-  /**
-   * Applies one update to every slot.
-   *
-   * @param clipScale multiplier for the gradients (1 when no clipping is needed)
-   * @param measureRatio whether to measure the update/parameter ratio (costs four extra native
-   *     calls per parameter)
-   * @return the update/parameter ratio ||Δw|| / ||w|| over all weights, or NaN when not measured
-   */
+  @Override
   public double update(
       List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio) {
     double lr = knobs.get("lr");
@@ -102,22 +93,22 @@ public final class AdamW {
     updates++;
     double bc1 = 1 - Math.pow(b1, updates);
     double bc2 = 1 - Math.pow(b2, updates);
-    NDList norms = measureRatio ? new NDList(2 * slots.size()) : null;
+    UpdateRatio ratio = measureRatio ? new UpdateRatio(slots.size()) : null;
     // The engine's fused kernel computes lr*sqrt(bc2)/bc1 * m / (sqrt(v) + eps'); with
     // eps' = eps*sqrt(bc2) that is exactly lr * m_hat / (sqrt(v_hat) + eps).
-    float lrCorrected = (float) (lr * Math.sqrt(bc2) / bc1);
     float epsScaled = (float) (eps * Math.sqrt(bc2));
     for (Slot s : slots) {
       NDArray w = s.weight();
-      NDArray before = measureRatio ? w.duplicate() : null;
+      NDArray before = measureRatio ? UpdateRatio.before(w) : null;
+      double lrGroup = lr * s.lrScale(); // exactly lr outside a group
       Long since = forgottenAt.get(s.name());
-      float lrSlot = lrCorrected;
+      float lrSlot = (float) (lrGroup * Math.sqrt(bc2) / bc1);
       float epsSlot = epsScaled;
       if (since != null) {
         long t = updates - since;
         double c1 = 1 - Math.pow(b1, t);
         double c2 = 1 - Math.pow(b2, t);
-        lrSlot = (float) (lr * Math.sqrt(c2) / c1);
+        lrSlot = (float) (lrGroup * Math.sqrt(c2) / c1);
         epsSlot = (float) (eps * Math.sqrt(c2));
       }
       JniUtils.adamUpdate(
@@ -125,7 +116,7 @@ public final class AdamW {
           (PtNDArray) s.grad(),
           (PtNDArray) state(first, s),
           (PtNDArray) state(second, s),
-          (float) lr,
+          (float) lrGroup,
           lrSlot,
           (float) wd,
           (float) clipScale,
@@ -135,22 +126,10 @@ public final class AdamW {
           epsSlot,
           true);
       if (measureRatio) {
-        norms.add(before.subi(w).norm());
-        norms.add(w.norm());
+        ratio.add(before, w);
       }
     }
-    if (!measureRatio) {
-      return Double.NaN;
-    }
-    // one host read for all of them: ||dw_i||, ||w_i|| interleaved
-    float[] n = NDArrays.stack(norms).toFloatArray();
-    double delta = 0;
-    double weight = 0;
-    for (int i = 0; i < n.length; i += 2) {
-      delta += (double) n[i] * n[i];
-      weight += (double) n[i + 1] * n[i + 1];
-    }
-    return weight > 0 ? Math.sqrt(delta) / Math.sqrt(weight) : 0;
+    return measureRatio ? ratio.read() : Double.NaN;
   }
 
   private NDArray state(Map<String, NDArray> map, Slot s) {
@@ -170,6 +149,7 @@ public final class AdamW {
    *
    * @return how many of them had state
    */
+  @Override
   public int forget(Iterable<String> names) {
     int n = 0;
     for (String name : names) {
@@ -196,11 +176,13 @@ public final class AdamW {
   }
 
   /** Number of updates applied so far (Adam's t). */
+  @Override
   public long updates() {
     return updates;
   }
 
   /** Writes t and both moments of every parameter, by name, in name order. */
+  @Override
   public void save(DataOutputStream out) throws IOException {
     out.writeInt(MAGIC);
     out.writeInt(forgottenAt.isEmpty() ? VERSION : VERSION_WITH_RESETS);
@@ -209,8 +191,8 @@ public final class AdamW {
     out.writeInt(names.size());
     for (String name : names.keySet()) {
       out.writeUTF(name);
-      writeArray(out, first.get(name));
-      writeArray(out, second.get(name));
+      StateArrays.write(out, first.get(name));
+      StateArrays.write(out, second.get(name));
     }
     if (!forgottenAt.isEmpty()) {
       TreeMap<String, Long> resets = new TreeMap<>(forgottenAt);
@@ -223,6 +205,7 @@ public final class AdamW {
   }
 
   /** Replaces the whole state with what {@link #save} wrote. */
+  @Override
   public void load(DataInputStream in) throws IOException {
     if (in.readInt() != MAGIC) {
       throw new IOException("not an AdamW state file (bad magic number)");
@@ -239,8 +222,8 @@ public final class AdamW {
     try {
       for (int i = 0; i < n; i++) {
         String name = in.readUTF();
-        m.put(name, readArray(in));
-        v.put(name, readArray(in));
+        m.put(name, StateArrays.read(in, stateManager, "AdamW"));
+        v.put(name, StateArrays.read(in, stateManager, "AdamW"));
       }
       if (version == VERSION_WITH_RESETS) {
         int r = in.readInt();
@@ -262,6 +245,7 @@ public final class AdamW {
   }
 
   /** Forgets all moments (a fresh optimizer). */
+  @Override
   public void clear() {
     first.values().forEach(NDArray::close);
     second.values().forEach(NDArray::close);
@@ -269,25 +253,5 @@ public final class AdamW {
     second.clear();
     forgottenAt.clear();
     updates = 0;
-  }
-
-  private static void writeArray(DataOutputStream out, NDArray a) throws IOException {
-    byte[] b = a.encode();
-    out.writeInt(b.length);
-    out.write(b);
-  }
-
-  private NDArray readArray(DataInputStream in) throws IOException {
-    int len = in.readInt();
-    if (len < 0 || len > (1 << 30)) {
-      throw new IOException("corrupt AdamW state: array length " + len);
-    }
-    byte[] b = in.readNBytes(len);
-    if (b.length != len) {
-      throw new IOException("corrupt AdamW state: truncated");
-    }
-    NDArray a = NDArray.decode(stateManager, b);
-    NDScope.unregister(a);
-    return a;
   }
 }

@@ -1,2 +1,5 @@
-/** AdamW on the engine's fused kernel, with its state saved by parameter name. */
+/**
+ * Coxswain's own optimizers (AdamW on the engine's fused kernel, SGD with momentum), their state
+ * saved by parameter name, and parameter groups with their learning-rate multipliers.
+ */
 package dev.coxswain.trainer.optim;

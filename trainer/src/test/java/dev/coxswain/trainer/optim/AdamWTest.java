@@ -130,6 +130,30 @@ class AdamWTest {
   }
 
   @Test
+  void aGroupsMultiplierScalesItsLearningRateAndDecayAndOneLeavesTheUpdateAsItWas() {
+    try (NDManager nm = NDManager.newBaseManager();
+        NDScope scope = new NDScope()) {
+      scope.suppressNotUsedWarning();
+      NDArray half = nm.create(W0.clone());
+      NDArray one = nm.create(W0.clone());
+      NDArray plain = nm.create(W0.clone());
+      NDArray g = nm.create(GRADS[0]);
+      new AdamW(nm)
+          .update(
+              List.of(
+                  new AdamW.Slot("half", half, g, 0.5),
+                  new AdamW.Slot("one", one, g, 1),
+                  new AdamW.Slot("plain", plain, g)),
+              knobs(0.02, 0.1),
+              1,
+              false);
+      assertClose(reference(1, 0.01, 0.1, 1), half.toFloatArray());
+      assertArrayEquals(plain.toFloatArray(), one.toFloatArray(), 0f);
+      assertClose(reference(1, 0.02, 0.1, 1), plain.toFloatArray());
+    }
+  }
+
+  @Test
   void lossAndNormAreReadTogether() {
     try (NDManager nm = NDManager.newBaseManager();
         NDScope scope = new NDScope()) {
