@@ -2,6 +2,7 @@ package dev.coxswain.server.bench;
 
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.event.Payload;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
@@ -19,13 +20,14 @@ final class RunWatch {
 
   /** Takes one event (from the run's writer thread). */
   synchronized void accept(Event e) {
-    if (e.type() == EventType.METRICS && e.payload().get("lr") instanceof Number lr) {
-      lrByStep.put(e.step(), lr.doubleValue());
+    if (e.type() == EventType.METRICS && ((Payload.Metrics) e.body()).lr() != null) {
+      lrByStep.put(e.step(), ((Payload.Metrics) e.body()).lr());
       lastStep = Math.max(lastStep, e.step());
     } else if (e.type() == EventType.STATUS) {
-      status = String.valueOf(e.payload().get("status"));
+      Payload.Status s = (Payload.Status) e.body();
+      status = s.status();
       if (status.equals("failed")) {
-        failure = String.valueOf(e.payload());
+        failure = s.error() == null ? "failed" : s.error();
       }
     }
     notifyAll();
