@@ -5,33 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.coxswain.server.Main;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import picocli.CommandLine;
 
 /** {@code bench --models mlp}: the small model's figures, wall time and CPU time per step. */
 class BenchCommandTest {
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
-
-  @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-  }
+  @RegisterExtension final CapturedOutput io = new CapturedOutput();
+  private final ByteArrayOutputStream out = io.out;
+  private final ByteArrayOutputStream err = io.err;
 
   @Test
   void theMlpIsMeasuredAndCoxswainsOwnCpuTimePerStepIsPrinted() {
@@ -49,7 +32,7 @@ class BenchCommandTest {
                 "0",
                 "--no-hosted");
     String o = out.toString(StandardCharsets.UTF_8);
-    oldOut.println(o);
+    io.terminal().println(o);
     assertEquals(0, code, o + err.toString(StandardCharsets.UTF_8));
     assertTrue(o.contains("benchmark: 2-layer MLP 784-128-10"), o);
     assertTrue(o.contains("throughput coxswain / plain + clipping"), o);

@@ -9,13 +9,11 @@ import ai.djl.engine.Engine;
 import dev.coxswain.server.Main;
 import dev.coxswain.server.TestRuns;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -26,24 +24,9 @@ import picocli.CommandLine;
  */
 class GpuCheckCommandTest {
   @TempDir Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
-
-  @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-  }
+  @RegisterExtension final CapturedOutput io = new CapturedOutput();
+  private final ByteArrayOutputStream out = io.out;
+  private final ByteArrayOutputStream err = io.err;
 
   private int check(Path runs, String device) throws Exception {
     return new CommandLine(new Main())
@@ -68,7 +51,7 @@ class GpuCheckCommandTest {
   void onTheCpuEveryProofRunsHoldsAndPrintsWhatItSaw() throws Exception {
     int code = check(dir.resolve("runs"), "cpu");
     String o = out.toString(StandardCharsets.UTF_8);
-    oldOut.println(o);
+    io.terminal().println(o);
     assertEquals(0, code, o + err.toString(StandardCharsets.UTF_8));
     assertTrue(o.contains("PASS trains on the device"), o);
     assertTrue(o.contains("run.json says cpu"), o);

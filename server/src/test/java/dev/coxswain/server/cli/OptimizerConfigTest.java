@@ -8,16 +8,14 @@ import dev.coxswain.protocol.Json;
 import dev.coxswain.server.Main;
 import dev.coxswain.server.TestRuns;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
@@ -28,24 +26,9 @@ import picocli.CommandLine;
  */
 class OptimizerConfigTest {
   @TempDir Path dir;
-  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-  private PrintStream oldOut;
-  private PrintStream oldErr;
-
-  @BeforeEach
-  void capture() {
-    oldOut = System.out;
-    oldErr = System.err;
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  @AfterEach
-  void restore() {
-    System.setOut(oldOut);
-    System.setErr(oldErr);
-  }
+  @RegisterExtension final CapturedOutput io = new CapturedOutput();
+  private final ByteArrayOutputStream out = io.out;
+  private final ByteArrayOutputStream err = io.err;
 
   /** Trains 3 steps of the tests' tiny GPT (batch 4) with {@code extra} added to its YAML. */
   private int train(Path runDir, String extra) throws Exception {
