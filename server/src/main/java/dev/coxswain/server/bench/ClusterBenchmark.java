@@ -86,7 +86,7 @@ public final class ClusterBenchmark {
       String id = awaitOutput(trainer, scratch.resolve("trainer.out"), TRAINING, 300).group(1);
       progress.accept("  trainer joined as run " + id);
       RunStore replica = awaitReplica(cs, id, 120).store();
-      while (replica.state().get("step") instanceof Number s && s.longValue() < 5) {
+      while (replica.view().step() < 5) {
         LockSupport.parkNanos(10_000_000);
       }
       ServerBenchmark.Latency remote =

@@ -112,7 +112,7 @@ public final class ServerBenchmark {
         });
     HttpClient http = HttpClient.newHttpClient();
     String url = "http://127.0.0.1:" + port + "/api/runs/" + runId + "/commands";
-    while (observed.state().get("step") instanceof Number s && s.longValue() < 5) {
+    while (observed.view().step() < 5) {
       LockSupport.parkNanos(10_000_000);
     }
     Random rnd = new Random(1);
