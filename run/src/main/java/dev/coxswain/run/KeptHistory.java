@@ -9,11 +9,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A run's {@link RunHistory} kept current as its store appends events (every metric as a column),
- * so that a console opening the run gets what is in memory instead of a read of the whole log.
- * Bounded: past {@value #MAX_CELLS} column cells (steps times metrics, 8 bytes each: 300,000 steps
- * of a dozen metrics take 3.6 million) or {@value #MAX_EVENTS} events kept whole, it lets go of the
- * history and its store reads the log instead. Thread-safe: fed under its store's lock, in sequence
- * order; read by {@link #snapshot} from any thread.
+ * so that a console opening the run gets what is in memory instead of a read of the whole log. A
+ * store opened from its log feeds it every event of the read that opens it: the same events, in the
+ * same order, as a read of the file would give. Bounded: past {@value #MAX_CELLS} column cells
+ * (steps times metrics, 8 bytes each: 300,000 steps of a dozen metrics take 3.6 million) or {@value
+ * #MAX_EVENTS} events kept whole, it lets go of the history and its store reads the log instead.
+ * Thread-safe: fed under its store's lock, in sequence order; read by {@link #snapshot} from any
+ * thread.
  */
 final class KeptHistory implements Consumer<Event> {
   /** Column cells kept at most: 64 MB of doubles. */
@@ -52,6 +54,14 @@ final class KeptHistory implements Consumer<Event> {
           e.seq(),
           history.cells(),
           history.eventsKept());
+      history = null;
+    }
+  }
+
+  /** Lets go of the history: its store reads the log from now on. */
+  synchronized void letGo(String why) {
+    if (history != null) {
+      LOG.info("run {}: {}: its history is read from its log", runId, why);
       history = null;
     }
   }

@@ -52,7 +52,8 @@ public final class RunStore implements AutoCloseable {
   private final Map<String, Object> runJson;
   private EventLog log;
   private final EventRing ring = new EventRing(RING);
-  // the console's history, kept from the first event; null for a run opened from its log
+  // the console's history, kept from the first event (for a run opened from its log, from the read
+  // that opens it: a log that read with damage lets it go)
   private final KeptHistory kept;
   private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
   private final List<BiConsumer<Event, String>> jsonListeners = new CopyOnWriteArrayList<>();
@@ -62,13 +63,12 @@ public final class RunStore implements AutoCloseable {
   private final LogDamage damage;
   private String unlogged; // why the run failed, when its trainer could not log it
 
-  private RunStore(
-      String runId, Path dir, Map<String, Object> runJson, String logName, boolean keep) {
+  private RunStore(String runId, Path dir, Map<String, Object> runJson, String logName) {
     this.runId = runId;
     this.dir = dir;
     this.logName = logName;
     this.runJson = runJson;
-    this.kept = keep ? new KeptHistory(runId) : null;
+    this.kept = new KeptHistory(runId);
     this.damage = new LogDamage(runId, logName);
   }
 
@@ -81,7 +81,7 @@ public final class RunStore implements AutoCloseable {
   public static RunStore create(Path dir, Map<String, Object> runJson, JsonlEventSink.Opener opener)
       throws IOException {
     RunDirectory.create(dir, runJson);
-    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, LOG, true);
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, LOG);
     s.log = EventLog.create(dir, LOG, true, opener);
     return s;
   }
@@ -98,7 +98,7 @@ public final class RunStore implements AutoCloseable {
     if (!Files.exists(dir.resolve("run.json"))) {
       RunDirectory.create(dir, runJson);
     }
-    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, REPLICA, true);
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, REPLICA);
     // the trainer's log is the truth: a replica is not forced to disk
     s.log = EventLog.create(dir, REPLICA, false, JsonlEventSink.Opener.FILE);
     return s;
@@ -125,17 +125,22 @@ public final class RunStore implements AutoCloseable {
       throw new IOException("no run at " + dir + " (run.json is missing)");
     }
     Map<String, Object> runJson = Json.read(Files.readString(rj), Map.class);
-    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, logName, false);
+    RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, logName);
     List<String> found = new ArrayList<>();
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
     s.log =
         EventLog.open(dir, logName, !REPLICA.equals(logName), s::replayed, s::unknown, found::add);
     s.damage.checked(found); // before the lines skipped
+    if (!s.damage.list().isEmpty()) {
+      // a read of the file sees what the check left out: that read serves the console as before
+      s.kept.letGo("its log was opened with damage");
+    }
     return s;
   }
 
   private void replayed(long line, Event e) {
     lastSeq = e.seq();
+    kept.accept(e); // the read that opens the log is the one the console's history needs
     remember(e, line);
   }
 
@@ -167,9 +172,7 @@ public final class RunStore implements AutoCloseable {
   private void write(Event e, String json) {
     log.append(e, json);
     lastSeq = e.seq();
-    if (kept != null) {
-      kept.accept(e); // every line of the log, as a read of the file would see it
-    }
+    kept.accept(e); // every line of the log, as a read of the file would see it
     if (!remember(e, 0)) {
       return; // recorded, but not shown: this version cannot read what it says
     }
@@ -269,23 +272,18 @@ public final class RunStore implements AutoCloseable {
 
   /**
    * The run's history for a console that opens it ({@link RunHistory}), with the metrics {@code
-   * wanted} accepts as columns: from memory when this store has kept it since the run's first event
-   * (a run it created, or a replica it started), otherwise read from the log ({@link
-   * HistoryReader}). Either way every event up to one seq, and none after it.
+   * wanted} accepts as columns: from memory while this store keeps it (from the run's first event,
+   * or from the read that opened its log, within {@link KeptHistory}'s bounds), otherwise read from
+   * the log ({@link HistoryReader}). Either way every event up to one seq, and none after it.
    */
   public RunHistory history(Predicate<String> wanted) throws IOException {
-    if (kept != null) {
-      java.util.Optional<RunHistory> h = kept.snapshot(wanted);
-      if (h.isPresent()) {
-        return h.get();
-      }
-    }
-    return HistoryReader.read(this, wanted);
+    java.util.Optional<RunHistory> h = kept.snapshot(wanted);
+    return h.isPresent() ? h.get() : HistoryReader.read(this, wanted);
   }
 
   /** Whether {@link #history} comes from memory (false: it reads the log). */
   public boolean keepsHistory() {
-    return kept != null && kept.holds();
+    return kept.holds();
   }
 
   public void addListener(Consumer<Event> l) {

@@ -54,16 +54,82 @@ class KeptHistoryTest {
       assertTrue(h.get("branches").size() >= 2, "the fixture's fork: " + h.get("branches"));
       assertTrue(h.get("folded").asLong() > 500, "metrics are columns, not events");
     }
-    // the same run opened from its log: not kept, read from the file, the same history
+    // the same run opened from its log: kept by the read that opened it, the same history
     try (RunStore opened = RunStore.open(run)) {
-      assertFalse(opened.keepsHistory(), "a run opened from its log reads it");
-      byte[] read = opened.history(m -> true).toJson(opened.runId());
+      assertTrue(opened.keepsHistory(), "a run opened from its log keeps what the open read");
       try (RunStore again = RunStore.create(dir.resolve("r2"), runJson)) {
         for (String line : Files.readAllLines(FIXTURE.resolve(RunStore.LOG))) {
           again.append(Json.read(line, Event.class));
         }
-        assertArrayEquals(read, again.history(m -> true).toJson(again.runId()));
+        for (Predicate<String> wanted :
+            List.<Predicate<String>>of(m -> true, "loss"::equals, m -> false)) {
+          byte[] kept = opened.history(wanted).toJson(opened.runId());
+          assertArrayEquals(HistoryReader.read(opened, wanted).toJson(opened.runId()), kept);
+          assertArrayEquals(again.history(wanted).toJson(again.runId()), kept);
+        }
       }
+    }
+  }
+
+  @Test
+  void aRunOpenedFromItsLogKeepsEventsAppendedAfter() throws Exception {
+    Path run = dir.resolve("r");
+    try (RunStore s = RunStore.create(run, Map.of("run_id", "r"))) {
+      s.append(EventType.STATUS, Map.of("status", "running"));
+      for (long step = 1; step <= 300; step++) {
+        s.append(metrics(step));
+      }
+    }
+    try (RunStore opened = RunStore.open(run)) {
+      for (long step = 301; step <= 400; step++) {
+        opened.append(metrics(step));
+      }
+      assertTrue(opened.keepsHistory());
+      byte[] kept = opened.history(m -> true).toJson("r");
+      assertArrayEquals(HistoryReader.read(opened, m -> true).toJson("r"), kept);
+      assertEquals(401, assertPrefix(kept), "the opened events and the appended ones, once each");
+    }
+  }
+
+  @Test
+  void aRunOpenedFromALogPastTheBoundReadsTheFile() throws Exception {
+    Path run = dir.resolve("r");
+    Map<String, Object> wide = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < 8_000; i++) {
+      wide.put("m" + i, (double) i); // 8,000 columns of 1,024 cells: past 8 million
+    }
+    try (RunStore s = RunStore.create(run, Map.of("run_id", "r"))) {
+      s.append(EventType.STATUS, Map.of("status", "running"));
+      s.append(new Event(0, "r", "main", 1, EventType.METRICS, Instant.now(), wide));
+      s.append(metrics(2));
+    }
+    try (RunStore opened = RunStore.open(run)) {
+      assertFalse(opened.keepsHistory(), "8,000 columns are past the bound: the file is read");
+      JsonNode h = Json.mapper().readTree(opened.history(m -> true).toJson("r"));
+      assertEquals(3, h.get("last_seq").asLong());
+      assertEquals(8_003, h.get("branches").get(0).get("metrics").size(), "every column, read");
+    }
+  }
+
+  @Test
+  void aRunOpenedFromADamagedLogReadsTheFileAsBefore() throws Exception {
+    Path run = dir.resolve("r");
+    try (RunStore s = RunStore.create(run, Map.of("run_id", "r"))) {
+      s.append(EventType.STATUS, Map.of("status", "running"));
+      for (long step = 1; step <= 3; step++) {
+        s.append(metrics(step));
+      }
+    }
+    // seq 4 written twice (two writers once): the check keeps the first, a read of the file both
+    Path log = run.resolve(RunStore.LOG);
+    List<String> lines = Files.readAllLines(log);
+    Files.writeString(
+        log, lines.get(3) + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.APPEND);
+    try (RunStore opened = RunStore.open(run)) {
+      assertFalse(opened.damage().isEmpty(), "the repeated number is damage");
+      assertFalse(opened.keepsHistory(), "a damaged log is served as a read of it");
+      assertArrayEquals(
+          HistoryReader.read(opened, m -> true).toJson("r"), opened.history(m -> true).toJson("r"));
     }
   }
 

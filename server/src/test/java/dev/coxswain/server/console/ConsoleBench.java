@@ -55,9 +55,16 @@ class ConsoleBench {
             Files.size(run.resolve(RunStore.LOG)) / 1e6,
             (System.nanoTime() - t0) / 1e9));
     progress("a night opened from its log ...");
-    out.add("a night opened from its log (a server started after it, reading the file):");
     try (Browser b = new Browser(dir.resolve("chromium"), 1440, 1200)) {
+      long opening = System.nanoTime();
       try (RunStore store = RunStore.open(run)) {
+        out.add(
+            String.format(
+                Locale.ROOT,
+                "a night opened from its log (a server started after it; the store opened in %.2f"
+                    + " s, its history kept: %s):",
+                (System.nanoTime() - opening) / 1e9,
+                store.keepsHistory()));
         open(b, store, n, out, true);
       }
       out.forEach(ConsoleBench::progress); // what is measured so far, should the rest fail
@@ -111,7 +118,8 @@ class ConsoleBench {
               heap / (1 << 20)));
       Object read =
           b.js(
-              "const r = performance.getEntriesByType('resource').find(x => x.name.includes('/history'));"
+              "const r = performance.getEntriesByType('resource')"
+                  + ".filter(x => x.name.includes('/history')).pop();"
                   + " return r ? [r.encodedBodySize, r.requestStart, r.responseStart, r.responseEnd]"
                   + " : null");
       if (read instanceof List<?> r) {
