@@ -58,12 +58,14 @@ final class KeptHistory implements Consumer<Event> {
     }
   }
 
-  /** Lets go of the history: its store reads the log from now on. */
+  /**
+   * Lets go of the history: its store reads the log from now on ({@code why} null: say nothing).
+   */
   synchronized void letGo(String why) {
-    if (history != null) {
+    if (history != null && why != null) {
       LOG.info("run {}: {}: its history is read from its log", runId, why);
-      history = null;
     }
+    history = null;
   }
 
   /** Whether it still holds the history (false once let go). */

@@ -42,6 +42,13 @@ public final class RunRegistry {
   }
 
   /**
+   * Runs of a scan that keep their console history in memory from the read that opens them (the
+   * most recently written; up to 64 MB of columns each): the others read their log when a console
+   * opens them, so a folder of many nights does not fill the heap.
+   */
+  static final int KEPT_AT_SCAN = 4;
+
+  /**
    * Opens every run directory under {@code root} (read-only history): a control plane's replica
    * where there is one, else the trainer's own log. Unreadable ones are skipped.
    */
@@ -50,17 +57,18 @@ public final class RunRegistry {
       return;
     }
     try (Stream<Path> dirs = Files.list(root)) {
-      for (Path d : dirs.filter(p -> Files.exists(p.resolve("run.json"))).toList()) {
+      int kept = 0;
+      for (Path d : newestFirst(dirs.filter(p -> Files.exists(p.resolve("run.json"))).toList())) {
         try {
           if (!Files.exists(d.resolve(RunStore.REPLICA)) && RunLock.heldElsewhere(d).isPresent()) {
             // another process trains it: opening would repair the tail it is writing
             LOG.info("run directory {} is live in another process; not listed here", d);
             continue;
           }
-          RunStore s =
-              Files.exists(d.resolve(RunStore.REPLICA))
-                  ? RunStore.open(d, RunStore.REPLICA)
-                  : RunStore.open(d);
+          String logName =
+              Files.exists(d.resolve(RunStore.REPLICA)) ? RunStore.REPLICA : RunStore.LOG;
+          RunStore s = RunStore.open(d, logName, kept < KEPT_AT_SCAN);
+          kept += s.keepsHistory() ? 1 : 0;
           if (stores.putIfAbsent(s.runId(), s) == null) {
             watchers.forEach(w -> w.added(s));
           }
@@ -71,6 +79,25 @@ public final class RunRegistry {
     } catch (IOException e) {
       LOG.warn("cannot list runs in {}: {}", root, e.getMessage());
     }
+  }
+
+  // the directories whose log was written last first
+  private static List<Path> newestFirst(List<Path> dirs) {
+    java.util.Map<Path, Long> written = new java.util.HashMap<>();
+    for (Path d : dirs) {
+      long t = 0;
+      for (String log : List.of(RunStore.REPLICA, RunStore.LOG)) {
+        try {
+          t = Math.max(t, Files.getLastModifiedTime(d.resolve(log)).toMillis());
+        } catch (IOException e) {
+          // no such log: the other one says
+        }
+      }
+      written.put(d, t);
+    }
+    return dirs.stream()
+        .sorted(java.util.Comparator.comparing((Path d) -> written.get(d)).reversed())
+        .toList();
   }
 
   /** Adds (or replaces) the store the API serves for a run. */

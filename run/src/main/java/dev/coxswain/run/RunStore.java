@@ -118,14 +118,26 @@ public final class RunStore implements AutoCloseable {
   }
 
   /** Opens a run's log or, with {@link #REPLICA}, a control plane's replica of it. */
-  @SuppressWarnings("unchecked")
   public static RunStore open(Path dir, String logName) throws IOException {
+    return open(dir, logName, true);
+  }
+
+  /**
+   * As {@link #open(Path, String)}; {@code keepHistory} false reads the console's history from the
+   * log when it is asked for instead of keeping it from this read (a server over many runs keeps
+   * only a few in memory: see {@link RunRegistry#scan}).
+   */
+  @SuppressWarnings("unchecked")
+  public static RunStore open(Path dir, String logName, boolean keepHistory) throws IOException {
     Path rj = dir.resolve("run.json");
     if (!Files.exists(rj)) {
       throw new IOException("no run at " + dir + " (run.json is missing)");
     }
     Map<String, Object> runJson = Json.read(Files.readString(rj), Map.class);
     RunStore s = new RunStore((String) runJson.get("run_id"), dir, runJson, logName);
+    if (!keepHistory) {
+      s.kept.letGo(null);
+    }
     List<String> found = new ArrayList<>();
     // a replica is a copy: the trainer's own log is what is forced to disk before it counts
     s.log =

@@ -208,6 +208,36 @@ class KeptHistoryTest {
     return last;
   }
 
+  @Test
+  void aScanOfManyRunsKeepsOnlyTheNewestHistoriesAndServesTheOthersFromTheirLogs()
+      throws Exception {
+    int runs = RunRegistry.KEPT_AT_SCAN + 2;
+    long t0 = System.currentTimeMillis() - 3_600_000;
+    for (int i = 0; i < runs; i++) {
+      Path run = dir.resolve("runs/r" + i);
+      try (RunStore s = RunStore.create(run, Map.of("run_id", "r" + i))) {
+        s.append(EventType.STATUS, Map.of("status", "running"));
+        for (long step = 1; step <= 20; step++) {
+          s.append(metrics(step));
+        }
+      }
+      // r0 was written first, the last one last
+      Files.setLastModifiedTime(
+          run.resolve(RunStore.LOG), java.nio.file.attribute.FileTime.fromMillis(t0 + i * 60_000));
+    }
+    RunRegistry registry = new RunRegistry();
+    registry.scan(dir.resolve("runs"));
+    for (int i = 0; i < runs; i++) {
+      RunStore s = registry.store("r" + i).orElseThrow();
+      boolean newest = i >= runs - RunRegistry.KEPT_AT_SCAN;
+      assertEquals(newest, s.keepsHistory(), "r" + i + " keeps its history: " + newest);
+      // kept or read, the console gets the same history
+      byte[] served = s.history(m -> true).toJson(s.runId());
+      assertArrayEquals(HistoryReader.read(s, m -> true).toJson(s.runId()), served);
+      s.close();
+    }
+  }
+
   private static Event metrics(long step) {
     Map<String, Object> p = Map.of("loss", 2.0 + 1.0 / step, "lr", 1e-3, "grad_norm", 0.5);
     return new Event(0, "r", "main", step, EventType.METRICS, Instant.now(), p);
