@@ -148,12 +148,20 @@ class AgentLoopTest {
     List<Event> agentCmds =
         await(
             e -> e.type() == EventType.COMMAND && "agent".equals(e.payload().get("source")), 2, 60);
-    await(
-        e ->
-            e.type() == EventType.COMMAND_RESULT
-                && agentCmds.get(1).payload().get("id").equals(e.payload().get("command_id")),
-        1,
-        60);
+    Event secondResult =
+        await(
+                e ->
+                    e.type() == EventType.COMMAND_RESULT
+                        && agentCmds
+                            .get(1)
+                            .payload()
+                            .get("id")
+                            .equals(e.payload().get("command_id")),
+                1,
+                60)
+            .get(0);
+    // the metrics of the step it applied at come after its result: wait for them too
+    await(e -> e.type() == EventType.METRICS && e.seq() > secondResult.seq(), 1, 60);
     List<Event> all = events(e -> true);
     assertEquals(Map.of("lr", 0.002), agentCmds.get(0).payload().get("args"));
     assertEquals(0.002, lrAfter(all, (String) agentCmds.get(0).payload().get("id")), 1e-12);
