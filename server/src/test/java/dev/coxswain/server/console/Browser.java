@@ -113,7 +113,10 @@ public final class Browser implements AutoCloseable {
 
   @SuppressWarnings("unchecked")
   public Map<String, Object> snapshot() {
-    return (Map<String, Object>) js("return window.coxswain ? window.coxswain.snapshot() : null");
+    // empty while the page's modules still load (window.coxswain is set once they have): a wait
+    // on a field of it waits on, instead of failing on a null
+    Object s = js("return window.coxswain ? window.coxswain.snapshot() : null");
+    return s == null ? Map.of() : (Map<String, Object>) s;
   }
 
   public <T> T await(long seconds, String what, Function<WebDriver, T> until) {

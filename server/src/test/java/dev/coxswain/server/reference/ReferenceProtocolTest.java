@@ -140,7 +140,12 @@ class ReferenceProtocolTest {
   void theReferencesTunerLoopSteersACoxswainRun() throws Exception {
     server =
         TestRuns.start(
-            dir, 1_000_000, ApiOptions.defaults(TestRuns.TOKEN).withPort(0).withCompat("t1"), null);
+            dir,
+            1_000_000,
+            // about 25 commands, good and bad, in a few seconds: on a fast machine more than the
+            // default burst of 20 (a 429 here once); the rate limit has tests of its own
+            ApiOptions.defaults(TestRuns.TOKEN).withPort(0).withCompat("t1").withRate(1000, 1000),
+            null);
     try (ReferenceClient c = new ReferenceClient(server.port())) {
       // like llm_as_tuner: at an evaluation after the start (epoch != 0), pause, resume, set lr
       Map<String, Object> eval =
