@@ -72,8 +72,10 @@ final class Deliberation {
    *
    * @param words a person's words to the agent now, empty when none
    * @param ruleOnly whether a person chose the rule policy
+   * @return the result to come of the command the decision sent; null when it sent none
    */
-  void decide(long step, Summary window, String words, boolean ruleOnly) {
+  CompletableFuture<CommandResult> decide(
+      long step, Summary window, String words, boolean ruleOnly) {
     decisions++;
     long t0 = System.nanoTime();
     if (config.blocking()) {
@@ -121,6 +123,7 @@ final class Deliberation {
     if (config.blocking()) {
       send("resume", "decided (blocking mode)");
     }
+    return result;
   }
 
   /** The command a decision became, if any (not sent yet). */
