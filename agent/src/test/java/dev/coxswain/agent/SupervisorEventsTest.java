@@ -74,15 +74,7 @@ class SupervisorEventsTest {
   }
 
   private Event metrics(long step, Object lr) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("loss", 3.0 - step * 0.001);
-    m.put("lr", lr);
-    m.put("grad_norm", 1.0);
-    m.put("clip_scale", 1.0);
-    m.put("tokens_per_s", 100.0);
-    m.put("step_ms", 10.0);
-    m.put("skipped", false);
-    return event(step, EventType.METRICS, m);
+    return event(step, EventType.METRICS, TestMetrics.step(step, lr));
   }
 
   private Event agentResult(String status, Map<String, Object> detail) {

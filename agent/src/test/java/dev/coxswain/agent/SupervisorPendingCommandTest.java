@@ -97,15 +97,7 @@ class SupervisorPendingCommandTest {
 
   private void steps(Supervisor s, long from, long to, double lr) {
     for (long i = from; i <= to; i++) {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("loss", 3.0 - i * 0.001);
-      m.put("lr", lr);
-      m.put("grad_norm", 1.0);
-      m.put("clip_scale", 1.0);
-      m.put("tokens_per_s", 100.0);
-      m.put("step_ms", 10.0);
-      m.put("skipped", false);
-      s.accept(event(i, EventType.METRICS, m));
+      s.accept(event(i, EventType.METRICS, TestMetrics.step(i, lr)));
     }
   }
 

@@ -363,6 +363,7 @@ class OptimizersAndAccumulationTest {
     assertEquals(CommandStatus.REJECTED, r.status(), r.toString());
     assertTrue(r.reason().contains("not an AdamW state file"), r.reason());
     // the parameters the load had replaced were put back: the same losses as never asked
-    assertEquals(plain.losses("main"), asked.losses("main"));
+    assertEquals(plain.losses("main").keySet(), asked.losses("main").keySet());
+    Recorder.assertSameLosses(plain.losses("main"), asked.losses("main"), 1, 6, "as never asked");
   }
 }

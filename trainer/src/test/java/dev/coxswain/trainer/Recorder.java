@@ -1,5 +1,8 @@
 package dev.coxswain.trainer;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.trainer.events.EventSink;
@@ -83,5 +86,25 @@ final class Recorder implements EventSink {
       }
     }
     return out;
+  }
+
+  /**
+   * How far two runs' losses may drift and still count as the same computation: a replay on one
+   * PyTorch thread is bit-for-bit most of the time, but now and then drifts by a few float32 ulps
+   * (3.8403187 against 3.8403194 in a CI run; see trainer/pom.xml). Any real change of the
+   * computation (a learning rate, a dropout rate, another batch) moves a loss by far more.
+   */
+  static final double SAME_LOSS = 1e-5;
+
+  /** Asserts that two runs' losses agree, within {@link #SAME_LOSS}, at steps {@code from..to}. */
+  static void assertSameLosses(
+      Map<Long, Double> expected, Map<Long, Double> actual, long from, long to, String what) {
+    for (long s = from; s <= to; s++) {
+      Double a = expected.get(s);
+      Double b = actual.get(s);
+      assertNotNull(a, what + ": no loss at step " + s);
+      assertNotNull(b, what + ": no loss at step " + s);
+      assertEquals(a, b, SAME_LOSS, what + " at step " + s);
+    }
   }
 }
