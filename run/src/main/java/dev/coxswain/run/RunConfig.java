@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.coxswain.protocol.Knob;
 import dev.coxswain.trainer.TrainerConfig;
-import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.device.DeviceChoice;
 import dev.coxswain.trainer.optim.OptimizerChoice;
 import dev.coxswain.trainer.workload.CharGptWorkload;
@@ -331,48 +330,7 @@ public record RunConfig(
         b.optSpike(or(spike.factor(), 2.0), or(spike.window(), 100));
       }
       OptimizerChoice choice = StepSettings.apply(this, b);
-      Knobs defaults = Knobs.of(choice.knobs(1e-3));
-      Double startLr = null;
-      if (knobs != null) {
-        for (Map.Entry<String, KnobSetting> e : knobs.entrySet()) {
-          Knob k =
-              defaults
-                  .get(e.getKey())
-                  .orElseThrow(
-                      () ->
-                          new ConfigException(
-                              "knobs: unknown knob '"
-                                  + e.getKey()
-                                  + "'; known with "
-                                  + choice.display()
-                                  + ": "
-                                  + String.join(", ", choice.knobNames())));
-          KnobSetting v =
-              e.getValue() == null ? new KnobSetting(null, null, null, null) : e.getValue();
-          Knob changed;
-          try {
-            changed =
-                new Knob(
-                    k.name(),
-                    k.type(),
-                    or(v.value(), k.value()),
-                    or(v.min(), k.min()),
-                    or(v.max(), k.max()),
-                    k.description(),
-                    k.scale(),
-                    k.unit(),
-                    k.role(),
-                    k.choices());
-          } catch (IllegalArgumentException bad) {
-            throw new ConfigException("knobs." + k.name() + ": " + bad.getMessage());
-          }
-          if (k.name().equals("lr")) {
-            startLr = v.value();
-          }
-          checkFloor(k.name(), v.agentFloor(), changed);
-          b.optKnob(changed);
-        }
-      }
+      Double startLr = KnobSettings.apply(knobs, choice, b);
       if (goal != null) {
         try {
           b.optGoal(dev.coxswain.protocol.Goal.fromMap(goal));
@@ -394,20 +352,6 @@ public record RunConfig(
       return c;
     } catch (IllegalArgumentException e) {
       throw new ConfigException(e.getMessage());
-    }
-  }
-
-  /** A floor under the agent must be > 0 and within the knob's bounds. */
-  private static void checkFloor(String knob, Double floor, Knob k) throws ConfigException {
-    if (floor == null) {
-      return;
-    }
-    String key = "knobs." + knob + ".agent_floor";
-    if (!Double.isFinite(floor) || floor <= 0) {
-      throw new ConfigException(key + ": must be a number > 0, got " + floor);
-    }
-    if (floor > k.max()) {
-      throw new ConfigException(key + ": " + floor + " is above the knob's upper bound " + k.max());
     }
   }
 
