@@ -93,47 +93,18 @@ public final class Guardrails {
     String action = d.action();
     if (!config.permitted().contains(action)) {
       edits.add("action '" + action + "' is not permitted by this prompt; kept instead");
-      return new Outcome(Optional.empty(), Map.of(), edits);
+      return kept(edits);
     }
-    Map<String, Double> targets = new LinkedHashMap<>();
     switch (action) {
       case "keep" -> {
-        return new Outcome(Optional.empty(), Map.of(), edits);
+        return kept(edits);
       }
-      case "double", "halve" -> {
-        if (!learningRates(d, s, action.equals("double") ? 2 : 0.5, targets, edits)) {
-          return new Outcome(Optional.empty(), Map.of(), edits);
+      case "double", "halve", "scale_knob", "set_knobs" -> {
+        Map<String, Double> targets = new LinkedHashMap<>();
+        if (!knobTargets(d, s, targets, edits)) {
+          return kept(edits);
         }
-      }
-      case "scale_knob" -> {
-        Object k = d.args().get("knob");
-        Object f = d.args().get("factor");
-        if (!(k instanceof String knob) || !(f instanceof Number factor)) {
-          edits.add("scale_knob without a knob name and a numeric factor; kept instead");
-          return new Outcome(Optional.empty(), Map.of(), edits);
-        }
-        Optional<Summary.KnobView> kv = s.knob(knob);
-        if (kv.isEmpty()) {
-          edits.add("unknown knob '" + knob + "'; kept instead");
-          return new Outcome(Optional.empty(), Map.of(), edits);
-        }
-        if (!kv.get().knob().isLog()) {
-          edits.add(
-              "knob '" + knob + "' is not on a log scale: it is set, not scaled; kept instead");
-          return new Outcome(Optional.empty(), Map.of(), edits);
-        }
-        targets.put(knob, kv.get().value() * factor.doubleValue());
-      }
-      case "set_knobs" -> {
-        for (Map.Entry<String, Object> e : d.args().entrySet()) {
-          Optional<Summary.KnobView> k = s.knob(e.getKey());
-          if (k.isEmpty()) {
-            edits.add("dropped unknown knob '" + e.getKey() + "'");
-          } else {
-            KnobValues.read(k.get().knob(), e.getValue(), edits)
-                .ifPresent(v -> targets.put(e.getKey(), v));
-          }
-        }
+        return knobChange(targets, s, lastKnobChangeStep, edits);
       }
       case "run_action" -> {
         return KnobValues.action(d, s, edits);
@@ -145,7 +116,57 @@ public final class Guardrails {
         return new Outcome(Optional.of(action), d.args(), edits); // checkpoints, evaluate, note
       }
     }
-    // knob changes: locks, cooldown, factor band, absolute bounds
+  }
+
+  private static Outcome kept(List<String> edits) {
+    return new Outcome(Optional.empty(), Map.of(), edits);
+  }
+
+  /**
+   * The values a knob decision asks for, before locks, cooldown and bands.
+   *
+   * @return false when the decision is kept instead (the reason is in {@code edits})
+   */
+  private boolean knobTargets(
+      Decision d, Summary s, Map<String, Double> targets, List<String> edits) {
+    String action = d.action();
+    if (action.equals("double") || action.equals("halve")) {
+      return learningRates(d, s, action.equals("double") ? 2 : 0.5, targets, edits);
+    }
+    if (action.equals("scale_knob")) {
+      Object k = d.args().get("knob");
+      Object f = d.args().get("factor");
+      if (!(k instanceof String knob) || !(f instanceof Number factor)) {
+        edits.add("scale_knob without a knob name and a numeric factor; kept instead");
+        return false;
+      }
+      Optional<Summary.KnobView> kv = s.knob(knob);
+      if (kv.isEmpty()) {
+        edits.add("unknown knob '" + knob + "'; kept instead");
+        return false;
+      }
+      if (!kv.get().knob().isLog()) {
+        edits.add("knob '" + knob + "' is not on a log scale: it is set, not scaled; kept instead");
+        return false;
+      }
+      targets.put(knob, kv.get().value() * factor.doubleValue());
+      return true;
+    }
+    for (Map.Entry<String, Object> e : d.args().entrySet()) { // set_knobs
+      Optional<Summary.KnobView> k = s.knob(e.getKey());
+      if (k.isEmpty()) {
+        edits.add("dropped unknown knob '" + e.getKey() + "'");
+      } else {
+        KnobValues.read(k.get().knob(), e.getValue(), edits)
+            .ifPresent(v -> targets.put(e.getKey(), v));
+      }
+    }
+    return true;
+  }
+
+  /** Knob changes through locks, the cooldown, the factor band, the bounds and the floor. */
+  private Outcome knobChange(
+      Map<String, Double> targets, Summary s, long lastKnobChangeStep, List<String> edits) {
     if (lastKnobChangeStep >= 0
         && config.cooldownSteps() > 0
         && s.toStep() - lastKnobChangeStep < config.cooldownSteps()) {
@@ -155,7 +176,7 @@ public final class Guardrails {
               + ", fewer than "
               + config.cooldownSteps()
               + " steps ago; kept instead");
-      return new Outcome(Optional.empty(), Map.of(), edits);
+      return kept(edits);
     }
     Map<String, Object> out = new LinkedHashMap<>();
     for (Map.Entry<String, Double> e : targets.entrySet()) {
@@ -175,7 +196,7 @@ public final class Guardrails {
       if (edits.isEmpty()) {
         edits.add("no change left to make");
       }
-      return new Outcome(Optional.empty(), Map.of(), edits);
+      return kept(edits);
     }
     return new Outcome(Optional.of("set_knobs"), out, edits);
   }
@@ -227,7 +248,7 @@ public final class Guardrails {
     Map<String, Double> now = s.mixture();
     if (now.isEmpty()) {
       edits.add("this run has no named data sources; kept instead");
-      return new Outcome(Optional.empty(), Map.of(), edits);
+      return kept(edits);
     }
     Object w = d.args().get("weights");
     Map<?, ?> asked = w instanceof Map<?, ?> m ? m : d.args();
@@ -248,7 +269,7 @@ public final class Guardrails {
     double after = next.values().stream().mapToDouble(Double::doubleValue).sum();
     if (!(after > 0) || next.equals(now)) {
       edits.add(after > 0 ? "no change left to make" : "every weight would be zero; kept instead");
-      return new Outcome(Optional.empty(), Map.of(), edits);
+      return kept(edits);
     }
     double move = 0;
     for (String k : now.keySet()) {
