@@ -77,7 +77,6 @@ public final class ResumeCommand implements Callable<Integer> {
     }
   }
 
-  @SuppressWarnings("unchecked")
   private int resume(Path dir, Credentials credentials) throws Exception {
     RunStore store;
     try {
@@ -92,20 +91,9 @@ public final class ResumeCommand implements Callable<Integer> {
     RunSpec spec;
     AgentSettings agent;
     try {
-      // the run's agent comes back with it (the key from the environment; budgets start afresh)
-      agent =
-          joined.requested()
-              ? null
-              : AgentSettings.fromRunJson(store.runJson().get("agent"), System.getenv());
-      Object cfg = store.runJson().get("config");
-      if (!(cfg instanceof Map<?, ?> m)) {
-        throw new RunConfig.ConfigException(
-            "run.json of " + dir + " has no 'config' to resume from");
-      }
-      // the original run.json stays as it is; only the in-memory spec is rebuilt from its config
-      spec =
-          RunSpec.resolve(
-              RunConfig.fromMap((Map<String, Object>) m).withDevice(device), 0, Map.of());
+      Resolved r = resolve(dir, store);
+      spec = r.spec();
+      agent = r.agent();
     } catch (RunConfig.ConfigException | IllegalArgumentException e) {
       store.close();
       System.err.println("error: " + e.getMessage());
@@ -122,11 +110,8 @@ public final class ResumeCommand implements Callable<Integer> {
     // are passed over, and said so, before anything is appended to the log
     CheckpointStore.Choice choice =
         new CheckpointStore(dir.resolve("checkpoints")).latestVerified();
-    for (CheckpointStore.Skipped k : choice.skipped()) {
-      System.err.println("coxswain: skipping checkpoint " + k.id() + ": " + k.why());
-    }
     Optional<CheckpointMeta> latest = choice.checkpoint();
-    if (latest.isEmpty() && !choice.skipped().isEmpty()) {
+    if (!announce(choice)) {
       store.close();
       System.err.println(
           "error: no checkpoint of "
@@ -134,25 +119,8 @@ public final class ResumeCommand implements Callable<Integer> {
               + " can be read (see above); nothing was changed. Restore one, or start a new run");
       return 2;
     }
-    latest.ifPresent(
-        m ->
-            System.err.println(
-                "coxswain: resuming from checkpoint " + m.id() + " (step " + m.step() + ")"));
     String from = latest.map(CheckpointMeta::id).orElse(null);
-    // says from which step the branch continues: readers drop the lost steps after it, which the
-    // resumed run trains again (the log itself stays append-only)
-    Payload.Status resuming =
-        new Payload.Status(
-            "resuming",
-            null,
-            latest.map(CheckpointMeta::branch).orElse("main"),
-            latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"),
-            latest.map(CheckpointMeta::step).orElse(0L),
-            choice.skipped().isEmpty()
-                ? null
-                : choice.skipped().stream()
-                    .map(k -> new Payload.Skipped(k.id(), k.why()))
-                    .toList());
+    Payload.Status resuming = resuming(choice);
     store.append(dev.coxswain.protocol.EventType.STATUS, Payloads.encode(resuming));
     if (joined.requested()) {
       // the control plane runs the agent (its run.json section travels with the join)
@@ -176,5 +144,62 @@ public final class ResumeCommand implements Callable<Integer> {
     // a resumed run's directory was there before: nothing to remove if the start fails
     return Serving.serve(
         server, store, spec, from, dir.toAbsolutePath().getParent(), agent, () -> {});
+  }
+
+  /**
+   * Says which checkpoints are passed over and which one the run resumes from.
+   *
+   * @return false when checkpoints exist and none of them can be read
+   */
+  private static boolean announce(CheckpointStore.Choice choice) {
+    for (CheckpointStore.Skipped k : choice.skipped()) {
+      System.err.println("coxswain: skipping checkpoint " + k.id() + ": " + k.why());
+    }
+    Optional<CheckpointMeta> latest = choice.checkpoint();
+    if (latest.isEmpty() && !choice.skipped().isEmpty()) {
+      return false;
+    }
+    latest.ifPresent(
+        m ->
+            System.err.println(
+                "coxswain: resuming from checkpoint " + m.id() + " (step " + m.step() + ")"));
+    return true;
+  }
+
+  /**
+   * The status that says from which step the branch continues: readers drop the lost steps after
+   * it, which the resumed run trains again (the log itself stays append-only).
+   */
+  private static Payload.Status resuming(CheckpointStore.Choice choice) {
+    Optional<CheckpointMeta> latest = choice.checkpoint();
+    return new Payload.Status(
+        "resuming",
+        null,
+        latest.map(CheckpointMeta::branch).orElse("main"),
+        latest.map(m -> "checkpoint " + m.id()).orElse("the start (no checkpoint)"),
+        latest.map(CheckpointMeta::step).orElse(0L),
+        choice.skipped().isEmpty()
+            ? null
+            : choice.skipped().stream().map(k -> new Payload.Skipped(k.id(), k.why())).toList());
+  }
+
+  /** What a resumed run is rebuilt from: its spec and its agent. */
+  private record Resolved(RunSpec spec, AgentSettings agent) {}
+
+  @SuppressWarnings("unchecked")
+  private Resolved resolve(Path dir, RunStore store) throws RunConfig.ConfigException, IOException {
+    // the run's agent comes back with it (the key from the environment; budgets start afresh)
+    AgentSettings agent =
+        joined.requested()
+            ? null
+            : AgentSettings.fromRunJson(store.runJson().get("agent"), System.getenv());
+    Object cfg = store.runJson().get("config");
+    if (!(cfg instanceof Map<?, ?> m)) {
+      throw new RunConfig.ConfigException("run.json of " + dir + " has no 'config' to resume from");
+    }
+    // the original run.json stays as it is; only the in-memory spec is rebuilt from its config
+    RunSpec spec =
+        RunSpec.resolve(RunConfig.fromMap((Map<String, Object>) m).withDevice(device), 0, Map.of());
+    return new Resolved(spec, agent);
   }
 }

@@ -118,6 +118,14 @@ public final class ServerCommand implements Callable<Integer> {
             .getAddress()
             .getPort();
     String url = "http://" + server.host + ":" + cs.port() + "/";
+    announce(url, hz, credentialsDir);
+    Serving.printConsole(url, envToken, token);
+    awaitShutdown(clustered, cs);
+    return 0;
+  }
+
+  /** The lines a person needs: where the console is, and how a trainer joins. */
+  private void announce(String url, int hz, Path credentialsDir) {
     System.out.println(
         "coxswain: control plane on " + url + ", cluster on " + cluster.host + ":" + hz);
     System.out.println(
@@ -128,7 +136,11 @@ public final class ServerCommand implements Callable<Integer> {
             + " --cluster-credentials "
             + credentialsDir.toAbsolutePath()
             + " (copy that directory to each trainer's machine)");
-    Serving.printConsole(url, envToken, token);
+  }
+
+  /** Holds until the JVM shuts down, then closes the cluster and the runs' links. */
+  private static void awaitShutdown(Cluster.Clustered clustered, ControlServer cs)
+      throws InterruptedException {
     CountDownLatch done = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
@@ -150,6 +162,5 @@ public final class ServerCommand implements Callable<Integer> {
                 },
                 "coxswain-shutdown"));
     done.await();
-    return 0;
   }
 }

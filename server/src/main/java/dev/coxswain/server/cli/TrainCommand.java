@@ -168,33 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
       double secs = (System.nanoTime() - t0) / 1e9;
       long firstStep =
           t.firstStepDoneMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
-      out.printf(
-          Locale.ROOT,
-          "%s at step %d on branch %s in %.1f s (JVM start to first step: %d ms)%n",
-          end.status(),
-          end.step(),
-          end.branch(),
-          secs,
-          firstStep);
-      out.printf(
-          Locale.ROOT,
-          "final train loss %.4f (mean of last 20 steps), validation loss %.4f (perplexity %.2f);"
-              + " before training %.4f%n",
-          end.trainLoss(),
-          end.validationLoss(),
-          Math.exp(end.validationLoss()),
-          end.initialValidationLoss());
-      if (end.skippedSteps() > 0) {
-        out.println("skipped steps (non-finite loss or gradient): " + end.skippedSteps());
-      }
-      Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("status", end.status());
-      summary.put("step", end.step());
-      summary.put("train_loss", end.trainLoss());
-      summary.put("validation_loss_start", end.initialValidationLoss());
-      summary.put("validation_loss", end.validationLoss());
-      summary.put("seconds", secs);
-      out.println(Json.write(summary));
+      printEnd(out, end, secs, firstStep);
       if (signal != null) {
         out.println(StopOnSignal.stoppedLine(end.step(), runDir));
         return StopOnSignal.exitCode(signal);
@@ -208,5 +182,36 @@ public final class TrainCommand implements Callable<Integer> {
       err.println("error: the run failed: " + e);
       return 1;
     }
+  }
+
+  /** The run's last lines: how it ended, its losses, and the same as one JSON line. */
+  private static void printEnd(PrintStream out, RunOutcome end, double secs, long firstStep) {
+    out.printf(
+        Locale.ROOT,
+        "%s at step %d on branch %s in %.1f s (JVM start to first step: %d ms)%n",
+        end.status(),
+        end.step(),
+        end.branch(),
+        secs,
+        firstStep);
+    out.printf(
+        Locale.ROOT,
+        "final train loss %.4f (mean of last 20 steps), validation loss %.4f (perplexity %.2f);"
+            + " before training %.4f%n",
+        end.trainLoss(),
+        end.validationLoss(),
+        Math.exp(end.validationLoss()),
+        end.initialValidationLoss());
+    if (end.skippedSteps() > 0) {
+      out.println("skipped steps (non-finite loss or gradient): " + end.skippedSteps());
+    }
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("status", end.status());
+    summary.put("step", end.step());
+    summary.put("train_loss", end.trainLoss());
+    summary.put("validation_loss_start", end.initialValidationLoss());
+    summary.put("validation_loss", end.validationLoss());
+    summary.put("seconds", secs);
+    out.println(Json.write(summary));
   }
 }
