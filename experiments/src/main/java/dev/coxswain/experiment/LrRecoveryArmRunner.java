@@ -122,11 +122,13 @@ final class LrRecoveryArmRunner {
     long t0 = System.nanoTime();
     RunOutcome end;
     Supervisor supervisor = null;
+    AgentLockstep lockstep = new AgentLockstep(); // the agent's decisions apply at fixed steps
     try (InteractiveTrainer trainer =
         InteractiveTrainer.builder(spec.workload(), spec.trainer())
             .optRunDir(dir)
             .optSink(store::append)
             .optRecordCommands(false) // recorded in the store first, as the server does
+            .optStepGate(lockstep)
             .build()) {
       store.addListener(seen);
       if (agent != null) {
@@ -148,6 +150,7 @@ final class LrRecoveryArmRunner {
                   }
                 });
         store.addListener(supervisor::accept);
+        lockstep.follow(supervisor);
       }
       long pre = config.pretrainSteps();
       if (pre == 0) {
