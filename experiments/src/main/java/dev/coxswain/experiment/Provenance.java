@@ -44,11 +44,15 @@ public record Provenance(String commit, String code, String codeSha256) {
     return new Provenance(gitCommit(), code[0], code[1]);
   }
 
-  /** A short form for tables: the commit and the first 12 hex digits of the code's hash. */
+  /**
+   * A short form for tables: the commit and the first 12 hex digits of the code's hash ("code not
+   * recorded" in results from before the hash was).
+   */
   String text() {
-    return commit
-        + ", code sha256 "
-        + (codeSha256 == null ? "not found" : codeSha256.substring(0, 12));
+    if (codeSha256 != null) {
+      return commit + ", code sha256 " + codeSha256.substring(0, 12);
+    }
+    return commit + (code == null ? ", code not recorded" : ", code " + code);
   }
 
   /** The commit of the working tree, with "+dirty" when it has uncommitted changes. */
@@ -85,6 +89,14 @@ public record Provenance(String commit, String code, String codeSha256) {
       }
       sources.add(p);
     }
+    return hash(sources);
+  }
+
+  /**
+   * [what was hashed, its SHA-256 or null] of these jars or class directories, in this order: a
+   * jar's bytes, a directory's files by relative path (each path, a zero byte, the file's bytes).
+   */
+  static String[] hash(Set<Path> sources) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       List<String> names = new ArrayList<>();
