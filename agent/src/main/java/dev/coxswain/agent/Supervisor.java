@@ -240,7 +240,10 @@ public final class Supervisor implements AutoCloseable {
     return every;
   }
 
-  /** Waits until every event given so far has been handled (tests, shutdown). */
+  /**
+   * Waits until every event given so far has been handled, and every command it made the agent
+   * decide has been submitted (tests, shutdown, an experiment that holds training in lockstep).
+   */
   public void drain(long seconds) throws Exception {
     thread.submit(() -> {}).get(seconds, TimeUnit.SECONDS);
   }

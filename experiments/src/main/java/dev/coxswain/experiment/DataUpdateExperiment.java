@@ -53,7 +53,10 @@ public final class DataUpdateExperiment {
     }
   }
 
-  /** What one run measured: final validation loss per source, and per evaluation. */
+  /**
+   * What one run measured: final validation loss per source, and per evaluation; and what made it
+   * (commit, code and its SHA-256, {@link Provenance}; null in results from before those fields).
+   */
   public record Result(
       String arm,
       long seed,
@@ -64,7 +67,10 @@ public final class DataUpdateExperiment {
       List<double[]> evals, // step, old, new (NaN where that source was not loaded)
       long reloadedAt,
       List<Object> reloadedFiles,
-      double wallSeconds) {}
+      double wallSeconds,
+      String commit,
+      String code,
+      String codeSha256) {}
 
   private final DataUpdateConfig config;
   private final Path out;
@@ -86,6 +92,7 @@ public final class DataUpdateExperiment {
 
   /** Trains every run that is not complete on disk. */
   public void runMissing() throws Exception {
+    Provenance made = Provenance.current();
     int n = 0;
     int total = Arm.values().length * config.seeds().size();
     for (long seed : config.seeds()) {
@@ -114,7 +121,7 @@ public final class DataUpdateExperiment {
             arm.id,
             seed,
             config.steps());
-        Result r = run(arm, seed, dir);
+        Result r = run(arm, seed, dir, made);
         log.printf(
             Locale.ROOT,
             "[%d/%d] %s seed %d: %s, final val loss old %.4f, new %.4f, %.0f s%n",
@@ -162,7 +169,7 @@ public final class DataUpdateExperiment {
     return out;
   }
 
-  private Result run(Arm arm, long seed, Path dir) throws Exception {
+  private Result run(Arm arm, long seed, Path dir, Provenance made) throws Exception {
     Path data = dir.resolveSibling(dir.getFileName() + ".data");
     deleteTree(data);
     List<Path> newFiles = prepareData(data, arm != Arm.ARRIVES);
@@ -206,6 +213,9 @@ public final class DataUpdateExperiment {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("experiment", config.name());
     extra.put("arm", arm.id);
+    extra.put("commit", made.commit());
+    extra.put("code", made.code());
+    extra.put("code_sha256", made.codeSha256());
     RunSpec spec = RunSpec.resolve(rc, config.steps(), extra);
     RunStore store = RunStore.create(dir, spec.runJson());
     List<double[]> evals = new ArrayList<>();
@@ -255,7 +265,10 @@ public final class DataUpdateExperiment {
             evals,
             reloadedAt[0],
             reloaded,
-            (System.nanoTime() - t0) / 1e9);
+            (System.nanoTime() - t0) / 1e9,
+            made.commit(),
+            made.code(),
+            made.codeSha256());
     RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
     deleteTree(data);
     Path tmp = dir.resolve("result.json.tmp");

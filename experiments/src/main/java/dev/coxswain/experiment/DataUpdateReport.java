@@ -84,7 +84,11 @@ final class DataUpdateReport {
             + commandLine
             + "` ("
             + Instant.now()
-            + "). The default workload's model on the corpus "
+            + "; report written at commit `"
+            + Provenance.gitCommit()
+            + "`). Runs trained at "
+            + trainedBy(arms)
+            + ". The default workload's model on the corpus "
             + c.corpus()
             + " split by file name: the data a run starts with (`"
             + c.oldGlob()
@@ -119,6 +123,26 @@ final class DataUpdateReport {
     plot(arms, 2, "new data", newPng);
     plot(arms, 1, "old data", oldPng);
     return new ResultFiles(table.toString(), List.of(mdFile, jsonFile, newPng, oldPng));
+  }
+
+  /** The commits and code that trained the runs, with their counts. */
+  private static String trainedBy(
+      Map<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> arms) {
+    Map<String, Long> by = new java.util.TreeMap<>();
+    for (List<DataUpdateExperiment.Result> rs : arms.values()) {
+      for (DataUpdateExperiment.Result r : rs) {
+        String key =
+            r.commit() == null
+                ? "not recorded"
+                : new Provenance(r.commit(), r.code(), r.codeSha256()).text();
+        by.merge(key, 1L, Long::sum);
+      }
+    }
+    return String.join(
+        ", ",
+        by.entrySet().stream()
+            .map(e -> "`" + e.getKey() + "` (" + e.getValue() + " runs)")
+            .toList());
   }
 
   private void plot(

@@ -34,12 +34,12 @@ import java.util.function.Consumer;
 final class LrRecoveryArmRunner {
   private final LrRecoveryConfig config;
   private final Map<String, String> env;
-  private final String commit;
+  private final Provenance made;
 
-  LrRecoveryArmRunner(LrRecoveryConfig config, Map<String, String> env, String commit) {
+  LrRecoveryArmRunner(LrRecoveryConfig config, Map<String, String> env, Provenance made) {
     this.config = config;
     this.env = env;
-    this.commit = commit;
+    this.made = made;
   }
 
   /** The run configuration of one arm and seed. */
@@ -111,7 +111,9 @@ final class LrRecoveryArmRunner {
     Map<String, Object> extra = new LinkedHashMap<>();
     extra.put("experiment", config.name());
     extra.put("arm", arm.id());
-    extra.put("commit", commit);
+    extra.put("commit", made.commit());
+    extra.put("code", made.code());
+    extra.put("code_sha256", made.codeSha256());
     AgentSettings agent = agent(arm);
     if (agent != null) {
       extra.put("agent", agent.describe());
@@ -122,11 +124,13 @@ final class LrRecoveryArmRunner {
     long t0 = System.nanoTime();
     RunOutcome end;
     Supervisor supervisor = null;
+    AgentLockstep lockstep = new AgentLockstep(); // the agent's decisions apply at fixed steps
     try (InteractiveTrainer trainer =
         InteractiveTrainer.builder(spec.workload(), spec.trainer())
             .optRunDir(dir)
             .optSink(store::append)
             .optRecordCommands(false) // recorded in the store first, as the server does
+            .optStepGate(lockstep)
             .build()) {
       store.addListener(seen);
       if (agent != null) {
@@ -148,6 +152,7 @@ final class LrRecoveryArmRunner {
                   }
                 });
         store.addListener(supervisor::accept);
+        lockstep.follow(supervisor);
       }
       long pre = config.pretrainSteps();
       if (pre == 0) {
@@ -255,8 +260,10 @@ final class LrRecoveryArmRunner {
             wall,
             seen.evals,
             lrs,
-            commit,
-            outcomes);
+            made.commit(),
+            outcomes,
+            made.code(),
+            made.codeSha256());
     RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
     // written last, atomically: its presence is what marks the run complete
     Path tmp = dir.resolve("result.json.tmp");

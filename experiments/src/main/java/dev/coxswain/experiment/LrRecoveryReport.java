@@ -6,7 +6,6 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,28 +38,12 @@ public final class LrRecoveryReport {
     this.command = command;
   }
 
-  /** The commit of the working tree, with "+dirty" when it has uncommitted changes. */
-  static String commit() {
-    try {
-      String head = git("rev-parse", "--short=12", "HEAD");
-      if (head.isEmpty()) {
-        return "unknown (not a git checkout)";
-      }
-      String dirty =
-          git("status", "--porcelain", "--untracked-files=no", "--", ".", ":!experiments/results");
-      return dirty.isEmpty() ? head : head + "+dirty";
-    } catch (IOException | InterruptedException e) {
-      return "unknown (" + e.getMessage() + ")";
+  /** The commit and the code that trained a run, as the report names them. */
+  static String trainedBy(LrRecoveryResult r) {
+    if (r.commit() == null) {
+      return "not recorded";
     }
-  }
-
-  private static String git(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add("git");
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String s = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-    return p.waitFor() == 0 ? s : "";
+    return new Provenance(r.commit(), r.code(), r.codeSha256()).text();
   }
 
   public ResultFiles write() throws IOException {
@@ -69,7 +52,7 @@ public final class LrRecoveryReport {
       throw new IllegalStateException("not every run is complete: " + x.missing());
     }
     LrRecoveryConfig c = x.config();
-    String commit = commit();
+    String commit = Provenance.gitCommit();
     String when = Instant.now().toString();
     LrRecoveryArm oracle =
         arms.keySet().stream().filter(a -> a.id().equals("c-oracle")).findFirst().get();
@@ -87,8 +70,7 @@ public final class LrRecoveryReport {
     arms.values().stream()
         .flatMap(List::stream)
         .distinct()
-        .forEach(
-            r -> trained.merge(r.commit() == null ? "not recorded" : r.commit(), 1L, Long::sum));
+        .forEach(r -> trained.merge(trainedBy(r), 1L, Long::sum));
     md.append(
             String.join(
                 ", ",

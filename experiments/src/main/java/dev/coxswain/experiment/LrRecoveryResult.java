@@ -30,6 +30,9 @@ import java.util.Map;
  * @param commit the git commit of the code that trained it (null in results from before this field)
  * @param outcomes the agent's decisions by what followed them over the next window (helped, hurt,
  *     neutral, unknown); null in results from before this field
+ * @param code what ran: the jar's name, or the module's class directories ({@link Provenance})
+ * @param codeSha256 the SHA-256 of that code; null when not found, and in results from before this
+ *     field
  */
 public record LrRecoveryResult(
     String arm,
@@ -53,7 +56,9 @@ public record LrRecoveryResult(
     List<double[]> evals,
     List<double[]> lrs,
     String commit,
-    Map<String, Integer> outcomes) {
+    Map<String, Integer> outcomes,
+    String code,
+    String codeSha256) {
 
   /** Decisions with this verdict (0 when not recorded). */
   public int outcome(String verdict) {

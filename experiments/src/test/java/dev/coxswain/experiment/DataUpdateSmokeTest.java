@@ -83,6 +83,12 @@ class DataUpdateSmokeTest {
             .readValue(
                 Files.readString(out.resolve("runs/b-arrives/seed-1/result.json")), Map.class);
     assertEquals(101, ((Number) b.get("reloaded_at")).intValue(), "from the step after arrival");
+    // what made it: the commit and the code's hash, shown in the report with the count of runs
+    String sha = (String) b.get("code_sha256");
+    assertTrue(sha != null && sha.matches("[0-9a-f]{64}"), "code_sha256 " + sha);
+    assertTrue(
+        md.contains("`" + b.get("commit") + ", code sha256 " + sha.substring(0, 12) + "` (3 runs)"),
+        md);
     String reloaded = Json.write(b.get("reloaded_files"));
     assertTrue(reloaded.contains("new/1901_") && reloaded.contains("sha256"), reloaded);
     List<List<Object>> evals = (List<List<Object>>) b.get("evals");

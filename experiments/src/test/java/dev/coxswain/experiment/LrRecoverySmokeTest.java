@@ -47,20 +47,8 @@ class LrRecoverySmokeTest {
     oldErr.print(err.toString(StandardCharsets.UTF_8));
   }
 
-  private static Path repo() {
-    Path p = Path.of("").toAbsolutePath();
-    return Files.exists(p.resolve("experiments")) ? p : p.getParent();
-  }
-
-  /** The committed smoke config, with the corpus where the build keeps it. */
   private Path smokeConfig() throws Exception {
-    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu")).toAbsolutePath();
-    assertTrue(Files.isDirectory(corpus), "corpus missing at " + corpus);
-    String text = Files.readString(repo().resolve("experiments/lr-recovery/smoke.yaml"));
-    assertTrue(text.contains("corpus: data/sotu"), "smoke.yaml names its corpus");
-    Path f = dir.resolve("smoke.yaml");
-    Files.writeString(f, text.replace("corpus: data/sotu", "corpus: " + corpus));
-    return f;
+    return Smoke.config(dir);
   }
 
   private int run(String... args) {

@@ -39,6 +39,7 @@ import java.util.function.BooleanSupplier;
 public final class InteractiveTrainer implements SteeredRun {
   private final TrainerConfig config;
   private final boolean recordCommands;
+  private final StepGate gate;
   private final RunPosition position = new RunPosition();
   private final TrainerEvents events;
   private final Knobs knobs;
@@ -63,6 +64,7 @@ public final class InteractiveTrainer implements SteeredRun {
     Workload workload = b.workload;
     this.config = b.config;
     this.recordCommands = b.recordCommands;
+    this.gate = b.gate;
     this.events = new TrainerEvents(b.sink, config.runId(), position);
     this.status = new RunStatus(events);
     CheckpointStore store = new CheckpointStore(b.runDir.resolve("checkpoints"));
@@ -170,6 +172,7 @@ public final class InteractiveTrainer implements SteeredRun {
     while (true) {
       long c0 = System.nanoTime();
       profile.begin();
+      gate.hold(position.step()); // the follower has taken in the steps so far
       boolean stop = controlPoint.boundary(() -> position.step() + 1, handlers::dispatch, () -> {});
       controlNanos += System.nanoTime() - c0;
       profile.lap(Phase.CONTROL);
@@ -309,6 +312,7 @@ public final class InteractiveTrainer implements SteeredRun {
     private EventSink sink = EventSink.discard();
     private String resumeFrom;
     private boolean recordCommands = true;
+    private StepGate gate = StepGate.OPEN;
 
     private Builder(Workload workload, TrainerConfig config) {
       this.workload = workload;
@@ -333,6 +337,15 @@ public final class InteractiveTrainer implements SteeredRun {
      */
     public Builder optRecordCommands(boolean value) {
       this.recordCommands = value;
+      return this;
+    }
+
+    /**
+     * Holds training at each step boundary until the gate releases it (default: never holds). An
+     * experiment uses it to have its agent's decisions apply at a fixed step.
+     */
+    public Builder optStepGate(StepGate gate) {
+      this.gate = java.util.Objects.requireNonNull(gate, "gate");
       return this;
     }
 
