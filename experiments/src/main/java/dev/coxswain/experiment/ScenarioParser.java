@@ -1,0 +1,368 @@
+package dev.coxswain.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.coxswain.run.RunConfig;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a scenario file strictly: an unknown key, a value of the wrong type, an unknown trouble
+ * kind, a step past the end or a goal on a metric the workload does not report fails here, before
+ * any training, with a message that names the file, the key and the value. The format is documented
+ * in {@code experiments/scenarios/README.md}.
+ */
+public final class ScenarioParser extends ScenarioFields {
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
+  /** What the default workload's evaluations report. */
+  static final List<String> METRICS = List.of("eval_loss", "perplexity");
+
+  /** Size presets: layers, embed, heads, context, batch size, validation batches. */
+  static final Map<String, int[]> SIZES =
+      Map.of(
+          "tiny", new int[] {1, 32, 2, 16, 8, 2},
+          "small", new int[] {1, 64, 4, 32, 16, 4},
+          "default", new int[] {2, 128, 4, 64, 32, 16});
+
+  /** Smoke size: every step count divided by this, the tiny model, the first seed. */
+  static final int SMOKE_DIVISOR = 10;
+
+  private ScenarioParser(String origin) {
+    super(origin);
+  }
+
+  /** Loads a scenario file, at smoke size when asked. */
+  public static Scenario load(Path file, boolean smoke) throws InvalidExperimentException {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new InvalidExperimentException("scenario file not found: " + file);
+    } catch (IOException e) {
+      throw new InvalidExperimentException(file + ": " + e.getMessage());
+    }
+    String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    return parse(text, file.toString(), name, smoke);
+  }
+
+  /** Parses and checks; {@code origin} begins every message. */
+  public static Scenario parse(String text, String origin, String defaultName, boolean smoke)
+      throws InvalidExperimentException {
+    JsonNode root;
+    try {
+      root = YAML.readTree(text);
+    } catch (IOException e) {
+      throw new InvalidExperimentException(
+          origin + ": not YAML: " + e.getMessage().lines().findFirst().orElse("unreadable"));
+    }
+    if (root == null || !root.isObject()) {
+      throw new InvalidExperimentException(origin + ": expected a YAML mapping (a scenario)");
+    }
+    Scenario full = new ScenarioParser(origin).read((ObjectNode) root, defaultName);
+    if (!smoke) {
+      return full;
+    }
+    ObjectNode small = smoke((ObjectNode) root.deepCopy());
+    return new ScenarioParser(origin + " (at --smoke size)").read(small, full.name() + "-smoke");
+  }
+
+  /** The same scenario at smoke size: steps divided by {@link #SMOKE_DIVISOR}, tiny, one seed. */
+  private static ObjectNode smoke(ObjectNode root) {
+    root.put("size", "tiny");
+    root.remove("name");
+    divide(root, "steps");
+    divide(root, "eval_every");
+    divide(root.get("pretrain"), "steps");
+    divide(root.get("goal"), "deadline");
+    divide(root.get("agent"), "every");
+    if (root.get("troubles") instanceof ArrayNode a) {
+      for (JsonNode t : a) {
+        divide(t, "step");
+        divide(t, "length");
+      }
+    }
+    if (root.get("seeds") instanceof ArrayNode s && s.size() > 1) {
+      JsonNode first = s.get(0);
+      s.removeAll();
+      s.add(first);
+    }
+    return root;
+  }
+
+  private static void divide(JsonNode node, String key) {
+    if (node instanceof ObjectNode o && o.get(key) != null && o.get(key).isIntegralNumber()) {
+      long v = o.get(key).asLong();
+      o.put(key, v == 0 ? 0 : Math.max(1, v / SMOKE_DIVISOR));
+    }
+  }
+
+  private Scenario read(ObjectNode root, String defaultName) throws InvalidExperimentException {
+    only(
+        root,
+        "",
+        "name",
+        "workload",
+        "size",
+        "data",
+        "steps",
+        "seeds",
+        "tune_seed",
+        "eval_every",
+        "lr",
+        "pretrain",
+        "goal",
+        "troubles",
+        "tuning",
+        "agent");
+    String name = root.has("name") ? text(root, "name") : defaultName;
+    if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
+      fail(
+          "'name' must be lower-case letters, digits, '.', '_' or '-' (a directory name), not '"
+              + name
+              + "'");
+    }
+    String workload = text(root, "workload");
+    if (!workload.equals("char-gpt")) {
+      fail("'workload' is '" + workload + "'; known: char-gpt (the default workload)");
+    }
+    String size = text(root, "size");
+    if (!SIZES.containsKey(size)) {
+      fail("'size' is '" + size + "'; known: " + SIZES.keySet().stream().sorted().toList());
+    }
+    String corpus = "data/sotu";
+    if (root.has("data")) {
+      JsonNode d = object(root, "data");
+      only(d, "data.", "corpus");
+      corpus = text(d, "data.corpus");
+    }
+    long steps = whole(root, "steps", 1);
+    List<Long> seeds = seeds(root.get("seeds"));
+    long tuneSeed = root.has("tune_seed") ? whole(root, "tune_seed", 0) : 0;
+    if (seeds.contains(tuneSeed)) {
+      fail(
+          "'tune_seed' ("
+              + tuneSeed
+              + ") is one of 'seeds' "
+              + seeds
+              + ": the baselines must be tuned on a seed that is not reported");
+    }
+    int evalEvery = (int) whole(root, "eval_every", 1);
+    atMost("eval_every", evalEvery, steps);
+    double lr = positive(root, "lr");
+    long pretrainSteps = 0;
+    double pretrainLr = lr;
+    if (root.has("pretrain")) {
+      JsonNode p = object(root, "pretrain");
+      only(p, "pretrain.", "steps", "lr");
+      pretrainSteps = whole(p, "pretrain.steps", 0);
+      pretrainLr = positive(p, "pretrain.lr");
+      if (pretrainSteps >= steps) {
+        fail("'pretrain.steps' (" + pretrainSteps + ") must be below 'steps' (" + steps + ")");
+      }
+    }
+    JsonNode g = object(root, "goal");
+    only(g, "goal.", "metric", "direction", "deadline");
+    String metric = text(g, "goal.metric");
+    if (!METRICS.contains(metric)) {
+      fail(
+          "'goal.metric' is '"
+              + metric
+              + "': the workload char-gpt reports no such metric;"
+              + " it reports "
+              + METRICS);
+    }
+    String direction = text(g, "goal.direction");
+    if (!direction.equals("minimize")) {
+      fail("'goal.direction' is '" + direction + "': " + metric + " is better lower (minimize)");
+    }
+    long deadline = whole(g, "goal.deadline", 1);
+    atMost("goal.deadline", deadline, steps);
+    if (deadline <= pretrainSteps || deadline % evalEvery != 0) {
+      fail(
+          "'goal.deadline' ("
+              + deadline
+              + ") must lie after the pretraining ("
+              + pretrainSteps
+              + ") on an evaluation step (a multiple of 'eval_every', "
+              + evalEvery
+              + ")");
+    }
+    List<Trouble> troubles = troubles(root, steps, pretrainSteps, lr);
+    JsonNode tuning = object(root, "tuning");
+    only(tuning, "tuning.", "lrs");
+    List<Double> lrs = positives(tuning.get("lrs"), "tuning.lrs");
+    JsonNode agent = object(root, "agent");
+    only(agent, "agent.", "every");
+    int agentEvery = (int) whole(agent, "agent.every", 1);
+    atMost("agent.every", agentEvery, steps);
+    int[] z = SIZES.get(size);
+    RunConfig run = runConfig(z, corpus);
+    String digest = digest(root, name);
+    return new Scenario(
+        name,
+        size,
+        run,
+        steps,
+        seeds,
+        tuneSeed,
+        evalEvery,
+        lr,
+        pretrainSteps,
+        pretrainLr,
+        metric,
+        direction,
+        deadline,
+        troubles,
+        lrs,
+        agentEvery,
+        digest);
+  }
+
+  private List<Trouble> troubles(JsonNode root, long steps, long pretrain, double lr)
+      throws InvalidExperimentException {
+    JsonNode list = root.get("troubles");
+    if (list == null || !list.isArray() || list.isEmpty()) {
+      fail(
+          "'troubles' must be a non-empty list of mappings like {kind: lr_too_high, step: 300,"
+              + " lr: 0.03}; kinds: "
+              + Trouble.Kind.names());
+    }
+    List<Trouble> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "troubles[" + i + "].";
+      JsonNode t = list.get(i);
+      if (!t.isObject()) {
+        fail("'" + at.substring(0, at.length() - 1) + "' must be a mapping, not " + t);
+      }
+      String wire = text(t, at + "kind");
+      Trouble.Kind kind = Trouble.Kind.of(wire);
+      if (kind == null) {
+        fail(
+            "'"
+                + at
+                + "kind' is '"
+                + wire
+                + "': unknown trouble kind; known: "
+                + Trouble.Kind.names());
+      }
+      long step = whole(t, at + "step", 0);
+      if (step >= steps) {
+        fail("'" + at + "step' (" + step + ") is past the end: the runs have " + steps + " steps");
+      }
+      out.add(trouble(kind, t, at, step, steps, pretrain, lr));
+    }
+    out.sort(java.util.Comparator.comparingLong(Trouble::step));
+    return List.copyOf(out);
+  }
+
+  private Trouble trouble(
+      Trouble.Kind kind, JsonNode t, String at, long step, long steps, long pretrain, double lr)
+      throws InvalidExperimentException {
+    switch (kind) {
+      case LR_TOO_HIGH, LR_TOO_LOW -> {
+        only(t, at, "kind", "step", "lr");
+        double given = positive(t, at + "lr");
+        boolean high = kind == Trouble.Kind.LR_TOO_HIGH;
+        if (high ? given <= lr : given >= lr) {
+          fail(
+              "'"
+                  + at
+                  + "lr' ("
+                  + given
+                  + ") must be "
+                  + (high ? "above" : "below")
+                  + " the scenario's 'lr' ("
+                  + lr
+                  + ") for "
+                  + kind.wire());
+        }
+        if (step < pretrain) {
+          fail(
+              "'"
+                  + at
+                  + "step' ("
+                  + step
+                  + ") lies in the pretraining ("
+                  + pretrain
+                  + " steps), whose lr is fixed; give a step from "
+                  + pretrain
+                  + " on");
+        }
+        return new Trouble(kind, step, given, Double.NaN, 0);
+      }
+      case KNOB_MISTAKE -> {
+        only(t, at, "kind", "step", "knob", "factor");
+        String knob = text(t, at + "knob");
+        if (!knob.equals("lr")) {
+          fail("'" + at + "knob' is '" + knob + "'; a knob mistake can push: lr");
+        }
+        double factor = positive(t, at + "factor");
+        if (factor == 1) {
+          fail("'" + at + "factor' is 1: that changes nothing");
+        }
+        return new Trouble(kind, step, Double.NaN, factor, 0);
+      }
+      default -> {
+        only(t, at, "kind", "step", "length");
+        long length = whole(t, at + "length", 1);
+        if (step + length > steps) {
+          fail(
+              "'"
+                  + at
+                  + "length' ("
+                  + length
+                  + ") from step "
+                  + step
+                  + " runs past the end ("
+                  + steps
+                  + " steps)");
+        }
+        return new Trouble(kind, step, Double.NaN, Double.NaN, length);
+      }
+    }
+  }
+
+  private RunConfig runConfig(int[] z, String corpus) throws InvalidExperimentException {
+    String yaml =
+        String.format(
+            java.util.Locale.ROOT,
+            "model: {layers: %d, embed: %d, heads: %d, context: %d}%n"
+                + "data: {corpus: '%s', batch_size: %d, validation_batches: %d}%n",
+            z[0],
+            z[1],
+            z[2],
+            z[3],
+            corpus.replace("'", "''"),
+            z[4],
+            z[5]);
+    try {
+      return RunConfig.parse(yaml, origin);
+    } catch (RunConfig.ConfigException e) {
+      throw new InvalidExperimentException(e.getMessage());
+    }
+  }
+
+  private static String digest(JsonNode root, String name) {
+    try {
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(name.getBytes(StandardCharsets.UTF_8));
+      md.update(root.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(md.digest()).substring(0, 12);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+package dev.coxswain.experiment;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One trouble a scenario injects into its runs.
+ *
+ * @param kind what goes wrong
+ * @param step the step after which it happens (0: before the first step)
+ * @param lr the lr the run is given ({@code lr_too_high}, {@code lr_too_low}), else NaN
+ * @param factor how far a person pushes the lr ({@code knob_mistake}), else NaN
+ * @param length how many batches are garbage ({@code corrupted_batches}), else 0
+ */
+public record Trouble(Kind kind, long step, double lr, double factor, long length) {
+
+  /** The kinds of trouble, by their names in a scenario file. */
+  public enum Kind {
+    /**
+     * The run is given an lr far too high (from a pretrained start, as in the LR-recovery study).
+     */
+    LR_TOO_HIGH,
+    /** The run is given an lr far too low. */
+    LR_TOO_LOW,
+    /** A person multiplies the lr by a factor mid-run (a typo, a wrong unit). */
+    KNOB_MISTAKE,
+    /** A window of training batches is random characters instead of text. */
+    CORRUPTED_BATCHES;
+
+    public String wire() {
+      return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The kind of a name, or null. */
+    static Kind of(String wire) {
+      return Arrays.stream(values()).filter(k -> k.wire().equals(wire)).findFirst().orElse(null);
+    }
+
+    static List<String> names() {
+      return Arrays.stream(values()).map(Kind::wire).toList();
+    }
+  }
+
+  /**
+   * Whether the trouble is a wrong choice of lr: the tuned baselines choose their lr by a sweep
+   * instead, so it does not reach them; every other trouble reaches every arm.
+   */
+  public boolean lrChoice() {
+    return kind == Kind.LR_TOO_HIGH || kind == Kind.LR_TOO_LOW;
+  }
+
+  /** Which way a correction moves the lr: -1 down, +1 up (a rollback corrects either). */
+  public int correction() {
+    return switch (kind) {
+      case LR_TOO_LOW -> 1;
+      case KNOB_MISTAKE -> factor < 1 ? 1 : -1;
+      default -> -1;
+    };
+  }
+
+  /** Whether a training step's batch is garbage. */
+  public boolean corrupts(long trainingStep) {
+    return kind == Kind.CORRUPTED_BATCHES && trainingStep > step && trainingStep <= step + length;
+  }
+
+  /** A short description for tables and logs. */
+  public String describe() {
+    return switch (kind) {
+      case LR_TOO_HIGH, LR_TOO_LOW ->
+          String.format(Locale.ROOT, "%s: lr %s after step %d", kind.wire(), lr, step);
+      case KNOB_MISTAKE ->
+          String.format(Locale.ROOT, "%s: lr x%s after step %d", kind.wire(), factor, step);
+      case CORRUPTED_BATCHES ->
+          String.format(
+              Locale.ROOT, "%s: steps %d-%d are garbage", kind.wire(), step + 1, step + length);
+    };
+  }
+}

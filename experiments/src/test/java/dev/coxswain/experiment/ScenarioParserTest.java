@@ -1,0 +1,160 @@
+package dev.coxswain.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A scenario file is read strictly: each mistake is named, and a good file reads as written. */
+class ScenarioParserTest {
+  static final String GOOD =
+      String.join(
+          "\n",
+          "workload: char-gpt",
+          "size: small",
+          "steps: 600",
+          "seeds: [1, 2]",
+          "eval_every: 50",
+          "lr: 0.001",
+          "pretrain: {steps: 100, lr: 0.002}",
+          "goal: {metric: eval_loss, direction: minimize, deadline: 600}",
+          "troubles:",
+          "  - {kind: knob_mistake, step: 300, knob: lr, factor: 40}",
+          "  - {kind: lr_too_high, step: 100, lr: 0.03}",
+          "  - {kind: corrupted_batches, step: 200, length: 50}",
+          "tuning: {lrs: [0.001, 0.003]}",
+          "agent: {every: 50}",
+          "");
+
+  static Path repo() {
+    Path p = Path.of("").toAbsolutePath();
+    return Files.exists(p.resolve("experiments")) ? p : p.getParent();
+  }
+
+  private static Scenario parse(String text) throws InvalidExperimentException {
+    return ScenarioParser.parse(text, "s.yaml", "s", false);
+  }
+
+  private static String error(String text) {
+    return assertThrows(InvalidExperimentException.class, () -> parse(text)).getMessage();
+  }
+
+  @Test
+  void aGoodFileReadsAsWritten() throws Exception {
+    Scenario s = parse(GOOD);
+    assertEquals("s", s.name());
+    assertEquals(600, s.steps());
+    assertEquals(List.of(1L, 2L), s.seeds());
+    assertEquals(0, s.tuneSeed());
+    assertEquals(100, s.start());
+    assertEquals("eval_loss", s.metric());
+    assertEquals(600, s.deadline());
+    assertEquals(List.of(0.001, 0.003), s.tuningLrs());
+    // in step order
+    assertEquals(Trouble.Kind.LR_TOO_HIGH, s.troubles().get(0).kind());
+    assertEquals(0.03, s.troubles().get(0).lr());
+    assertEquals(Trouble.Kind.CORRUPTED_BATCHES, s.troubles().get(1).kind());
+    assertTrue(s.troubles().get(1).corrupts(201) && s.troubles().get(1).corrupts(250));
+    assertFalse(s.troubles().get(1).corrupts(200) || s.troubles().get(1).corrupts(251));
+    assertEquals(40.0, s.troubles().get(2).factor());
+    assertEquals(64, s.run().workload().embed());
+  }
+
+  @Test
+  void smokeSizeDividesEveryStepCountAndKeepsOneSeed() throws Exception {
+    Scenario s = ScenarioParser.parse(GOOD, "s.yaml", "s", true);
+    assertEquals("s-smoke", s.name());
+    assertEquals(60, s.steps());
+    assertEquals(5, s.evalEvery());
+    assertEquals(10, s.start());
+    assertEquals(60, s.deadline());
+    assertEquals(List.of(1L), s.seeds());
+    assertEquals(10, s.troubles().get(0).step());
+    assertEquals(5, s.troubles().get(1).length());
+    assertEquals(32, s.run().workload().embed(), "the tiny model");
+    assertFalse(parse(GOOD).digest().equals(s.digest()), "smoke runs are not the full runs");
+  }
+
+  @Test
+  void everyShippedScenarioIsValidAtBothSizes() throws Exception {
+    Path scenarios = repo().resolve("experiments/scenarios");
+    List<Path> files;
+    try (var s = Files.list(scenarios)) {
+      files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+    }
+    assertTrue(files.size() >= 4, files.toString());
+    java.util.Set<Trouble.Kind> kinds = java.util.EnumSet.noneOf(Trouble.Kind.class);
+    for (Path f : files) {
+      ScenarioParser.load(f, false).troubles().forEach(t -> kinds.add(t.kind()));
+      ScenarioParser.load(f, true);
+    }
+    assertEquals(java.util.EnumSet.allOf(Trouble.Kind.class), kinds, "every kind has a scenario");
+  }
+
+  @Test
+  void anUnknownTroubleKindIsNamedWithTheKnownOnes() {
+    String m = error(GOOD.replace("kind: knob_mistake", "kind: lr_way_high"));
+    assertTrue(m.contains("'troubles[0].kind' is 'lr_way_high': unknown trouble kind"), m);
+    assertTrue(m.contains("[lr_too_high, lr_too_low, knob_mistake, corrupted_batches]"), m);
+  }
+
+  @Test
+  void aTroubleStepPastTheEndIsNamed() {
+    String m = error(GOOD.replace("step: 300, knob", "step: 900, knob"));
+    assertTrue(m.contains("'troubles[0].step' (900) is past the end: the runs have 600 steps"), m);
+    m = error(GOOD.replace("length: 50", "length: 500"));
+    assertTrue(m.contains("'troubles[2].length' (500) from step 200 runs past the end"), m);
+    m = error(GOOD.replace("deadline: 600", "deadline: 650"));
+    assertTrue(m.contains("'goal.deadline' (650) is past the end"), m);
+  }
+
+  @Test
+  void aGoalOnAMetricTheWorkloadDoesNotReportIsNamed() {
+    String m = error(GOOD.replace("metric: eval_loss", "metric: accuracy"));
+    assertTrue(m.contains("'goal.metric' is 'accuracy': the workload char-gpt reports no such"), m);
+    assertTrue(m.contains("[eval_loss, perplexity]"), m);
+    m = error(GOOD.replace("direction: minimize", "direction: maximize"));
+    assertTrue(m.contains("'goal.direction' is 'maximize'"), m);
+  }
+
+  @Test
+  void unknownKeysAreNamedAtEveryLevel() {
+    String m = error(GOOD + "learning_rate: 0.1\n");
+    assertTrue(m.contains("unknown key 'learning_rate'"), m);
+    m =
+        error(
+            GOOD.replace(
+                "{kind: lr_too_high, step: 100, lr: 0.03}",
+                "{kind: lr_too_high, step: 100, lr: 0.03, factor: 2}"));
+    assertTrue(m.contains("unknown key 'troubles[1].factor' (known here: kind, step, lr)"), m);
+    m = error(GOOD.replace("agent: {every: 50}", "agent: {every: 50, policy: openai}"));
+    assertTrue(m.contains("unknown key 'agent.policy'"), m);
+  }
+
+  @Test
+  void badTypesAndValuesAreNamedWithTheValue() {
+    String m = error(GOOD.replace("steps: 600", "steps: many"));
+    assertTrue(m.contains("'steps' must be a whole number of at least 1, not \"many\""), m);
+    m = error(GOOD.replace("lr: 0.001\n", "lr: -1\n"));
+    assertTrue(m.contains("'lr' must be a positive number, not -1"), m);
+    m = error(GOOD.replace("seeds: [1, 2]", "seeds: 1"));
+    assertTrue(m.contains("'seeds' must be a non-empty list"), m);
+    m = error(GOOD.replace("size: small", "size: huge"));
+    assertTrue(m.contains("'size' is 'huge'; known: [default, small, tiny]"), m);
+    m = error(GOOD.replace("workload: char-gpt", "workload: resnet"));
+    assertTrue(m.contains("'workload' is 'resnet'"), m);
+    m = error(GOOD.replace("seeds: [1, 2]", "seeds: [0, 1]"));
+    assertTrue(m.contains("'tune_seed' (0) is one of 'seeds'"), m);
+    m = error(GOOD.replace("lr: 0.03}", "lr: 0.0001}"));
+    assertTrue(m.contains("'troubles[1].lr' (1.0E-4) must be above the scenario's 'lr'"), m);
+    m = error(GOOD.replace("troubles:\n", "troubles: []\nx:\n"));
+    assertTrue(m.contains("unknown key 'x'") || m.contains("'troubles' must be"), m);
+    m = error("- a list\n");
+    assertTrue(m.contains("expected a YAML mapping"), m);
+  }
+}
