@@ -80,4 +80,29 @@ interface LrSchedule {
       }
     };
   }
+
+  /**
+   * Cosine from {@code peak} after step {@code from} to zero at step {@code steps}, set every
+   * {@code every} steps (stairs of that width).
+   */
+  static LrSchedule cosine(double peak, long from, long steps, int every) {
+    return new LrSchedule() {
+      @Override
+      public OptionalDouble onEvent(Event e) {
+        if (e.type() != EventType.METRICS
+            || e.step() <= from
+            || (e.step() - from) % every != 0
+            || e.step() >= steps) {
+          return OptionalDouble.empty();
+        }
+        double frac = (double) (e.step() - from) / (steps - from);
+        return OptionalDouble.of(peak * 0.5 * (1 + Math.cos(Math.PI * frac)));
+      }
+
+      @Override
+      public String reason() {
+        return "schedule: cosine to zero";
+      }
+    };
+  }
 }

@@ -110,23 +110,7 @@ public final class ScenarioParser extends ScenarioFields {
   }
 
   private Scenario read(ObjectNode root, String defaultName) throws InvalidExperimentException {
-    only(
-        root,
-        "",
-        "name",
-        "workload",
-        "size",
-        "data",
-        "steps",
-        "seeds",
-        "tune_seed",
-        "eval_every",
-        "lr",
-        "pretrain",
-        "goal",
-        "troubles",
-        "tuning",
-        "agent");
+    only(root, "", KEYS);
     String name = root.has("name") ? text(root, "name") : defaultName;
     if (!name.matches("[a-z0-9][a-z0-9._-]*")) {
       fail(
@@ -134,20 +118,7 @@ public final class ScenarioParser extends ScenarioFields {
               + name
               + "'");
     }
-    String workload = text(root, "workload");
-    if (!workload.equals("char-gpt")) {
-      fail("'workload' is '" + workload + "'; known: char-gpt (the default workload)");
-    }
-    String size = text(root, "size");
-    if (!SIZES.containsKey(size)) {
-      fail("'size' is '" + size + "'; known: " + SIZES.keySet().stream().sorted().toList());
-    }
-    String corpus = "data/sotu";
-    if (root.has("data")) {
-      JsonNode d = object(root, "data");
-      only(d, "data.", "corpus");
-      corpus = text(d, "data.corpus");
-    }
+    String[] workload = workload(root);
     long steps = whole(root, "steps", 1);
     List<Long> seeds = seeds(root.get("seeds"));
     long tuneSeed = root.has("tune_seed") ? whole(root, "tune_seed", 0) : 0;
@@ -173,6 +144,80 @@ public final class ScenarioParser extends ScenarioFields {
         fail("'pretrain.steps' (" + pretrainSteps + ") must be below 'steps' (" + steps + ")");
       }
     }
+    Goal goal = goal(root, steps, pretrainSteps, evalEvery);
+    List<Trouble> troubles = troubles(root, steps, pretrainSteps, lr);
+    JsonNode tuning = object(root, "tuning");
+    only(tuning, "tuning.", "lrs");
+    List<Double> lrs = positives(tuning.get("lrs"), "tuning.lrs");
+    JsonNode agent = object(root, "agent");
+    only(agent, "agent.", "every");
+    int agentEvery = (int) whole(agent, "agent.every", 1);
+    atMost("agent.every", agentEvery, steps);
+    int[] z = SIZES.get(workload[0]);
+    RunConfig run = runConfig(z, workload[1]);
+    String digest = digest(root, name);
+    return new Scenario(
+        name,
+        workload[0],
+        run,
+        steps,
+        seeds,
+        tuneSeed,
+        evalEvery,
+        lr,
+        pretrainSteps,
+        pretrainLr,
+        goal.metric(),
+        goal.direction(),
+        goal.deadline(),
+        troubles,
+        lrs,
+        agentEvery,
+        digest);
+  }
+
+  /** The top-level keys of a scenario file. */
+  private static final String[] KEYS = {
+    "name",
+    "workload",
+    "size",
+    "data",
+    "steps",
+    "seeds",
+    "tune_seed",
+    "eval_every",
+    "lr",
+    "pretrain",
+    "goal",
+    "troubles",
+    "tuning",
+    "agent"
+  };
+
+  /** The workload, its size preset and its corpus. */
+  private String[] workload(JsonNode root) throws InvalidExperimentException {
+    String workload = text(root, "workload");
+    if (!workload.equals("char-gpt")) {
+      fail("'workload' is '" + workload + "'; known: char-gpt (the default workload)");
+    }
+    String size = text(root, "size");
+    if (!SIZES.containsKey(size)) {
+      fail("'size' is '" + size + "'; known: " + SIZES.keySet().stream().sorted().toList());
+    }
+    String corpus = "data/sotu";
+    if (root.has("data")) {
+      JsonNode d = object(root, "data");
+      only(d, "data.", "corpus");
+      corpus = text(d, "data.corpus");
+    }
+    return new String[] {size, corpus};
+  }
+
+  private record Goal(String metric, String direction, long deadline) {}
+
+  /** The goal: a metric the workload reports, minimized, scored at an evaluation step. */
+  private Goal goal(JsonNode root, long steps, long pretrainSteps, int evalEvery)
+      throws InvalidExperimentException {
     JsonNode g = object(root, "goal");
     only(g, "goal.", "metric", "direction", "deadline");
     String metric = text(g, "goal.metric");
@@ -200,35 +245,7 @@ public final class ScenarioParser extends ScenarioFields {
               + evalEvery
               + ")");
     }
-    List<Trouble> troubles = troubles(root, steps, pretrainSteps, lr);
-    JsonNode tuning = object(root, "tuning");
-    only(tuning, "tuning.", "lrs");
-    List<Double> lrs = positives(tuning.get("lrs"), "tuning.lrs");
-    JsonNode agent = object(root, "agent");
-    only(agent, "agent.", "every");
-    int agentEvery = (int) whole(agent, "agent.every", 1);
-    atMost("agent.every", agentEvery, steps);
-    int[] z = SIZES.get(size);
-    RunConfig run = runConfig(z, corpus);
-    String digest = digest(root, name);
-    return new Scenario(
-        name,
-        size,
-        run,
-        steps,
-        seeds,
-        tuneSeed,
-        evalEvery,
-        lr,
-        pretrainSteps,
-        pretrainLr,
-        metric,
-        direction,
-        deadline,
-        troubles,
-        lrs,
-        agentEvery,
-        digest);
+    return new Goal(metric, direction, deadline);
   }
 
   private List<Trouble> troubles(JsonNode root, long steps, long pretrain, double lr)

@@ -5,13 +5,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
 
 /** A scenario file is read strictly: each mistake is named, and a good file reads as written. */
 class ScenarioParserTest {
+  @TempDir Path dir;
+
   static final String GOOD =
       String.join(
           "\n",
@@ -156,5 +163,34 @@ class ScenarioParserTest {
     assertTrue(m.contains("unknown key 'x'") || m.contains("'troubles' must be"), m);
     m = error("- a list\n");
     assertTrue(m.contains("expected a YAML mapping"), m);
+  }
+
+  @Test
+  void theCommandExitsTwoOnABadFileBeforeAnyTraining() throws Exception {
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, GOOD.replace("kind: knob_mistake", "kind: meteor"));
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, GOOD);
+    Path out = dir.resolve("out");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream old = System.err;
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code =
+          new CommandLine(new BenchmarkCommand())
+              .execute(good.toString(), bad.toString(), "--out", out.toString());
+    } finally {
+      System.setErr(old);
+    }
+    String text = err.toString(StandardCharsets.UTF_8);
+    assertEquals(2, code, text);
+    assertTrue(text.contains("error: " + bad + ": 'troubles[0].kind' is 'meteor'"), text);
+    assertFalse(Files.exists(out), "nothing trained, nothing written, not even the good file's");
+    assertEquals(
+        2,
+        new CommandLine(new BenchmarkCommand())
+            .execute(good.toString(), "--arms", "none,oracle", "--out", out.toString()));
+    assertFalse(Files.exists(out));
   }
 }

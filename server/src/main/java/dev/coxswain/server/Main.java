@@ -1,5 +1,6 @@
 package dev.coxswain.server;
 
+import dev.coxswain.experiment.BenchmarkCommand;
 import dev.coxswain.experiment.ExperimentCommand;
 import dev.coxswain.run.Provenance;
 import dev.coxswain.server.cli.BenchAgentCommand;
@@ -42,6 +43,7 @@ import picocli.CommandLine.Command;
       BenchAllCommand.class,
       GpuCheckCommand.class,
       ExperimentCommand.class,
+      BenchmarkCommand.class,
       ReportCommand.class,
       CommandLine.HelpCommand.class
     })

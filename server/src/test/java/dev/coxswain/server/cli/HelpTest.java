@@ -33,6 +33,7 @@ class HelpTest {
           "bench-all",
           "gpu-check",
           "experiment",
+          "benchmark",
           "report");
 
   private static final List<String> LAUNCHER_VERBS = List.of("test", "example", "bench-console");

@@ -1,0 +1,53 @@
+package dev.coxswain.experiment;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/** The arms of the scenario benchmark: what steers a run's lr after the trouble. */
+public enum BenchArm {
+  /** Nothing: the run keeps the lr it was given, trouble and all. */
+  NONE("no intervention"),
+  /** The best constant lr of the sweep on the tuning seed. */
+  CONSTANT("constant lr, tuned"),
+  /** Cosine from the best constant lr to zero over the arm's part of the run. */
+  COSINE("cosine to 0 from the tuned lr"),
+  /** Reduce on plateau from the tuned lr (x0.5 after 2 evaluations without a new best). */
+  PLATEAU("reduce on plateau from the tuned lr"),
+  /** The supervising agent with the rule policy, from the lr the run was given. */
+  RULE("agent, rule policy"),
+  /** One point of the baselines' sweep, on the tuning seed; never reported as an arm. */
+  TUNE("tuning sweep point");
+
+  private final String label;
+
+  BenchArm(String label) {
+    this.label = label;
+  }
+
+  public String wire() {
+    return name().toLowerCase(Locale.ROOT);
+  }
+
+  public String label() {
+    return label;
+  }
+
+  /** Whether the arm's lr comes from the sweep rather than from the scenario's person. */
+  public boolean tuned() {
+    return this == CONSTANT || this == COSINE || this == PLATEAU || this == TUNE;
+  }
+
+  /** The arms a person can ask for, in table order. */
+  public static List<BenchArm> reported() {
+    return List.of(NONE, CONSTANT, COSINE, PLATEAU, RULE);
+  }
+
+  /** An arm by name, or null. */
+  public static BenchArm of(String wire) {
+    return Arrays.stream(values())
+        .filter(a -> a != TUNE && a.wire().equals(wire))
+        .findFirst()
+        .orElse(null);
+  }
+}

@@ -1,0 +1,108 @@
+package dev.coxswain.experiment;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+
+/**
+ * The scores of one arm of one scenario over its seeds, computed from the runs' result files alone.
+ *
+ * @param arm the arm
+ * @param atDeadline the goal's metric at the deadline
+ * @param best the best value of the metric up to the deadline
+ * @param steps steps computed per run (rollbacks' thrown-away steps included)
+ * @param tuningSteps steps the baselines' sweep computed (tuned arms only, else 0)
+ * @param correction steps from the trouble to the first corrective action, over the runs that took
+ *     one (n = 0 when none did)
+ * @param corrected how many runs took a corrective action
+ * @param runs how many runs
+ */
+record BenchmarkScores(
+    BenchArm arm,
+    Stat atDeadline,
+    Stat best,
+    Stat steps,
+    long tuningSteps,
+    Stat correction,
+    int corrected,
+    int runs) {
+
+  static BenchmarkScores of(
+      BenchArm arm, List<ScenarioResult> rs, long deadline, long tuningSteps) {
+    List<Double> at = new ArrayList<>();
+    List<Double> best = new ArrayList<>();
+    List<Double> steps = new ArrayList<>();
+    List<Double> corr = new ArrayList<>();
+    for (ScenarioResult r : rs) {
+      at.add(r.valueAt(deadline));
+      best.add(r.bestUntil(deadline));
+      steps.add((double) r.stepsTrained());
+      OptionalLong c = stepsToCorrection(r);
+      if (c.isPresent()) {
+        corr.add((double) c.getAsLong());
+      }
+    }
+    return new BenchmarkScores(
+        arm,
+        Stat.of(at),
+        Stat.of(best),
+        Stat.of(steps),
+        arm.tuned() ? tuningSteps : 0,
+        Stat.of(corr),
+        corr.size(),
+        rs.size());
+  }
+
+  /**
+   * Steps from the first trouble that reached the run to the first action of the arm's controller
+   * that corrects it: a rollback, or an lr change in the correcting direction (down after too high
+   * an lr or garbage batches, up after too low an lr). Empty when none came.
+   */
+  static OptionalLong stepsToCorrection(ScenarioResult r) {
+    if (r.troubles().isEmpty()) {
+      return OptionalLong.empty();
+    }
+    Trouble t = r.troubles().get(0);
+    for (ScenarioResult.Action a : r.actions()) {
+      if (a.step() < t.step()) {
+        continue;
+      }
+      boolean rollback = a.type().equals("load_checkpoint");
+      boolean lrMove = Double.isFinite(a.lrAfter()) && Double.isFinite(a.lrBefore());
+      if (rollback || (lrMove && Math.signum(a.lrAfter() - a.lrBefore()) == t.correction())) {
+        return OptionalLong.of(a.step() - t.step());
+      }
+    }
+    return OptionalLong.empty();
+  }
+
+  /** The arm with the lowest mean at the deadline among those given (the metrics minimize). */
+  static BenchArm bestOf(Map<BenchArm, BenchmarkScores> scores, List<BenchArm> among) {
+    BenchArm best = null;
+    for (BenchArm a : among) {
+      BenchmarkScores s = scores.get(a);
+      if (s != null
+          && (best == null || s.atDeadline().mean() < scores.get(best).atDeadline().mean())) {
+        best = a;
+      }
+    }
+    return best;
+  }
+
+  /**
+   * This arm against another on the metric at the deadline: a tie within one standard deviation
+   * (the larger of the two), else a win or a loss.
+   */
+  String against(BenchmarkScores other) {
+    double d = atDeadline.mean() - other.atDeadline.mean();
+    double sd = Math.max(atDeadline.sd(), other.atDeadline.sd());
+    if (!Double.isFinite(d)) {
+      return "n/a";
+    }
+    if (Math.abs(d) <= sd) {
+      return "tie";
+    }
+    return d < 0 ? "win" : "loss";
+  }
+}

@@ -1,0 +1,77 @@
+package dev.coxswain.experiment;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one run of one arm of a scenario measured; written as {@code result.json} in the run's
+ * directory last, so its presence marks the run complete. The scores are computed from these files
+ * alone ({@link BenchmarkScores}).
+ *
+ * @param scenario the scenario's name
+ * @param digest the scenario's fingerprint: a run is reused only by the scenario that made it
+ * @param arm the arm ({@code none}, {@code constant}, ..., {@code tune})
+ * @param seed the seed
+ * @param lr the lr of the arm's own part (the person's for none and rule, the tuned one else)
+ * @param status finished, stopped or failed
+ * @param steps the last step of the run's final branch
+ * @param stepsTrained steps computed in all, those a rollback threw away included
+ * @param metric the goal's metric
+ * @param evals (step, metric value) on the run's final line of branches
+ * @param troubles the troubles that reached this run
+ * @param actions every applied command of the arm's controller: step, type, lr before, lr after
+ *     (NaN when not an lr change), in order
+ * @param decisions agent decisions taken
+ * @param outcomes the agent's decisions by what followed them (helped, hurt, neutral, unknown)
+ * @param commit the git commit of the code that trained it
+ * @param wallSeconds wall time of the run
+ */
+public record ScenarioResult(
+    String scenario,
+    String digest,
+    String arm,
+    long seed,
+    double lr,
+    String status,
+    long steps,
+    long stepsTrained,
+    String metric,
+    List<double[]> evals,
+    List<Trouble> troubles,
+    List<Action> actions,
+    int decisions,
+    Map<String, Integer> outcomes,
+    String commit,
+    double wallSeconds) {
+
+  /**
+   * One applied command of the arm's controller (agent, rule or schedule).
+   *
+   * @param step the step after which it applied
+   * @param type the command's type
+   * @param lrBefore the lr in force when it applied
+   * @param lrAfter the lr it set (NaN when it set none: a rollback, an evaluation)
+   */
+  public record Action(long step, String type, double lrBefore, double lrAfter) {}
+
+  /** The metric at {@code step}, or NaN when no evaluation of the final line fell there. */
+  public double valueAt(long step) {
+    for (double[] e : evals) {
+      if ((long) e[0] == step) {
+        return e[1];
+      }
+    }
+    return Double.NaN;
+  }
+
+  /** The best value of the metric up to {@code step} (lowest: the metrics so far minimize). */
+  public double bestUntil(long step) {
+    double best = Double.NaN;
+    for (double[] e : evals) {
+      if (e[0] <= step && Double.isFinite(e[1]) && !(e[1] >= best)) {
+        best = e[1];
+      }
+    }
+    return best;
+  }
+}

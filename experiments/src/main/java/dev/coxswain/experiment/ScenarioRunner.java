@@ -1,0 +1,375 @@
+package dev.coxswain.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.coxswain.agent.AgentSettings;
+import dev.coxswain.agent.Supervisor;
+import dev.coxswain.agent.SupervisorConfig;
+import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.EventType;
+import dev.coxswain.protocol.Json;
+import dev.coxswain.protocol.Source;
+import dev.coxswain.protocol.event.Payload;
+import dev.coxswain.protocol.event.Payloads;
+import dev.coxswain.run.RunConfig;
+import dev.coxswain.run.RunSpec;
+import dev.coxswain.run.RunStore;
+import dev.coxswain.trainer.InteractiveTrainer;
+import dev.coxswain.trainer.RunOutcome;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalDouble;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Runs one seed of one arm of a scenario in this process, the way {@link LrRecoveryArmRunner} runs
+ * the LR-recovery study (the same run store, supervisor and commands, no HTTP): the shared
+ * pretraining, then the arm's lr and the goal, the troubles at their steps, the arm's controller,
+ * and {@code result.json} last.
+ */
+final class ScenarioRunner {
+  private final Scenario sc;
+  private final String commit;
+
+  ScenarioRunner(Scenario sc, String commit) {
+    this.sc = sc;
+    this.commit = commit;
+  }
+
+  /** The troubles that reach an arm: a wrong choice of lr does not reach a tuned baseline. */
+  List<Trouble> troublesOf(BenchArm arm) {
+    return sc.troubles().stream().filter(t -> !(arm.tuned() && t.lrChoice())).toList();
+  }
+
+  private RunConfig runConfig(BenchArm arm, double lr, long seed) {
+    RunConfig r = sc.run();
+    double first = sc.pretrainSteps() > 0 ? sc.pretrainLr() : lr;
+    return new RunConfig(
+        arm.wire() + "-s" + seed,
+        sc.steps(),
+        seed,
+        first,
+        sc.evalEvery(),
+        sc.checkpointEvery(),
+        r.keepCheckpoints(),
+        r.updateRatioEvery(),
+        r.spike(),
+        r.model(),
+        r.data(),
+        r.knobs(),
+        null,
+        null,
+        r.optimizer(),
+        r.paramGroups(),
+        r.accumulate());
+  }
+
+  private AgentSettings agent(BenchArm arm) {
+    if (arm != BenchArm.RULE) {
+      return null;
+    }
+    SupervisorConfig loop = SupervisorConfig.defaults().withEvery(sc.agentEvery());
+    return new AgentSettings("rule", "lr-recovery", null, loop, 0, 0, 1.10, 4.40, null, null);
+  }
+
+  private LrSchedule schedule(BenchArm arm, double lr) {
+    return switch (arm) {
+      case COSINE -> LrSchedule.cosine(lr, sc.start(), sc.steps(), cosineEvery());
+      case PLATEAU -> LrSchedule.plateau(lr, sc.start(), 2, 0.5);
+      default -> null;
+    };
+  }
+
+  private int cosineEvery() {
+    return (int) Math.max(1, (sc.steps() - sc.start()) / 100);
+  }
+
+  /**
+   * Trains one run into {@code dir} (which must hold no run yet), writes {@code result.json} there
+   * and deletes the checkpoints.
+   *
+   * @param lr the lr of the arm's own part: the person's for none and rule, the sweep's else
+   */
+  ScenarioResult run(BenchArm arm, double lr, long seed, Path dir) throws Exception {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("benchmark", sc.name());
+    extra.put("scenario_digest", sc.digest());
+    extra.put("arm", arm.wire());
+    extra.put("commit", commit);
+    List<Trouble> troubles = troublesOf(arm);
+    extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
+    AgentSettings agent = agent(arm);
+    if (agent != null) {
+      extra.put("agent", agent.describe());
+    }
+    RunSpec plain = RunSpec.resolve(runConfig(arm, lr, seed), sc.steps(), extra);
+    RunSpec spec =
+        new RunSpec(
+            plain.runId(),
+            plain.config(),
+            plain.trainer(),
+            CorruptedBatches.wrap(plain.workload(), troubles, seed),
+            plain.runJson());
+    RunStore store = RunStore.create(dir, spec.runJson());
+    LrRecoveryArmRunner.Observer seen = new LrRecoveryArmRunner.Observer();
+    Controller controller = new Controller(seen);
+    long t0 = System.nanoTime();
+    RunOutcome end;
+    Supervisor supervisor = null;
+    try (InteractiveTrainer trainer =
+        InteractiveTrainer.builder(spec.workload(), spec.trainer())
+            .optRunDir(dir)
+            .optSink(store::append)
+            .optRecordCommands(false)
+            .build()) {
+      store.addListener(seen);
+      store.addListener(controller);
+      if (agent != null) {
+        supervisor = agent.build(dir, gateway(store, trainer));
+        store.addListener(supervisor::accept);
+      }
+      steer(
+          (source, type, args, reason) -> submit(store, trainer, source, type, args, reason),
+          store,
+          arm,
+          lr,
+          troubles);
+      end = trainer.run();
+      if (supervisor != null) {
+        supervisor.drain(120);
+      }
+    } finally {
+      if (supervisor != null) {
+        supervisor.close();
+      }
+      store.close();
+    }
+    double wall = (System.nanoTime() - t0) / 1e9;
+    ScenarioResult r = result(arm, lr, seed, dir, end, seen, controller, troubles, wall);
+    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
+    write(dir, r);
+    return r;
+  }
+
+  /** What a run's commands go through: the store first, then the trainer. */
+  private interface Sender {
+    void send(Source source, String type, Map<String, Object> args, String reason);
+  }
+
+  /**
+   * The arm's part, the goal and the troubles at their steps; the unattended stop; the arm's
+   * schedule. Each runs on the training thread, so a command lands at the next control point.
+   */
+  private void steer(Sender to, RunStore store, BenchArm arm, double lr, List<Trouble> troubles) {
+    Injections at = new Injections();
+    long start = sc.start();
+    if (start > 0) {
+      at.add(
+          start,
+          () ->
+              to.send(
+                  Source.API,
+                  "set_knobs",
+                  Map.of("lr", lr),
+                  "benchmark: the arm's own part starts at its lr"));
+    }
+    at.add(
+        start,
+        () -> to.send(Source.API, "set_goal", sc.goal(), "benchmark: what every arm is scored on"));
+    for (Trouble t : troubles) {
+      if (t.lrChoice()) {
+        at.add(
+            t.step(),
+            () ->
+                to.send(Source.API, "set_knobs", Map.of("lr", t.lr()), "the lr the run was given"));
+      } else if (t.kind() == Trouble.Kind.KNOB_MISTAKE) {
+        at.add(
+            t.step(),
+            () ->
+                to.send(
+                    Source.HUMAN,
+                    "scale_knob",
+                    Map.of("knob", "lr", "factor", t.factor()),
+                    "a person's change"));
+      }
+    }
+    at.fire(0); // before the first step
+    store.addListener(
+        e -> {
+          if (e.type() == EventType.METRICS) {
+            at.fire(e.step());
+          }
+        });
+    // unattended: a run the automatic recovery paused for a person is stopped and reported
+    store.addListener(
+        e -> {
+          if (e.type() == EventType.STATUS
+              && "paused".equals(((Payload.Status) e.body()).status())) {
+            to.send(Source.API, "stop", Map.of(), "benchmark: nobody to resume it");
+          }
+        });
+    LrSchedule schedule = schedule(arm, lr);
+    if (schedule != null) {
+      store.addListener(
+          e -> {
+            OptionalDouble next = schedule.onEvent(e);
+            if (next.isPresent()) {
+              to.send(
+                  Source.RULE, "set_knobs", Map.of("lr", next.getAsDouble()), schedule.reason());
+            }
+          });
+    }
+  }
+
+  /** Written last, atomically: its presence is what marks the run complete. */
+  private static void write(Path dir, ScenarioResult r) throws java.io.IOException {
+    Path tmp = dir.resolve("result.json.tmp");
+    Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    Files.move(
+        tmp,
+        dir.resolve("result.json"),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private ScenarioResult result(
+      BenchArm arm,
+      double lr,
+      long seed,
+      Path dir,
+      RunOutcome end,
+      LrRecoveryArmRunner.Observer seen,
+      Controller controller,
+      List<Trouble> troubles,
+      double wall)
+      throws java.io.IOException {
+    int decisions = 0;
+    Map<String, Integer> outcomes = new TreeMap<>();
+    Path journal = dir.resolve("agent.jsonl");
+    if (Files.exists(journal)) {
+      for (String line : Files.readAllLines(journal)) {
+        if (line.isBlank()) {
+          continue;
+        }
+        JsonNode n = Json.mapper().readTree(line);
+        if (n.has("decision")) {
+          decisions++;
+        } else if ("outcome".equals(n.path("type").asText())) {
+          outcomes.merge(n.path("verdict").asText(), 1, Integer::sum);
+        }
+      }
+    }
+    List<double[]> evals = new ArrayList<>();
+    for (double[] e : seen.evals) {
+      double v = sc.metric().equals("perplexity") ? Math.exp(e[1]) : e[1];
+      evals.add(new double[] {e[0], v});
+    }
+    return new ScenarioResult(
+        sc.name(),
+        sc.digest(),
+        arm.wire(),
+        seed,
+        lr,
+        end.status(),
+        end.step(),
+        seen.stepsTrained,
+        sc.metric(),
+        evals,
+        troubles,
+        controller.actions,
+        decisions,
+        outcomes,
+        commit,
+        wall);
+  }
+
+  private static Supervisor.Gateway gateway(RunStore store, InteractiveTrainer trainer) {
+    return new Supervisor.Gateway() {
+      @Override
+      public CompletableFuture<CommandResult> submit(Command command) {
+        store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
+        return trainer.submit(command);
+      }
+
+      @Override
+      public void emit(Payload payload) {
+        store.append(payload.type(), Payloads.encode(payload));
+      }
+    };
+  }
+
+  private static void submit(
+      RunStore store,
+      InteractiveTrainer trainer,
+      Source source,
+      String type,
+      Map<String, Object> args,
+      String reason) {
+    Command c = Command.of(type, source, args).withReason(reason);
+    store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
+    trainer.submit(c);
+  }
+
+  /** What happens after a given step, each once (a rollback does not repeat a person's mistake). */
+  private static final class Injections {
+    private final TreeMap<Long, List<Runnable>> due = new TreeMap<>();
+
+    void add(long step, Runnable r) {
+      due.computeIfAbsent(step, k -> new ArrayList<>()).add(r);
+    }
+
+    void fire(long step) {
+      List<Runnable> now = due.remove(step);
+      if (now != null) {
+        now.forEach(Runnable::run);
+      }
+    }
+  }
+
+  /** The applied commands of the arm's controller (agent, rule, schedule), with the lr they set. */
+  private static final class Controller
+      implements java.util.function.Consumer<dev.coxswain.protocol.Event> {
+    private final LrRecoveryArmRunner.Observer seen;
+    private final Map<String, Command> sent = new java.util.HashMap<>();
+    final List<ScenarioResult.Action> actions = new ArrayList<>();
+
+    Controller(LrRecoveryArmRunner.Observer seen) {
+      this.seen = seen;
+    }
+
+    @Override
+    public void accept(dev.coxswain.protocol.Event e) {
+      if (e.type() == EventType.COMMAND) {
+        Command c = ((Payload.CommandSent) e.body()).command();
+        if (c.source() == Source.AGENT || c.source() == Source.RULE) {
+          sent.put(c.id(), c);
+        }
+      } else if (e.type() == EventType.COMMAND_RESULT) {
+        CommandResult r = ((Payload.Result) e.body()).result();
+        Command c = sent.remove(r.commandId());
+        if (c != null && r.isApplied()) {
+          actions.add(new ScenarioResult.Action(r.step(), c.type(), seen.lr, lrAfter(c, seen.lr)));
+        }
+      }
+    }
+
+    private static double lrAfter(Command c, double before) {
+      Map<String, Object> a = c.args();
+      if (c.type().equals("set_knobs") && a.get("lr") instanceof Number n) {
+        return n.doubleValue();
+      }
+      if (c.type().equals("scale_knob")
+          && "lr".equals(a.get("knob"))
+          && a.get("factor") instanceof Number f) {
+        return before * f.doubleValue();
+      }
+      return Double.NaN;
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.coxswain.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.coxswain.protocol.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * CI's benchmark: {@code coxswain benchmark --smoke} on every shipped scenario (so every trouble
+ * kind) with every arm, real training at the tiny size; the tables must say what the runs' result
+ * files say, and a second invocation trains nothing.
+ */
+class BenchmarkSmokeTest {
+  @TempDir Path dir;
+  private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+  private PrintStream oldOut;
+  private PrintStream oldErr;
+
+  @BeforeEach
+  void capture() {
+    oldOut = System.out;
+    oldErr = System.err;
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+  }
+
+  @AfterEach
+  void restore() {
+    System.setOut(oldOut);
+    System.setErr(oldErr);
+    oldErr.print(err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** The shipped scenarios, with the corpus where the build keeps it. */
+  private List<Path> scenarios() throws Exception {
+    Path corpus = Path.of(System.getProperty("coxswain.corpus", "data/sotu")).toAbsolutePath();
+    assertTrue(Files.isDirectory(corpus), "corpus missing at " + corpus);
+    List<Path> files = new ArrayList<>();
+    try (var s = Files.list(ScenarioParserTest.repo().resolve("experiments/scenarios"))) {
+      for (Path f : s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        String text = Files.readString(f);
+        assertTrue(text.contains("corpus: data/sotu"), f + " names its corpus");
+        Path copy = dir.resolve(f.getFileName());
+        Files.writeString(copy, text.replace("corpus: data/sotu", "corpus: " + corpus));
+        files.add(copy);
+      }
+    }
+    return files;
+  }
+
+  private int run(List<Path> files, String... args) {
+    List<String> a = new ArrayList<>(files.stream().map(Path::toString).toList());
+    a.addAll(List.of(args));
+    return new CommandLine(new BenchmarkCommand()).execute(a.toArray(String[]::new));
+  }
+
+  private static ScenarioResult result(Path scenarioDir, String arm) throws Exception {
+    return Json.read(
+        Files.readString(scenarioDir.resolve("runs/" + arm + "/seed-1/result.json")),
+        ScenarioResult.class);
+  }
+
+  /** The mean train loss of steps from..to in a run's event log. */
+  private static double meanLoss(Path run, long from, long to) throws Exception {
+    double sum = 0;
+    int n = 0;
+    for (String line : Files.readAllLines(run.resolve("events.jsonl"))) {
+      var e = Json.mapper().readTree(line);
+      long step = e.path("step").asLong();
+      if ("metrics".equals(e.path("type").asText()) && step >= from && step <= to) {
+        sum += e.findValue("loss").asDouble();
+        n++;
+      }
+    }
+    assertEquals(to - from + 1, n, "metrics of steps " + from + ".." + to);
+    return sum / n;
+  }
+
+  @Test
+  void everyTroubleAndEveryArmRunAndTheTablesSayWhatTheRunsSay() throws Exception {
+    List<Path> files = scenarios();
+    Path results = dir.resolve("results");
+    assertEquals(0, run(files, "--smoke", "--out", results.toString()), err.toString());
+
+    String summary = Files.readString(results.resolve("smoke/summary.md"));
+    oldErr.println(summary);
+    for (Path f : files) {
+      String name = f.getFileName().toString().replace(".yaml", "") + "-smoke";
+      Path sd = results.resolve("smoke").resolve(name);
+      Scenario sc = ScenarioParser.load(f, true);
+      String md = Files.readString(sd.resolve("results.md"));
+      oldErr.println(md);
+      assertTrue(summary.contains("| " + name + " |"), summary);
+      for (BenchArm arm : BenchArm.reported()) {
+        ScenarioResult r = result(sd, arm.wire());
+        assertEquals("finished", r.status(), name + " " + arm);
+        assertEquals(sc.steps(), r.steps());
+        double at = r.valueAt(sc.deadline());
+        assertTrue(Double.isFinite(at), name + " " + arm + " has a value at the deadline");
+        String row =
+            md.lines().filter(l -> l.startsWith("| " + arm.wire() + " (")).findFirst().get();
+        // one seed: the mean is the run's own value, the sd 0
+        assertTrue(row.contains(String.format(Locale.ROOT, "| %.4f ± 0.0000 |", at)), row);
+        assertTrue(
+            row.contains(
+                String.format(Locale.ROOT, "| %.4f ± 0.0000 |", r.bestUntil(sc.deadline()))),
+            row);
+        assertTrue(summary.contains(String.format(Locale.ROOT, "%.4f ± 0.0000", at)), summary);
+      }
+    }
+
+    // under the too-high lr the rule agent lowers the lr, and none never does
+    Path high = results.resolve("smoke/lr-too-high-smoke");
+    ScenarioResult none = result(high, "none");
+    ScenarioResult rule = result(high, "rule");
+    assertTrue(none.actions().isEmpty(), "no intervention: no actions");
+    assertTrue(BenchmarkScores.stepsToCorrection(rule).isPresent(), rule.actions().toString());
+    assertFalse(BenchmarkScores.stepsToCorrection(none).isPresent());
+    // the person's lr choice does not reach a tuned baseline, the knob mistake reaches every arm
+    assertTrue(result(high, "constant").troubles().isEmpty());
+    assertEquals(
+        1, result(results.resolve("smoke/knob-mistake-smoke"), "constant").troubles().size());
+
+    // the garbage reached the runs: the train loss of the window is far above that before it
+    Path garbage = results.resolve("smoke/corrupted-batches-smoke/runs/none/seed-1");
+    Trouble t = result(garbage.getParent().getParent().getParent(), "none").troubles().get(0);
+    double before = meanLoss(garbage, t.step() - t.length() + 1, t.step());
+    double during = meanLoss(garbage, t.step() + 1, t.step() + t.length());
+    assertTrue(during > before + 0.5, "garbage loss " + during + " vs " + before);
+
+    // a second invocation finds every run on disk and trains nothing
+    err.reset();
+    assertEquals(0, run(files, "--smoke", "--out", results.toString()), err.toString());
+    String log = err.toString();
+    assertFalse(log.contains("steps ..."), log);
+    assertTrue(log.contains("lr-too-high-smoke rule seed 1: complete on disk, skipped"), log);
+  }
+}
