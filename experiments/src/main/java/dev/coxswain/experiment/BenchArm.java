@@ -12,8 +12,12 @@ public enum BenchArm {
   CONSTANT("constant lr, tuned"),
   /** Cosine from the best constant lr to zero over the arm's part of the run. */
   COSINE("cosine to 0 from the tuned lr"),
+  /** Linear decay from the tuned lr to zero over the arm's part of the run. */
+  LINEAR("linear decay to 0 from the tuned lr"),
   /** Reduce on plateau from the tuned lr (x0.5 after 2 evaluations without a new best). */
   PLATEAU("reduce on plateau from the tuned lr"),
+  /** From the tuned lr: x1.2 after an evaluation that improved, x0.5 after one that did not. */
+  GREEDY("online greedy from the tuned lr"),
   /** The supervising agent with the rule policy, from the lr the run was given. */
   RULE("agent, rule policy"),
   /** One point of the baselines' sweep, on the tuning seed; never reported as an arm. */
@@ -35,12 +39,12 @@ public enum BenchArm {
 
   /** Whether the arm's lr comes from the sweep rather than from the scenario's person. */
   public boolean tuned() {
-    return this == CONSTANT || this == COSINE || this == PLATEAU || this == TUNE;
+    return this != NONE && this != RULE;
   }
 
   /** The arms a person can ask for, in table order. */
   public static List<BenchArm> reported() {
-    return List.of(NONE, CONSTANT, COSINE, PLATEAU, RULE);
+    return List.of(NONE, CONSTANT, COSINE, LINEAR, PLATEAU, GREEDY, RULE);
   }
 
   /** An arm by name, or null. */

@@ -23,7 +23,8 @@ import picocli.CommandLine.Parameters;
     mixinStandardHelpOptions = true,
     description =
         "Run benchmark scenarios (YAML files, experiments/scenarios/README.md) against every arm:"
-            + " no intervention, tuned constant lr, cosine, reduce on plateau and the rule agent."
+            + " no intervention, tuned constant lr, cosine, linear decay, reduce on plateau, an"
+            + " online greedy rule and the rule agent."
             + " Runs whose result.json is on disk are skipped; every scenario file is checked"
             + " before anything trains (exit 2 naming the mistake).")
 public final class BenchmarkCommand implements Callable<Integer> {
@@ -40,7 +41,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
       names = "--arms",
       split = ",",
       paramLabel = "ARM",
-      description = "arms to run (default: all): none, constant, cosine, plateau, rule")
+      description =
+          "arms to run (default: all): none, constant, cosine, linear, plateau, greedy, rule")
   List<String> armNames = new ArrayList<>();
 
   @Option(

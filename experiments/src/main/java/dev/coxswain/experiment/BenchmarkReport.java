@@ -131,7 +131,14 @@ final class BenchmarkReport {
             .append(" |");
       }
       BenchArm base =
-          BenchmarkScores.bestOf(m, List.of(BenchArm.CONSTANT, BenchArm.COSINE, BenchArm.PLATEAU));
+          BenchmarkScores.bestOf(
+              m,
+              List.of(
+                  BenchArm.CONSTANT,
+                  BenchArm.COSINE,
+                  BenchArm.LINEAR,
+                  BenchArm.PLATEAU,
+                  BenchArm.GREEDY));
       BenchmarkScores rule = m.get(BenchArm.RULE);
       md.append(' ')
           .append(base == null ? "" : base.wire())

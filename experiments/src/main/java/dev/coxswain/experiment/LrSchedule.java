@@ -105,4 +105,39 @@ interface LrSchedule {
       }
     };
   }
+
+  /**
+   * An online greedy rule: at each evaluation after step {@code from}, raise the lr in force by
+   * {@code up} when the validation loss improved on the last evaluation, else multiply it by {@code
+   * down}.
+   */
+  static LrSchedule greedy(long from, double up, double down) {
+    return new LrSchedule() {
+      private double last = Double.NaN;
+      private double lr = Double.NaN;
+
+      @Override
+      public OptionalDouble onEvent(Event e) {
+        if (e.type() == EventType.METRICS) {
+          lr = ((Payload.Metrics) e.body()).lr();
+          return OptionalDouble.empty();
+        }
+        if (e.type() != EventType.EVAL || e.step() <= from || Double.isNaN(lr)) {
+          return OptionalDouble.empty();
+        }
+        double v = ((Payload.Eval) e.body()).evalLoss();
+        double before = last;
+        last = v;
+        if (Double.isNaN(before)) {
+          return OptionalDouble.empty();
+        }
+        return OptionalDouble.of(lr * (v < before ? up : down));
+      }
+
+      @Override
+      public String reason() {
+        return "schedule: greedy (up on improvement, down on regression)";
+      }
+    };
+  }
 }

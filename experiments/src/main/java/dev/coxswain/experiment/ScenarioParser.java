@@ -13,7 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -145,7 +144,7 @@ public final class ScenarioParser extends ScenarioFields {
       }
     }
     Goal goal = goal(root, steps, pretrainSteps, evalEvery);
-    List<Trouble> troubles = troubles(root, steps, pretrainSteps, lr);
+    List<Trouble> troubles = new TroubleReader(origin).troubles(root, steps, pretrainSteps, lr);
     JsonNode tuning = object(root, "tuning");
     only(tuning, "tuning.", "lrs");
     List<Double> lrs = positives(tuning.get("lrs"), "tuning.lrs");
@@ -154,7 +153,13 @@ public final class ScenarioParser extends ScenarioFields {
     int agentEvery = (int) whole(agent, "agent.every", 1);
     atMost("agent.every", agentEvery, steps);
     int[] z = SIZES.get(workload[0]);
-    RunConfig run = runConfig(z, workload[1]);
+    String few =
+        troubles.stream()
+            .filter(t -> t.kind() == Trouble.Kind.OVERFITTING)
+            .map(Trouble::documents)
+            .findFirst()
+            .orElse(null);
+    RunConfig run = runConfig(z, workload[1], few);
     String digest = digest(root, name);
     return new Scenario(
         name,
@@ -248,123 +253,21 @@ public final class ScenarioParser extends ScenarioFields {
     return new Goal(metric, direction, deadline);
   }
 
-  private List<Trouble> troubles(JsonNode root, long steps, long pretrain, double lr)
+  private RunConfig runConfig(int[] z, String corpus, String few)
       throws InvalidExperimentException {
-    JsonNode list = root.get("troubles");
-    if (list == null || !list.isArray() || list.isEmpty()) {
-      fail(
-          "'troubles' must be a non-empty list of mappings like {kind: lr_too_high, step: 300,"
-              + " lr: 0.03}; kinds: "
-              + Trouble.Kind.names());
-    }
-    List<Trouble> out = new ArrayList<>();
-    for (int i = 0; i < list.size(); i++) {
-      String at = "troubles[" + i + "].";
-      JsonNode t = list.get(i);
-      if (!t.isObject()) {
-        fail("'" + at.substring(0, at.length() - 1) + "' must be a mapping, not " + t);
-      }
-      String wire = text(t, at + "kind");
-      Trouble.Kind kind = Trouble.Kind.of(wire);
-      if (kind == null) {
-        fail(
-            "'"
-                + at
-                + "kind' is '"
-                + wire
-                + "': unknown trouble kind; known: "
-                + Trouble.Kind.names());
-      }
-      long step = whole(t, at + "step", 0);
-      if (step >= steps) {
-        fail("'" + at + "step' (" + step + ") is past the end: the runs have " + steps + " steps");
-      }
-      out.add(trouble(kind, t, at, step, steps, pretrain, lr));
-    }
-    out.sort(java.util.Comparator.comparingLong(Trouble::step));
-    return List.copyOf(out);
-  }
-
-  private Trouble trouble(
-      Trouble.Kind kind, JsonNode t, String at, long step, long steps, long pretrain, double lr)
-      throws InvalidExperimentException {
-    switch (kind) {
-      case LR_TOO_HIGH, LR_TOO_LOW -> {
-        only(t, at, "kind", "step", "lr");
-        double given = positive(t, at + "lr");
-        boolean high = kind == Trouble.Kind.LR_TOO_HIGH;
-        if (high ? given <= lr : given >= lr) {
-          fail(
-              "'"
-                  + at
-                  + "lr' ("
-                  + given
-                  + ") must be "
-                  + (high ? "above" : "below")
-                  + " the scenario's 'lr' ("
-                  + lr
-                  + ") for "
-                  + kind.wire());
-        }
-        if (step < pretrain) {
-          fail(
-              "'"
-                  + at
-                  + "step' ("
-                  + step
-                  + ") lies in the pretraining ("
-                  + pretrain
-                  + " steps), whose lr is fixed; give a step from "
-                  + pretrain
-                  + " on");
-        }
-        return new Trouble(kind, step, given, Double.NaN, 0);
-      }
-      case KNOB_MISTAKE -> {
-        only(t, at, "kind", "step", "knob", "factor");
-        String knob = text(t, at + "knob");
-        if (!knob.equals("lr")) {
-          fail("'" + at + "knob' is '" + knob + "'; a knob mistake can push: lr");
-        }
-        double factor = positive(t, at + "factor");
-        if (factor == 1) {
-          fail("'" + at + "factor' is 1: that changes nothing");
-        }
-        return new Trouble(kind, step, Double.NaN, factor, 0);
-      }
-      default -> {
-        only(t, at, "kind", "step", "length");
-        long length = whole(t, at + "length", 1);
-        if (step + length > steps) {
-          fail(
-              "'"
-                  + at
-                  + "length' ("
-                  + length
-                  + ") from step "
-                  + step
-                  + " runs past the end ("
-                  + steps
-                  + " steps)");
-        }
-        return new Trouble(kind, step, Double.NaN, Double.NaN, length);
-      }
-    }
-  }
-
-  private RunConfig runConfig(int[] z, String corpus) throws InvalidExperimentException {
     String yaml =
         String.format(
             java.util.Locale.ROOT,
             "model: {layers: %d, embed: %d, heads: %d, context: %d}%n"
-                + "data: {corpus: '%s', batch_size: %d, validation_batches: %d}%n",
+                + "data: {corpus: '%s', batch_size: %d, validation_batches: %d%s}%n",
             z[0],
             z[1],
             z[2],
             z[3],
             corpus.replace("'", "''"),
             z[4],
-            z[5]);
+            z[5],
+            few == null ? "" : ", sources: {few: '" + few.replace("'", "''") + "'}");
     try {
       return RunConfig.parse(yaml, origin);
     } catch (RunConfig.ConfigException e) {

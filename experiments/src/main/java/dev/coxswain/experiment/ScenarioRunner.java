@@ -81,7 +81,9 @@ final class ScenarioRunner {
   private LrSchedule schedule(BenchArm arm, double lr) {
     return switch (arm) {
       case COSINE -> LrSchedule.cosine(lr, sc.start(), sc.steps(), cosineEvery());
+      case LINEAR -> LrSchedule.linear(lr, 0, sc.start(), sc.steps(), cosineEvery());
       case PLATEAU -> LrSchedule.plateau(lr, sc.start(), 2, 0.5);
+      case GREEDY -> LrSchedule.greedy(sc.start(), 1.2, 0.5);
       default -> null;
     };
   }

@@ -12,8 +12,11 @@ import java.util.Locale;
  * @param lr the lr the run is given ({@code lr_too_high}, {@code lr_too_low}), else NaN
  * @param factor how far a person pushes the lr ({@code knob_mistake}), else NaN
  * @param length how many batches are garbage ({@code corrupted_batches}), else 0
+ * @param documents the few training documents, a glob in the corpus ({@code overfitting}), else
+ *     null
  */
-public record Trouble(Kind kind, long step, double lr, double factor, long length) {
+public record Trouble(
+    Kind kind, long step, double lr, double factor, long length, String documents) {
 
   /** The kinds of trouble, by their names in a scenario file. */
   public enum Kind {
@@ -26,7 +29,9 @@ public record Trouble(Kind kind, long step, double lr, double factor, long lengt
     /** A person multiplies the lr by a factor mid-run (a typo, a wrong unit). */
     KNOB_MISTAKE,
     /** A window of training batches is random characters instead of text. */
-    CORRUPTED_BATCHES;
+    CORRUPTED_BATCHES,
+    /** The run trains on a few documents only, for long: it memorizes them. */
+    OVERFITTING;
 
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
@@ -74,6 +79,8 @@ public record Trouble(Kind kind, long step, double lr, double factor, long lengt
       case CORRUPTED_BATCHES ->
           String.format(
               Locale.ROOT, "%s: steps %d-%d are garbage", kind.wire(), step + 1, step + length);
+      case OVERFITTING ->
+          String.format(Locale.ROOT, "%s: trains on %s only", kind.wire(), documents);
     };
   }
 }

@@ -1,5 +1,6 @@
 package dev.coxswain.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -149,5 +150,15 @@ class BenchmarkSmokeTest {
     String log = err.toString();
     assertFalse(log.contains("steps ..."), log);
     assertTrue(log.contains("lr-too-high-smoke rule seed 1: complete on disk, skipped"), log);
+
+    // another version of a scenario pointed at these runs: refused before anything trains
+    Path changed = files.get(0);
+    byte[] summaryBefore = Files.readAllBytes(results.resolve("smoke/summary.md"));
+    Files.writeString(changed, Files.readString(changed).replace("lr: 0.001\n", "lr: 0.0012\n"));
+    err.reset();
+    assertEquals(2, run(List.of(changed), "--smoke", "--out", results.toString()), err.toString());
+    assertTrue(err.toString().contains("was made by another version of scenario"), err.toString());
+    assertFalse(err.toString().contains("skipped"), err.toString());
+    assertArrayEquals(summaryBefore, Files.readAllBytes(results.resolve("smoke/summary.md")));
   }
 }

@@ -107,7 +107,8 @@ class ScenarioParserTest {
   void anUnknownTroubleKindIsNamedWithTheKnownOnes() {
     String m = error(GOOD.replace("kind: knob_mistake", "kind: lr_way_high"));
     assertTrue(m.contains("'troubles[0].kind' is 'lr_way_high': unknown trouble kind"), m);
-    assertTrue(m.contains("[lr_too_high, lr_too_low, knob_mistake, corrupted_batches]"), m);
+    assertTrue(
+        m.contains("[lr_too_high, lr_too_low, knob_mistake, corrupted_batches, overfitting]"), m);
   }
 
   @Test
@@ -118,6 +119,22 @@ class ScenarioParserTest {
     assertTrue(m.contains("'troubles[2].length' (500) from step 200 runs past the end"), m);
     m = error(GOOD.replace("deadline: 600", "deadline: 650"));
     assertTrue(m.contains("'goal.deadline' (650) is past the end"), m);
+  }
+
+  @Test
+  void overfittingTrainsOnTheNamedDocumentsFromTheStart() throws Exception {
+    String few =
+        GOOD.replace(
+            "{kind: corrupted_batches, step: 200, length: 50}",
+            "{kind: overfitting, step: 0, documents: \"179*.txt\"}");
+    Scenario s = parse(few);
+    assertEquals("179*.txt", s.troubles().get(0).documents());
+    assertEquals("179*.txt", s.run().data().sources().get("few"));
+    String m = error(few.replace("step: 0, documents", "step: 10, documents"));
+    assertTrue(m.contains("'troubles[2].step' (10) must be 0"), m);
+    m = error(few.replace("179*.txt", "../etc/*"));
+    assertTrue(
+        m.contains("'troubles[2].documents' is '../etc/*': a file glob inside the corpus"), m);
   }
 
   @Test

@@ -1,0 +1,138 @@
+package dev.coxswain.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Reads a scenario's {@code troubles}: each kind with its own keys, each named when wrong. */
+final class TroubleReader extends ScenarioFields {
+  TroubleReader(String origin) {
+    super(origin);
+  }
+
+  List<Trouble> troubles(JsonNode root, long steps, long pretrain, double lr)
+      throws InvalidExperimentException {
+    JsonNode list = root.get("troubles");
+    if (list == null || !list.isArray() || list.isEmpty()) {
+      fail(
+          "'troubles' must be a non-empty list of mappings like {kind: lr_too_high, step: 300,"
+              + " lr: 0.03}; kinds: "
+              + Trouble.Kind.names());
+    }
+    List<Trouble> out = new ArrayList<>();
+    for (int i = 0; i < list.size(); i++) {
+      String at = "troubles[" + i + "].";
+      JsonNode t = list.get(i);
+      if (!t.isObject()) {
+        fail("'" + at.substring(0, at.length() - 1) + "' must be a mapping, not " + t);
+      }
+      String wire = text(t, at + "kind");
+      Trouble.Kind kind = Trouble.Kind.of(wire);
+      if (kind == null) {
+        fail(
+            "'"
+                + at
+                + "kind' is '"
+                + wire
+                + "': unknown trouble kind; known: "
+                + Trouble.Kind.names());
+      }
+      long step = whole(t, at + "step", 0);
+      if (step >= steps) {
+        fail("'" + at + "step' (" + step + ") is past the end: the runs have " + steps + " steps");
+      }
+      out.add(trouble(kind, t, at, step, steps, pretrain, lr));
+    }
+    out.sort(Comparator.comparingLong(Trouble::step));
+    return List.copyOf(out);
+  }
+
+  private Trouble trouble(
+      Trouble.Kind kind, JsonNode t, String at, long step, long steps, long pretrain, double lr)
+      throws InvalidExperimentException {
+    switch (kind) {
+      case LR_TOO_HIGH, LR_TOO_LOW -> {
+        only(t, at, "kind", "step", "lr");
+        double given = positive(t, at + "lr");
+        boolean high = kind == Trouble.Kind.LR_TOO_HIGH;
+        if (high ? given <= lr : given >= lr) {
+          fail(
+              "'"
+                  + at
+                  + "lr' ("
+                  + given
+                  + ") must be "
+                  + (high ? "above" : "below")
+                  + " the scenario's 'lr' ("
+                  + lr
+                  + ") for "
+                  + kind.wire());
+        }
+        if (step < pretrain) {
+          fail(
+              "'"
+                  + at
+                  + "step' ("
+                  + step
+                  + ") lies in the pretraining ("
+                  + pretrain
+                  + " steps), whose lr is fixed; give a step from "
+                  + pretrain
+                  + " on");
+        }
+        return new Trouble(kind, step, given, Double.NaN, 0, null);
+      }
+      case KNOB_MISTAKE -> {
+        only(t, at, "kind", "step", "knob", "factor");
+        String knob = text(t, at + "knob");
+        if (!knob.equals("lr")) {
+          fail("'" + at + "knob' is '" + knob + "'; a knob mistake can push: lr");
+        }
+        double factor = positive(t, at + "factor");
+        if (factor == 1) {
+          fail("'" + at + "factor' is 1: that changes nothing");
+        }
+        return new Trouble(kind, step, Double.NaN, factor, 0, null);
+      }
+      case OVERFITTING -> {
+        only(t, at, "kind", "step", "documents");
+        if (step != 0) {
+          fail(
+              "'"
+                  + at
+                  + "step' ("
+                  + step
+                  + ") must be 0: the small training set is all the run has");
+        }
+        String glob = text(t, at + "documents");
+        if (glob.contains("/") || glob.contains("..")) {
+          fail(
+              "'"
+                  + at
+                  + "documents' is '"
+                  + glob
+                  + "': a file glob inside the corpus, like 179*.txt");
+        }
+        return new Trouble(kind, step, Double.NaN, Double.NaN, 0, glob);
+      }
+      default -> {
+        only(t, at, "kind", "step", "length");
+        long length = whole(t, at + "length", 1);
+        if (step + length > steps) {
+          fail(
+              "'"
+                  + at
+                  + "length' ("
+                  + length
+                  + ") from step "
+                  + step
+                  + " runs past the end ("
+                  + steps
+                  + " steps)");
+        }
+        return new Trouble(kind, step, Double.NaN, Double.NaN, length, null);
+      }
+    }
+  }
+}
