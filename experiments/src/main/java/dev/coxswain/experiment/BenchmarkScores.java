@@ -57,7 +57,8 @@ record BenchmarkScores(
   /**
    * Steps from the first trouble that reached the run to the first action of the arm's controller
    * that corrects it: a rollback, or an lr change in the correcting direction (down after too high
-   * an lr or garbage batches, up after too low an lr). Empty when none came.
+   * an lr or garbage batches, up after too low an lr, either way after new data). Empty when none
+   * came.
    */
   static OptionalLong stepsToCorrection(ScenarioResult r) {
     if (r.troubles().isEmpty()) {
@@ -70,7 +71,8 @@ record BenchmarkScores(
       }
       boolean rollback = a.type().equals("load_checkpoint");
       boolean lrMove = Double.isFinite(a.lrAfter()) && Double.isFinite(a.lrBefore());
-      if (rollback || (lrMove && Math.signum(a.lrAfter() - a.lrBefore()) == t.correction())) {
+      double way = Math.signum(a.lrAfter() - a.lrBefore());
+      if (rollback || (lrMove && way != 0 && (t.correction() == 0 || way == t.correction()))) {
         return OptionalLong.of(a.step() - t.step());
       }
     }

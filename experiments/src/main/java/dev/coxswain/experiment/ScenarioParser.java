@@ -153,13 +153,8 @@ public final class ScenarioParser extends ScenarioFields {
     int agentEvery = (int) whole(agent, "agent.every", 1);
     atMost("agent.every", agentEvery, steps);
     int[] z = SIZES.get(workload[0]);
-    String few =
-        troubles.stream()
-            .filter(t -> t.kind() == Trouble.Kind.OVERFITTING)
-            .map(Trouble::documents)
-            .findFirst()
-            .orElse(null);
-    RunConfig run = runConfig(z, workload[1], few);
+    Trouble data = troubles.stream().filter(t -> t.documents() != null).findFirst().orElse(null);
+    RunConfig run = runConfig(z, workload[1], data);
     String digest = digest(root, name);
     return new Scenario(
         name,
@@ -253,7 +248,7 @@ public final class ScenarioParser extends ScenarioFields {
     return new Goal(metric, direction, deadline);
   }
 
-  private RunConfig runConfig(int[] z, String corpus, String few)
+  private RunConfig runConfig(int[] z, String corpus, Trouble data)
       throws InvalidExperimentException {
     String yaml =
         String.format(
@@ -267,12 +262,25 @@ public final class ScenarioParser extends ScenarioFields {
             corpus.replace("'", "''"),
             z[4],
             z[5],
-            few == null ? "" : ", sources: {few: '" + few.replace("'", "''") + "'}");
+            sources(data));
     try {
       return RunConfig.parse(yaml, origin);
     } catch (RunConfig.ConfigException e) {
       throw new InvalidExperimentException(e.getMessage());
     }
+  }
+
+  /** The named sources a data trouble trains on (none: the whole corpus). */
+  private static String sources(Trouble t) {
+    if (t == null) {
+      return "";
+    }
+    String few = "'" + t.documents().replace("'", "''") + "'";
+    if (t.arriving() == null) {
+      return ", sources: {few: " + few + "}";
+    }
+    String late = "'" + t.arriving().replace("'", "''") + "'";
+    return ", sources: {old: " + few + ", new: " + late + "}, weights: {old: 1, new: 0}";
   }
 
   private static String digest(JsonNode root, String name) {

@@ -190,6 +190,15 @@ final class ScenarioRunner {
             t.step(),
             () ->
                 to.send(Source.API, "set_knobs", Map.of("lr", t.lr()), "the lr the run was given"));
+      } else if (t.kind() == Trouble.Kind.DATA_ARRIVING) {
+        at.add(
+            t.step(),
+            () ->
+                to.send(
+                    Source.API,
+                    "set_data_mixture",
+                    Map.of("weights", Map.of("old", 1.0, "new", 1.0)),
+                    "new data has arrived"));
       } else if (t.kind() == Trouble.Kind.KNOB_MISTAKE) {
         at.add(
             t.step(),

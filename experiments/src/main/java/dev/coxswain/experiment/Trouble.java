@@ -12,11 +12,18 @@ import java.util.Locale;
  * @param lr the lr the run is given ({@code lr_too_high}, {@code lr_too_low}), else NaN
  * @param factor how far a person pushes the lr ({@code knob_mistake}), else NaN
  * @param length how many batches are garbage ({@code corrupted_batches}), else 0
- * @param documents the few training documents, a glob in the corpus ({@code overfitting}), else
- *     null
+ * @param documents the few training documents ({@code overfitting}) or the documents trained on
+ *     before the new ones arrive ({@code data_arriving}), a glob in the corpus; else null
+ * @param arriving the documents that arrive ({@code data_arriving}), a glob; else null
  */
 public record Trouble(
-    Kind kind, long step, double lr, double factor, long length, String documents) {
+    Kind kind,
+    long step,
+    double lr,
+    double factor,
+    long length,
+    String documents,
+    String arriving) {
 
   /** The kinds of trouble, by their names in a scenario file. */
   public enum Kind {
@@ -31,7 +38,12 @@ public record Trouble(
     /** A window of training batches is random characters instead of text. */
     CORRUPTED_BATCHES,
     /** The run trains on a few documents only, for long: it memorizes them. */
-    OVERFITTING;
+    OVERFITTING,
+    /**
+     * New documents join the training mixture mid-run (weight 0 until then, 1 after); the
+     * evaluation covers old and new alike from the start.
+     */
+    DATA_ARRIVING;
 
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
@@ -55,10 +67,11 @@ public record Trouble(
     return kind == Kind.LR_TOO_HIGH || kind == Kind.LR_TOO_LOW;
   }
 
-  /** Which way a correction moves the lr: -1 down, +1 up (a rollback corrects either). */
+  /** Which way a correction moves the lr: -1 down, +1 up, 0 either (a rollback corrects any). */
   public int correction() {
     return switch (kind) {
       case LR_TOO_LOW -> 1;
+      case DATA_ARRIVING -> 0;
       case KNOB_MISTAKE -> factor < 1 ? 1 : -1;
       default -> -1;
     };
@@ -81,6 +94,14 @@ public record Trouble(
               Locale.ROOT, "%s: steps %d-%d are garbage", kind.wire(), step + 1, step + length);
       case OVERFITTING ->
           String.format(Locale.ROOT, "%s: trains on %s only", kind.wire(), documents);
+      case DATA_ARRIVING ->
+          String.format(
+              Locale.ROOT,
+              "%s: trains on %s, then also on %s after step %d",
+              kind.wire(),
+              documents,
+              arriving,
+              step);
     };
   }
 }

@@ -44,6 +44,16 @@ final class TroubleReader extends ScenarioFields {
       }
       out.add(trouble(kind, t, at, step, steps, pretrain, lr));
     }
+    if (out.stream().filter(x -> x.documents() != null).count() > 1) {
+      fail(
+          "'troubles' has more than one overfitting or data_arriving: each sets the training data");
+    }
+    if (out.stream().anyMatch(x -> x.kind() == Trouble.Kind.DATA_ARRIVING)
+        && out.stream().anyMatch(x -> x.kind() == Trouble.Kind.CORRUPTED_BATCHES)) {
+      fail(
+          "'troubles' has data_arriving and corrupted_batches: the garbage wraps one data source"
+              + " and would hide the mixture that data_arriving steers; give them a scenario each");
+    }
     out.sort(Comparator.comparingLong(Trouble::step));
     return List.copyOf(out);
   }
@@ -81,7 +91,7 @@ final class TroubleReader extends ScenarioFields {
                   + pretrain
                   + " on");
         }
-        return new Trouble(kind, step, given, Double.NaN, 0, null);
+        return new Trouble(kind, step, given, Double.NaN, 0, null, null);
       }
       case KNOB_MISTAKE -> {
         only(t, at, "kind", "step", "knob", "factor");
@@ -93,7 +103,7 @@ final class TroubleReader extends ScenarioFields {
         if (factor == 1) {
           fail("'" + at + "factor' is 1: that changes nothing");
         }
-        return new Trouble(kind, step, Double.NaN, factor, 0, null);
+        return new Trouble(kind, step, Double.NaN, factor, 0, null, null);
       }
       case OVERFITTING -> {
         only(t, at, "kind", "step", "documents");
@@ -114,7 +124,25 @@ final class TroubleReader extends ScenarioFields {
                   + glob
                   + "': a file glob inside the corpus, like 179*.txt");
         }
-        return new Trouble(kind, step, Double.NaN, Double.NaN, 0, glob);
+        return new Trouble(kind, step, Double.NaN, Double.NaN, 0, glob, null);
+      }
+      case DATA_ARRIVING -> {
+        only(t, at, "kind", "step", "documents", "arriving");
+        if (step < 1) {
+          fail(
+              "'"
+                  + at
+                  + "step' (0) must be at least 1: data arriving before the first step is"
+                  + " just the data");
+        }
+        return new Trouble(
+            kind,
+            step,
+            Double.NaN,
+            Double.NaN,
+            0,
+            glob(t, at + "documents"),
+            glob(t, at + "arriving"));
       }
       default -> {
         only(t, at, "kind", "step", "length");
@@ -131,8 +159,16 @@ final class TroubleReader extends ScenarioFields {
                   + steps
                   + " steps)");
         }
-        return new Trouble(kind, step, Double.NaN, Double.NaN, length, null);
+        return new Trouble(kind, step, Double.NaN, Double.NaN, length, null, null);
       }
     }
+  }
+
+  private String glob(JsonNode t, String path) throws InvalidExperimentException {
+    String glob = text(t, path);
+    if (glob.contains("/") || glob.contains("..")) {
+      fail("'" + path + "' is '" + glob + "': a file glob inside the corpus, like 179*.txt");
+    }
+    return glob;
   }
 }

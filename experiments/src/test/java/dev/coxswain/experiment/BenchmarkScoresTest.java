@@ -12,9 +12,9 @@ import org.junit.jupiter.api.Test;
 /** The scores read what the result files say: values at the deadline, corrections, comparisons. */
 class BenchmarkScoresTest {
   private static final Trouble HIGH =
-      new Trouble(Trouble.Kind.LR_TOO_HIGH, 100, 0.03, Double.NaN, 0, null);
+      new Trouble(Trouble.Kind.LR_TOO_HIGH, 100, 0.03, Double.NaN, 0, null, null);
   private static final Trouble LOW =
-      new Trouble(Trouble.Kind.LR_TOO_LOW, 0, 1e-5, Double.NaN, 0, null);
+      new Trouble(Trouble.Kind.LR_TOO_LOW, 0, 1e-5, Double.NaN, 0, null, null);
 
   private static ScenarioResult run(
       String arm,
@@ -61,6 +61,12 @@ class BenchmarkScoresTest {
         List.of(new ScenarioResult.Action(150, "load_checkpoint", 0.03, Double.NaN));
     assertEquals(
         50, BenchmarkScores.stepsToCorrection(run("rule", 1, List.of(HIGH), back)).getAsLong());
+    Trouble arriving =
+        new Trouble(Trouble.Kind.DATA_ARRIVING, 250, Double.NaN, Double.NaN, 0, "a*", "b*");
+    assertEquals(
+        50,
+        BenchmarkScores.stepsToCorrection(run("rule", 1, List.of(arriving), acts)).getAsLong(),
+        "after new data a move either way counts");
     assertFalse(
         BenchmarkScores.stepsToCorrection(run("none", 1, List.of(HIGH), List.of())).isPresent());
     assertFalse(

@@ -144,6 +144,29 @@ class BenchmarkSmokeTest {
     double during = meanLoss(garbage, t.step() + 1, t.step() + t.length());
     assertTrue(during > before + 0.5, "garbage loss " + during + " vs " + before);
 
+    // the new data arrived where the scenario says, in every arm
+    Path arriving = results.resolve("smoke/data-arriving-smoke");
+    for (BenchArm arm : BenchArm.reported()) {
+      long at = result(arriving, arm.wire()).troubles().get(0).step();
+      String events =
+          Files.readString(arriving.resolve("runs/" + arm.wire() + "/seed-1/events.jsonl"));
+      assertTrue(
+          events
+              .lines()
+              .anyMatch(
+                  l ->
+                      l.contains("\"type\":\"data\"")
+                          && l.contains("\"new\":1.0")
+                          && l.contains("\"step\":" + at + ",")),
+          arm
+              + ": the mixture changed after step "
+              + at
+              + " in "
+              + events.lines().filter(l -> l.contains("\"data\"")).toList());
+    }
+    // the cosine arm lowers its lr at every stair: after new data that counts as a move
+    assertTrue(BenchmarkScores.stepsToCorrection(result(arriving, "cosine")).isPresent());
+
     // a second invocation finds every run on disk and trains nothing
     err.reset();
     assertEquals(0, run(files, "--smoke", "--out", results.toString()), err.toString());

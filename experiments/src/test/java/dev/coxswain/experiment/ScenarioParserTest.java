@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -108,7 +109,9 @@ class ScenarioParserTest {
     String m = error(GOOD.replace("kind: knob_mistake", "kind: lr_way_high"));
     assertTrue(m.contains("'troubles[0].kind' is 'lr_way_high': unknown trouble kind"), m);
     assertTrue(
-        m.contains("[lr_too_high, lr_too_low, knob_mistake, corrupted_batches, overfitting]"), m);
+        m.contains(
+            "[lr_too_high, lr_too_low, knob_mistake, corrupted_batches, overfitting, data_arriving]"),
+        m);
   }
 
   @Test
@@ -135,6 +138,26 @@ class ScenarioParserTest {
     m = error(few.replace("179*.txt", "../etc/*"));
     assertTrue(
         m.contains("'troubles[2].documents' is '../etc/*': a file glob inside the corpus"), m);
+  }
+
+  @Test
+  void dataArrivingStartsWithTheNewSourceAtWeightZero() throws Exception {
+    String more =
+        GOOD.replace(
+            "{kind: corrupted_batches, step: 200, length: 50}",
+            "{kind: data_arriving, step: 200, documents: \"1[78]*.txt\", arriving: \"19*.txt\"}");
+    Scenario s = parse(more);
+    assertEquals(Map.of("old", "1[78]*.txt", "new", "19*.txt"), s.run().data().sources());
+    assertEquals(Map.of("old", 1.0, "new", 0.0), s.run().data().weights());
+    assertEquals(0, s.troubles().get(1).correction(), "either way corrects it");
+    String m =
+        error(
+            more.replace(
+                "{kind: knob_mistake, step: 300, knob: lr, factor: 40}",
+                "{kind: corrupted_batches, step: 300, length: 5}"));
+    assertTrue(m.contains("'troubles' has data_arriving and corrupted_batches"), m);
+    m = error(more.replace("step: 200, documents", "step: 0, documents"));
+    assertTrue(m.contains("'troubles[2].step' (0) must be at least 1"), m);
   }
 
   @Test
