@@ -184,32 +184,7 @@ final class ScenarioRunner {
     at.add(
         start,
         () -> to.send(Source.API, "set_goal", sc.goal(), "benchmark: what every arm is scored on"));
-    for (Trouble t : troubles) {
-      if (t.lrChoice()) {
-        at.add(
-            t.step(),
-            () ->
-                to.send(Source.API, "set_knobs", Map.of("lr", t.lr()), "the lr the run was given"));
-      } else if (t.kind() == Trouble.Kind.DATA_ARRIVING) {
-        at.add(
-            t.step(),
-            () ->
-                to.send(
-                    Source.API,
-                    "set_data_mixture",
-                    Map.of("weights", Map.of("old", 1.0, "new", 1.0)),
-                    "new data has arrived"));
-      } else if (t.kind() == Trouble.Kind.KNOB_MISTAKE) {
-        at.add(
-            t.step(),
-            () ->
-                to.send(
-                    Source.HUMAN,
-                    "scale_knob",
-                    Map.of("knob", "lr", "factor", t.factor()),
-                    "a person's change"));
-      }
-    }
+    troubles.forEach(t -> inject(at, to, t));
     at.fire(0); // before the first step
     store.addListener(
         e -> {
@@ -235,6 +210,33 @@ final class ScenarioRunner {
                   Source.RULE, "set_knobs", Map.of("lr", next.getAsDouble()), schedule.reason());
             }
           });
+    }
+  }
+
+  /** What a trouble does at its step (corrupted batches and overfitting act through the data). */
+  private static void inject(Injections at, Sender to, Trouble t) {
+    if (t.lrChoice()) {
+      at.add(
+          t.step(),
+          () -> to.send(Source.API, "set_knobs", Map.of("lr", t.lr()), "the lr the run was given"));
+    } else if (t.kind() == Trouble.Kind.DATA_ARRIVING) {
+      at.add(
+          t.step(),
+          () ->
+              to.send(
+                  Source.API,
+                  "set_data_mixture",
+                  Map.of("weights", Map.of("old", 1.0, "new", 1.0)),
+                  "new data has arrived"));
+    } else if (t.kind() == Trouble.Kind.KNOB_MISTAKE) {
+      at.add(
+          t.step(),
+          () ->
+              to.send(
+                  Source.HUMAN,
+                  "scale_knob",
+                  Map.of("knob", "lr", "factor", t.factor()),
+                  "a person's change"));
     }
   }
 

@@ -61,81 +61,22 @@ final class TroubleReader extends ScenarioFields {
   private Trouble trouble(
       Trouble.Kind kind, JsonNode t, String at, long step, long steps, long pretrain, double lr)
       throws InvalidExperimentException {
-    switch (kind) {
-      case LR_TOO_HIGH, LR_TOO_LOW -> {
-        only(t, at, "kind", "step", "lr");
-        double given = positive(t, at + "lr");
-        boolean high = kind == Trouble.Kind.LR_TOO_HIGH;
-        if (high ? given <= lr : given >= lr) {
-          fail(
-              "'"
-                  + at
-                  + "lr' ("
-                  + given
-                  + ") must be "
-                  + (high ? "above" : "below")
-                  + " the scenario's 'lr' ("
-                  + lr
-                  + ") for "
-                  + kind.wire());
-        }
-        if (step < pretrain) {
-          fail(
-              "'"
-                  + at
-                  + "step' ("
-                  + step
-                  + ") lies in the pretraining ("
-                  + pretrain
-                  + " steps), whose lr is fixed; give a step from "
-                  + pretrain
-                  + " on");
-        }
-        return new Trouble(kind, step, given, Double.NaN, 0, null, null);
-      }
-      case KNOB_MISTAKE -> {
-        only(t, at, "kind", "step", "knob", "factor");
-        String knob = text(t, at + "knob");
-        if (!knob.equals("lr")) {
-          fail("'" + at + "knob' is '" + knob + "'; a knob mistake can push: lr");
-        }
-        double factor = positive(t, at + "factor");
-        if (factor == 1) {
-          fail("'" + at + "factor' is 1: that changes nothing");
-        }
-        return new Trouble(kind, step, Double.NaN, factor, 0, null, null);
-      }
+    return switch (kind) {
+      case LR_TOO_HIGH, LR_TOO_LOW -> lrChoice(kind, t, at, step, pretrain, lr);
+      case KNOB_MISTAKE -> knobMistake(t, at, step);
       case OVERFITTING -> {
         only(t, at, "kind", "step", "documents");
         if (step != 0) {
-          fail(
-              "'"
-                  + at
-                  + "step' ("
-                  + step
-                  + ") must be 0: the small training set is all the run has");
+          fail(at, "step", step, "must be 0: the small training set is all the run has");
         }
-        String glob = text(t, at + "documents");
-        if (glob.contains("/") || glob.contains("..")) {
-          fail(
-              "'"
-                  + at
-                  + "documents' is '"
-                  + glob
-                  + "': a file glob inside the corpus, like 179*.txt");
-        }
-        return new Trouble(kind, step, Double.NaN, Double.NaN, 0, glob, null);
+        yield new Trouble(kind, step, Double.NaN, Double.NaN, 0, glob(t, at + "documents"), null);
       }
       case DATA_ARRIVING -> {
         only(t, at, "kind", "step", "documents", "arriving");
         if (step < 1) {
-          fail(
-              "'"
-                  + at
-                  + "step' (0) must be at least 1: data arriving before the first step is"
-                  + " just the data");
+          fail(at, "step", step, "must be at least 1: data before the first step is just the data");
         }
-        return new Trouble(
+        yield new Trouble(
             kind,
             step,
             Double.NaN,
@@ -144,24 +85,71 @@ final class TroubleReader extends ScenarioFields {
             glob(t, at + "documents"),
             glob(t, at + "arriving"));
       }
-      default -> {
+      case CORRUPTED_BATCHES -> {
         only(t, at, "kind", "step", "length");
         long length = whole(t, at + "length", 1);
         if (step + length > steps) {
           fail(
-              "'"
-                  + at
-                  + "length' ("
-                  + length
-                  + ") from step "
-                  + step
-                  + " runs past the end ("
-                  + steps
-                  + " steps)");
+              at,
+              "length",
+              length,
+              "from step " + step + " runs past the end (" + steps + " steps)");
         }
-        return new Trouble(kind, step, Double.NaN, Double.NaN, length, null, null);
+        yield new Trouble(kind, step, Double.NaN, Double.NaN, length, null, null);
       }
+    };
+  }
+
+  /** Too high or too low an lr, given from step S on (not inside the pretraining). */
+  private Trouble lrChoice(
+      Trouble.Kind kind, JsonNode t, String at, long step, long pretrain, double lr)
+      throws InvalidExperimentException {
+    only(t, at, "kind", "step", "lr");
+    double given = positive(t, at + "lr");
+    boolean high = kind == Trouble.Kind.LR_TOO_HIGH;
+    if (high ? given <= lr : given >= lr) {
+      fail(
+          at,
+          "lr",
+          given,
+          "must be "
+              + (high ? "above" : "below")
+              + " the scenario's 'lr' ("
+              + lr
+              + ") for "
+              + kind.wire());
     }
+    if (step < pretrain) {
+      fail(
+          at,
+          "step",
+          step,
+          "lies in the pretraining ("
+              + pretrain
+              + " steps), whose lr is fixed; give a step from "
+              + pretrain
+              + " on");
+    }
+    return new Trouble(kind, step, given, Double.NaN, 0, null, null);
+  }
+
+  /** A person's push of a knob by a factor. */
+  private Trouble knobMistake(JsonNode t, String at, long step) throws InvalidExperimentException {
+    only(t, at, "kind", "step", "knob", "factor");
+    String knob = text(t, at + "knob");
+    if (!knob.equals("lr")) {
+      fail("'" + at + "knob' is '" + knob + "'; a knob mistake can push: lr");
+    }
+    double factor = positive(t, at + "factor");
+    if (factor == 1) {
+      fail("'" + at + "factor' is 1: that changes nothing");
+    }
+    return new Trouble(Trouble.Kind.KNOB_MISTAKE, step, Double.NaN, factor, 0, null, null);
+  }
+
+  private void fail(String at, String key, Object value, String why)
+      throws InvalidExperimentException {
+    fail("'" + at + key + "' (" + value + ") " + why);
   }
 
   private String glob(JsonNode t, String path) throws InvalidExperimentException {
