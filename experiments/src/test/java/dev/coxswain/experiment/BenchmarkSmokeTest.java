@@ -93,6 +93,46 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void armsAndSeedsCanBeChosenAndTheMeanIsOverTheSeeds() throws Exception {
+    Path file =
+        scenarios().stream()
+            .filter(f -> f.toString().endsWith("knob-mistake.yaml"))
+            .findFirst()
+            .get();
+    Path results = dir.resolve("two-seeds");
+    assertEquals(
+        0,
+        run(
+            List.of(file),
+            "--smoke",
+            "--arms",
+            "none",
+            "--seeds",
+            "1,2",
+            "--out",
+            results.toString()),
+        err.toString());
+    Path sd = results.resolve("smoke/knob-mistake-smoke");
+    assertFalse(Files.exists(sd.resolve("runs/tune-0.001")), "no tuned arm asked, no sweep run");
+    Scenario sc = ScenarioParser.load(file, true);
+    double v1 = result(sd, "none").valueAt(sc.deadline());
+    double v2 =
+        Json.read(
+                Files.readString(sd.resolve("runs/none/seed-2/result.json")), ScenarioResult.class)
+            .valueAt(sc.deadline());
+    String row =
+        Files.readString(sd.resolve("results.md"))
+            .lines()
+            .filter(l -> l.startsWith("| none ("))
+            .findFirst()
+            .get();
+    Stat st = Stat.of(List.of(v1, v2));
+    assertTrue(row.contains(st.text("%.4f")), st.text("%.4f") + " in " + row);
+    assertTrue(st.sd() > 0, "two seeds, two data orders: " + v1 + " " + v2);
+    assertTrue(err.toString().contains("[2/2] knob-mistake-smoke none seed 2"), err.toString());
+  }
+
+  @Test
   void everyTroubleAndEveryArmRunAndTheTablesSayWhatTheRunsSay() throws Exception {
     List<Path> files = scenarios();
     Path results = dir.resolve("results");
