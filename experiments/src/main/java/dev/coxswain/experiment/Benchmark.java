@@ -32,13 +32,13 @@ final class Benchmark {
       List<BenchArm> arms,
       List<Long> seeds,
       PrintStream log,
-      String commit) {
+      Provenance made) {
     this.sc = sc;
     this.dir = dir;
     this.arms = arms;
     this.seeds = seeds;
     this.log = log;
-    this.runner = new ScenarioRunner(sc, commit);
+    this.runner = new ScenarioRunner(sc, made);
   }
 
   Scenario scenario() {
@@ -126,7 +126,7 @@ final class Benchmark {
     double best = Double.NaN;
     double bestValue = Double.POSITIVE_INFINITY;
     for (Map.Entry<Double, ScenarioResult> e : t.entrySet()) {
-      double v = e.getValue().valueAt(sc.deadline());
+      double v = e.getValue().scoreAt(sc.deadline());
       if (Double.isFinite(v) && v < bestValue) {
         bestValue = v;
         best = e.getKey();
@@ -182,7 +182,7 @@ final class Benchmark {
         head,
         r.status(),
         sc.metric(),
-        r.valueAt(sc.deadline()),
+        r.scoreAt(sc.deadline()),
         r.bestUntil(sc.deadline()),
         r.stepsTrained(),
         r.actions().size(),

@@ -166,7 +166,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
     List<Path> paths = files.isEmpty() ? allScenarios() : files;
     List<Benchmark> plan = new ArrayList<>();
-    String commit = Provenance.gitCommit();
+    Provenance made = Provenance.current();
     for (Path f : paths) {
       Scenario sc = ScenarioParser.load(f, smoke);
       List<Long> s = seeds.isEmpty() ? sc.seeds() : List.copyOf(seeds);
@@ -181,7 +181,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
       if (plan.stream().anyMatch(b -> b.scenario().name().equals(sc.name()))) {
         throw new InvalidExperimentException(f + ": another scenario is named '" + sc.name() + "'");
       }
-      plan.add(new Benchmark(sc, root().resolve(sc.name()), arms, s, System.err, commit));
+      plan.add(new Benchmark(sc, root().resolve(sc.name()), arms, s, System.err, made));
     }
     return plan;
   }

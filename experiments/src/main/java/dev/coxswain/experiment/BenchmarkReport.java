@@ -73,7 +73,14 @@ final class BenchmarkReport {
               Locale.ROOT,
               "| %s (%s) | %s | %s | %.0f | %d | %s |%n",
               s.arm().wire(),
-              s.arm().label(),
+              s.arm().label()
+                  + (s.stopped() == 0
+                      ? ""
+                      : "; "
+                          + s.stopped()
+                          + " of "
+                          + s.runs()
+                          + " stopped early, scored at their end"),
               s.atDeadline().text("%.4f"),
               s.best().text("%.4f"),
               s.steps().mean(),

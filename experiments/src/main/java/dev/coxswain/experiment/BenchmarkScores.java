@@ -17,6 +17,7 @@ import java.util.OptionalLong;
  *     one (n = 0 when none did)
  * @param corrected how many runs took a corrective action
  * @param runs how many runs
+ * @param stopped how many runs stopped before the deadline (scored on their last evaluation)
  */
 record BenchmarkScores(
     BenchArm arm,
@@ -26,7 +27,8 @@ record BenchmarkScores(
     long tuningSteps,
     Stat correction,
     int corrected,
-    int runs) {
+    int runs,
+    int stopped) {
 
   static BenchmarkScores of(
       BenchArm arm, List<ScenarioResult> rs, long deadline, long tuningSteps) {
@@ -35,7 +37,7 @@ record BenchmarkScores(
     List<Double> steps = new ArrayList<>();
     List<Double> corr = new ArrayList<>();
     for (ScenarioResult r : rs) {
-      at.add(r.valueAt(deadline));
+      at.add(r.scoreAt(deadline));
       best.add(r.bestUntil(deadline));
       steps.add((double) r.stepsTrained());
       OptionalLong c = stepsToCorrection(r);
@@ -51,7 +53,8 @@ record BenchmarkScores(
         arm.tuned() ? tuningSteps : 0,
         Stat.of(corr),
         corr.size(),
-        rs.size());
+        rs.size(),
+        (int) rs.stream().filter(r -> r.stoppedBefore(deadline)).count());
   }
 
   /**

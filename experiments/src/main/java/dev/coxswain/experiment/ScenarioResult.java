@@ -64,6 +64,22 @@ public record ScenarioResult(
     return Double.NaN;
   }
 
+  /**
+   * The score at the deadline: the evaluation there, or, for a run that stopped before it (paused
+   * by the automatic recovery with nobody to resume it), its last evaluation: the model it left.
+   */
+  public double scoreAt(long deadline) {
+    if (!"finished".equals(status) && steps < deadline && !evals.isEmpty()) {
+      return evals.get(evals.size() - 1)[1];
+    }
+    return valueAt(deadline);
+  }
+
+  /** Whether the run ended before the deadline. */
+  public boolean stoppedBefore(long deadline) {
+    return steps < deadline;
+  }
+
   /** The best value of the metric up to {@code step} (lowest: the metrics so far minimize). */
   public double bestUntil(long step) {
     double best = Double.NaN;

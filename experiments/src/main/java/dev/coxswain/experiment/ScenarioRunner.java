@@ -35,11 +35,11 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ScenarioRunner {
   private final Scenario sc;
-  private final String commit;
+  private final Provenance made;
 
-  ScenarioRunner(Scenario sc, String commit) {
+  ScenarioRunner(Scenario sc, Provenance made) {
     this.sc = sc;
-    this.commit = commit;
+    this.made = made;
   }
 
   /** The troubles that reach an arm: a wrong choice of lr does not reach a tuned baseline. */
@@ -103,7 +103,9 @@ final class ScenarioRunner {
     extra.put("benchmark", sc.name());
     extra.put("scenario_digest", sc.digest());
     extra.put("arm", arm.wire());
-    extra.put("commit", commit);
+    extra.put("commit", made.commit());
+    extra.put("code", made.code());
+    extra.put("code_sha256", made.codeSha256());
     List<Trouble> troubles = troublesOf(arm);
     extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
     AgentSettings agent = agent(arm);
@@ -124,17 +126,20 @@ final class ScenarioRunner {
     long t0 = System.nanoTime();
     RunOutcome end;
     Supervisor supervisor = null;
+    AgentLockstep lockstep = new AgentLockstep(); // the agent's decisions apply at fixed steps
     try (InteractiveTrainer trainer =
         InteractiveTrainer.builder(spec.workload(), spec.trainer())
             .optRunDir(dir)
             .optSink(store::append)
             .optRecordCommands(false)
+            .optStepGate(lockstep)
             .build()) {
       store.addListener(seen);
       store.addListener(controller);
       if (agent != null) {
         supervisor = agent.build(dir, gateway(store, trainer));
         store.addListener(supervisor::accept);
+        lockstep.follow(supervisor);
       }
       steer(
           (source, type, args, reason) -> submit(store, trainer, source, type, args, reason),
@@ -298,7 +303,7 @@ final class ScenarioRunner {
         controller.actions,
         decisions,
         outcomes,
-        commit,
+        made.commit(),
         wall);
   }
 

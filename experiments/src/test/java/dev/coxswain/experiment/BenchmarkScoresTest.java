@@ -115,6 +115,34 @@ class BenchmarkScoresTest {
     assertTrue(Double.isNaN(a1.valueAt(250)), "no evaluation at 250");
   }
 
+  @Test
+  void aRunStoppedBeforeTheDeadlineIsScoredOnTheModelItLeft() {
+    ScenarioResult full = run("rule", 1, List.of(HIGH), List.of(), 3.0, 2.0, 2.5);
+    ScenarioResult cut =
+        new ScenarioResult(
+            "s",
+            "d",
+            "rule",
+            2,
+            0.001,
+            "stopped",
+            250,
+            260,
+            "eval_loss",
+            List.of(new double[] {100, 3.0}, new double[] {200, 2.4}),
+            List.of(HIGH),
+            List.of(),
+            0,
+            Map.of(),
+            "c",
+            1.0);
+    assertEquals(2.4, cut.scoreAt(300));
+    assertTrue(Double.isNaN(cut.valueAt(300)));
+    BenchmarkScores s = BenchmarkScores.of(BenchArm.RULE, List.of(full, cut), 300, 0);
+    assertEquals(1, s.stopped());
+    assertEquals(2.45, s.atDeadline().mean(), 1e-12);
+  }
+
   private static ScenarioResult roundTrip(ScenarioResult r) throws Exception {
     ScenarioResult back = Json.read(Json.mapper().writeValueAsString(r), ScenarioResult.class);
     assertEquals(r.troubles(), back.troubles());
