@@ -115,7 +115,12 @@ class BenchmarkSmokeTest {
     assertEquals(a.evals().size(), b.evals().size());
     for (int i = 0; i < a.evals().size(); i++) {
       assertEquals(a.evals().get(i)[0], b.evals().get(i)[0]);
-      assertEquals(a.evals().get(i)[1], b.evals().get(i)[1], 1e-4, "eval " + i);
+      // the losses within the drift a replay may show across machines (see that test)
+      assertEquals(
+          a.evals().get(i)[1],
+          b.evals().get(i)[1],
+          LrRecoveryReproducesTest.LOSS_DRIFT,
+          "eval " + i);
     }
   }
 
