@@ -55,6 +55,8 @@ final class Learner implements AutoCloseable {
   private final long parameterCount;
   // reused by every step: the weights with this step's gradients
   private final List<Optimizer.Slot> slots = new ArrayList<>();
+  // where clip and skip are decided: on the device unless each step is read at once on the CPU
+  private final boolean deviceDecides;
 
   /**
    * Builds and initializes the workload's model under the run's seed.
@@ -90,6 +92,9 @@ final class Learner implements AutoCloseable {
       }
     }
     this.parameterCount = count;
+    // on the CPU DJL runs every op before it returns, so a read there waits for no queue: the
+    // device path's copies (a few native calls per parameter) would only add cost
+    this.deviceDecides = config.readEvery() > 1 || manager.getDevice().isGpu();
     this.optimizer = config.optimizer().create(manager);
     this.model = new ModelCommands(ModelTree.of(block), manager, optimizer, config.seed());
   }
@@ -102,7 +107,8 @@ final class Learner implements AutoCloseable {
    */
   StepReadback.Pending step(long s, Knobs.Snapshot k) {
     long t0 = System.nanoTime();
-    NDArray readout;
+    NDArray readout = null;
+    double[] figures = null;
     long tokens;
     try (NDScope scope = new NDScope();
         NDManager stepManager = manager.newSubManager()) {
@@ -119,14 +125,13 @@ final class Learner implements AutoCloseable {
         double lrScale = groups.lrScale(p.getKey(), k); // its parameter group's lr_mult, or 1
         slots.add(new Optimizer.Slot(p.getKey(), w, w.getGradient(), lrScale));
       }
-      StepGuard guard = StepGuard.decide(lossArray, slots, k.get("max_grad_norm"));
-      profile.lap(Phase.NORM);
       boolean measure =
           config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
-      readout = guard.readout(optimizer.update(slots, k, guard, measure));
-      // outlives the step's scope and manager: closed once read
-      NDScope.unregister(readout);
-      readout.attach(manager);
+      if (deviceDecides) {
+        readout = decideOnDevice(lossArray, k, measure);
+      } else {
+        figures = decideOnHost(lossArray, k, measure);
+      }
       profile.lap(Phase.UPDATE);
       for (Optimizer.Slot slot : slots) {
         // PyTorch accumulates gradients until they are zeroed (DJL's own Adam zeroes them the same
@@ -137,7 +142,35 @@ final class Learner implements AutoCloseable {
     }
     profile.lap(Phase.ZERO);
     double ms = (System.nanoTime() - t0) / 1e6;
-    return new StepReadback.Pending(s, k.get("lr"), tokens, ms, readout);
+    return new StepReadback.Pending(s, k.get("lr"), tokens, ms, readout, figures);
+  }
+
+  // clip and skip decided by the device, the figures left there: nothing read to the host
+  private NDArray decideOnDevice(NDArray lossArray, Knobs.Snapshot k, boolean measure) {
+    StepGuard guard = StepGuard.decide(lossArray, slots, k.get("max_grad_norm"));
+    profile.lap(Phase.NORM);
+    NDArray readout = guard.readout(optimizer.update(slots, k, guard, measure));
+    // outlives the step's scope and manager: closed once read
+    NDScope.unregister(readout);
+    readout.attach(manager);
+    return readout;
+  }
+
+  // the loss and norm read first (the step's one host read), clip and skip decided here
+  private double[] decideOnHost(NDArray lossArray, Knobs.Snapshot k, boolean measure) {
+    double[] v = StepGuard.readNow(lossArray, slots);
+    profile.lap(Phase.NORM);
+    v[StepGuard.CLIP] = 1;
+    v[StepGuard.RATIO] = Double.NaN;
+    if (v[StepGuard.FINITE] != 0) {
+      double maxNorm = k.get("max_grad_norm");
+      double norm = v[StepGuard.NORM];
+      if (maxNorm > 0 && norm > maxNorm) {
+        v[StepGuard.CLIP] = maxNorm / (norm + 1e-6);
+      }
+      v[StepGuard.RATIO] = optimizer.update(slots, k, v[StepGuard.CLIP], measure);
+    }
+    return v;
   }
 
   /** A step the device skipped, now read: the optimizer takes back its count of it. */

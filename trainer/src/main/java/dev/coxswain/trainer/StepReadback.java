@@ -17,9 +17,12 @@ final class StepReadback {
   /**
    * A step that ran, its figures not yet read.
    *
-   * @param readout float64 on the device: loss, norm, clip scale, finite, update ratio
+   * @param readout float64 on the device: loss, norm, clip scale, finite, update ratio; null when
+   *     the host decided the step
+   * @param figures the same, already on the host (the host decided the step); else null
    */
-  record Pending(long step, double lr, long tokens, double millis, NDArray readout) {}
+  record Pending(
+      long step, double lr, long tokens, double millis, NDArray readout, double[] figures) {}
 
   private final int every;
   private final Learner learner;
@@ -55,24 +58,20 @@ final class StepReadback {
     if (pending.isEmpty()) {
       return List.of();
     }
-    NDList all = new NDList(pending.size());
-    for (Pending p : pending) {
-      all.add(p.readout());
-    }
-    double[] v;
-    try (NDArray stacked = NDArrays.stack(all)) {
-      v = stacked.toDoubleArray(); // DJL's copy to the host is blocking: the batch's one wait
-    } finally {
-      all.forEach(NDArray::close);
-    }
-    int width = (int) (v.length / pending.size());
+    double[] onDevice = readDevice();
+    int at = 0;
     List<StepResult> out = new ArrayList<>(pending.size());
-    for (int i = 0; i < pending.size(); i++) {
-      Pending p = pending.get(i);
-      int o = i * width;
+    for (Pending p : pending) {
+      double[] v = p.figures();
+      int o = 0;
+      if (v == null) {
+        v = onDevice;
+        o = at;
+        at += StepGuard.RATIO + 1;
+      }
       boolean finite = v[o + StepGuard.FINITE] != 0;
-      if (!finite) {
-        learner.skipped();
+      if (!finite && p.readout() != null) {
+        learner.skipped(); // the device counted it as an update
       }
       out.add(
           new StepResult(
@@ -89,9 +88,31 @@ final class StepReadback {
     return out;
   }
 
+  // every device readout waiting, in one host read (empty when the host decided them all)
+  private double[] readDevice() {
+    NDList all = new NDList(pending.size());
+    for (Pending p : pending) {
+      if (p.readout() != null) {
+        all.add(p.readout());
+      }
+    }
+    if (all.isEmpty()) {
+      return new double[0];
+    }
+    try (NDArray stacked = NDArrays.stack(all)) {
+      return stacked.toDoubleArray(); // DJL's copy to the host is blocking: the batch's one wait
+    } finally {
+      all.forEach(NDArray::close);
+    }
+  }
+
   /** Closes what was never read (a run that failed or ended with steps waiting). */
   void discard() {
-    pending.forEach(p -> p.readout().close());
+    for (Pending p : pending) {
+      if (p.readout() != null) {
+        p.readout().close();
+      }
+    }
     pending.clear();
   }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.coxswain.trainer.control.Knobs;
 import java.util.ArrayList;
@@ -67,6 +68,30 @@ public final class StepGuard {
   }
 
   /**
+   * The host's way: the loss and the global norm read to the host now, in one read (each gradient's
+   * norm and the loss stacked, copied once; the norms combined in double precision).
+   *
+   * @return the figures in {@link #readout}'s order; clip scale and ratio left 0 for the caller
+   */
+  public static double[] readNow(NDArray loss, List<Optimizer.Slot> slots) {
+    NDList parts = new NDList(slots.size() + 1);
+    for (Optimizer.Slot s : slots) {
+      parts.add(s.grad().norm());
+    }
+    parts.add(loss.reshape());
+    float[] v = NDArrays.stack(parts).toFloatArray();
+    double sum = 0;
+    for (int i = 0; i < slots.size(); i++) {
+      sum += (double) v[i] * v[i];
+    }
+    double[] out = new double[RATIO + 1];
+    out[LOSS] = v[slots.size()];
+    out[NORM] = Math.sqrt(sum);
+    out[FINITE] = Double.isFinite(out[LOSS]) && Double.isFinite(out[NORM]) ? 1 : 0;
+    return out;
+  }
+
+  /**
    * One guarded update: scales the gradients by the clip scale (in place: they are the step's and
    * zeroed after it), copies every array the optimizer changes in place, runs its update, and puts
    * the copies back where the step was not finite.
@@ -96,8 +121,8 @@ public final class StepGuard {
       for (int i = 0; i < changed.size(); i++) {
         // torch.where on the device, no host read; then an in-place copy into the array
         NDArray a = changed.get(i);
-        // DJL's where wants the condition in the array's shape: an expanded view, not a copy
-        a.set(ALL, NDArrays.where(finite.broadcast(a.getShape()), a, before.get(i)));
+        // torch.where broadcasts the 0-d condition (DJL's own where refuses to: one call fewer)
+        a.set(ALL, JniUtils.where((PtNDArray) finite, (PtNDArray) a, (PtNDArray) before.get(i)));
       }
       return ratio;
     } finally {
