@@ -289,11 +289,12 @@ public final class TrainerConfig {
 
     /**
      * Read the steps' figures (loss, gradient norm, clip scale, skipped) back to the host every
-     * this many steps, in one read; every step's figures are still published, in order. 1 (the
-     * default) reads each step's at once: on the CPU a read waits for nothing, and AdamW's bias
-     * correction stays exact after a skipped step. On a GPU a larger value (say 10) keeps its queue
-     * full; a skipped step is then taken back from AdamW's count at the read, so the steps between
-     * it and the read run with t one too high.
+     * this many steps, in one read; every step's figures are still published, in order. Above 1, or
+     * on a GPU, the device decides clipping and skipping and nothing is read until the batch is; a
+     * skipped step is then taken back from the optimizer's count at the read, so AdamW's steps
+     * between it and the read run with t one too high. 1 (the default) on the CPU: the host reads
+     * each step's loss and norm mid-step and decides, which waits for nothing there (DJL's CPU ops
+     * are done when they return) and spares the device path's copies.
      */
     public Builder optReadEvery(int steps) {
       if (steps < 1) {
