@@ -235,4 +235,33 @@ class DeferredStepTest {
       }
     }
   }
+
+  @Test
+  void aSkippedStepReadLaterIsReportedAtItsOwnStepAndTheRunTrainsOn() throws Exception {
+    TrainerControlTest.PoisonableLoss loss = new TrainerControlTest.PoisonableLoss();
+    Recorder rec = new Recorder();
+    // step 2's figures are read after step 3 ran: the poison reaches step 4, decided on the device
+    rec.at(2, e -> loss.poison.set(true));
+    RunOutcome end;
+    try (InteractiveTrainer t =
+        InteractiveTrainer.builder(
+                Fixtures.tinyGpt(1, loss), Fixtures.config(9).optReadEvery(3).build())
+            .optRunDir(dir.resolve("poison"))
+            .optSink(rec)
+            .build()) {
+      end = t.run();
+    }
+    assertEquals(1, end.skippedSteps());
+    List<Event> m = rec.of(EventType.METRICS);
+    assertEquals(9, m.size());
+    for (Event e : m) {
+      assertEquals(e.step() == 4, e.payload().get("skipped"), "step " + e.step());
+    }
+    Event health = rec.of(EventType.HEALTH).get(0);
+    assertEquals("nonfinite", health.payload().get("kind"));
+    assertEquals(4, health.step());
+    for (Event e : m.subList(4, 9)) {
+      assertTrue(Double.isFinite(loss(e)), "step " + e.step() + " trains after the skipped one");
+    }
+  }
 }
