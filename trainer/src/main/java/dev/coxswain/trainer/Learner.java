@@ -101,9 +101,11 @@ final class Learner implements AutoCloseable {
 
   /**
    * Trains step {@code s} under one set of knob values: reseeds, forwards, backwards, updates
-   * unless the loss or gradient norm is not finite, and zeroes the gradients either way. Nothing is
-   * read to the host: the clip scale and the skip are decided on the device ({@link StepGuard}) and
-   * the step's figures stay there until {@link StepReadback} reads a batch of them.
+   * unless the loss or gradient norm is not finite, and zeroes the gradients either way. With
+   * {@code read_every} above 1, or on a GPU, nothing is read to the host: the clip scale and the
+   * skip are decided on the device ({@link StepGuard}) and the step's figures stay there until
+   * {@link StepReadback} reads a batch of them. On the CPU reading every step, the host reads loss
+   * and norm mid-step and decides, as before: the read waits for no queue there.
    */
   StepReadback.Pending step(long s, Knobs.Snapshot k) {
     long t0 = System.nanoTime();
