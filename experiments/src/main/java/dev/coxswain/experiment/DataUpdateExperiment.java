@@ -194,6 +194,7 @@ public final class DataUpdateExperiment {
             0,
             r.keepCheckpoints(),
             r.updateRatioEvery(),
+            r.readEvery(),
             r.spike(),
             r.model(),
             new RunConfig.Data(

@@ -54,6 +54,7 @@ final class LrRecoveryArmRunner {
         config.checkpointEvery(),
         r.keepCheckpoints(),
         r.updateRatioEvery(),
+        r.readEvery(),
         r.spike(),
         r.model(),
         r.data(),

@@ -59,6 +59,7 @@ final class ScenarioRunner {
         sc.checkpointEvery(),
         r.keepCheckpoints(),
         r.updateRatioEvery(),
+        r.readEvery(),
         r.spike(),
         r.model(),
         r.data(),

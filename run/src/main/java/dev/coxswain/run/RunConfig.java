@@ -30,6 +30,7 @@ import java.util.Map;
  * checkpoint_every: 200
  * keep_checkpoints: 3
  * update_ratio_every: 10
+ * read_every: 1      # read the steps' figures back every N steps, at once for a command
  * spike: {factor: 2.0, window: 100}
  * model: {layers: 2, embed: 128, heads: 4, context: 64}
  * # or GPT-2 small's shape (12 layers, 768 wide, 12 heads, context 1024, gpt2 BPE, batch 8):
@@ -58,6 +59,7 @@ public record RunConfig(
     Integer checkpointEvery,
     Integer keepCheckpoints,
     Integer updateRatioEvery,
+    Integer readEvery,
     Spike spike,
     Model model,
     Data data,
@@ -146,6 +148,7 @@ public record RunConfig(
         checkpointEvery,
         keepCheckpoints,
         updateRatioEvery,
+        readEvery,
         spike,
         model,
         d,
@@ -171,6 +174,7 @@ public record RunConfig(
         checkpointEvery,
         keepCheckpoints,
         updateRatioEvery,
+        readEvery,
         spike,
         model,
         data,
@@ -197,7 +201,7 @@ public record RunConfig(
   public static RunConfig empty() {
     return new RunConfig(
         null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   public static RunConfig load(Path file) throws ConfigException {
@@ -325,6 +329,9 @@ public record RunConfig(
       }
       if (updateRatioEvery != null) {
         b.optUpdateRatioEvery(updateRatioEvery);
+      }
+      if (readEvery != null) {
+        b.optReadEvery(readEvery);
       }
       if (spike != null) {
         b.optSpike(or(spike.factor(), 2.0), or(spike.window(), 100));

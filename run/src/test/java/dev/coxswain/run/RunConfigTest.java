@@ -203,6 +203,20 @@ class RunConfigTest {
   }
 
   @Test
+  void readEveryReachesTheTrainerAndSurvivesRunJson() throws Exception {
+    RunConfig c = RunConfig.load(yaml("read_every: 8\n"));
+    assertEquals(c, RunConfig.fromMap(c.toMap()));
+    assertEquals(8, c.trainer("r", null, null, null).readEvery());
+    assertEquals(
+        1, RunConfig.load(yaml("")).trainer("r", null, null, null).readEvery(), "the default");
+    RunConfig zero = RunConfig.load(yaml("read_every: 0\n"));
+    RunConfig.ConfigException e =
+        assertThrows(RunConfig.ConfigException.class, () -> zero.trainer("r", null, null, null));
+    assertTrue(e.getMessage().contains("read every must be >= 1"), e.getMessage());
+    assertTrue(e.getMessage().contains("got 0"), e.getMessage());
+  }
+
+  @Test
   void mistakesAreNamed() throws Exception {
     RunConfig.ConfigException typo =
         assertThrows(RunConfig.ConfigException.class, () -> RunConfig.load(yaml("max_stepz: 5\n")));

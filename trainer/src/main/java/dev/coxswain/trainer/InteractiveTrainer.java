@@ -49,6 +49,7 @@ public final class InteractiveTrainer implements SteeredRun {
   private final CommandHandlers handlers = new CommandHandlers();
   private final Actions actions = new Actions();
   private final Learner learner;
+  private final StepReadback readback;
   private final HealthWatch health;
   private final MetricsPublisher metrics;
   private final Evaluator evaluator;
@@ -80,6 +81,7 @@ public final class InteractiveTrainer implements SteeredRun {
     GoalTracker goals = Evaluator.goalTracker(workload, config);
     this.dataCommands = new DataCommands(workload.data(), events::emit);
     this.learner = new Learner(workload, config, profile);
+    this.readback = new StepReadback(config.readEvery(), learner);
     this.checkpointer =
         new Checkpointer(
             store, config, workload, position, knobs, learner, goals, dataCommands, health, events);
@@ -166,33 +168,68 @@ public final class InteractiveTrainer implements SteeredRun {
     }
   }
 
-  /** Drains the control point, steps, tells the listeners; until a stop or the last step. */
+  /**
+   * Drains the control point, steps, tells the listeners; until a stop or the last step. The steps'
+   * figures are read back every {@code read_every} steps, and before anything that needs them: a
+   * command, a pause, a stop, an evaluation or checkpoint due, the last step.
+   */
   private String loop() throws InterruptedException, IOException {
     long last = System.nanoTime();
     while (true) {
-      long c0 = System.nanoTime();
       profile.begin();
+      if (gate != StepGate.OPEN
+          || controlPoint.hasQueued()
+          || controlPoint.isPaused()
+          || controlPoint.isStopRequested()) {
+        publish(); // a follower held at the gate takes in every step trained so far
+      }
+      long c0 = System.nanoTime();
       gate.hold(position.step()); // the follower has taken in the steps so far
-      boolean stop = controlPoint.boundary(() -> position.step() + 1, handlers::dispatch, () -> {});
+      boolean stop = controlPoint.boundary(this::nextStepForCommand, handlers::dispatch, () -> {});
       controlNanos += System.nanoTime() - c0;
       profile.lap(Phase.CONTROL);
-      if (stop) {
-        return "stopped";
+      long ran = position.step() + readback.waiting();
+      if (stop || ran >= config.maxSteps()) {
+        publish();
+        return stop ? "stopped" : "finished";
       }
-      if (position.step() >= config.maxSteps()) {
-        return "finished";
-      }
-      long s = position.step() + 1;
+      long s = ran + 1;
       dataCommands.beforeStep(s);
-      StepResult r = learner.step(s, knobs.snapshot()); // one set of knob values for the step
-      position.setStep(s);
+      readback.add(learner.step(s, knobs.snapshot())); // one set of knob values for the step
+      if (readback.full() || due(s)) {
+        publish();
+      }
+      long now = System.nanoTime();
+      profile.endStep(now - last);
+      last = now;
+    }
+  }
+
+  // a command that arrived after the check above still sees every step read
+  private long nextStepForCommand() {
+    try {
+      publish();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return position.step() + 1;
+  }
+
+  // an evaluation or a checkpoint at step s, or the last step: they act on what s left
+  private boolean due(long s) {
+    return s >= config.maxSteps()
+        || (config.evalEvery() > 0 && s % config.evalEvery() == 0)
+        || (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0);
+  }
+
+  /** Reads the waiting steps back and tells the listeners of each, in order. */
+  private void publish() throws IOException {
+    for (StepResult r : readback.read()) {
+      position.setStep(r.step()); // events carry the step they speak of
       tell(publishers, r);
       profile.lap(Phase.PUBLISH);
       tell(periodic, r);
       profile.lap(Phase.OTHER);
-      long now = System.nanoTime();
-      profile.endStep(now - last);
-      last = now;
     }
   }
 
@@ -301,6 +338,7 @@ public final class InteractiveTrainer implements SteeredRun {
 
   @Override
   public void close() {
+    readback.discard();
     learner.close();
   }
 

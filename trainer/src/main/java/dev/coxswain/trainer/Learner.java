@@ -21,9 +21,9 @@ import dev.coxswain.trainer.data.Batch;
 import dev.coxswain.trainer.metric.StepProfile;
 import dev.coxswain.trainer.metric.StepProfile.Phase;
 import dev.coxswain.trainer.model.ModelTree;
-import dev.coxswain.trainer.optim.AdamW;
 import dev.coxswain.trainer.optim.Optimizer;
 import dev.coxswain.trainer.optim.ParamGroups;
+import dev.coxswain.trainer.optim.StepGuard;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -53,9 +53,10 @@ final class Learner implements AutoCloseable {
   private final ParamGroups groups;
   private final ModelCommands model;
   private final long parameterCount;
-  // reused by every step: the weights with this step's gradients, and the one host read
+  // reused by every step: the weights with this step's gradients
   private final List<Optimizer.Slot> slots = new ArrayList<>();
-  private final double[] lossAndNorm = new double[2];
+  // where clip and skip are decided: on the device unless each step is read at once on the CPU
+  private final boolean deviceDecides;
 
   /**
    * Builds and initializes the workload's model under the run's seed.
@@ -91,20 +92,25 @@ final class Learner implements AutoCloseable {
       }
     }
     this.parameterCount = count;
+    // on the CPU DJL runs every op before it returns, so a read there waits for no queue: the
+    // device path's copies (a few native calls per parameter) would only add cost
+    this.deviceDecides = config.readEvery() > 1 || manager.getDevice().isGpu();
     this.optimizer = config.optimizer().create(manager);
     this.model = new ModelCommands(ModelTree.of(block), manager, optimizer, config.seed());
   }
 
   /**
    * Trains step {@code s} under one set of knob values: reseeds, forwards, backwards, updates
-   * unless the loss or gradient norm is not finite, and zeroes the gradients either way.
+   * unless the loss or gradient norm is not finite, and zeroes the gradients either way. With
+   * {@code read_every} above 1, or on a GPU, nothing is read to the host: the clip scale and the
+   * skip are decided on the device ({@link StepGuard}) and the step's figures stay there until
+   * {@link StepReadback} reads a batch of them. On the CPU reading every step, the host reads loss
+   * and norm mid-step and decides, as before: the read waits for no queue there.
    */
-  StepResult step(long s, Knobs.Snapshot k) {
+  StepReadback.Pending step(long s, Knobs.Snapshot k) {
     long t0 = System.nanoTime();
-    double loss;
-    double gradNorm;
-    double clipScale = 1;
-    double updateRatio = Double.NaN;
+    NDArray readout = null;
+    double[] figures = null;
     long tokens;
     try (NDScope scope = new NDScope();
         NDManager stepManager = manager.newSubManager()) {
@@ -121,18 +127,12 @@ final class Learner implements AutoCloseable {
         double lrScale = groups.lrScale(p.getKey(), k); // its parameter group's lr_mult, or 1
         slots.add(new Optimizer.Slot(p.getKey(), w, w.getGradient(), lrScale));
       }
-      AdamW.lossAndNorm(lossArray, slots, lossAndNorm); // the step's one host read
-      loss = lossAndNorm[0];
-      gradNorm = lossAndNorm[1];
-      profile.lap(Phase.NORM);
-      if (Double.isFinite(loss) && Double.isFinite(gradNorm)) {
-        double maxNorm = k.get("max_grad_norm");
-        if (maxNorm > 0 && gradNorm > maxNorm) {
-          clipScale = maxNorm / (gradNorm + 1e-6);
-        }
-        boolean measure =
-            config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
-        updateRatio = optimizer.update(slots, k, clipScale, measure);
+      boolean measure =
+          config.updateRatioEvery() > 0 && (s == 1 || s % config.updateRatioEvery() == 0);
+      if (deviceDecides) {
+        readout = decideOnDevice(lossArray, k, measure);
+      } else {
+        figures = decideOnHost(lossArray, k, measure);
       }
       profile.lap(Phase.UPDATE);
       for (Optimizer.Slot slot : slots) {
@@ -144,7 +144,40 @@ final class Learner implements AutoCloseable {
     }
     profile.lap(Phase.ZERO);
     double ms = (System.nanoTime() - t0) / 1e6;
-    return new StepResult(s, k.get("lr"), loss, gradNorm, clipScale, updateRatio, tokens, ms);
+    return new StepReadback.Pending(s, k.get("lr"), tokens, ms, readout, figures);
+  }
+
+  // clip and skip decided by the device, the figures left there: nothing read to the host
+  private NDArray decideOnDevice(NDArray lossArray, Knobs.Snapshot k, boolean measure) {
+    StepGuard guard = StepGuard.decide(lossArray, slots, k.get("max_grad_norm"));
+    profile.lap(Phase.NORM);
+    NDArray readout = guard.readout(optimizer.update(slots, k, guard, measure));
+    // outlives the step's scope and manager: closed once read
+    NDScope.unregister(readout);
+    readout.attach(manager);
+    return readout;
+  }
+
+  // the loss and norm read first (the step's one host read), clip and skip decided here
+  private double[] decideOnHost(NDArray lossArray, Knobs.Snapshot k, boolean measure) {
+    double[] v = StepGuard.readNow(lossArray, slots);
+    profile.lap(Phase.NORM);
+    v[StepGuard.CLIP] = 1;
+    v[StepGuard.RATIO] = Double.NaN;
+    if (v[StepGuard.FINITE] != 0) {
+      double maxNorm = k.get("max_grad_norm");
+      double norm = v[StepGuard.NORM];
+      if (maxNorm > 0 && norm > maxNorm) {
+        v[StepGuard.CLIP] = maxNorm / (norm + 1e-6);
+      }
+      v[StepGuard.RATIO] = optimizer.update(slots, k, v[StepGuard.CLIP], measure);
+    }
+    return v;
+  }
+
+  /** A step the device skipped, now read: the optimizer takes back its count of it. */
+  void skipped() {
+    optimizer.takeBackSkipped();
   }
 
   /** The step's loss, its gradients left on the weights (summed over micro-batches, if any). */
@@ -269,6 +302,11 @@ final class Learner implements AutoCloseable {
   /** The device the model and every batch live on. */
   ai.djl.Device device() {
     return manager.getDevice();
+  }
+
+  /** The optimizer and its state (tests; not for the hot path). */
+  Optimizer optimizer() {
+    return optimizer;
   }
 
   long optimizerUpdates() {

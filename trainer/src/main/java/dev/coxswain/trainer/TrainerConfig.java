@@ -28,6 +28,7 @@ public final class TrainerConfig {
   private final OptimizerChoice optimizer;
   private final List<ParamGroup> paramGroups;
   private final int accumulate;
+  private final int readEvery;
 
   private TrainerConfig(Builder b) {
     this.runId = b.runId;
@@ -47,6 +48,7 @@ public final class TrainerConfig {
     this.optimizer = b.optimizer;
     this.paramGroups = List.copyOf(b.paramGroups);
     this.accumulate = b.accumulate;
+    this.readEvery = b.readEvery;
   }
 
   public static Builder builder() {
@@ -126,6 +128,15 @@ public final class TrainerConfig {
     return accumulate;
   }
 
+  /**
+   * How many steps' figures may wait on the device before the host reads them, in one read (1: each
+   * step's as soon as it ran). A command, a pause, an evaluation, a checkpoint and the end read
+   * them at once whatever this is.
+   */
+  public int readEvery() {
+    return readEvery;
+  }
+
   /** Builds a {@link TrainerConfig}; every setting has a sensible default. */
   public static final class Builder {
     private String runId = "run";
@@ -145,6 +156,7 @@ public final class TrainerConfig {
     private OptimizerChoice optimizer = OptimizerChoice.DEFAULT;
     private final List<ParamGroup> paramGroups = new ArrayList<>();
     private int accumulate = 1;
+    private int readEvery = 1;
 
     public Builder optRunId(String runId) {
       if (runId == null || !runId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
@@ -272,6 +284,24 @@ public final class TrainerConfig {
             "accumulate must be >= 1 (micro-batches per step), got " + microBatches);
       }
       this.accumulate = microBatches;
+      return this;
+    }
+
+    /**
+     * Read the steps' figures (loss, gradient norm, clip scale, skipped) back to the host every
+     * this many steps, in one read; every step's figures are still published, in order. Above 1, or
+     * on a GPU, the device decides clipping and skipping and nothing is read until the batch is; a
+     * skipped step is then taken back from the optimizer's count at the read, so AdamW's steps
+     * between it and the read run with t one too high. 1 (the default) on the CPU: the host reads
+     * each step's loss and norm mid-step and decides, which waits for nothing there (DJL's CPU ops
+     * are done when they return) and spares the device path's copies.
+     */
+    public Builder optReadEvery(int steps) {
+      if (steps < 1) {
+        throw new IllegalArgumentException(
+            "read every must be >= 1 (steps whose figures are read back together), got " + steps);
+      }
+      this.readEvery = steps;
       return this;
     }
 

@@ -64,6 +64,13 @@ public final class BenchCommand implements Callable<Integer> {
       description = "measure the update/parameter ratio every N steps (default ${DEFAULT-VALUE})")
   int updateRatioEvery = 10;
 
+  @Option(
+      names = "--read-every",
+      description =
+          "the trainer reads its steps' figures back every N steps (read_every; default"
+              + " ${DEFAULT-VALUE})")
+  int readEvery = 1;
+
   @Mixin WorkloadOptions data;
 
   @Option(
@@ -81,6 +88,10 @@ public final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (readEvery < 1) {
+      System.err.println("error: --read-every must be >= 1, got " + readEvery);
+      return 2;
+    }
     if (rounds < 1 || warmup < 0 || !fits(steps) || !fits(mlpSteps)) {
       System.err.println(
           "error: need --rounds >= 1, --warmup >= 0, and --steps and --mlp-steps multiples of"
@@ -121,6 +132,7 @@ public final class BenchCommand implements Callable<Integer> {
             turn,
             1e-3,
             updateRatioEvery,
+            readEvery,
             Files.createTempDirectory("coxswain-bench"));
     List<ThroughputBenchmark.Arm> arms = new ArrayList<>(ThroughputBenchmark.standardArms());
     if (!noHosted) {

@@ -123,6 +123,7 @@ public final class GpuCheckCommand implements Callable<Integer> {
             0,
             f.keepCheckpoints(),
             f.updateRatioEvery(),
+            f.readEvery(),
             f.spike(),
             f.model(),
             f.data(),

@@ -47,4 +47,9 @@ class BenchCommandTest {
     assertEquals(2, new CommandLine(new Main()).execute("bench", "--models", "resnet"));
     assertTrue(err.toString(StandardCharsets.UTF_8).contains("got 'resnet'"));
   }
+
+  @Test
+  void aReadEveryBelowOneIsRefusedBeforeAnythingRuns() {
+    assertEquals(2, new CommandLine(new Main()).execute("bench", "--read-every", "0"));
+  }
 }

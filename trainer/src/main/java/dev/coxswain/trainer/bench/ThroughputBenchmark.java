@@ -51,6 +51,7 @@ public final class ThroughputBenchmark {
    * @param steps measured steps per arm (a multiple of {@code turn})
    * @param warmup unmeasured steps per arm first (a multiple of {@code turn})
    * @param turn steps an arm trains before the next one takes over
+   * @param readEvery the Coxswain arms' {@code read_every}: steps whose figures are read together
    */
   public record Options(
       BenchModel model,
@@ -59,7 +60,21 @@ public final class ThroughputBenchmark {
       int turn,
       double lr,
       int updateRatioEvery,
-      Path scratch) {}
+      int readEvery,
+      Path scratch) {
+
+    /** Reading each step's figures back at once (the default {@code read_every} of 1). */
+    public Options(
+        BenchModel model,
+        int steps,
+        int warmup,
+        int turn,
+        double lr,
+        int updateRatioEvery,
+        Path scratch) {
+      this(model, steps, warmup, turn, lr, updateRatioEvery, 1, scratch);
+    }
+  }
 
   /**
    * One arm's figures: median ms per counted step, the median and mean ms per step of each phase
@@ -308,6 +323,7 @@ public final class ThroughputBenchmark {
         .optCheckpointEvery(0)
         .optCheckpointAtEnd(false)
         .optUpdateRatioEvery(o.updateRatioEvery())
+        .optReadEvery(o.readEvery())
         .build();
   }
 

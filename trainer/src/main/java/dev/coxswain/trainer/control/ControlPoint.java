@@ -112,6 +112,11 @@ public final class ControlPoint {
     paused = value;
   }
 
+  /** Whether a command waits for the next boundary (any thread; a hint: one may arrive after). */
+  public boolean hasQueued() {
+    return !queue.isEmpty();
+  }
+
   public boolean isPaused() {
     return paused;
   }

@@ -1,8 +1,6 @@
 package dev.coxswain.trainer.optim;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.pytorch.engine.PtNDArray;
@@ -55,35 +53,8 @@ public final class AdamW implements Optimizer {
     this.stateManager = stateManager;
   }
 
-  /**
-   * The loss and the global L2 norm of all gradients before clipping, in one host read: each
-   * gradient's norm and the loss go into one array, copied out once; the norms are combined here in
-   * double precision.
-   *
-   * @param out receives {loss, global norm}
-   */
-  public static void lossAndNorm(NDArray loss, List<Slot> slots, double[] out) {
-    NDList parts = new NDList(slots.size() + 1);
-    for (Slot s : slots) {
-      parts.add(s.grad().norm());
-    }
-    parts.add(loss.reshape());
-    float[] v = NDArrays.stack(parts).toFloatArray();
-    out[0] = v[slots.size()];
-    out[1] = l2(v, 0, slots.size());
-  }
-
-  // sqrt of the sum of squares of v[from..to), in double precision; NaN and Inf pass through
-  private static double l2(float[] v, int from, int to) {
-    double sum = 0;
-    for (int i = from; i < to; i++) {
-      sum += (double) v[i] * v[i];
-    }
-    return Math.sqrt(sum);
-  }
-
   @Override
-  public double update(
+  public NDArray updateOnDevice(
       List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio) {
     double lr = knobs.get("lr");
     double wd = knobs.get("weight_decay");
@@ -129,7 +100,17 @@ public final class AdamW implements Optimizer {
         ratio.add(before, w);
       }
     }
-    return measureRatio ? ratio.read() : Double.NaN;
+    return measureRatio ? ratio.onDevice() : null;
+  }
+
+  @Override
+  public List<NDArray> stateFor(Slot slot, Knobs.Snapshot knobs) {
+    return List.of(state(first, slot), state(second, slot));
+  }
+
+  @Override
+  public void takeBackSkipped() {
+    updates--;
   }
 
   private NDArray state(Map<String, NDArray> map, Slot s) {

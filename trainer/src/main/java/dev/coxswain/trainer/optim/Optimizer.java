@@ -27,14 +27,51 @@ public interface Optimizer {
   }
 
   /**
-   * Applies one update to every slot.
+   * Applies one update to every slot, the host deciding the clip scale (tests; the run's step uses
+   * {@link #update(List, Knobs.Snapshot, StepGuard, boolean)}).
    *
    * @param clipScale multiplier for the gradients (1 when no clipping is needed)
    * @param measureRatio whether to measure the update/parameter ratio (a few extra native calls per
    *     parameter)
    * @return the update/parameter ratio ||Δw|| / ||w|| over all weights, or NaN when not measured
    */
-  double update(List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio);
+  default double update(
+      List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio) {
+    NDArray ratio = updateOnDevice(slots, knobs, clipScale, measureRatio);
+    return ratio == null ? Double.NaN : ratio.getDouble(); // a host read, for the host's callers
+  }
+
+  /**
+   * Applies one update to every slot, clipping and skipping as the device decided: a step the guard
+   * finds not finite leaves every weight and every state array bit-identical (it is still counted
+   * until {@link #takeBackSkipped} is told).
+   *
+   * @return the update ratio on the device (float64, 0-d), or null when not measured
+   */
+  default NDArray update(
+      List<Slot> slots, Knobs.Snapshot knobs, StepGuard guard, boolean measureRatio) {
+    return guard.update(this, slots, knobs, measureRatio);
+  }
+
+  /**
+   * The update itself, nothing read to the host.
+   *
+   * @return the update ratio on the device (float64, 0-d), or null when not measured
+   */
+  NDArray updateOnDevice(
+      List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio);
+
+  /**
+   * The state arrays an update under these knobs changes in place for this slot, made (as zeros) if
+   * the update would make them: a guarded step copies them first.
+   */
+  List<NDArray> stateFor(Slot slot, Knobs.Snapshot knobs);
+
+  /**
+   * A step that the device skipped was counted as an update: take it back, once the host has read
+   * that it was skipped.
+   */
+  void takeBackSkipped();
 
   /**
    * Forgets the state of these parameters, as if they were new to the optimizer; every other

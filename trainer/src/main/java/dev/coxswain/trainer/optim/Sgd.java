@@ -51,7 +51,7 @@ public final class Sgd implements Optimizer {
   }
 
   @Override
-  public double update(
+  public NDArray updateOnDevice(
       List<Slot> slots, Knobs.Snapshot knobs, double clipScale, boolean measureRatio) {
     double lr = knobs.get("lr");
     double wd = knobs.get("weight_decay");
@@ -82,7 +82,18 @@ public final class Sgd implements Optimizer {
     } finally {
       JniUtils.setGradMode(grad);
     }
-    return measureRatio ? ratio.read() : Double.NaN;
+    return measureRatio ? ratio.onDevice() : null;
+  }
+
+  @Override
+  public List<NDArray> stateFor(Slot slot, Knobs.Snapshot knobs) {
+    NDArray b = knobs.get("momentum") > 0 ? velocity(slot) : velocity.get(slot.name());
+    return b == null ? List.of() : List.of(b);
+  }
+
+  @Override
+  public void takeBackSkipped() {
+    updates--;
   }
 
   private NDArray velocity(Slot s) {

@@ -3,8 +3,9 @@ package dev.coxswain.trainer.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 
-/** Measures ||Δw|| / ||w|| over the weights of one update, read to the host once. */
+/** Measures ||Δw|| / ||w|| over the weights of one update, on the device. */
 final class UpdateRatio {
   private final NDList norms;
 
@@ -23,16 +24,16 @@ final class UpdateRatio {
     norms.add(after.norm());
   }
 
-  /** The ratio over every weight added; one host read for all of them. */
-  double read() {
+  /**
+   * The ratio over every weight added, on the device (float64, 0-d): sqrt(sum ||dw_i||^2) /
+   * sqrt(sum ||w_i||^2), 0 when the weights are all zero.
+   */
+  NDArray onDevice() {
     // ||dw_i||, ||w_i|| interleaved
-    float[] n = NDArrays.stack(norms).toFloatArray();
-    double delta = 0;
-    double weight = 0;
-    for (int i = 0; i < n.length; i += 2) {
-      delta += (double) n[i] * n[i];
-      weight += (double) n[i + 1] * n[i + 1];
-    }
-    return weight > 0 ? Math.sqrt(delta) / Math.sqrt(weight) : 0;
+    NDArray n = NDArrays.stack(norms).toType(DataType.FLOAT64, false).reshape(-1, 2);
+    NDArray sums = n.square().sum(new int[] {0}).sqrt();
+    NDArray delta = sums.get(0);
+    NDArray weight = sums.get(1);
+    return NDArrays.where(weight.gt(0), delta.div(weight), weight.zerosLike());
   }
 }

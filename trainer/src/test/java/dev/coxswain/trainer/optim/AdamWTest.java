@@ -154,30 +154,6 @@ class AdamWTest {
   }
 
   @Test
-  void lossAndNormAreReadTogether() {
-    try (NDManager nm = NDManager.newBaseManager();
-        NDScope scope = new NDScope()) {
-      scope.suppressNotUsedWarning();
-      double[] out = new double[2];
-      AdamW.lossAndNorm(
-          nm.create(1.5f),
-          List.of(
-              new AdamW.Slot("a", nm.create(W0), nm.create(new float[] {3f, 0f})),
-              new AdamW.Slot("b", nm.create(W0), nm.create(new float[][] {{0f, 4f}}))),
-          out);
-      assertEquals(1.5, out[0], 1e-7);
-      assertEquals(5.0, out[1], 1e-6);
-      AdamW.lossAndNorm(
-          nm.create(Float.NaN),
-          List.of(
-              new AdamW.Slot("a", nm.create(W0), nm.create(new float[] {Float.POSITIVE_INFINITY}))),
-          out);
-      assertTrue(Double.isNaN(out[0]));
-      assertTrue(Double.isInfinite(out[1]), "a non-finite gradient makes the norm non-finite");
-    }
-  }
-
-  @Test
   void theRatioIsNaNWhenNotMeasured() {
     try (NDManager nm = NDManager.newBaseManager();
         NDScope scope = new NDScope()) {
