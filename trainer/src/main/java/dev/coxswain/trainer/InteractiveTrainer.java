@@ -16,7 +16,6 @@ import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.goal.GoalTracker;
 import dev.coxswain.trainer.metric.StepProfile;
-import dev.coxswain.trainer.metric.StepProfile.Phase;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,7 +38,6 @@ import java.util.function.BooleanSupplier;
 public final class InteractiveTrainer implements SteeredRun {
   private final TrainerConfig config;
   private final boolean recordCommands;
-  private final StepGate gate;
   private final RunPosition position = new RunPosition();
   private final TrainerEvents events;
   private final Knobs knobs;
@@ -49,23 +47,18 @@ public final class InteractiveTrainer implements SteeredRun {
   private final CommandHandlers handlers = new CommandHandlers();
   private final Actions actions = new Actions();
   private final Learner learner;
-  private final StepReadback readback;
+  private final StepLoop loop;
   private final HealthWatch health;
   private final MetricsPublisher metrics;
   private final Evaluator evaluator;
   private final Checkpointer checkpointer;
-  // told after every step, in this order: the cheap ones first (charged to publishing)
-  private final List<TrainingListener> publishers;
-  private final List<TrainingListener> periodic;
   private final StepProfile profile = new StepProfile();
   private final RunStatus status;
-  private volatile long controlNanos;
 
   private InteractiveTrainer(Builder b) throws IOException {
     Workload workload = b.workload;
     this.config = b.config;
     this.recordCommands = b.recordCommands;
-    this.gate = b.gate;
     this.events = new TrainerEvents(b.sink, config.runId(), position);
     this.status = new RunStatus(events);
     CheckpointStore store = new CheckpointStore(b.runDir.resolve("checkpoints"));
@@ -81,19 +74,40 @@ public final class InteractiveTrainer implements SteeredRun {
     GoalTracker goals = Evaluator.goalTracker(workload, config);
     this.dataCommands = new DataCommands(workload.data(), events::emit);
     this.learner = new Learner(workload, config, profile);
-    this.readback = new StepReadback(config.readEvery(), learner);
     this.checkpointer =
         new Checkpointer(
             store, config, workload, position, knobs, learner, goals, dataCommands, health, events);
     BooleanSupplier paused = controlPoint::isPaused;
     this.evaluator =
         new Evaluator(workload, config, learner, goals, checkpointer, position, events, paused);
-    this.publishers = List.of(metrics, health);
-    this.periodic = List.of(evaluator, checkpointer); // an evaluation first: its best is kept
     List<TrainingListener> all = List.of(metrics, health, evaluator, checkpointer);
     Branches branches = new Branches(store, workload, learner, knobs, position, events, all);
     // each command type in one place of its own, beside the state it changes
     this.knobCommands = new KnobCommands(knobs, events::emit);
+    register(workload, branches);
+    // told after every step, in this order: the cheap ones first (charged to publishing), then
+    // an evaluation before a checkpoint (its best is kept)
+    this.loop =
+        new StepLoop(
+            new StepLoop.Parts(
+                config,
+                b.gate,
+                controlPoint,
+                handlers,
+                position,
+                knobs,
+                dataCommands,
+                learner,
+                List.of(metrics, health),
+                List.of(evaluator, checkpointer),
+                profile));
+    if (b.resumeFrom != null) {
+      branches.resume(b.resumeFrom, goals, dataCommands);
+    }
+  }
+
+  /** Registers the run's knobs and actions, and each command type's handler. */
+  private void register(Workload workload, Branches branches) {
     knobCommands.registerWith(handlers);
     learner.groupKnobs().forEach(knobs::register); // lr_mult.<group>: read by each step
     workload.knobs().forEach(k -> knobs.register(k.knob(), k.setter()));
@@ -105,9 +119,6 @@ public final class InteractiveTrainer implements SteeredRun {
     checkpointer.registerWith(handlers);
     branches.registerWith(handlers);
     learner.model().registerWith(handlers);
-    if (b.resumeFrom != null) {
-      branches.resume(b.resumeFrom, goals, dataCommands);
-    }
   }
 
   /** Starts building a trainer for this workload. */
@@ -138,7 +149,7 @@ public final class InteractiveTrainer implements SteeredRun {
     dataCommands.announce(position.step());
     try {
       evaluator.baseline();
-      String end = loop();
+      String end = loop.run();
       double val = evaluator.finalLoss();
       long step = position.step();
       if (config.checkpointAtEnd() && step > 0) {
@@ -165,77 +176,6 @@ public final class InteractiveTrainer implements SteeredRun {
     } catch (RuntimeException | Error e) {
       fail(e);
       throw e;
-    }
-  }
-
-  /**
-   * Drains the control point, steps, tells the listeners; until a stop or the last step. The steps'
-   * figures are read back every {@code read_every} steps, and before anything that needs them: a
-   * command, a pause, a stop, an evaluation or checkpoint due, the last step.
-   */
-  private String loop() throws InterruptedException, IOException {
-    long last = System.nanoTime();
-    while (true) {
-      profile.begin();
-      if (gate != StepGate.OPEN
-          || controlPoint.hasQueued()
-          || controlPoint.isPaused()
-          || controlPoint.isStopRequested()) {
-        publish(); // a follower held at the gate takes in every step trained so far
-      }
-      long c0 = System.nanoTime();
-      gate.hold(position.step()); // the follower has taken in the steps so far
-      boolean stop = controlPoint.boundary(this::nextStepForCommand, handlers::dispatch, () -> {});
-      controlNanos += System.nanoTime() - c0;
-      profile.lap(Phase.CONTROL);
-      long ran = position.step() + readback.waiting();
-      if (stop || ran >= config.maxSteps()) {
-        publish();
-        return stop ? "stopped" : "finished";
-      }
-      long s = ran + 1;
-      dataCommands.beforeStep(s);
-      readback.add(learner.step(s, knobs.snapshot())); // one set of knob values for the step
-      if (readback.full() || due(s)) {
-        publish();
-      }
-      long now = System.nanoTime();
-      profile.endStep(now - last);
-      last = now;
-    }
-  }
-
-  // a command that arrived after the check above still sees every step read
-  private long nextStepForCommand() {
-    try {
-      publish();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return position.step() + 1;
-  }
-
-  // an evaluation or a checkpoint at step s, or the last step: they act on what s left
-  private boolean due(long s) {
-    return s >= config.maxSteps()
-        || (config.evalEvery() > 0 && s % config.evalEvery() == 0)
-        || (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0);
-  }
-
-  /** Reads the waiting steps back and tells the listeners of each, in order. */
-  private void publish() throws IOException {
-    for (StepResult r : readback.read()) {
-      position.setStep(r.step()); // events carry the step they speak of
-      tell(publishers, r);
-      profile.lap(Phase.PUBLISH);
-      tell(periodic, r);
-      profile.lap(Phase.OTHER);
-    }
-  }
-
-  private static void tell(List<TrainingListener> listeners, StepResult r) throws IOException {
-    for (TrainingListener l : listeners) {
-      l.afterStep(r);
     }
   }
 
@@ -294,7 +234,7 @@ public final class InteractiveTrainer implements SteeredRun {
    * are not counted. For the overhead benchmark.
    */
   public long controlPointNanos() {
-    return controlNanos;
+    return loop.controlNanos();
   }
 
   /** Where the time of the recent steps went, phase by phase; read it once the run has ended. */
@@ -338,7 +278,7 @@ public final class InteractiveTrainer implements SteeredRun {
 
   @Override
   public void close() {
-    readback.discard();
+    loop.discard();
     learner.close();
   }
 
