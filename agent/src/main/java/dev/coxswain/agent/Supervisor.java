@@ -76,10 +76,7 @@ public final class Supervisor implements AutoCloseable {
   private volatile String words = "";
   private volatile boolean ruleOnly; // a person chose the rule policy with an agent command
   private AgentControls controls = AgentControls.NONE; // the agent's thread only
-  // the agent's thread only: the result to come of the last decision's command, while it may not
-  // have shaped the steps seen yet; and whether the journal says a window end waits for it
-  private CompletableFuture<CommandResult> lastCommand;
-  private boolean waitNoted;
+  private final PendingCommand pending; // the agent's thread only
   private final Set<EventType> malformed = EnumSet.noneOf(EventType.class); // warned of
 
   public Supervisor(
@@ -117,6 +114,7 @@ public final class Supervisor implements AutoCloseable {
     this.every = config.every();
     this.budget = budget;
     this.log = new DecisionLog(journal, promptName);
+    this.pending = new PendingCommand(log);
     this.gateway = gateway;
     this.recovery =
         new Recovery(
@@ -276,15 +274,14 @@ public final class Supervisor implements AutoCloseable {
             && e.step() > 0
             && e.step() % every == 0
             && !recovery.recovering()
-            && !awaitingLastCommand(e.step())) {
+            && !pending.awaited(e.step())) {
           Summary window = summarizer.summarize();
           memory.windowEnded(window);
           outcomes.windowEnded(e.step(), window).ifPresent(this::outcome);
           if (recovery.levelJumped(e.step(), window, every)) {
             summarizer.startWindow();
           } else {
-            lastCommand = deliberation.decide(e.step(), window, words, ruleOnly);
-            waitNoted = false;
+            pending.sent(deliberation.decide(e.step(), window, words, ruleOnly));
             summarizer.startWindow();
           }
         }
@@ -300,45 +297,6 @@ public final class Supervisor implements AutoCloseable {
       case BRANCH -> summarizer.startWindow();
       default -> {}
     }
-  }
-
-  /**
-   * Whether the last decision's command has not yet shaped the steps up to {@code step}: its result
-   * has not come, or it applies from a later step. Events queue while the agent asks its policy, so
-   * with fast steps or a slow model the window ends after a decision can all predate its command;
-   * judging one would decide again on what the command already changed (a halve computed from the
-   * learning rate the last double replaced). Such a window is not judged: it runs on to the first
-   * window end the command has shaped. A result that is a refusal or an error shapes nothing and
-   * ends the wait at once.
-   */
-  private boolean awaitingLastCommand(long step) {
-    if (lastCommand == null) {
-      return false;
-    }
-    CommandResult r;
-    try {
-      r = lastCommand.getNow(null);
-    } catch (RuntimeException failed) { // the gateway could not deliver it: nothing to wait for
-      lastCommand = null;
-      return false;
-    }
-    if (r != null && !(r.isApplied() && r.step() > step)) {
-      lastCommand = null;
-      return false;
-    }
-    if (!waitNoted) {
-      waitNoted = true;
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("type", "window_extended");
-      m.put("step", step);
-      m.put(
-          "reason",
-          r == null
-              ? "the last decision's command has no result yet"
-              : "the last decision's command applies from step " + r.step());
-      log.write(m);
-    }
-    return true;
   }
 
   /** Journals what followed a decision and tells the run (the console marks the decision). */

@@ -32,7 +32,7 @@ final class Benchmark {
       List<BenchArm> arms,
       List<Long> seeds,
       PrintStream log,
-      Provenance made) {
+      ResultOrigin made) {
     this.sc = sc;
     this.dir = dir;
     this.arms = arms;

@@ -115,7 +115,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         b.runMissing(counter, total);
       }
     }
-    String commit = Provenance.gitCommit();
+    String commit = ResultOrigin.gitCommit();
     Map<Benchmark, Map<BenchArm, BenchmarkScores>> all = new LinkedHashMap<>();
     List<String> missing = new ArrayList<>();
     for (Benchmark b : plan) {
@@ -166,7 +166,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
     List<Path> paths = files.isEmpty() ? allScenarios() : files;
     List<Benchmark> plan = new ArrayList<>();
-    Provenance made = Provenance.current();
+    ResultOrigin made = ResultOrigin.current();
     for (Path f : paths) {
       Scenario sc = ScenarioParser.load(f, smoke);
       List<Long> s = seeds.isEmpty() ? sc.seeds() : List.copyOf(seeds);

@@ -55,7 +55,7 @@ public final class DataUpdateExperiment {
 
   /**
    * What one run measured: final validation loss per source, and per evaluation; and what made it
-   * (commit, code and its SHA-256, {@link Provenance}; null in results from before those fields).
+   * (commit, code and its SHA-256, {@link ResultOrigin}; null in results from before those fields).
    */
   public record Result(
       String arm,
@@ -92,7 +92,7 @@ public final class DataUpdateExperiment {
 
   /** Trains every run that is not complete on disk. */
   public void runMissing() throws Exception {
-    Provenance made = Provenance.current();
+    ResultOrigin made = ResultOrigin.current();
     int n = 0;
     int total = Arm.values().length * config.seeds().size();
     for (long seed : config.seeds()) {
@@ -169,7 +169,7 @@ public final class DataUpdateExperiment {
     return out;
   }
 
-  private Result run(Arm arm, long seed, Path dir, Provenance made) throws Exception {
+  private Result run(Arm arm, long seed, Path dir, ResultOrigin made) throws Exception {
     Path data = dir.resolveSibling(dir.getFileName() + ".data");
     deleteTree(data);
     List<Path> newFiles = prepareData(data, arm != Arm.ARRIVES);

@@ -85,7 +85,7 @@ final class DataUpdateReport {
             + "` ("
             + Instant.now()
             + "; report written at commit `"
-            + Provenance.gitCommit()
+            + ResultOrigin.gitCommit()
             + "`). Runs trained at "
             + trainedBy(arms)
             + ". The default workload's model on the corpus "
@@ -134,7 +134,7 @@ final class DataUpdateReport {
         String key =
             r.commit() == null
                 ? "not recorded"
-                : new Provenance(r.commit(), r.code(), r.codeSha256()).text();
+                : new ResultOrigin(r.commit(), r.code(), r.codeSha256()).text();
         by.merge(key, 1L, Long::sum);
       }
     }

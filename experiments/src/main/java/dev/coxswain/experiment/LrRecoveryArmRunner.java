@@ -34,9 +34,9 @@ import java.util.function.Consumer;
 final class LrRecoveryArmRunner {
   private final LrRecoveryConfig config;
   private final Map<String, String> env;
-  private final Provenance made;
+  private final ResultOrigin made;
 
-  LrRecoveryArmRunner(LrRecoveryConfig config, Map<String, String> env, Provenance made) {
+  LrRecoveryArmRunner(LrRecoveryConfig config, Map<String, String> env, ResultOrigin made) {
     this.config = config;
     this.env = env;
     this.made = made;

@@ -208,7 +208,7 @@ public final class LrRecoveryExperiment {
 
   /** Runs what is missing, in plan order. */
   public void runMissing() throws Exception {
-    LrRecoveryArmRunner runner = new LrRecoveryArmRunner(config, env, Provenance.current());
+    LrRecoveryArmRunner runner = new LrRecoveryArmRunner(config, env, ResultOrigin.current());
     List<LrRecoveryArm> plan = new ArrayList<>();
     // the sweep first: the oracle's other seeds need its winner
     for (LrRecoveryArm a : fixedArms()) {

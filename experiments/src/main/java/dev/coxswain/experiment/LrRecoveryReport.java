@@ -43,7 +43,7 @@ public final class LrRecoveryReport {
     if (r.commit() == null) {
       return "not recorded";
     }
-    return new Provenance(r.commit(), r.code(), r.codeSha256()).text();
+    return new ResultOrigin(r.commit(), r.code(), r.codeSha256()).text();
   }
 
   public ResultFiles write() throws IOException {
@@ -52,7 +52,7 @@ public final class LrRecoveryReport {
       throw new IllegalStateException("not every run is complete: " + x.missing());
     }
     LrRecoveryConfig c = x.config();
-    String commit = Provenance.gitCommit();
+    String commit = ResultOrigin.gitCommit();
     String when = Instant.now().toString();
     LrRecoveryArm oracle =
         arms.keySet().stream().filter(a -> a.id().equals("c-oracle")).findFirst().get();

@@ -30,7 +30,7 @@ import java.util.Map;
  * @param commit the git commit of the code that trained it (null in results from before this field)
  * @param outcomes the agent's decisions by what followed them over the next window (helped, hurt,
  *     neutral, unknown); null in results from before this field
- * @param code what ran: the jar's name, or the module's class directories ({@link Provenance})
+ * @param code what ran: the jar's name, or the module's class directories ({@link ResultOrigin})
  * @param codeSha256 the SHA-256 of that code; null when not found, and in results from before this
  *     field
  */

@@ -35,9 +35,9 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ScenarioRunner {
   private final Scenario sc;
-  private final Provenance made;
+  private final ResultOrigin made;
 
-  ScenarioRunner(Scenario sc, Provenance made) {
+  ScenarioRunner(Scenario sc, ResultOrigin made) {
     this.sc = sc;
     this.made = made;
   }

@@ -28,20 +28,20 @@ import java.util.stream.Stream;
  * @param code what was hashed: the jar's file name, or "classes" and the directories
  * @param codeSha256 the SHA-256 in hex; null when the code could not be found or read
  */
-public record Provenance(String commit, String code, String codeSha256) {
+public record ResultOrigin(String commit, String code, String codeSha256) {
   /** Classes of each module the experiments run: their code sources are what ran. */
   private static final List<Class<?>> MODULES =
       List.of(
-          Provenance.class, // experiments
+          ResultOrigin.class, // experiments
           dev.coxswain.trainer.InteractiveTrainer.class,
           dev.coxswain.agent.Supervisor.class,
           dev.coxswain.run.RunStore.class,
           dev.coxswain.protocol.Command.class);
 
   /** The commit of the working tree and the code of this process, found now. */
-  static Provenance current() {
+  static ResultOrigin current() {
     String[] code = codeHash();
-    return new Provenance(gitCommit(), code[0], code[1]);
+    return new ResultOrigin(gitCommit(), code[0], code[1]);
   }
 
   /**

@@ -16,14 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** What a result says made it: the commit, and the hash of a jar or of class directories. */
-class ProvenanceTest {
+class ResultOriginTest {
   @TempDir Path dir;
 
   @Test
   void aJarIsNamedAndHashedByItsBytes() throws Exception {
     Path jar = dir.resolve("coxswain.jar");
     Files.write(jar, new byte[] {1, 2, 3, 4});
-    String[] h = Provenance.hash(Set.of(jar));
+    String[] h = ResultOrigin.hash(Set.of(jar));
     assertEquals("coxswain.jar", h[0]);
     String sha =
         HexFormat.of()
@@ -38,24 +38,24 @@ class ProvenanceTest {
     Files.writeString(a.resolve("X.class"), "x");
     Files.writeString(b.resolve("Y.class"), "y");
     Set<Path> both = new LinkedHashSet<>(List.of(dir.resolve("a"), b));
-    String[] first = Provenance.hash(both);
+    String[] first = ResultOrigin.hash(both);
     assertTrue(first[0].startsWith("classes "), first[0]);
     assertTrue(first[1].matches("[0-9a-f]{64}"), first[1]);
-    assertEquals(first[1], Provenance.hash(both)[1], "the same files, the same hash");
+    assertEquals(first[1], ResultOrigin.hash(both)[1], "the same files, the same hash");
     Files.writeString(b.resolve("Y.class"), "y2");
-    assertNotEquals(first[1], Provenance.hash(both)[1], "one changed class changes it");
+    assertNotEquals(first[1], ResultOrigin.hash(both)[1], "one changed class changes it");
     // a file that cannot be read: no hash, and the reason
-    String[] gone = Provenance.hash(Set.of(dir.resolve("missing")));
+    String[] gone = ResultOrigin.hash(Set.of(dir.resolve("missing")));
     assertNull(gone[1]);
     assertTrue(gone[0].startsWith("not read"), gone[0]);
   }
 
   @Test
   void thisProcessKnowsItsCommitAndCode() {
-    Provenance p = Provenance.current();
+    ResultOrigin p = ResultOrigin.current();
     assertTrue(p.commit().matches("[0-9a-f]{12}(\\+dirty)?"), p.commit());
     assertTrue(p.codeSha256().matches("[0-9a-f]{64}"), p.code());
     assertEquals(p.commit() + ", code sha256 " + p.codeSha256().substring(0, 12), p.text());
-    assertEquals("abc, code not recorded", new Provenance("abc", null, null).text());
+    assertEquals("abc, code not recorded", new ResultOrigin("abc", null, null).text());
   }
 }
