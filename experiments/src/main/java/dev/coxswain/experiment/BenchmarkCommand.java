@@ -125,6 +125,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
         continue;
       }
       System.out.println(BenchmarkReport.scenarioTable(b, s, commandLine(), commit));
+      BenchmarkCurves.write(b, b.results(), commandLine() + " at commit " + commit);
       all.put(b, s);
     }
     if (!missing.isEmpty()) {
@@ -134,7 +135,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
     Path summary = root().resolve("summary.md");
     System.out.println(BenchmarkReport.summary(all, summary, commandLine(), commit));
-    System.err.println("benchmark: wrote " + summary + " and a results.md per scenario");
+    System.err.println(
+        "benchmark: wrote " + summary + " and a results.md and curves.png per scenario");
     return 0;
   }
 

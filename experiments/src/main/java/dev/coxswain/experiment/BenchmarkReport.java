@@ -87,6 +87,7 @@ final class BenchmarkReport {
               s.tuningSteps(),
               correction(s)));
     }
+    md.append("\n![").append(sc.name()).append(": the goal metric vs step](curves.png)\n");
     Files.createDirectories(b.dir());
     Files.writeString(b.dir().resolve("results.md"), md.toString());
     return md.toString();

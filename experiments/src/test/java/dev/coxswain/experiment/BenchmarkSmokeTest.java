@@ -179,6 +179,9 @@ class BenchmarkSmokeTest {
       String md = Files.readString(sd.resolve("results.md"));
       oldErr.println(md);
       assertTrue(summary.contains("| " + name + " |"), summary);
+      assertTrue(
+          javax.imageio.ImageIO.read(sd.resolve("curves.png").toFile()).getWidth() > 0,
+          name + ": its curves are drawn");
       for (BenchArm arm : BenchArm.reported()) {
         ScenarioResult r = result(sd, arm.wire());
         // a run the automatic recovery paused is stopped (nobody to resume it): scored at its end
