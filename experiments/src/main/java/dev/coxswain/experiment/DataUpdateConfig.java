@@ -63,6 +63,47 @@ public record DataUpdateConfig(
 
   public static DataUpdateConfig load(Path file) throws InvalidExperimentException {
     String origin = file.toString();
+    JsonNode root = mapping(file);
+    long steps = positive(root, origin, "steps");
+    long arrives = positive(root, origin, "arrives_at");
+    if (arrives >= steps) {
+      throw new InvalidExperimentException(
+          origin + ": 'arrives_at' (" + arrives + ") must be before 'steps' (" + steps + ")");
+    }
+    int evalEvery = (int) positive(root, origin, "eval_every");
+    List<Long> seeds = new ArrayList<>();
+    if (!root.path("seeds").isArray() || root.get("seeds").isEmpty()) {
+      throw new InvalidExperimentException(origin + ": 'seeds' must be a non-empty list");
+    }
+    root.get("seeds").forEach(n -> seeds.add(n.asLong()));
+    JsonNode split = root.path("split");
+    if (!split.path("old").isTextual() || !split.path("new").isTextual()) {
+      throw new InvalidExperimentException(
+          origin + ": 'split' must give globs for 'old' and 'new', e.g. {old: \"1[78]*.txt\"}");
+    }
+    if (!root.path("corpus").isTextual()) {
+      throw new InvalidExperimentException(origin + ": missing field 'corpus' (a directory)");
+    }
+    if (!root.path("lr").isNumber() || !(root.get("lr").asDouble() > 0)) {
+      throw new InvalidExperimentException(origin + ": 'lr' must be a positive number");
+    }
+    RunConfig run = run(root, origin);
+    return new DataUpdateConfig(
+        root.has("name") ? root.get("name").asText() : KIND,
+        steps,
+        List.copyOf(seeds),
+        evalEvery,
+        arrives,
+        Path.of(root.get("corpus").asText()),
+        split.get("old").asText(),
+        split.get("new").asText(),
+        root.get("lr").asDouble(),
+        run);
+  }
+
+  /** The file's YAML mapping, with no field this study does not know. */
+  private static JsonNode mapping(Path file) throws InvalidExperimentException {
+    String origin = file.toString();
     JsonNode root;
     try {
       root = YAML.readTree(Files.readString(file));
@@ -92,29 +133,11 @@ public record DataUpdateConfig(
         throw new InvalidExperimentException(origin + ": unknown field '" + k + "'");
       }
     }
-    long steps = positive(root, origin, "steps");
-    long arrives = positive(root, origin, "arrives_at");
-    if (arrives >= steps) {
-      throw new InvalidExperimentException(
-          origin + ": 'arrives_at' (" + arrives + ") must be before 'steps' (" + steps + ")");
-    }
-    int evalEvery = (int) positive(root, origin, "eval_every");
-    List<Long> seeds = new ArrayList<>();
-    if (!root.path("seeds").isArray() || root.get("seeds").isEmpty()) {
-      throw new InvalidExperimentException(origin + ": 'seeds' must be a non-empty list");
-    }
-    root.get("seeds").forEach(n -> seeds.add(n.asLong()));
-    JsonNode split = root.path("split");
-    if (!split.path("old").isTextual() || !split.path("new").isTextual()) {
-      throw new InvalidExperimentException(
-          origin + ": 'split' must give globs for 'old' and 'new', e.g. {old: \"1[78]*.txt\"}");
-    }
-    if (!root.path("corpus").isTextual()) {
-      throw new InvalidExperimentException(origin + ": missing field 'corpus' (a directory)");
-    }
-    if (!root.path("lr").isNumber() || !(root.get("lr").asDouble() > 0)) {
-      throw new InvalidExperimentException(origin + ": 'lr' must be a positive number");
-    }
+    return root;
+  }
+
+  /** The {@code run} section: settings of every arm's run, but not its data's corpus or sources. */
+  private static RunConfig run(JsonNode root, String origin) throws InvalidExperimentException {
     RunConfig run = RunConfig.empty();
     if (root.has("run")) {
       try {
@@ -129,17 +152,7 @@ public record DataUpdateConfig(
             origin + ": 'run.data' may not set corpus or sources: the study sets them per arm");
       }
     }
-    return new DataUpdateConfig(
-        root.has("name") ? root.get("name").asText() : KIND,
-        steps,
-        List.copyOf(seeds),
-        evalEvery,
-        arrives,
-        Path.of(root.get("corpus").asText()),
-        split.get("old").asText(),
-        split.get("new").asText(),
-        root.get("lr").asDouble(),
-        run);
+    return run;
   }
 
   private static long positive(JsonNode root, String origin, String key)

@@ -1,6 +1,7 @@
 package dev.coxswain.experiment;
 
 import dev.coxswain.protocol.Command;
+import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.EventType;
 import dev.coxswain.protocol.Json;
 import dev.coxswain.protocol.Source;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -173,6 +175,58 @@ public final class DataUpdateExperiment {
     Path data = dir.resolveSibling(dir.getFileName() + ".data");
     deleteTree(data);
     List<Path> newFiles = prepareData(data, arm != Arm.ARRIVES);
+    RunSpec spec =
+        RunSpec.resolve(
+            runConfig(arm, seed, data), config.steps(), made.runJson(config.name(), arm.id));
+    RunStore store = RunStore.create(dir, spec.runJson());
+    Seen seen = new Seen();
+    long t0 = System.nanoTime();
+    RunOutcome end;
+    try (InteractiveTrainer trainer =
+        InteractiveTrainer.builder(spec.workload(), spec.trainer())
+            .optRunDir(dir)
+            .optSink(store::append)
+            .optRecordCommands(false)
+            .build()) {
+      store.addListener(seen);
+      if (arm == Arm.ARRIVES) {
+        store.addListener(
+            e -> {
+              if (e.type() == EventType.METRICS && e.step() == config.arrivesAt()) {
+                arrive(store, trainer, data, newFiles);
+              }
+            });
+      }
+      end = trainer.run();
+    } finally {
+      store.close();
+    }
+    double[] last = seen.evals.get(seen.evals.size() - 1);
+    Result res =
+        new Result(
+            arm.id,
+            seed,
+            end.status(),
+            end.step(),
+            last[1],
+            last[2],
+            seen.evals,
+            seen.reloadedAt,
+            seen.reloaded,
+            (System.nanoTime() - t0) / 1e9,
+            made.commit(),
+            made.code(),
+            made.codeSha256());
+    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
+    deleteTree(data);
+    Path tmp = dir.resolve("result.json.tmp");
+    Files.writeString(tmp, Json.write(res));
+    Files.move(tmp, dir.resolve("result.json"), StandardCopyOption.ATOMIC_MOVE);
+    return res;
+  }
+
+  /** The arm's run: the old data, and the new one as a source from the start (weighted or not). */
+  private RunConfig runConfig(Arm arm, long seed, Path data) {
     Map<String, String> sources = new LinkedHashMap<>();
     sources.put("old", "old");
     Map<String, Double> weights = new LinkedHashMap<>();
@@ -184,98 +238,55 @@ public final class DataUpdateExperiment {
     RunConfig r = config.run();
     RunConfig.Data d =
         r.data() == null ? new RunConfig.Data(null, null, null, null, null, null, null) : r.data();
-    RunConfig rc =
-        new RunConfig(
-            arm.id + "-s" + seed,
-            config.steps(),
-            seed,
-            config.lr(),
-            config.evalEvery(),
-            0,
-            r.keepCheckpoints(),
-            r.updateRatioEvery(),
-            r.readEvery(),
-            r.spike(),
-            r.model(),
-            new RunConfig.Data(
-                data.toString(),
-                d.holdoutEvery(),
-                d.batchSize(),
-                d.validationBatches(),
-                "char",
-                sources,
-                weights),
-            r.knobs(),
-            null,
-            null,
-            r.optimizer(),
-            r.paramGroups(),
-            r.accumulate());
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("experiment", config.name());
-    extra.put("arm", arm.id);
-    extra.put("commit", made.commit());
-    extra.put("code", made.code());
-    extra.put("code_sha256", made.codeSha256());
-    RunSpec spec = RunSpec.resolve(rc, config.steps(), extra);
-    RunStore store = RunStore.create(dir, spec.runJson());
-    List<double[]> evals = new ArrayList<>();
-    long[] reloadedAt = {-1};
-    List<Object> reloaded = new ArrayList<>();
-    long t0 = System.nanoTime();
-    RunOutcome end;
-    try (InteractiveTrainer trainer =
-        InteractiveTrainer.builder(spec.workload(), spec.trainer())
-            .optRunDir(dir)
-            .optSink(store::append)
-            .optRecordCommands(false)
-            .build()) {
-      store.addListener(
-          e -> {
-            if (e.type() == EventType.EVAL) {
-              Map<String, Double> s = ((Payload.Eval) e.body()).sources();
-              if (s != null) {
-                evals.add(new double[] {e.step(), value(s.get("old")), value(s.get("new"))});
-              }
-            }
-            if (e.type() == EventType.DATA
-                && e.body() instanceof Payload.Data change
-                && "reload".equals(change.change())) {
-              reloadedAt[0] = change.fromStep();
-              reloaded.add(change.sources());
-            }
-            if (arm == Arm.ARRIVES
-                && e.type() == EventType.METRICS
-                && e.step() == config.arrivesAt()) {
-              arrive(store, trainer, data, newFiles);
-            }
-          });
-      end = trainer.run();
-    } finally {
-      store.close();
+    return new RunConfig(
+        arm.id + "-s" + seed,
+        config.steps(),
+        seed,
+        config.lr(),
+        config.evalEvery(),
+        0,
+        r.keepCheckpoints(),
+        r.updateRatioEvery(),
+        r.readEvery(),
+        r.spike(),
+        r.model(),
+        new RunConfig.Data(
+            data.toString(),
+            d.holdoutEvery(),
+            d.batchSize(),
+            d.validationBatches(),
+            "char",
+            sources,
+            weights),
+        r.knobs(),
+        null,
+        null,
+        r.optimizer(),
+        r.paramGroups(),
+        r.accumulate());
+  }
+
+  /** What the run's events say: each evaluation's loss per source, and the reload. */
+  private static final class Seen implements Consumer<Event> {
+    final List<double[]> evals = new ArrayList<>();
+    long reloadedAt = -1;
+    final List<Object> reloaded = new ArrayList<>();
+
+    @Override
+    public void accept(Event e) {
+      if (e.type() == EventType.EVAL) {
+        Map<String, Double> s = ((Payload.Eval) e.body()).sources();
+        if (s != null) {
+          evals.add(new double[] {e.step(), value(s.get("old")), value(s.get("new"))});
+        }
+      }
+      if (e.type() == EventType.DATA
+          && e.body() instanceof Payload.Data change
+          && "reload".equals(change.change())) {
+        reloadedAt = change.fromStep();
+        reloaded.add(change.sources());
+      }
     }
-    double[] last = evals.get(evals.size() - 1);
-    Result res =
-        new Result(
-            arm.id,
-            seed,
-            end.status(),
-            end.step(),
-            last[1],
-            last[2],
-            evals,
-            reloadedAt[0],
-            reloaded,
-            (System.nanoTime() - t0) / 1e9,
-            made.commit(),
-            made.code(),
-            made.codeSha256());
-    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
-    deleteTree(data);
-    Path tmp = dir.resolve("result.json.tmp");
-    Files.writeString(tmp, Json.write(res));
-    Files.move(tmp, dir.resolve("result.json"), StandardCopyOption.ATOMIC_MOVE);
-    return res;
   }
 
   /** The new data lands in the run's data directory, and a person tells the run to take it. */

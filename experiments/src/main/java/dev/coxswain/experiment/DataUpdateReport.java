@@ -42,6 +42,29 @@ final class DataUpdateReport {
   ResultFiles write() throws IOException {
     Map<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> arms = x.results();
     DataUpdateConfig c = x.config();
+    List<Map<String, Object>> json = new ArrayList<>();
+    String table = table(arms, json);
+    String md =
+        intro(c, arms)
+            + table
+            + "\n![validation loss on the new data](val_loss_new.png)\n\n"
+            + "![validation loss on the old data](val_loss_old.png)\n";
+    Files.createDirectories(out);
+    Path mdFile = out.resolve("results.md");
+    Path jsonFile = out.resolve("results.json");
+    Files.writeString(mdFile, md);
+    Files.writeString(jsonFile, Json.write(Map.of("config", c.name(), "arms", json)));
+    Path newPng = out.resolve("val_loss_new.png");
+    Path oldPng = out.resolve("val_loss_old.png");
+    plot(arms, 2, "new data", newPng);
+    plot(arms, 1, "old data", oldPng);
+    return new ResultFiles(table, List.of(mdFile, jsonFile, newPng, oldPng));
+  }
+
+  /** The table of arms against (a); each arm's figures added to {@code json}. */
+  private static String table(
+      Map<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> arms,
+      List<Map<String, Object>> json) {
     StringBuilder table = new StringBuilder();
     table.append(
         "| arm | seeds | final val loss, old data | final val loss, new data | new vs (a) |"
@@ -52,7 +75,6 @@ final class DataUpdateReport {
                     .map(DataUpdateExperiment.Result::finalNew)
                     .toList())
             .mean();
-    List<Map<String, Object>> json = new ArrayList<>();
     for (Map.Entry<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> e :
         arms.entrySet()) {
       List<DataUpdateExperiment.Result> rs = e.getValue();
@@ -77,52 +99,44 @@ final class DataUpdateReport {
       m.put("per_seed_new", rs.stream().map(DataUpdateExperiment.Result::finalNew).toList());
       json.add(m);
     }
-    String md =
-        "# "
-            + c.name()
-            + ": results\n\nProduced by `"
-            + commandLine
-            + "` ("
-            + Instant.now()
-            + "; report written at commit `"
-            + ResultOrigin.gitCommit()
-            + "`). Runs trained at "
-            + trainedBy(arms)
-            + ". The default workload's model on the corpus "
-            + c.corpus()
-            + " split by file name: the data a run starts with (`"
-            + c.oldGlob()
-            + "`) and the data that arrives from deployment (`"
-            + c.newGlob()
-            + "`) at step "
-            + c.arrivesAt()
-            + "; "
-            + c.steps()
-            + " steps at lr "
-            + c.lr()
-            + ", validation every "
-            + c.evalEvery()
-            + " steps on each source's held-out documents, seeds "
-            + c.seeds()
-            + ". Arm (b) gets the new files copied into its data directory at step "
-            + c.arrivesAt()
-            + " and is sent `reload_data {sources: [{name: new, path: new}], now: true}` and"
-            + " `set_data_mixture {weights: {new: 1}}` (old and new sampled alike); (c) samples"
-            + " both alike from the start; (a) trains on the old data only and is evaluated on the"
-            + " new. Values are mean ± standard deviation over seeds.\n\n"
-            + table
-            + "\n![validation loss on the new data](val_loss_new.png)\n\n"
-            + "![validation loss on the old data](val_loss_old.png)\n";
-    Files.createDirectories(out);
-    Path mdFile = out.resolve("results.md");
-    Path jsonFile = out.resolve("results.json");
-    Files.writeString(mdFile, md);
-    Files.writeString(jsonFile, Json.write(Map.of("config", c.name(), "arms", json)));
-    Path newPng = out.resolve("val_loss_new.png");
-    Path oldPng = out.resolve("val_loss_old.png");
-    plot(arms, 2, "new data", newPng);
-    plot(arms, 1, "old data", oldPng);
-    return new ResultFiles(table.toString(), List.of(mdFile, jsonFile, newPng, oldPng));
+    return table.toString();
+  }
+
+  /** Who wrote the report and from what, and how the study ran. */
+  private String intro(
+      DataUpdateConfig c, Map<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> arms) {
+    return "# "
+        + c.name()
+        + ": results\n\nProduced by `"
+        + commandLine
+        + "` ("
+        + Instant.now()
+        + "; report written at commit `"
+        + ResultOrigin.gitCommit()
+        + "`). Runs trained at "
+        + trainedBy(arms)
+        + ". The default workload's model on the corpus "
+        + c.corpus()
+        + " split by file name: the data a run starts with (`"
+        + c.oldGlob()
+        + "`) and the data that arrives from deployment (`"
+        + c.newGlob()
+        + "`) at step "
+        + c.arrivesAt()
+        + "; "
+        + c.steps()
+        + " steps at lr "
+        + c.lr()
+        + ", validation every "
+        + c.evalEvery()
+        + " steps on each source's held-out documents, seeds "
+        + c.seeds()
+        + ". Arm (b) gets the new files copied into its data directory at step "
+        + c.arrivesAt()
+        + " and is sent `reload_data {sources: [{name: new, path: new}], now: true}` and"
+        + " `set_data_mixture {weights: {new: 1}}` (old and new sampled alike); (c) samples"
+        + " both alike from the start; (a) trains on the old data only and is evaluated on the"
+        + " new. Values are mean ± standard deviation over seeds.\n\n";
   }
 
   /** The commits and code that trained the runs, with their counts. */

@@ -1,6 +1,5 @@
 package dev.coxswain.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.SupervisorConfig;
@@ -21,7 +20,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -109,21 +107,39 @@ final class LrRecoveryArmRunner {
    * result.json} there and deletes the checkpoints.
    */
   LrRecoveryResult run(LrRecoveryArm arm, long seed, Path dir) throws Exception {
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("experiment", config.name());
-    extra.put("arm", arm.id());
-    extra.put("commit", made.commit());
-    extra.put("code", made.code());
-    extra.put("code_sha256", made.codeSha256());
     AgentSettings agent = agent(arm);
-    if (agent != null) {
-      extra.put("agent", agent.describe());
-    }
-    RunSpec spec = RunSpec.resolve(runConfig(arm, seed), config.steps(), extra);
+    RunSpec spec = RunSpec.resolve(runConfig(arm, seed), config.steps(), provenance(arm, agent));
     RunStore store = RunStore.create(dir, spec.runJson());
     Observer seen = new Observer();
     long t0 = System.nanoTime();
-    RunOutcome end;
+    RunOutcome end = train(arm, agent, spec, dir, store, seen);
+    double wall = (System.nanoTime() - t0) / 1e9;
+    LrRecoveryResult r = result(arm, seed, end, seen, AgentJournalTally.read(dir), wall);
+    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
+    // written last, atomically: its presence is what marks the run complete
+    Path tmp = dir.resolve("result.json.tmp");
+    Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
+    Files.move(
+        tmp,
+        dir.resolve("result.json"),
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return r;
+  }
+
+  /** What run.json says of where the run comes from: the study, the arm, the code, the agent. */
+  private Map<String, Object> provenance(LrRecoveryArm arm, AgentSettings agent) {
+    Map<String, Object> extra = made.runJson(config.name(), arm.id());
+    if (agent != null) {
+      extra.put("agent", agent.describe());
+    }
+    return extra;
+  }
+
+  /** Trains the run with its agent (if any) and the arm's own steering; closes the store. */
+  private RunOutcome train(
+      LrRecoveryArm arm, AgentSettings agent, RunSpec spec, Path dir, RunStore store, Observer seen)
+      throws Exception {
     Supervisor supervisor = null;
     AgentLockstep lockstep = new AgentLockstep(); // the agent's decisions apply at fixed steps
     try (InteractiveTrainer trainer =
@@ -135,98 +151,99 @@ final class LrRecoveryArmRunner {
             .build()) {
       store.addListener(seen);
       if (agent != null) {
-        supervisor =
-            agent.build(
-                dir,
-                new Supervisor.Gateway() {
-                  @Override
-                  public java.util.concurrent.CompletableFuture<CommandResult> submit(
-                      Command command) {
-                    store.append(
-                        EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
-                    return trainer.submit(command);
-                  }
-
-                  @Override
-                  public void emit(Payload payload) {
-                    store.append(payload.type(), Payloads.encode(payload));
-                  }
-                });
+        supervisor = supervisor(agent, dir, store, trainer);
         store.addListener(supervisor::accept);
         lockstep.follow(supervisor);
       }
-      long pre = config.pretrainSteps();
-      if (pre == 0) {
-        declareGoal(store, trainer); // applied before the first step
-      }
-      if (pre > 0) {
-        store.addListener(
-            e -> {
-              if (e.type() == EventType.METRICS && e.step() == pre) {
-                submit(
-                    store,
-                    trainer,
-                    "set_knobs",
-                    Map.of("lr", arm.lr()),
-                    "experiment: the pretrained model is trained on at the arm's lr");
-                declareGoal(store, trainer);
-              }
-            });
-      }
-      // unattended: a run the automatic recovery paused for a person is stopped and reported
-      store.addListener(
-          e -> {
-            if (e.type() == EventType.STATUS
-                && "paused".equals(((Payload.Status) e.body()).status())) {
-              submit(store, trainer, "stop", Map.of(), "experiment: nobody to resume a paused run");
-            }
-          });
-      LrSchedule schedule = schedule(arm);
-      if (schedule != null) {
-        store.addListener(
-            e -> {
-              OptionalDouble lr = schedule.onEvent(e);
-              if (lr.isPresent()) {
-                Command c =
-                    Command.of("set_knobs", Source.RULE, Map.of("lr", lr.getAsDouble()))
-                        .withReason(schedule.reason());
-                store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
-                trainer.submit(c);
-              }
-            });
-      }
-      end = trainer.run();
+      steer(arm, store, trainer);
+      RunOutcome end = trainer.run();
       if (supervisor != null) {
         supervisor.drain(120);
       }
+      return end;
     } finally {
       if (supervisor != null) {
         supervisor.close();
       }
       store.close();
     }
-    double wall = (System.nanoTime() - t0) / 1e9;
-    long[] tokens = new long[2];
-    double[] cost = new double[1];
-    int decisions = 0;
-    Map<String, Integer> outcomes = new java.util.TreeMap<>();
-    Path journal = dir.resolve("agent.jsonl");
-    if (Files.exists(journal)) {
-      for (String line : Files.readAllLines(journal)) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode n = Json.mapper().readTree(line);
-        if (n.has("decision")) {
-          decisions++;
-          tokens[0] += n.path("usage").path("input_tokens").asLong();
-          tokens[1] += n.path("usage").path("output_tokens").asLong();
-          cost[0] += n.path("cost_usd").asDouble();
-        } else if ("outcome".equals(n.path("type").asText())) {
-          outcomes.merge(n.path("verdict").asText(), 1, Integer::sum);
-        }
-      }
+  }
+
+  /** The agent, sending its commands and events through the store, as the server's does. */
+  private static Supervisor supervisor(
+      AgentSettings agent, Path dir, RunStore store, InteractiveTrainer trainer)
+      throws java.io.IOException {
+    return agent.build(
+        dir,
+        new Supervisor.Gateway() {
+          @Override
+          public java.util.concurrent.CompletableFuture<CommandResult> submit(Command command) {
+            store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(command)));
+            return trainer.submit(command);
+          }
+
+          @Override
+          public void emit(Payload payload) {
+            store.append(payload.type(), Payloads.encode(payload));
+          }
+        });
+  }
+
+  /**
+   * The arm's own steering: the switch from pretraining to the arm's lr, the goal, the schedule;
+   * and a paused run stopped (unattended, nobody resumes it).
+   */
+  private void steer(LrRecoveryArm arm, RunStore store, InteractiveTrainer trainer) {
+    long pre = config.pretrainSteps();
+    if (pre == 0) {
+      declareGoal(store, trainer); // applied before the first step
     }
+    if (pre > 0) {
+      store.addListener(
+          e -> {
+            if (e.type() == EventType.METRICS && e.step() == pre) {
+              submit(
+                  store,
+                  trainer,
+                  "set_knobs",
+                  Map.of("lr", arm.lr()),
+                  "experiment: the pretrained model is trained on at the arm's lr");
+              declareGoal(store, trainer);
+            }
+          });
+    }
+    // unattended: a run the automatic recovery paused for a person is stopped and reported
+    store.addListener(
+        e -> {
+          if (e.type() == EventType.STATUS
+              && "paused".equals(((Payload.Status) e.body()).status())) {
+            submit(store, trainer, "stop", Map.of(), "experiment: nobody to resume a paused run");
+          }
+        });
+    LrSchedule schedule = schedule(arm);
+    if (schedule != null) {
+      store.addListener(
+          e -> {
+            OptionalDouble lr = schedule.onEvent(e);
+            if (lr.isPresent()) {
+              Command c =
+                  Command.of("set_knobs", Source.RULE, Map.of("lr", lr.getAsDouble()))
+                      .withReason(schedule.reason());
+              store.append(EventType.COMMAND, Payloads.encode(new Payload.CommandSent(c)));
+              trainer.submit(c);
+            }
+          });
+    }
+  }
+
+  /** The run's result: its end, the best evaluation on its final line, its lr path, its agent. */
+  private LrRecoveryResult result(
+      LrRecoveryArm arm,
+      long seed,
+      RunOutcome end,
+      Observer seen,
+      AgentJournalTally journal,
+      double wall) {
     double best = Double.POSITIVE_INFINITY;
     long bestStep = -1;
     for (double[] p : seen.evals) {
@@ -239,42 +256,31 @@ final class LrRecoveryArmRunner {
     if (!lrs.isEmpty() && lrs.get(lrs.size() - 1)[0] != end.step()) {
       lrs.add(new double[] {end.step(), seen.lr});
     }
-    LrRecoveryResult r =
-        new LrRecoveryResult(
-            arm.id(),
-            seed,
-            arm.lr(),
-            end.status(),
-            end.step(),
-            seen.stepsTrained,
-            end.validationLoss(),
-            best,
-            bestStep,
-            end.trainLoss(),
-            seen.lr,
-            seen.interventions,
-            seen.rollbacks,
-            decisions,
-            tokens[0],
-            tokens[1],
-            cost[0],
-            wall,
-            seen.evals,
-            lrs,
-            made.commit(),
-            outcomes,
-            made.code(),
-            made.codeSha256());
-    RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
-    // written last, atomically: its presence is what marks the run complete
-    Path tmp = dir.resolve("result.json.tmp");
-    Files.writeString(tmp, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(r));
-    Files.move(
-        tmp,
-        dir.resolve("result.json"),
-        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    return r;
+    return new LrRecoveryResult(
+        arm.id(),
+        seed,
+        arm.lr(),
+        end.status(),
+        end.step(),
+        seen.stepsTrained,
+        end.validationLoss(),
+        best,
+        bestStep,
+        end.trainLoss(),
+        seen.lr,
+        seen.interventions,
+        seen.rollbacks,
+        journal.decisions(),
+        journal.inputTokens(),
+        journal.outputTokens(),
+        journal.costUsd(),
+        wall,
+        seen.evals,
+        lrs,
+        made.commit(),
+        journal.outcomes(),
+        made.code(),
+        made.codeSha256());
   }
 
   /** The experiment's goal, if it has one, from the arm's own part on. */

@@ -209,6 +209,26 @@ public final class LrRecoveryExperiment {
   /** Runs what is missing, in plan order. */
   public void runMissing() throws Exception {
     LrRecoveryArmRunner runner = new LrRecoveryArmRunner(config, env, ResultOrigin.current());
+    List<LrRecoveryArm> plan = plan();
+    int total = 0;
+    for (LrRecoveryArm a : plan) {
+      total += a == null ? config.seeds().size() : a.seeds().size();
+    }
+    int n = 0;
+    for (LrRecoveryArm planned : plan) {
+      LrRecoveryArm a = planned != null ? planned : oracle(completed());
+      if (a == null) {
+        throw new IllegalStateException("the sweep did not complete; cannot pick the oracle lr");
+      }
+      for (long seed : a.seeds()) {
+        n++;
+        runIfMissing(runner, a, seed, "[" + n + "/" + total + "] ");
+      }
+    }
+  }
+
+  /** The arms in the order they run; null stands for the oracle, resolved when reached. */
+  private List<LrRecoveryArm> plan() {
     List<LrRecoveryArm> plan = new ArrayList<>();
     // the sweep first: the oracle's other seeds need its winner
     for (LrRecoveryArm a : fixedArms()) {
@@ -222,71 +242,54 @@ public final class LrRecoveryExperiment {
       }
     }
     plan.add(null); // the oracle, resolved when reached
-    int total = 0;
-    for (LrRecoveryArm a : plan) {
-      total += a == null ? config.seeds().size() : a.seeds().size();
+    return plan;
+  }
+
+  /** Runs one arm's seed unless its result is on disk; an interrupted run starts again. */
+  private void runIfMissing(LrRecoveryArmRunner runner, LrRecoveryArm a, long seed, String count)
+      throws Exception {
+    Map<String, Map<Long, LrRecoveryResult>> done = completed();
+    if (hasRun(done, a, seed)) {
+      log.printf(Locale.ROOT, "%s%s seed %d: complete on disk, skipped%n", count, a.id(), seed);
+      return;
     }
-    int n = 0;
-    for (LrRecoveryArm planned : plan) {
-      LrRecoveryArm a = planned != null ? planned : oracle(completed());
-      if (a == null) {
-        throw new IllegalStateException("the sweep did not complete; cannot pick the oracle lr");
-      }
-      for (long seed : a.seeds()) {
-        n++;
-        Map<String, Map<Long, LrRecoveryResult>> done = completed();
-        if (hasRun(done, a, seed)) {
-          log.printf(
-              Locale.ROOT,
-              "[%d/%d] %s seed %d: complete on disk, skipped%n",
-              n,
-              total,
-              a.id(),
-              seed);
-          continue;
-        }
-        Path dir = runDir(a.id(), seed);
-        if (Files.exists(dir)) {
-          // an interrupted run: its partial log is no result; run it again from the start
-          log.printf(
-              Locale.ROOT,
-              "[%d/%d] %s seed %d: incomplete run on disk, starting it again%n",
-              n,
-              total,
-              a.id(),
-              seed);
-          deleteTree(dir);
-        }
-        log.printf(
-            Locale.ROOT,
-            "[%d/%d] %s seed %d: lr %s, %d steps ...%n",
-            n,
-            total,
-            a.id(),
-            seed,
-            LrRecoveryArm.lrText(a.lr()),
-            config.steps());
-        LrRecoveryResult r = runner.run(a, seed, dir);
-        log.printf(
-            Locale.ROOT,
-            "[%d/%d] %s seed %d: %s, final val %.4f (best %.4f at %d), lr %.3g, %d interventions,"
-                + " decisions helped/hurt/neutral %d/%d/%d, %.0f s%n",
-            n,
-            total,
-            a.id(),
-            seed,
-            r.status(),
-            r.finalValLoss(),
-            r.bestValLoss(),
-            r.bestValStep(),
-            r.finalLr(),
-            r.interventions(),
-            r.outcome("helped"),
-            r.outcome("hurt"),
-            r.outcome("neutral"),
-            r.wallSeconds());
-      }
+    Path dir = runDir(a.id(), seed);
+    if (Files.exists(dir)) {
+      // an interrupted run: its partial log is no result; run it again from the start
+      log.printf(
+          Locale.ROOT,
+          "%s%s seed %d: incomplete run on disk, starting it again%n",
+          count,
+          a.id(),
+          seed);
+      deleteTree(dir);
     }
+    log.printf(
+        Locale.ROOT,
+        "%s%s seed %d: lr %s, %d steps ...%n",
+        count,
+        a.id(),
+        seed,
+        LrRecoveryArm.lrText(a.lr()),
+        config.steps());
+    LrRecoveryResult r = runner.run(a, seed, dir);
+    log.printf(
+        Locale.ROOT,
+        "%s%s seed %d: %s, final val %.4f (best %.4f at %d), lr %.3g, %d interventions,"
+            + " decisions helped/hurt/neutral %d/%d/%d, %.0f s%n",
+        count,
+        a.id(),
+        seed,
+        r.status(),
+        r.finalValLoss(),
+        r.bestValLoss(),
+        r.bestValStep(),
+        r.finalLr(),
+        r.interventions(),
+        r.outcome("helped"),
+        r.outcome("hurt"),
+        r.outcome("neutral"),
+        r.wallSeconds());
   }
 
   /** The arms of the report, in table order, with their runs; null when something is missing. */

@@ -1,10 +1,6 @@
 package dev.coxswain.experiment;
 
 import dev.coxswain.protocol.Json;
-import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import javax.imageio.ImageIO;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The experiment's report: a Markdown table (per arm: final and best validation loss and perplexity
@@ -58,7 +47,54 @@ public final class LrRecoveryReport {
         arms.keySet().stream().filter(a -> a.id().equals("c-oracle")).findFirst().get();
     double oracleFinal =
         Stat.of(arms.get(oracle).stream().map(LrRecoveryResult::finalValLoss).toList()).mean();
+    Map<String, Long> trained = new TreeMap<>();
+    arms.values().stream()
+        .flatMap(List::stream)
+        .distinct()
+        .forEach(r -> trained.merge(trainedBy(r), 1L, Long::sum));
+    List<Map<String, Object>> json = new ArrayList<>();
+    String table = armsTable(arms, oracleFinal, json);
+    StringBuilder md = new StringBuilder(header(commit, when, trained));
+    md.append(table).append('\n');
+    md.append("Interventions are applied commands from the agent, its automatic recovery or the");
+    md.append(" schedule (a rollback counts with its halving). Steps computed include steps a");
+    md.append(" rollback threw away. LLM cost is metered from the token usage.\n\n");
+    double total =
+        arms.values().stream()
+            .flatMap(List::stream)
+            .distinct()
+            .mapToDouble(LrRecoveryResult::wallSeconds)
+            .sum();
+    md.append(sweep(arms, oracle, oracleFinal, total, json));
+    md.append("![validation loss](val_loss.png)\n\n![learning rate](lr.png)\n");
 
+    Path mdFile = x.out().resolve("results.md");
+    Files.createDirectories(x.out());
+    Files.writeString(mdFile, md.toString());
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("command", command);
+    all.put("commit", commit);
+    all.put("trained_at", trained);
+    all.put("time", when);
+    all.put("experiment", c.name());
+    all.put("oracle_lr", oracle.lr());
+    all.put("total_wall_seconds", total);
+    all.put("arms", json);
+    Path jsonFile = x.out().resolve("results.json");
+    Files.writeString(
+        jsonFile, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(all));
+    String footer = command + "   |   commit " + commit + "   |   " + when;
+    Path val = x.out().resolve("val_loss.png");
+    Path lr = x.out().resolve("lr.png");
+    LrRecoveryPlots plots = new LrRecoveryPlots(c, footer);
+    plots.write(arms, false, val);
+    plots.write(arms, true, lr);
+    return new ResultFiles(table, List.of(mdFile, jsonFile, val, lr));
+  }
+
+  /** The title, who wrote it and from what, and how to read the table. */
+  private String header(String commit, String when, Map<String, Long> trained) {
+    LrRecoveryConfig c = x.config();
     StringBuilder md = new StringBuilder();
     md.append("# ").append(c.name()).append(": results\n\n");
     md.append("Produced by `")
@@ -66,11 +102,6 @@ public final class LrRecoveryReport {
         .append("`; report written at commit `")
         .append(commit);
     md.append("` (").append(when).append("). Runs trained at commit ");
-    Map<String, Long> trained = new TreeMap<>();
-    arms.values().stream()
-        .flatMap(List::stream)
-        .distinct()
-        .forEach(r -> trained.merge(trainedBy(r), 1L, Long::sum));
     md.append(
             String.join(
                 ", ",
@@ -100,12 +131,19 @@ public final class LrRecoveryReport {
             c.checkpointEvery(),
             c.seeds(),
             c.pretrainSteps()));
+    return md.toString();
+  }
+
+  /** The table of arms (the sweep's aside); each arm's summary added to {@code json}. */
+  private String armsTable(
+      Map<LrRecoveryArm, List<LrRecoveryResult>> arms,
+      double oracleFinal,
+      List<Map<String, Object>> json) {
     StringBuilder table = new StringBuilder();
     table.append(
         "| arm | seeds | final val loss | final perplexity | best val loss | best perplexity | vs (c) |"
             + " interventions (per seed) | rollbacks (per seed) | steps computed (per seed) | decisions helped / hurt / neutral | LLM tokens (in/out) | LLM cost | wall time per run |\n");
     table.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
-    List<Map<String, Object>> json = new ArrayList<>();
     for (Map.Entry<LrRecoveryArm, List<LrRecoveryResult>> e : arms.entrySet()) {
       LrRecoveryArm a = e.getKey();
       if (a.id().startsWith("c-sweep-")) {
@@ -114,11 +152,17 @@ public final class LrRecoveryReport {
       table.append(row(a, e.getValue(), oracleFinal));
       json.add(summary(a, e.getValue(), oracleFinal));
     }
-    md.append(table).append('\n');
-    md.append("Interventions are applied commands from the agent, its automatic recovery or the");
-    md.append(" schedule (a rollback counts with its halving). Steps computed include steps a");
-    md.append(" rollback threw away. LLM cost is metered from the token usage.\n\n");
-    md.append("## The sweep behind (c)\n\n");
+    return table.toString();
+  }
+
+  /** The sweep behind the oracle and what it cost; each lr's summary added to {@code json}. */
+  private String sweep(
+      Map<LrRecoveryArm, List<LrRecoveryResult>> arms,
+      LrRecoveryArm oracle,
+      double oracleFinal,
+      double total,
+      List<Map<String, Object>> json) {
+    StringBuilder md = new StringBuilder("## The sweep behind (c)\n\n");
     md.append(
         "| lr | seeds | final val loss | best val loss | wall time per run |\n|---|---|---|---|---|\n");
     double sweepWall = 0;
@@ -140,12 +184,7 @@ public final class LrRecoveryReport {
               Stat.of(rs.stream().map(LrRecoveryResult::wallSeconds).toList()).mean()));
       json.add(summary(e.getKey(), rs, oracleFinal));
     }
-    double total =
-        arms.values().stream()
-            .flatMap(List::stream)
-            .distinct()
-            .mapToDouble(LrRecoveryResult::wallSeconds)
-            .sum();
+    LrRecoveryConfig c = x.config();
     md.append(
         String.format(
             Locale.ROOT,
@@ -155,29 +194,7 @@ public final class LrRecoveryReport {
             c.sweepLrs().size() * c.sweepSeeds().size(),
             total,
             total / 60));
-    md.append("![validation loss](val_loss.png)\n\n![learning rate](lr.png)\n");
-
-    Path mdFile = x.out().resolve("results.md");
-    Files.createDirectories(x.out());
-    Files.writeString(mdFile, md.toString());
-    Map<String, Object> all = new LinkedHashMap<>();
-    all.put("command", command);
-    all.put("commit", commit);
-    all.put("trained_at", trained);
-    all.put("time", when);
-    all.put("experiment", c.name());
-    all.put("oracle_lr", oracle.lr());
-    all.put("total_wall_seconds", total);
-    all.put("arms", json);
-    Path jsonFile = x.out().resolve("results.json");
-    Files.writeString(
-        jsonFile, Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(all));
-    String footer = command + "   |   commit " + commit + "   |   " + when;
-    Path val = x.out().resolve("val_loss.png");
-    Path lr = x.out().resolve("lr.png");
-    plot(arms, false, footer, val);
-    plot(arms, true, footer, lr);
-    return new ResultFiles(table.toString(), List.of(mdFile, jsonFile, val, lr));
+    return md.toString();
   }
 
   private String row(LrRecoveryArm a, List<LrRecoveryResult> rs, double oracleFinal) {
@@ -279,109 +296,5 @@ public final class LrRecoveryReport {
     m.put("cost_usd", rs.stream().mapToDouble(LrRecoveryResult::costUsd).sum());
     m.put("wall_seconds", rs.stream().map(LrRecoveryResult::wallSeconds).toList());
     return m;
-  }
-
-  private static final java.awt.BasicStroke[] LINES = {
-    org.knowm.xchart.style.lines.SeriesLines.SOLID,
-    org.knowm.xchart.style.lines.SeriesLines.DASH_DASH,
-    org.knowm.xchart.style.lines.SeriesLines.DOT_DOT,
-    org.knowm.xchart.style.lines.SeriesLines.DASH_DOT
-  };
-
-  private static final Color[] COLORS = {
-    new Color(0xD6, 0x27, 0x28),
-    new Color(0x1F, 0x77, 0xB4),
-    new Color(0x9E, 0x4F, 0xC9),
-    new Color(0x2C, 0xA0, 0x2C),
-    new Color(0xFF, 0x7F, 0x0E),
-    new Color(0x8C, 0x56, 0x4B),
-    new Color(0x17, 0xBE, 0xCF)
-  };
-
-  private void plot(
-      Map<LrRecoveryArm, List<LrRecoveryResult>> arms, boolean lr, String footer, Path file)
-      throws IOException {
-    LrRecoveryConfig c = x.config();
-    XYChart chart =
-        new XYChartBuilder()
-            .width(1100)
-            .height(720)
-            .title(
-                lr
-                    ? c.name() + ": learning rate vs step (seed " + c.seeds().get(0) + ")"
-                    : c.name()
-                        + ": validation loss vs step (mean over "
-                        + c.seeds().size()
-                        + " seeds)")
-            .xAxisTitle("step")
-            .yAxisTitle(lr ? "learning rate (log scale)" : "validation loss")
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-    chart.getStyler().setLegendLayout(Styler.LegendLayout.Vertical);
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
-    chart.getStyler().setMarkerSize(4);
-    if (lr) {
-      chart.getStyler().setYAxisLogarithmic(true);
-    } else {
-      // the first evaluation (step 0) would squash the interesting part of the curves
-      chart.getStyler().setYAxisMax(null);
-    }
-    int i = 0;
-    for (Map.Entry<LrRecoveryArm, List<LrRecoveryResult>> e : arms.entrySet()) {
-      LrRecoveryArm a = e.getKey();
-      if (a.id().startsWith("c-sweep-")) {
-        continue;
-      }
-      Color color = COLORS[i++ % COLORS.length];
-      List<Double> xs = new ArrayList<>();
-      List<Double> ys = new ArrayList<>();
-      if (lr) {
-        LrRecoveryResult r = e.getValue().get(0);
-        double prev = Double.NaN;
-        for (double[] p : r.lrs()) {
-          if (!Double.isNaN(prev) && p[1] != prev) {
-            xs.add(p[0] - 1);
-            ys.add(prev);
-          }
-          xs.add(p[0]);
-          ys.add(p[1]);
-          prev = p[1];
-        }
-      } else {
-        TreeMap<Double, List<Double>> byStep = new TreeMap<>();
-        for (LrRecoveryResult r : e.getValue()) {
-          for (double[] p : r.evals()) {
-            if (p[0] > 0) {
-              byStep.computeIfAbsent(p[0], k -> new ArrayList<>()).add(p[1]);
-            }
-          }
-        }
-        for (Map.Entry<Double, List<Double>> s : byStep.entrySet()) {
-          xs.add(s.getKey());
-          ys.add(s.getValue().stream().mapToDouble(Double::doubleValue).average().orElseThrow());
-        }
-      }
-      if (xs.isEmpty()) {
-        continue;
-      }
-      XYSeries s = chart.addSeries(a.label(), xs, ys);
-      s.setLineColor(color);
-      s.setMarkerColor(color);
-      s.setMarker(lr ? SeriesMarkers.NONE : SeriesMarkers.CIRCLE);
-      // arms that coincide (a run the agent left alone) stay visible through their dashes
-      s.setLineStyle(LINES[(i - 1) % LINES.length]);
-    }
-    BufferedImage img = BitmapEncoder.getBufferedImage(chart);
-    BufferedImage framed =
-        new BufferedImage(img.getWidth(), img.getHeight() + 28, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = framed.createGraphics();
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, framed.getWidth(), framed.getHeight());
-    g.drawImage(img, 0, 0, null);
-    g.setColor(Color.DARK_GRAY);
-    g.setFont(new Font(Font.MONOSPACED, Font.PLAIN, 12));
-    g.drawString(footer, 10, img.getHeight() + 18);
-    g.dispose();
-    ImageIO.write(framed, "png", file.toFile());
   }
 }

@@ -12,8 +12,10 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -53,6 +55,17 @@ public record ResultOrigin(String commit, String code, String codeSha256) {
       return commit + ", code sha256 " + codeSha256.substring(0, 12);
     }
     return commit + (code == null ? ", code not recorded" : ", code " + code);
+  }
+
+  /** What a study's run.json says of the run: its experiment and arm, and this origin. */
+  Map<String, Object> runJson(String experiment, String arm) {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("experiment", experiment);
+    extra.put("arm", arm);
+    extra.put("commit", commit);
+    extra.put("code", code);
+    extra.put("code_sha256", codeSha256);
+    return extra;
   }
 
   /** The commit of the working tree, with "+dirty" when it has uncommitted changes. */

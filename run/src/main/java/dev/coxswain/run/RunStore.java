@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -44,8 +43,6 @@ public final class RunStore implements AutoCloseable {
   /** A control plane's copy of a trainer's log: the same events with the trainer's numbers. */
   public static final String REPLICA = "replica.jsonl";
 
-  private static final Set<String> ENDED = Set.of("finished", "stopped", "failed");
-
   private final String runId;
   private final Path dir;
   private final String logName;
@@ -55,13 +52,12 @@ public final class RunStore implements AutoCloseable {
   // the console's history, kept from the first event (for a run opened from its log, from the read
   // that opens it: a log that read with damage lets it go)
   private final KeptHistory kept;
-  private final List<Consumer<Event>> listeners = new CopyOnWriteArrayList<>();
-  private final List<BiConsumer<Event, String>> jsonListeners = new CopyOnWriteArrayList<>();
+  private final StoreListeners listeners = new StoreListeners();
   private long lastSeq;
   // the run's state: the one fold of its events (status, step, branch, knobs, evaluations...)
   private final RunState fold = new RunState(HISTORY);
   private final LogDamage damage;
-  private String unlogged; // why the run failed, when its trainer could not log it
+  private final UnloggedFailure unlogged = new UnloggedFailure();
 
   private RunStore(String runId, Path dir, Map<String, Object> runJson, String logName) {
     this.runId = runId;
@@ -188,12 +184,7 @@ public final class RunStore implements AutoCloseable {
     if (!remember(e, 0)) {
       return; // recorded, but not shown: this version cannot read what it says
     }
-    for (Consumer<Event> l : listeners) {
-      l.accept(e);
-    }
-    for (BiConsumer<Event, String> l : jsonListeners) {
-      l.accept(e, json);
-    }
+    listeners.tell(e, json);
   }
 
   /**
@@ -304,7 +295,7 @@ public final class RunStore implements AutoCloseable {
 
   /** Like {@link #addListener}, with the event's JSON line as written to the file. */
   public void addJsonListener(BiConsumer<Event, String> l) {
-    jsonListeners.add(l);
+    listeners.addJson(l);
   }
 
   /**
@@ -344,8 +335,7 @@ public final class RunStore implements AutoCloseable {
   }
 
   public synchronized String status() {
-    String status = fold.status();
-    return unlogged != null && !ENDED.contains(status) ? "failed" : status;
+    return unlogged.status(fold.status());
   }
 
   /**
@@ -355,11 +345,7 @@ public final class RunStore implements AutoCloseable {
    * @return whether this changed the status (false when the run had already ended)
    */
   public synchronized boolean markFailedUnlogged(String why) {
-    if (unlogged != null || ENDED.contains(fold.status())) {
-      return false;
-    }
-    unlogged = why;
-    return true;
+    return unlogged.mark(why, fold.status());
   }
 
   public synchronized Instant lastEventTime() {
@@ -393,7 +379,7 @@ public final class RunStore implements AutoCloseable {
    * The run's state for the API (no secrets: run.json's agent section is redacted by its writer).
    */
   public synchronized RunView view() {
-    return StateViews.state(runId, runJson, fold, lastSeq, status(), unlogged);
+    return StateViews.state(runId, runJson, fold, lastSeq, status(), unlogged.why());
   }
 
   /** {@link #view} in its JSON form, for a reader that takes it as JSON (a benchmark, a test). */

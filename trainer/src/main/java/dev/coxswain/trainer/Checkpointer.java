@@ -70,6 +70,14 @@ final class Checkpointer implements TrainingListener {
     }
   }
 
+  /** The last checkpoint, when the run keeps one: retained like the periodic ones. */
+  @Override
+  public void onTrainingEnd() throws IOException {
+    if (config.checkpointAtEnd() && position.step() > 0) {
+      save(null, true); // a stop is not a keepsake
+    }
+  }
+
   private CommandResult saveCommand(Command c, Action.SaveCheckpoint a, long nextStep)
       throws IOException {
     if (position.step() == 0) {

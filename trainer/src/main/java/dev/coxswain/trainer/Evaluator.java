@@ -29,6 +29,7 @@ final class Evaluator implements TrainingListener {
   private double lastEvalLoss = Double.NaN;
   private Map<String, Double> lastEvalMetrics = Map.of();
   private double initialEvalLoss = Double.NaN;
+  private double finalEvalLoss = Double.NaN;
 
   /**
    * @param goals made by {@link #goalTracker}
@@ -89,7 +90,8 @@ final class Evaluator implements TrainingListener {
   }
 
   /** Before the first step: the baseline every later evaluation is read against. */
-  void baseline() throws IOException {
+  @Override
+  public void onTrainingBegin() throws IOException {
     if (position.step() == 0 && validates()) {
       initialEvalLoss = evaluate();
     }
@@ -108,11 +110,11 @@ final class Evaluator implements TrainingListener {
   }
 
   /** At the end: the validation loss now (the last evaluation's if it was at this step). */
-  double finalLoss() throws IOException {
-    if (!validates()) {
-      return Double.NaN;
+  @Override
+  public void onTrainingEnd() throws IOException {
+    if (validates()) {
+      finalEvalLoss = lastEvalStep == position.step() ? lastEvalLoss : evaluate();
     }
-    return lastEvalStep == position.step() ? lastEvalLoss : evaluate();
   }
 
   /** Loss on the fixed validation batches; emits an {@code eval} event with the goal's progress. */
@@ -147,6 +149,11 @@ final class Evaluator implements TrainingListener {
   /** The validation loss before the first step; NaN when the run did not start there. */
   double initialLoss() {
     return initialEvalLoss;
+  }
+
+  /** The validation loss at the end; NaN before the end or without validation data. */
+  double finalLoss() {
+    return finalEvalLoss;
   }
 
   /** The workload's own metrics at the last evaluation that reported any. */

@@ -9,8 +9,6 @@ import dev.coxswain.trainer.checkpoint.CheckpointMeta;
 import dev.coxswain.trainer.checkpoint.CheckpointStore;
 import dev.coxswain.trainer.command.CommandHandlers;
 import dev.coxswain.trainer.command.DataCommands;
-import dev.coxswain.trainer.command.KnobCommands;
-import dev.coxswain.trainer.control.Actions;
 import dev.coxswain.trainer.control.ControlPoint;
 import dev.coxswain.trainer.control.Knobs;
 import dev.coxswain.trainer.events.EventSink;
@@ -41,11 +39,10 @@ public final class InteractiveTrainer implements SteeredRun {
   private final RunPosition position = new RunPosition();
   private final TrainerEvents events;
   private final Knobs knobs;
-  private final KnobCommands knobCommands;
+  private final RunControls controls;
   private final ControlPoint controlPoint;
   private final DataCommands dataCommands;
   private final CommandHandlers handlers = new CommandHandlers();
-  private final Actions actions = new Actions();
   private final Learner learner;
   private final StepLoop loop;
   private final HealthWatch health;
@@ -60,20 +57,17 @@ public final class InteractiveTrainer implements SteeredRun {
     this.config = b.config;
     this.recordCommands = b.recordCommands;
     this.events = new TrainerEvents(b.sink, config.runId(), position);
-    this.status = new RunStatus(events);
+    this.controlPoint = new ControlPoint(r -> events.emit(new Payload.Result(r)));
+    this.status = new RunStatus(events, controlPoint, position);
     CheckpointStore store = new CheckpointStore(b.runDir.resolve("checkpoints"));
-    this.knobs = Knobs.of(config.optimizer().knobs(config.lr()));
-    // the start lr is the config's; an lr override contributes its bounds
-    config
-        .knobOverrides()
-        .forEach(k -> knobs.register(k.name().equals("lr") ? k.withValue(config.lr()) : k));
     this.health = new HealthWatch(config, events);
     this.metrics = new MetricsPublisher(events);
-    this.controlPoint = new ControlPoint(r -> events.emit(new Payload.Result(r)));
     // a goal the run cannot pursue is refused before the model takes any memory
     GoalTracker goals = Evaluator.goalTracker(workload, config);
     this.dataCommands = new DataCommands(workload.data(), events::emit);
     this.learner = new Learner(workload, config, profile);
+    this.controls = new RunControls(config, learner, workload, events);
+    this.knobs = controls.knobs();
     this.checkpointer =
         new Checkpointer(
             store, config, workload, position, knobs, learner, goals, dataCommands, health, events);
@@ -82,11 +76,9 @@ public final class InteractiveTrainer implements SteeredRun {
         new Evaluator(workload, config, learner, goals, checkpointer, position, events, paused);
     List<TrainingListener> all = List.of(metrics, health, evaluator, checkpointer);
     Branches branches = new Branches(store, workload, learner, knobs, position, events, all);
-    // each command type in one place of its own, beside the state it changes
-    this.knobCommands = new KnobCommands(knobs, events::emit);
-    register(workload, branches);
-    // told after every step, in this order: the cheap ones first (charged to publishing), then
-    // an evaluation before a checkpoint (its best is kept)
+    register(branches);
+    // told of every step (and of the beginning and the end) in this order: the cheap ones first
+    // (charged to publishing), then an evaluation before a checkpoint (its best is kept)
     this.loop =
         new StepLoop(
             new StepLoop.Parts(
@@ -106,15 +98,11 @@ public final class InteractiveTrainer implements SteeredRun {
     }
   }
 
-  /** Registers the run's knobs and actions, and each command type's handler. */
-  private void register(Workload workload, Branches branches) {
-    knobCommands.registerWith(handlers);
-    learner.groupKnobs().forEach(knobs::register); // lr_mult.<group>: read by each step
-    workload.knobs().forEach(k -> knobs.register(k.knob(), k.setter()));
-    workload.actions().forEach(a -> actions.register(a.spec(), a.handler()));
-    actions.registerWith(handlers);
+  /** Each command type in one place of its own, beside the state it changes. */
+  private void register(Branches branches) {
+    controls.registerWith(handlers);
     dataCommands.registerWith(handlers);
-    new RunCommands(controlPoint, status::set, events).registerWith(handlers);
+    status.registerWith(handlers);
     evaluator.registerWith(handlers);
     checkpointer.registerWith(handlers);
     branches.registerWith(handlers);
@@ -145,44 +133,18 @@ public final class InteractiveTrainer implements SteeredRun {
     // Autograd mode is per thread in PyTorch and on by default: record only inside the collector.
     JniUtils.setGradMode(false);
     status.set("running");
-    knobCommands.announce(actions.specs());
+    controls.announce();
     dataCommands.announce(position.step());
-    try {
-      evaluator.baseline();
-      String end = loop.run();
-      double val = evaluator.finalLoss();
-      long step = position.step();
-      if (config.checkpointAtEnd() && step > 0) {
-        checkpointer.save(null, true); // retained like the periodic ones: a stop is not a keepsake
-      }
-      controlPoint.close("the run has " + end + " at step " + step, step);
-      status.set(end);
-      return new RunOutcome(
-          end,
-          step,
-          position.branch(),
-          health.tailLoss(),
-          evaluator.initialLoss(),
-          val,
-          health.skipped(),
-          evaluator.lastMetrics());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      fail(e);
-      throw new IllegalStateException("training interrupted at step " + position.step(), e);
-    } catch (IOException e) {
-      fail(e);
-      throw new java.io.UncheckedIOException(e);
-    } catch (RuntimeException | Error e) {
-      fail(e);
-      throw e;
-    }
-  }
-
-  private void fail(Throwable e) {
-    long step = position.step();
-    controlPoint.close("the run failed at step " + step, step);
-    status.failed(e);
+    String end = status.run(loop::run); // the listeners evaluate first and last, and checkpoint
+    return new RunOutcome(
+        end,
+        position.step(),
+        position.branch(),
+        health.tailLoss(),
+        evaluator.initialLoss(),
+        evaluator.finalLoss(),
+        health.skipped(),
+        evaluator.lastMetrics());
   }
 
   // --- read-only views, safe from any thread ---
@@ -226,15 +188,6 @@ public final class InteractiveTrainer implements SteeredRun {
   @Override
   public Map<String, Object> model() {
     return learner.tree().describe();
-  }
-
-  /**
-   * Time spent at the control point (draining and applying commands, including any time held there
-   * while paused) and publishing metrics and health checks; evaluations and periodic checkpoints
-   * are not counted. For the overhead benchmark.
-   */
-  public long controlPointNanos() {
-    return loop.controlNanos();
   }
 
   /** Where the time of the recent steps went, phase by phase; read it once the run has ended. */

@@ -66,16 +66,16 @@ public final class OwnLoopTrainer implements SteeredRun {
     }
     this.recordCommands = b.recordCommands;
     this.events = new TrainerEvents(b.sink, config.runId(), position);
-    this.status = new RunStatus(events);
+    this.controlPoint = new ControlPoint(r -> events.emit(new Payload.Result(r)));
+    this.status = new RunStatus(events, controlPoint, position);
     for (OwnKnob k : loop.knobs()) {
       knobs.register(k.knob(), k.setter());
     }
     loop.actions().forEach(a -> actions.register(a.spec(), a.handler()));
-    this.controlPoint = new ControlPoint(r -> events.emit(new Payload.Result(r)));
     this.knobCommands = new KnobCommands(knobs, events::emit);
     knobCommands.registerWith(handlers);
     actions.registerWith(handlers);
-    new RunCommands(controlPoint, status::set, events).registerWith(handlers);
+    status.registerWith(handlers);
     handlers.register(Action.Evaluate.class, this::evaluateCommand);
     CheckpointStore store = new CheckpointStore(b.runDir.resolve("checkpoints"));
     this.checkpoints = new LoopCheckpoints(store, loop, knobs, position, events, config);
@@ -150,16 +150,15 @@ public final class OwnLoopTrainer implements SteeredRun {
       if (config.checkpointAtEnd() && step > 0) {
         checkpoints.save(null, true);
       }
-      controlPoint.close("the run has " + end + " at step " + step, step);
-      status.set(end);
+      status.ended(end);
       return new RunOutcome(
           end, step, position.branch(), tailMean(), firstEval, lastEvalLoss, 0, lastEval);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail(e);
+      status.failed(e);
       throw new IllegalStateException("training interrupted at step " + position.step(), e);
     } catch (Exception | Error e) {
-      fail(e);
+      status.failed(e);
       if (e instanceof RuntimeException r) {
         throw r;
       }
@@ -169,12 +168,6 @@ public final class OwnLoopTrainer implements SteeredRun {
       throw new IllegalStateException(
           "the loop failed at step " + position.step() + ": " + e.getMessage(), e);
     }
-  }
-
-  private void fail(Throwable e) {
-    long step = position.step();
-    controlPoint.close("the run failed at step " + step, step);
-    status.failed(e);
   }
 
   private double tailMean() {

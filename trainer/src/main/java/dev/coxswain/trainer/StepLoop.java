@@ -8,13 +8,15 @@ import dev.coxswain.trainer.metric.StepProfile;
 import dev.coxswain.trainer.metric.StepProfile.Phase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The loop of {@link InteractiveTrainer}: drains the control point, trains a step, tells the
- * listeners; until a stop or the last step. The steps' figures are read back every {@code
- * read_every} steps, and before anything that needs them: a command, a pause, a stop, a follower
- * held at the gate, an evaluation or checkpoint due, the last step.
+ * The loop of {@link InteractiveTrainer}: tells the listeners training begins; drains the control
+ * point, trains a step, tells the listeners; until a stop or the last step; tells them it ended.
+ * The steps' figures are read back every {@code read_every} steps, and before anything that needs
+ * them: a command, a pause, a stop, a follower held at the gate, an evaluation or checkpoint due,
+ * the last step.
  */
 final class StepLoop {
   private final TrainerConfig config;
@@ -29,7 +31,6 @@ final class StepLoop {
   private final List<TrainingListener> publishers;
   private final List<TrainingListener> periodic;
   private final StepProfile profile;
-  private volatile long controlNanos;
 
   /** The parts the loop drives; {@code publishers} are told first, then {@code periodic}. */
   record Parts(
@@ -62,6 +63,23 @@ final class StepLoop {
 
   /** Trains until a stop or the last step; returns {@code "stopped"} or {@code "finished"}. */
   String run() throws InterruptedException, IOException {
+    for (TrainingListener l : all()) {
+      l.onTrainingBegin();
+    }
+    String end = steps();
+    for (TrainingListener l : all()) {
+      l.onTrainingEnd();
+    }
+    return end;
+  }
+
+  private List<TrainingListener> all() {
+    List<TrainingListener> all = new ArrayList<>(publishers);
+    all.addAll(periodic);
+    return all;
+  }
+
+  private String steps() throws InterruptedException, IOException {
     long last = System.nanoTime();
     while (true) {
       profile.begin();
@@ -71,10 +89,8 @@ final class StepLoop {
           || controlPoint.isStopRequested()) {
         publish(); // a follower held at the gate takes in every step trained so far
       }
-      long c0 = System.nanoTime();
       gate.hold(position.step()); // the follower has taken in the steps so far
       boolean stop = controlPoint.boundary(this::nextStepForCommand, handlers::dispatch, () -> {});
-      controlNanos += System.nanoTime() - c0;
       profile.lap(Phase.CONTROL);
       long ran = position.step() + readback.waiting();
       if (stop || ran >= config.maxSteps()) {
@@ -96,11 +112,6 @@ final class StepLoop {
   /** Drops the steps not read back yet (the trainer closes). */
   void discard() {
     readback.discard();
-  }
-
-  /** Time spent at the control point (and the gate) so far, in nanoseconds. */
-  long controlNanos() {
-    return controlNanos;
   }
 
   // a command that arrived after the check above still sees every step read

@@ -142,36 +142,10 @@ final class Schemas {
         return "Multiply one log-scale knob by a factor.";
       }
       case "double", "halve" -> {
-        List<Object> lrs = new ArrayList<>();
-        s.learningRates().forEach(k -> lrs.add(k.name()));
-        lrs.add(null);
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("type", List.of("string", "null"));
-        m.put("enum", lrs);
-        m.put("description", "one learning-rate knob, or null for every one");
-        params.addProperty("knob", JsonRawSchema.from(Json.write(m)));
-        names.add("knob");
-        return (command.equals("double") ? "Double" : "Halve") + " the learning rate.";
+        return halveOrDouble(command, s, params, names);
       }
       case "set_data_mixture" -> {
-        for (Map.Entry<String, Double> w : s.mixture().entrySet()) {
-          params.addProperty(
-              w.getKey(),
-              number(
-                  true,
-                  0,
-                  Double.POSITIVE_INFINITY,
-                  "new sampling weight of data source "
-                      + w.getKey()
-                      + " (now "
-                      + w.getValue()
-                      + "), or null to leave it"));
-          names.add(w.getKey());
-        }
-        return "Change the data sources' sampling weights; each source's share of the batches may"
-            + " move by at most "
-            + (int) (100 * Guardrails.MAX_SHARE_CHANGE)
-            + " percentage points per decision.";
+        return mixture(s, params, names);
       }
       case "save_checkpoint" -> {
         params.addStringProperty("tag", "a short name");
@@ -198,6 +172,43 @@ final class Schemas {
         return command;
       }
     }
+  }
+
+  /** double or halve: which learning-rate knob, or every one. */
+  private static String halveOrDouble(
+      String command, Summary s, JsonObjectSchema.Builder params, List<String> names) {
+    List<Object> lrs = new ArrayList<>();
+    s.learningRates().forEach(k -> lrs.add(k.name()));
+    lrs.add(null);
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("type", List.of("string", "null"));
+    m.put("enum", lrs);
+    m.put("description", "one learning-rate knob, or null for every one");
+    params.addProperty("knob", JsonRawSchema.from(Json.write(m)));
+    names.add("knob");
+    return (command.equals("double") ? "Double" : "Halve") + " the learning rate.";
+  }
+
+  /** set_data_mixture: a nullable weight per data source, within the guardrail's move. */
+  private static String mixture(Summary s, JsonObjectSchema.Builder params, List<String> names) {
+    for (Map.Entry<String, Double> w : s.mixture().entrySet()) {
+      params.addProperty(
+          w.getKey(),
+          number(
+              true,
+              0,
+              Double.POSITIVE_INFINITY,
+              "new sampling weight of data source "
+                  + w.getKey()
+                  + " (now "
+                  + w.getValue()
+                  + "), or null to leave it"));
+      names.add(w.getKey());
+    }
+    return "Change the data sources' sampling weights; each source's share of the batches may"
+        + " move by at most "
+        + (int) (100 * Guardrails.MAX_SHARE_CHANGE)
+        + " percentage points per decision.";
   }
 
   /** A knob's property: nullable, of its type, within its bounds, an option of a choice knob. */

@@ -65,6 +65,43 @@ public final class ApiVerticle extends VerticleBase {
     StreamRoute stream = new StreamRoute(vertx, runs, options, access);
     PrometheusRoute prometheus = new PrometheusRoute(vertx, telemetry);
     Router router = Router.router(vertx);
+    guard(router, access);
+    if (options.compatRun() != null) {
+      new ReferenceRoutes(vertx, runs, intake, trainer, options.compatRun())
+          .mount(router, access::rateLimit, options.bodyLimit());
+    }
+    router.get("/api/runs").handler(reads::listRuns);
+    router.get("/api/runs/:id").handler(reads::runState);
+    router
+        .post("/api/runs/:id/commands")
+        // Vert.x requires the body handler before user handlers; the limit bounds what is read
+        .handler(BodyHandler.create().setBodyLimit(options.bodyLimit()))
+        .handler(access::authorize)
+        .handler(access::rateLimit)
+        .handler(commands::postCommand);
+    router.get("/api/runs/:id/commands").handler(commands::commandHistory);
+    router.get("/api/runs/:id/events").handler(reads::events);
+    router.get("/api/runs/:id/metrics").handler(reads::metrics);
+    router.get("/api/runs/:id/history").handler(reads::history);
+    router.get("/api/runs/:id/checkpoints").handler(reads::checkpoints);
+    router.get("/api/runs/:id/model").handler(reads::model);
+    router.get("/api/runs/:id/decisions").handler(reads::decisions);
+    router.get("/api/runs/:id/report").handler(reads::report);
+    router.get("/api/runs/:id/stream").handler(stream::stream);
+    router.get("/metrics").handler(prometheus::scrape); // Prometheus' text format, read-only
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    answerErrors(router);
+    server =
+        vertx.createHttpServer(
+            new HttpServerOptions()
+                .setHost(options.host())
+                .setPort(options.port())
+                .setMaxWebSocketFrameSize(65536));
+    return server.invalidRequestHandler(ApiVerticle::invalid).requestHandler(router).listen();
+  }
+
+  /** What runs before every route: the Host check, the shared headers, CORS, private reads. */
+  private void guard(Router router, Access access) {
     // first of all, before CORS, the static files and the WebSocket upgrade: no DNS rebinding
     router.route().handler(new HostCheck(options.host(), options.publicHosts())::handle);
     router
@@ -100,30 +137,10 @@ public final class ApiVerticle extends VerticleBase {
       router.get("/api/*").handler(access::authorizeRead);
       router.get("/metrics").handler(access::authorize);
     }
-    if (options.compatRun() != null) {
-      new ReferenceRoutes(vertx, runs, intake, trainer, options.compatRun())
-          .mount(router, access::rateLimit, options.bodyLimit());
-    }
-    router.get("/api/runs").handler(reads::listRuns);
-    router.get("/api/runs/:id").handler(reads::runState);
-    router
-        .post("/api/runs/:id/commands")
-        // Vert.x requires the body handler before user handlers; the limit bounds what is read
-        .handler(BodyHandler.create().setBodyLimit(options.bodyLimit()))
-        .handler(access::authorize)
-        .handler(access::rateLimit)
-        .handler(commands::postCommand);
-    router.get("/api/runs/:id/commands").handler(commands::commandHistory);
-    router.get("/api/runs/:id/events").handler(reads::events);
-    router.get("/api/runs/:id/metrics").handler(reads::metrics);
-    router.get("/api/runs/:id/history").handler(reads::history);
-    router.get("/api/runs/:id/checkpoints").handler(reads::checkpoints);
-    router.get("/api/runs/:id/model").handler(reads::model);
-    router.get("/api/runs/:id/decisions").handler(reads::decisions);
-    router.get("/api/runs/:id/report").handler(reads::report);
-    router.get("/api/runs/:id/stream").handler(stream::stream);
-    router.get("/metrics").handler(prometheus::scrape); // Prometheus' text format, read-only
-    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+  }
+
+  /** What no route answered, and what failed, in the API's JSON error form. */
+  private void answerErrors(Router router) {
     router
         .route()
         .last()
@@ -164,13 +181,6 @@ public final class ApiVerticle extends VerticleBase {
                         ? "unknown"
                         : ctx.failure().getClass().getSimpleName()),
                 null));
-    server =
-        vertx.createHttpServer(
-            new HttpServerOptions()
-                .setHost(options.host())
-                .setPort(options.port())
-                .setMaxWebSocketFrameSize(65536));
-    return server.invalidRequestHandler(ApiVerticle::invalid).requestHandler(router).listen();
   }
 
   // What Vert.x cannot parse (a header or a line over its limits, a malformed request) gets the

@@ -57,24 +57,54 @@ final class StreamRoute {
   void stream(RoutingContext ctx) {
     Optional<RunStore> found = Replies.run(ctx, runs);
     Long since = longParam(ctx, "since", 0, Long.MAX_VALUE);
-    if (found.isEmpty() || since == null) {
+    if (found.isEmpty() || since == null || !originAllowed(ctx)) {
       return;
     }
     RunStore store = found.get();
-    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
-    if (origin != null && !options.corsOrigins().contains(origin) && !Origins.same(ctx.request())) {
-      // a page of another site (or an opaque "null" origin) must not read the run
-      Replies.error(
-          ctx,
-          403,
-          "a WebSocket from origin '"
-              + (origin.length() > 100 ? origin.substring(0, 100) + "..." : origin)
-              + "' is refused: only the console's own origin or a --cors-origin may read the stream",
-          "Origin");
+    Runnable release = admit(ctx, store.runId());
+    if (release == null) {
       return;
     }
+    boolean headerOk = access.tokenMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
+    ctx.request()
+        .toWebSocket()
+        .onFailure(err -> release.run())
+        .onSuccess(
+            ws -> {
+              ws.closeHandler(v -> release.run());
+              Runnable subscribe = () -> new Subscriber(store, ws, since, release).start();
+              if (!options.privateReads() || headerOk) {
+                subscribe.run();
+              } else {
+                awaitToken(ws, subscribe);
+              }
+            });
+  }
+
+  /** A page of another site (or an opaque "null" origin) must not read the run: refused. */
+  private boolean originAllowed(RoutingContext ctx) {
+    String origin = ctx.request().getHeader(HttpHeaders.ORIGIN);
+    if (origin == null || options.corsOrigins().contains(origin) || Origins.same(ctx.request())) {
+      return true;
+    }
+    Replies.error(
+        ctx,
+        403,
+        "a WebSocket from origin '"
+            + (origin.length() > 100 ? origin.substring(0, 100) + "..." : origin)
+            + "' is refused: only the console's own origin or a --cors-origin may read the stream",
+        "Origin");
+    return false;
+  }
+
+  /**
+   * Takes one of the run's stream places, and one of all; refuses (503) when either is full.
+   *
+   * @return gives the places back (once, however often it runs); null when refused
+   */
+  private Runnable admit(RoutingContext ctx, String runId) {
     java.util.concurrent.atomic.AtomicInteger mine =
-        perRun.computeIfAbsent(store.runId(), k -> new java.util.concurrent.atomic.AtomicInteger());
+        perRun.computeIfAbsent(runId, k -> new java.util.concurrent.atomic.AtomicInteger());
     if (mine.incrementAndGet() > MAX_PER_RUN | total.incrementAndGet() > MAX_TOTAL) {
       mine.decrementAndGet();
       total.decrementAndGet();
@@ -88,51 +118,41 @@ final class StreamRoute {
               + MAX_TOTAL
               + " in all); close another tab or try again later",
           null);
-      return;
+      return null;
     }
     java.util.concurrent.atomic.AtomicBoolean released =
         new java.util.concurrent.atomic.AtomicBoolean();
-    Runnable release =
-        () -> {
-          if (released.compareAndSet(false, true)) {
-            mine.decrementAndGet();
-            total.decrementAndGet();
+    return () -> {
+      if (released.compareAndSet(false, true)) {
+        mine.decrementAndGet();
+        total.decrementAndGet();
+      }
+    };
+  }
+
+  /** With --private and no token in the header: the first message must be {"token": "..."}. */
+  private void awaitToken(ServerWebSocket ws, Runnable subscribe) {
+    // nothing is sent before it
+    long timer = vertx.setTimer(5000, t -> ws.close((short) 1008, "send {\"token\": ...} first"));
+    ws.textMessageHandler(
+        text -> {
+          ws.textMessageHandler(null);
+          vertx.cancelTimer(timer);
+          String token = null;
+          try {
+            Object m = Json.mapper().readValue(text, Object.class);
+            if (m instanceof Map<?, ?> map && map.get("token") instanceof String s) {
+              token = s;
+            }
+          } catch (Exception e) {
+            token = null; // not JSON: refused below like a wrong token
           }
-        };
-    boolean headerOk = access.tokenMatches(ctx.request().getHeader(HttpHeaders.AUTHORIZATION));
-    ctx.request()
-        .toWebSocket()
-        .onFailure(err -> release.run())
-        .onSuccess(
-            ws -> {
-              ws.closeHandler(v -> release.run());
-              if (!options.privateReads() || headerOk) {
-                new Subscriber(store, ws, since, release).start();
-                return;
-              }
-              // the first message must be {"token": "..."}; nothing is sent before it
-              long timer =
-                  vertx.setTimer(5000, t -> ws.close((short) 1008, "send {\"token\": ...} first"));
-              ws.textMessageHandler(
-                  text -> {
-                    ws.textMessageHandler(null);
-                    vertx.cancelTimer(timer);
-                    String token = null;
-                    try {
-                      Object m = Json.mapper().readValue(text, Object.class);
-                      if (m instanceof Map<?, ?> map && map.get("token") instanceof String s) {
-                        token = s;
-                      }
-                    } catch (Exception e) {
-                      token = null; // not JSON: refused below like a wrong token
-                    }
-                    if (token != null && access.tokenMatches("Bearer " + token)) {
-                      new Subscriber(store, ws, since, release).start();
-                    } else {
-                      ws.close((short) 1008, "missing or wrong token");
-                    }
-                  });
-            });
+          if (token != null && access.tokenMatches("Bearer " + token)) {
+            subscribe.run();
+          } else {
+            ws.close((short) 1008, "missing or wrong token");
+          }
+        });
   }
 
   /** One WebSocket client. Runs entirely on this verticle's event loop. */

@@ -79,7 +79,21 @@ public final class BenchAllCommand implements Callable<Integer> {
     CharGptWorkload wl = data.workload(file);
     Path scratch = Files.createTempDirectory("coxswain-bench-all");
     List<Row> rows = new ArrayList<>();
+    throughput(wl, scratch, rows);
+    server(file, scratch, rows);
+    cluster(scratch, rows);
+    agent(rows);
+    System.out.println("| figure | value | target | from |");
+    System.out.println("|---|---|---|---|");
+    for (Row r : rows) {
+      System.out.printf(
+          Locale.ROOT, "| %s | %s | %s | %s |%n", r.figure(), r.value(), r.target(), r.from());
+    }
+    return 0;
+  }
 
+  /** {@code bench}: the control point's overhead against a plain DJL loop. */
+  private void throughput(CharGptWorkload wl, Path scratch, List<Row> rows) throws Exception {
     System.err.println("1/4 bench: Coxswain vs a plain DJL loop that clips by the global norm ...");
     ThroughputBenchmark.Options to =
         new ThroughputBenchmark.Options(
@@ -105,7 +119,10 @@ public final class BenchAllCommand implements Callable<Integer> {
             String.format(Locale.ROOT, "%.3f %%", 100 * t.controlPointShare()),
             "<= 1 %",
             "bench"));
+  }
 
+  /** {@code bench-server}: command latency and fan-out to WebSocket clients. */
+  private void server(RunConfig file, Path scratch, List<Row> rows) throws Exception {
     System.err.println("2/4 bench-server: command latency and fan-out ...");
     RunSpec spec =
         RunSpec.resolve(
@@ -142,7 +159,10 @@ public final class BenchAllCommand implements Callable<Integer> {
                 f.duplicated()),
             "0 dropped",
             "bench-server"));
+  }
 
+  /** A trainer in another JVM joined over the cluster: latency, catch-up, step time. */
+  private void cluster(Path scratch, List<Row> rows) throws Exception {
     System.err.println("3/4 cluster: a trainer in another JVM joined over the cluster ...");
     List<String> runArgs = new ArrayList<>();
     if (data.config != null) {
@@ -185,7 +205,10 @@ public final class BenchAllCommand implements Callable<Integer> {
                 c.joinedStepMs() / c.aloneStepMs()),
             "",
             "bench-all"));
+  }
 
+  /** {@code bench-agent}: tokens per decision and what a night costs. */
+  private static void agent(List<Row> rows) throws java.io.IOException {
     System.err.println("4/4 bench-agent: tokens per decision ...");
     AgentBenchmark.Result a =
         AgentBenchmark.run(
@@ -204,13 +227,5 @@ public final class BenchAllCommand implements Callable<Integer> {
             String.format(Locale.ROOT, "$%.2f to $%.2f", a.usdLow(), a.usdHigh()),
             "",
             "bench-agent"));
-
-    System.out.println("| figure | value | target | from |");
-    System.out.println("|---|---|---|---|");
-    for (Row r : rows) {
-      System.out.printf(
-          Locale.ROOT, "| %s | %s | %s | %s |%n", r.figure(), r.value(), r.target(), r.from());
-    }
-    return 0;
   }
 }

@@ -99,18 +99,7 @@ final class JoinedRun {
         join,
         store.dir());
     out.flush();
-    // any other end of the JVM (a System.exit elsewhere, -Xrs): still stop at a step boundary
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  try {
-                    node.stopAndWait("JVM shutdown", 120);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "coxswain-shutdown"));
+    stopOnJvmExit(node);
     // Ctrl-C or SIGTERM: the run stops at its next step (checkpointing), the log names the signal
     // received, and the last lines say where it stopped and how to resume it
     RunOutcome end;
@@ -133,13 +122,7 @@ final class JoinedRun {
     } finally {
       progress.close();
     }
-    Map<String, Object> summary = new LinkedHashMap<>();
-    summary.put("status", end.status());
-    summary.put("step", end.step());
-    summary.put("train_loss", end.trainLoss());
-    summary.put("validation_loss", end.validationLoss());
-    summary.put("seconds", (System.nanoTime() - t0) / 1e9);
-    out.println(Json.write(summary));
+    out.println(summary(end, t0));
     // a last heartbeat carries the final status; then leave the cluster
     node.close();
     if (signal != null) {
@@ -147,5 +130,31 @@ final class JoinedRun {
       return StopOnSignal.exitCode(signal);
     }
     return 0;
+  }
+
+  /** Any other end of the JVM (a System.exit elsewhere, -Xrs): still stop at a step boundary. */
+  private static void stopOnJvmExit(JoinedTrainer node) {
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    node.stopAndWait("JVM shutdown", 120);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "coxswain-shutdown"));
+  }
+
+  /** The run's last line: how it ended, as JSON. */
+  private static String summary(RunOutcome end, long t0) {
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("status", end.status());
+    summary.put("step", end.step());
+    summary.put("train_loss", end.trainLoss());
+    summary.put("validation_loss", end.validationLoss());
+    summary.put("seconds", (System.nanoTime() - t0) / 1e9);
+    return Json.write(summary);
   }
 }

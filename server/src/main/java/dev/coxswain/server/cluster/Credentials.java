@@ -74,13 +74,18 @@ public record Credentials(CommandSigner signer, Path node, Path trust, String pa
     write(tmp.resolve("password"), pw);
     write(tmp.resolve("secret"), random(32));
     String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+    List<String> common = List.of("-storetype", "PKCS12", "-storepass", pw, "-keypass", pw);
     String ca = tmp.resolve("ca.p12").toString();
     String node = tmp.resolve("node.p12").toString();
-    String csr = tmp.resolve("node.csr").toString();
-    String crt = tmp.resolve("node.crt").toString();
-    String caCrt = tmp.resolve("ca.crt").toString();
-    String trust = tmp.resolve("trust.p12").toString();
-    List<String> common = List.of("-storetype", "PKCS12", "-storepass", pw, "-keypass", pw);
+    keyPairs(keytool, common, ca, node);
+    certify(keytool, common, tmp, ca, node);
+    Files.move(tmp, dir); // whole or not at all
+    return dir;
+  }
+
+  /** The cluster's CA and the members' key pair, each in its own store. */
+  private static void keyPairs(String keytool, List<String> common, String ca, String node)
+      throws IOException, InterruptedException {
     keytool(
         keytool,
         common,
@@ -115,6 +120,15 @@ public record Credentials(CommandSigner signer, Path node, Path trust, String pa
         "3650",
         "-keystore",
         node);
+  }
+
+  /** The CA signs the members' key; the node store holds the chain, the trust store the CA. */
+  private static void certify(String keytool, List<String> common, Path tmp, String ca, String node)
+      throws IOException, InterruptedException {
+    String csr = tmp.resolve("node.csr").toString();
+    String crt = tmp.resolve("node.crt").toString();
+    String caCrt = tmp.resolve("ca.crt").toString();
+    String trust = tmp.resolve("trust.p12").toString();
     keytool(keytool, common, "-certreq", "-alias", "node", "-keystore", node, "-file", csr);
     keytool(
         keytool,
@@ -158,8 +172,6 @@ public record Credentials(CommandSigner signer, Path node, Path trust, String pa
     for (String f : List.of(csr, crt, caCrt)) {
       Files.delete(Path.of(f));
     }
-    Files.move(tmp, dir); // whole or not at all
-    return dir;
   }
 
   private static Path mkParent(Path dir) throws IOException {

@@ -44,19 +44,7 @@ public final class ReferenceCommands {
       case "save_checkpoint" -> ours.put("type", "save_checkpoint");
       case "load_checkpoint" -> {
         ours.put("type", "load_checkpoint");
-        Object id = env.args().get("uuid");
-        if (!(id instanceof String s) || s.isBlank()) {
-          throw new InvalidCommandException(
-              "args.uuid",
-              "load_checkpoint needs args.uuid: a checkpoint's uuid from get_checkpoints");
-        }
-        args.put("checkpoint", id);
-        Object branch = env.args().get("branch_name");
-        if (branch instanceof String b && !b.isBlank()) {
-          args.put("branch", b);
-        } else if (branch != null && !(branch instanceof String)) {
-          throw new InvalidCommandException("args.branch_name", "branch_name must be a string");
-        }
+        checkpoint(env.args(), args);
       }
       case "pause_training" -> ours.put("type", "pause");
       case "resume_training" -> ours.put("type", "resume");
@@ -64,47 +52,78 @@ public final class ReferenceCommands {
       case "do_evaluate" -> ours.put("type", "evaluate");
       case "model_layer_operation" -> {
         ours.put("type", "reset_module");
-        args.put("module", layer(env.args()));
-        Object op = env.args().get("operation_name");
-        if (!RESET_PARAMETERS.equals(op)) {
-          throw new InvalidCommandException(
-              "args.operation_name",
-              "operation_name must be reset_parameters (the one layer operation here), got " + op);
-        }
-        Object params = env.args().get("params");
-        if (params != null && !(params instanceof Map<?, ?> p && p.isEmpty())) {
-          throw new InvalidCommandException(
-              "args.params", "reset_parameters takes no params; send {} or leave it out");
-        }
+        layerOperation(env.args(), args);
       }
       case "model_layer_parameter_update" -> {
         ours.put("type", "set_module_param");
-        args.put("module", layer(env.args()));
-        Object param = env.args().get("param_name");
-        if (!(param instanceof String p) || p.isBlank()) {
-          throw new InvalidCommandException(
-              "args.param_name", "model_layer_parameter_update needs args.param_name, e.g. \"p\"");
-        }
-        args.put("param", param);
-        args.put("value", env.args().get("value")); // our validation names a missing or bad one
+        parameterUpdate(env.args(), args);
       }
       case "reset_layer" ->
           throw new InvalidCommandException(
               "command",
               "reset_layer is not supported (the reference does not implement it either): send"
                   + " model_layer_operation with operation_name reset_parameters");
-      default -> {
-        if (DATA.contains(env.command())) {
-          throw new InvalidCommandException(
-              "command", env.command() + " is not supported: this run has no data commands yet");
-        }
-        throw new InvalidCommandException(
-            "command",
-            "unknown command '" + env.command() + "'; known: " + String.join(", ", SUPPORTED));
-      }
+      default -> throw unsupported(env.command());
     }
     ours.put("args", args);
     return ours;
+  }
+
+  /** load_checkpoint's uuid and branch_name, as ours. */
+  private static void checkpoint(Map<String, Object> theirs, Map<String, Object> args)
+      throws InvalidCommandException {
+    Object id = theirs.get("uuid");
+    if (!(id instanceof String s) || s.isBlank()) {
+      throw new InvalidCommandException(
+          "args.uuid", "load_checkpoint needs args.uuid: a checkpoint's uuid from get_checkpoints");
+    }
+    args.put("checkpoint", id);
+    Object branch = theirs.get("branch_name");
+    if (branch instanceof String b && !b.isBlank()) {
+      args.put("branch", b);
+    } else if (branch != null && !(branch instanceof String)) {
+      throw new InvalidCommandException("args.branch_name", "branch_name must be a string");
+    }
+  }
+
+  /** model_layer_operation: reset_parameters, the one layer operation here. */
+  private static void layerOperation(Map<String, Object> theirs, Map<String, Object> args)
+      throws InvalidCommandException {
+    args.put("module", layer(theirs));
+    Object op = theirs.get("operation_name");
+    if (!RESET_PARAMETERS.equals(op)) {
+      throw new InvalidCommandException(
+          "args.operation_name",
+          "operation_name must be reset_parameters (the one layer operation here), got " + op);
+    }
+    Object params = theirs.get("params");
+    if (params != null && !(params instanceof Map<?, ?> p && p.isEmpty())) {
+      throw new InvalidCommandException(
+          "args.params", "reset_parameters takes no params; send {} or leave it out");
+    }
+  }
+
+  /** model_layer_parameter_update's layer, parameter and value, as ours. */
+  private static void parameterUpdate(Map<String, Object> theirs, Map<String, Object> args)
+      throws InvalidCommandException {
+    args.put("module", layer(theirs));
+    Object param = theirs.get("param_name");
+    if (!(param instanceof String p) || p.isBlank()) {
+      throw new InvalidCommandException(
+          "args.param_name", "model_layer_parameter_update needs args.param_name, e.g. \"p\"");
+    }
+    args.put("param", param);
+    args.put("value", theirs.get("value")); // our validation names a missing or bad one
+  }
+
+  /** A command of theirs with no counterpart here: a data command, or one they do not have. */
+  private static InvalidCommandException unsupported(String command) {
+    if (DATA.contains(command)) {
+      return new InvalidCommandException(
+          "command", command + " is not supported: this run has no data commands yet");
+    }
+    return new InvalidCommandException(
+        "command", "unknown command '" + command + "'; known: " + String.join(", ", SUPPORTED));
   }
 
   private static String layer(Map<String, Object> args) throws InvalidCommandException {
