@@ -70,23 +70,23 @@ class StreamTest {
   void reconnectingWithSinceGetsEveryEventExactlyOnce(Vertx vertx) throws Exception {
     server = TestRuns.start(dir, 1_000_000);
     TestRuns.Http http = new TestRuns.Http(server.port());
-    http.awaitState("t1", s -> ((Number) s.get("last_seq")).longValue() > 300, 60);
+    http.awaitState("t1", s -> ((Number) s.get("last_seq")).longValue() > 60, 180);
     WebSocketClient client = vertx.createWebSocketClient();
-    // first connection: replays from the start, goes live, leaves at seq 400
+    // first connection: replays from the start, goes live, leaves at seq 80
     List<Long> first =
-        collect(client, server.port(), 0, 400)
+        collect(client, server.port(), 0, 80)
             .toCompletionStage()
             .toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
+            .get(180, TimeUnit.SECONDS);
     long last = first.get(first.size() - 1);
     // meanwhile the run goes on; the second connection must fill the gap exactly
-    http.awaitState("t1", s -> ((Number) s.get("last_seq")).longValue() > last + 200, 60);
-    long target = server.store().lastSeq() + 300; // past the replay, into live events
+    http.awaitState("t1", s -> ((Number) s.get("last_seq")).longValue() > last + 40, 180);
+    long target = server.store().lastSeq() + 60; // past the replay, into live events
     List<Long> second =
         collect(client, server.port(), last, target)
             .toCompletionStage()
             .toCompletableFuture()
-            .get(60, TimeUnit.SECONDS);
+            .get(180, TimeUnit.SECONDS);
     List<Long> all = new ArrayList<>(first);
     all.addAll(second);
     for (int i = 0; i < all.size(); i++) {
@@ -97,10 +97,10 @@ class StreamTest {
     List<Future<List<Long>>> many = new ArrayList<>();
     long from = server.store().lastSeq();
     for (int i = 0; i < 10; i++) {
-      many.add(collect(client, server.port(), from, from + 100));
+      many.add(collect(client, server.port(), from, from + 20));
     }
     for (Future<List<Long>> f : many) {
-      List<Long> got = f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+      List<Long> got = f.toCompletionStage().toCompletableFuture().get(180, TimeUnit.SECONDS);
       for (int i = 0; i < got.size(); i++) {
         assertEquals(from + 1 + i, got.get(i));
       }
