@@ -1,7 +1,6 @@
 package dev.coxswain.experiment;
 
 import dev.coxswain.protocol.Json;
-import java.awt.Color;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,12 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import org.knowm.xchart.BitmapEncoder;
-import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
  * The data-update study's results: a Markdown table (final validation loss on the old and on the
@@ -25,10 +18,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * validation loss against the step (mean over seeds).
  */
 final class DataUpdateReport {
-  private static final Color[] COLORS = {
-    new Color(0xD6, 0x27, 0x28), new Color(0x24, 0x56, 0xD6), new Color(0x2C, 0xA0, 0x2C)
-  };
-
   private final DataUpdateExperiment x;
   private final String commandLine;
   private final Path out;
@@ -166,26 +155,15 @@ final class DataUpdateReport {
       Path file)
       throws IOException {
     DataUpdateConfig c = x.config();
-    XYChart chart =
-        new XYChartBuilder()
-            .width(1000)
-            .height(620)
-            .title(
-                c.name()
-                    + ": validation loss on the "
-                    + what
-                    + " (mean over "
-                    + c.seeds().size()
-                    + " seeds; the new data arrives at step "
-                    + c.arrivesAt()
-                    + ")")
-            .xAxisTitle("step")
-            .yAxisTitle("validation loss, " + what)
-            .build();
-    chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
-    chart.getStyler().setChartBackgroundColor(Color.WHITE);
-    chart.getStyler().setMarkerSize(4);
-    int i = 0;
+    CurvePlot plot =
+        new CurvePlot(
+            c.name()
+                + ": validation loss on the "
+                + what
+                + " (mean over "
+                + c.seeds().size()
+                + " seeds)",
+            "validation loss, " + what);
     for (Map.Entry<DataUpdateExperiment.Arm, List<DataUpdateExperiment.Result>> e :
         arms.entrySet()) {
       TreeMap<Double, List<Double>> byStep = new TreeMap<>();
@@ -196,20 +174,16 @@ final class DataUpdateReport {
           }
         }
       }
-      if (byStep.isEmpty()) {
-        continue;
-      }
-      List<Double> xs = new ArrayList<>(byStep.keySet());
-      List<Double> ys =
-          byStep.values().stream()
-              .map(v -> v.stream().mapToDouble(Double::doubleValue).average().orElseThrow())
-              .toList();
-      XYSeries s = chart.addSeries(e.getKey().label, xs, ys);
-      Color color = COLORS[i++ % COLORS.length];
-      s.setLineColor(color);
-      s.setMarkerColor(color);
-      s.setMarker(SeriesMarkers.CIRCLE);
+      List<double[]> points = new ArrayList<>();
+      byStep.forEach(
+          (step, vs) ->
+              points.add(
+                  new double[] {
+                    step, vs.stream().mapToDouble(Double::doubleValue).average().orElseThrow()
+                  }));
+      plot.add(new CurvePlot.Curve(e.getKey().label, points));
     }
-    BitmapEncoder.saveBitmap(chart, file.toString(), BitmapEncoder.BitmapFormat.PNG);
+    plot.mark(c.arrivesAt(), "the new data arrives (step " + c.arrivesAt() + ")");
+    plot.write(file, "made by " + commandLine + " at commit " + ResultOrigin.gitCommit());
   }
 }
