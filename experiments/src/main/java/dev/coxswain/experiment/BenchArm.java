@@ -18,6 +18,11 @@ public enum BenchArm {
   PLATEAU("reduce on plateau from the tuned lr"),
   /** From the tuned lr: x1.2 after an evaluation that improved, x0.5 after one that did not. */
   GREEDY("online greedy from the tuned lr"),
+  /**
+   * Population-based training: 4 members from the tuned lr x0.5, x1, x1.5, x2; at each evaluation
+   * the worst takes the best one's checkpoint and its lr x0.8 or x1.25 ({@link PopulationRunner}).
+   */
+  PBT("population-based training, 4 members from the tuned lr"),
   /** The supervising agent with the rule policy, from the lr the run was given. */
   RULE("agent, rule policy"),
   /** One point of the baselines' sweep, on the tuning seed; never reported as an arm. */
@@ -42,9 +47,14 @@ public enum BenchArm {
     return this != NONE && this != RULE;
   }
 
+  /** Whether the arm is a policy (an agent) the benchmark scores against the baselines. */
+  public boolean policy() {
+    return this == RULE;
+  }
+
   /** The arms a person can ask for, in table order. */
   public static List<BenchArm> reported() {
-    return List.of(NONE, CONSTANT, COSINE, LINEAR, PLATEAU, GREEDY, RULE);
+    return List.of(NONE, CONSTANT, COSINE, LINEAR, PLATEAU, GREEDY, PBT, RULE);
   }
 
   /** An arm by name, or null. */

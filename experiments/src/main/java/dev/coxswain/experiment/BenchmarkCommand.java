@@ -24,7 +24,7 @@ import picocli.CommandLine.Parameters;
     description =
         "Run benchmark scenarios (YAML files, experiments/scenarios/README.md) against every arm:"
             + " no intervention, tuned constant lr, cosine, linear decay, reduce on plateau, an"
-            + " online greedy rule and the rule agent."
+            + " online greedy rule, population-based training and the rule agent."
             + " Runs whose result.json is on disk are skipped; every scenario file is checked"
             + " before anything trains (exit 2 naming the mistake).")
 public final class BenchmarkCommand implements Callable<Integer> {
@@ -42,7 +42,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "ARM",
       description =
-          "arms to run (default: all): none, constant, cosine, linear, plateau, greedy, rule")
+          "arms to run (default: all): none, constant, cosine, linear, plateau, greedy, pbt,"
+              + " rule")
   List<String> armNames = new ArrayList<>();
 
   @Option(

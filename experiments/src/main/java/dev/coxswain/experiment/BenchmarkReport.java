@@ -102,8 +102,9 @@ final class BenchmarkReport {
   }
 
   /**
-   * The summary: per scenario, every arm's mean at the deadline, the best baseline, and the rule
-   * agent against it and against no intervention (win, tie within one standard deviation, loss).
+   * The summary: per scenario, every arm's mean at the deadline, and each policy arm (the rule
+   * agent) against the best baseline at equal compute and at any compute ({@link Standings}), with
+   * the totals over the scenarios.
    */
   static String summary(
       Map<Benchmark, Map<BenchArm, BenchmarkScores>> all,
@@ -119,17 +120,31 @@ final class BenchmarkReport {
         }
       }
     }
+    List<BenchArm> policies = cols.stream().filter(BenchArm::policy).toList();
     StringBuilder md = new StringBuilder("# Benchmark summary\n\n");
     md.append("The goal's metric at the deadline, mean ± sd over seeds (lower is better).")
+        .append(" Each policy arm against the best baseline that computed no more than it did")
+        .append(" (steps per run, every member's for pbt, plus the sweep's for a tuned arm) and")
+        .append(" against the best baseline at any compute: win, tie (within one sd) or loss.")
         .append(" Made by `")
         .append(commandLine)
         .append("` at commit `")
         .append(commit)
         .append("`.\n\n| scenario |");
     cols.forEach(a -> md.append(' ').append(a.wire()).append(" |"));
-    md.append(" best baseline | rule vs best baseline | rule vs none |\n|---|");
+    policies.forEach(
+        p ->
+            md.append(' ')
+                .append(p.wire())
+                .append(" vs equal compute | ")
+                .append(p.wire())
+                .append(" vs any compute |"));
+    md.append("\n|---|");
     cols.forEach(a -> md.append("---|"));
-    md.append("---|---|---|\n");
+    policies.forEach(p -> md.append("---|---|"));
+    md.append('\n');
+    Map<BenchArm, List<String>> equal = new LinkedHashMap<>();
+    Map<BenchArm, List<String>> any = new LinkedHashMap<>();
     for (Map.Entry<Benchmark, Map<BenchArm, BenchmarkScores>> e : all.entrySet()) {
       Map<BenchArm, BenchmarkScores> m = e.getValue();
       md.append("| ").append(e.getKey().scenario().name()).append(" |");
@@ -138,29 +153,42 @@ final class BenchmarkReport {
             .append(m.containsKey(a) ? m.get(a).atDeadline().text("%.4f") : "")
             .append(" |");
       }
-      BenchArm base =
-          BenchmarkScores.bestOf(
-              m,
-              List.of(
-                  BenchArm.CONSTANT,
-                  BenchArm.COSINE,
-                  BenchArm.LINEAR,
-                  BenchArm.PLATEAU,
-                  BenchArm.GREEDY));
-      BenchmarkScores rule = m.get(BenchArm.RULE);
-      md.append(' ')
-          .append(base == null ? "" : base.wire())
-          .append(" | ")
-          .append(rule == null || base == null ? "" : rule.against(m.get(base)))
-          .append(" | ")
-          .append(
-              rule == null || !m.containsKey(BenchArm.NONE)
-                  ? ""
-                  : rule.against(m.get(BenchArm.NONE)))
-          .append(" |\n");
+      verdictCells(md, Standings.of(m), policies, equal, any);
+      md.append('\n');
+    }
+    if (!policies.isEmpty()) {
+      md.append("| totals |");
+      cols.forEach(a -> md.append(" |"));
+      for (BenchArm p : policies) {
+        md.append(' ')
+            .append(Standings.totals(equal.getOrDefault(p, List.of())))
+            .append(" | ")
+            .append(Standings.totals(any.getOrDefault(p, List.of())))
+            .append(" |");
+      }
+      md.append('\n');
     }
     Files.createDirectories(file.toAbsolutePath().getParent());
     Files.writeString(file, md.toString());
     return md.toString();
+  }
+
+  /** A scenario's verdict cells, one pair per policy column; each verdict kept for the totals. */
+  private static void verdictCells(
+      StringBuilder md,
+      List<Standings.Verdict> verdicts,
+      List<BenchArm> policies,
+      Map<BenchArm, List<String>> equal,
+      Map<BenchArm, List<String>> any) {
+    for (BenchArm p : policies) {
+      Standings.Verdict v = verdicts.stream().filter(x -> x.arm() == p).findFirst().orElse(null);
+      if (v == null) {
+        md.append(" | |");
+        continue;
+      }
+      md.append(' ').append(v.equalCell()).append(" | ").append(v.anyCell()).append(" |");
+      equal.computeIfAbsent(p, k -> new ArrayList<>()).add(v.vsEqual());
+      any.computeIfAbsent(p, k -> new ArrayList<>()).add(v.vsAny());
+    }
   }
 }

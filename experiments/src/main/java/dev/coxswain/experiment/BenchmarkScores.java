@@ -82,6 +82,14 @@ record BenchmarkScores(
     return OptionalLong.empty();
   }
 
+  /**
+   * What the arm cost: steps per run (every member's, for population-based training) plus, for a
+   * tuned arm, the whole sweep's steps.
+   */
+  double compute() {
+    return steps.mean() + tuningSteps;
+  }
+
   /** The arm with the lowest mean at the deadline among those given (the metrics minimize). */
   static BenchArm bestOf(Map<BenchArm, BenchmarkScores> scores, List<BenchArm> among) {
     BenchArm best = null;

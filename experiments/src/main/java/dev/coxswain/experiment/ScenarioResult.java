@@ -1,5 +1,6 @@
 package dev.coxswain.experiment;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,8 @@ import java.util.Map;
  * @param outcomes the agent's decisions by what followed them (helped, hurt, neutral, unknown)
  * @param commit the git commit of the code that trained it
  * @param wallSeconds wall time of the run
+ * @param population what the population-based training arm did (its copies, its members' steps);
+ *     absent for every other arm
  */
 public record ScenarioResult(
     String scenario,
@@ -42,7 +45,46 @@ public record ScenarioResult(
     int decisions,
     Map<String, Integer> outcomes,
     String commit,
-    double wallSeconds) {
+    double wallSeconds,
+    @JsonInclude(JsonInclude.Include.NON_NULL) Population population) {
+
+  /** A run of any arm but the population's. */
+  public ScenarioResult(
+      String scenario,
+      String digest,
+      String arm,
+      long seed,
+      double lr,
+      String status,
+      long steps,
+      long stepsTrained,
+      String metric,
+      List<double[]> evals,
+      List<Trouble> troubles,
+      List<Action> actions,
+      int decisions,
+      Map<String, Integer> outcomes,
+      String commit,
+      double wallSeconds) {
+    this(
+        scenario,
+        digest,
+        arm,
+        seed,
+        lr,
+        status,
+        steps,
+        stepsTrained,
+        metric,
+        evals,
+        troubles,
+        actions,
+        decisions,
+        outcomes,
+        commit,
+        wallSeconds,
+        null);
+  }
 
   /**
    * One applied command of the arm's controller (agent, rule or schedule).

@@ -47,16 +47,17 @@ final class ScenarioRunner {
     return sc.troubles().stream().filter(t -> !(arm.tuned() && t.lrChoice())).toList();
   }
 
-  private RunConfig runConfig(BenchArm arm, double lr, long seed) {
+  private RunConfig runConfig(
+      BenchArm arm, double lr, long seed, int checkpointEvery, String member) {
     RunConfig r = sc.run();
     double first = sc.pretrainSteps() > 0 ? sc.pretrainLr() : lr;
     return new RunConfig(
-        arm.wire() + "-s" + seed,
+        arm.wire() + "-s" + seed + member,
         sc.steps(),
         seed,
         first,
         sc.evalEvery(),
-        sc.checkpointEvery(),
+        checkpointEvery,
         r.keepCheckpoints(),
         r.updateRatioEvery(),
         r.readEvery(),
@@ -100,30 +101,17 @@ final class ScenarioRunner {
    * @param lr the lr of the arm's own part: the person's for none and rule, the sweep's else
    */
   ScenarioResult run(BenchArm arm, double lr, long seed, Path dir) throws Exception {
-    Map<String, Object> extra = new LinkedHashMap<>();
-    extra.put("benchmark", sc.name());
-    extra.put("scenario_digest", sc.digest());
-    extra.put("arm", arm.wire());
-    extra.put("commit", made.commit());
-    extra.put("code", made.code());
-    extra.put("code_sha256", made.codeSha256());
     List<Trouble> troubles = troublesOf(arm);
-    extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
-    AgentSettings agent = agent(arm);
-    if (agent != null) {
-      extra.put("agent", agent.describe());
+    if (arm == BenchArm.PBT) {
+      ScenarioResult r = new PopulationRunner(sc, this, made).run(lr, seed, dir, troubles);
+      write(dir, r);
+      return r;
     }
-    RunSpec plain = RunSpec.resolve(runConfig(arm, lr, seed), sc.steps(), extra);
-    RunSpec spec =
-        new RunSpec(
-            plain.runId(),
-            plain.config(),
-            plain.trainer(),
-            CorruptedBatches.wrap(plain.workload(), troubles, seed),
-            plain.runJson());
+    AgentSettings agent = agent(arm);
+    RunSpec spec = spec(arm, lr, seed, sc.checkpointEvery(), "", troubles);
     RunStore store = RunStore.create(dir, spec.runJson());
     LrRecoveryArmRunner.Observer seen = new LrRecoveryArmRunner.Observer();
-    Controller controller = new Controller(seen);
+    ArmController controller = new ArmController(seen);
     long t0 = System.nanoTime();
     RunOutcome end;
     Supervisor supervisor = null;
@@ -165,8 +153,43 @@ final class ScenarioRunner {
     return r;
   }
 
+  /**
+   * One run's configuration and workload (the garbage of a corrupted-batches trouble wrapped in).
+   *
+   * @param member appended to the run id (a member of the population), or ""
+   */
+  RunSpec spec(
+      BenchArm arm,
+      double lr,
+      long seed,
+      int checkpointEvery,
+      String member,
+      List<Trouble> troubles)
+      throws RunConfig.ConfigException, java.io.IOException {
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("benchmark", sc.name());
+    extra.put("scenario_digest", sc.digest());
+    extra.put("arm", arm.wire());
+    extra.put("commit", made.commit());
+    extra.put("code", made.code());
+    extra.put("code_sha256", made.codeSha256());
+    extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
+    AgentSettings agent = agent(arm);
+    if (agent != null) {
+      extra.put("agent", agent.describe());
+    }
+    RunSpec plain =
+        RunSpec.resolve(runConfig(arm, lr, seed, checkpointEvery, member), sc.steps(), extra);
+    return new RunSpec(
+        plain.runId(),
+        plain.config(),
+        plain.trainer(),
+        CorruptedBatches.wrap(plain.workload(), troubles, seed),
+        plain.runJson());
+  }
+
   /** What a run's commands go through: the store first, then the trainer. */
-  private interface Sender {
+  interface Sender {
     void send(Source source, String type, Map<String, Object> args, String reason);
   }
 
@@ -174,7 +197,7 @@ final class ScenarioRunner {
    * The arm's part, the goal and the troubles at their steps; the unattended stop; the arm's
    * schedule. Each runs on the training thread, so a command lands at the next control point.
    */
-  private void steer(Sender to, RunStore store, BenchArm arm, double lr, List<Trouble> troubles) {
+  void steer(Sender to, RunStore store, BenchArm arm, double lr, List<Trouble> troubles) {
     Injections at = new Injections();
     long start = sc.start();
     if (start > 0) {
@@ -264,7 +287,7 @@ final class ScenarioRunner {
       Path dir,
       RunOutcome end,
       LrRecoveryArmRunner.Observer seen,
-      Controller controller,
+      ArmController controller,
       List<Trouble> troubles,
       double wall)
       throws java.io.IOException {
@@ -305,7 +328,8 @@ final class ScenarioRunner {
         decisions,
         outcomes,
         made.commit(),
-        wall);
+        wall,
+        null);
   }
 
   private static Supervisor.Gateway gateway(RunStore store, InteractiveTrainer trainer) {
@@ -323,7 +347,7 @@ final class ScenarioRunner {
     };
   }
 
-  private static void submit(
+  static void submit(
       RunStore store,
       InteractiveTrainer trainer,
       Source source,
@@ -348,47 +372,6 @@ final class ScenarioRunner {
       if (now != null) {
         now.forEach(Runnable::run);
       }
-    }
-  }
-
-  /** The applied commands of the arm's controller (agent, rule, schedule), with the lr they set. */
-  private static final class Controller
-      implements java.util.function.Consumer<dev.coxswain.protocol.Event> {
-    private final LrRecoveryArmRunner.Observer seen;
-    private final Map<String, Command> sent = new java.util.HashMap<>();
-    final List<ScenarioResult.Action> actions = new ArrayList<>();
-
-    Controller(LrRecoveryArmRunner.Observer seen) {
-      this.seen = seen;
-    }
-
-    @Override
-    public void accept(dev.coxswain.protocol.Event e) {
-      if (e.type() == EventType.COMMAND) {
-        Command c = ((Payload.CommandSent) e.body()).command();
-        if (c.source() == Source.AGENT || c.source() == Source.RULE) {
-          sent.put(c.id(), c);
-        }
-      } else if (e.type() == EventType.COMMAND_RESULT) {
-        CommandResult r = ((Payload.Result) e.body()).result();
-        Command c = sent.remove(r.commandId());
-        if (c != null && r.isApplied()) {
-          actions.add(new ScenarioResult.Action(r.step(), c.type(), seen.lr, lrAfter(c, seen.lr)));
-        }
-      }
-    }
-
-    private static double lrAfter(Command c, double before) {
-      Map<String, Object> a = c.args();
-      if (c.type().equals("set_knobs") && a.get("lr") instanceof Number n) {
-        return n.doubleValue();
-      }
-      if (c.type().equals("scale_knob")
-          && "lr".equals(a.get("knob"))
-          && a.get("factor") instanceof Number f) {
-        return before * f.doubleValue();
-      }
-      return Double.NaN;
     }
   }
 }

@@ -43,7 +43,12 @@ public record Trouble(
      * New documents join the training mixture mid-run (weight 0 until then, 1 after); the
      * evaluation covers old and new alike from the start.
      */
-    DATA_ARRIVING;
+    DATA_ARRIVING,
+    /**
+     * Nothing is injected: by step S a constant lr has brought the loss down to the noise floor of
+     * that lr, and only a lower lr (an anneal) gets it further. The trouble is the lr staying put.
+     */
+    NOISE_FLOOR;
 
     public String wire() {
       return name().toLowerCase(Locale.ROOT);
@@ -101,6 +106,12 @@ public record Trouble(
               kind.wire(),
               documents,
               arriving,
+              step);
+      case NOISE_FLOOR ->
+          String.format(
+              Locale.ROOT,
+              "%s: a constant lr stalls from step %d on; only a lower lr gets further",
+              kind.wire(),
               step);
     };
   }

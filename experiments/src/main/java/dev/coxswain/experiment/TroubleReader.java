@@ -85,6 +85,19 @@ final class TroubleReader extends ScenarioFields {
             glob(t, at + "documents"),
             glob(t, at + "arriving"));
       }
+      case NOISE_FLOOR -> {
+        only(t, at, "kind", "step");
+        if (step < 1 || step < pretrain) {
+          fail(
+              at,
+              "step",
+              step,
+              "must lie in the arm's own part (from step "
+                  + Math.max(1, pretrain)
+                  + " on): it is where a constant lr has stalled");
+        }
+        yield new Trouble(kind, step, Double.NaN, Double.NaN, 0, null, null);
+      }
       case CORRUPTED_BATCHES -> {
         only(t, at, "kind", "step", "length");
         long length = whole(t, at + "length", 1);

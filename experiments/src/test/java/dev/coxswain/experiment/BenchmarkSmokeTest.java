@@ -226,8 +226,9 @@ class BenchmarkSmokeTest {
     Path arriving = results.resolve("smoke/data-arriving-smoke");
     for (BenchArm arm : BenchArm.reported()) {
       long at = result(arriving, arm.wire()).troubles().get(0).step();
-      String events =
-          Files.readString(arriving.resolve("runs/" + arm.wire() + "/seed-1/events.jsonl"));
+      // the population's members keep a log each
+      String run = "runs/" + arm.wire() + "/seed-1" + (arm == BenchArm.PBT ? "/member-0" : "");
+      String events = Files.readString(arriving.resolve(run + "/events.jsonl"));
       assertTrue(
           events
               .lines()
@@ -244,6 +245,31 @@ class BenchmarkSmokeTest {
     }
     // the cosine arm lowers its lr at every stair: after new data that counts as a move
     assertTrue(BenchmarkScores.stepsToCorrection(result(arriving, "cosine")).isPresent());
+
+    // the population: 4 members, every step counted, copies at the evaluations it applied
+    for (Path f : files) {
+      String name = f.getFileName().toString().replace(".yaml", "") + "-smoke";
+      Scenario sc = ScenarioParser.load(f, true);
+      ScenarioResult pbt = result(results.resolve("smoke").resolve(name), "pbt");
+      assertEquals(4 * sc.steps(), pbt.stepsTrained(), name);
+      assertEquals(pbt.stepsTrained(), pbt.population().compute(), name);
+      assertFalse(pbt.population().copies().isEmpty(), name);
+      assertTrue(pbt.population().copies().stream().allMatch(Population.Copy::applied), name);
+    }
+    assertTrue(summary.contains("| rule vs equal compute | rule vs any compute |"), summary);
+    assertTrue(summary.lines().anyMatch(l -> l.startsWith("| totals |")), summary);
+
+    // a constant lr stalls at its noise floor: an anneal ends below no intervention
+    Path plateau = results.resolve("smoke/plateau-smoke");
+    Scenario psc =
+        ScenarioParser.load(
+            ScenarioParserTest.repo().resolve("experiments/scenarios/plateau.yaml"), true);
+    double stalled = result(plateau, "none").scoreAt(psc.deadline());
+    for (String anneal : List.of("cosine", "linear")) {
+      double past = result(plateau, anneal).scoreAt(psc.deadline());
+      oldErr.printf(Locale.ROOT, "plateau-smoke: none %.4f, %s %.4f%n", stalled, anneal, past);
+      assertTrue(past < stalled, anneal + " " + past + " vs none " + stalled);
+    }
 
     // a second invocation finds every run on disk and trains nothing
     err.reset();

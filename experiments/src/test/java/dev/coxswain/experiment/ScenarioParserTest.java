@@ -110,8 +110,35 @@ class ScenarioParserTest {
     assertTrue(m.contains("'troubles[0].kind' is 'lr_way_high': unknown trouble kind"), m);
     assertTrue(
         m.contains(
-            "[lr_too_high, lr_too_low, knob_mistake, corrupted_batches, overfitting, data_arriving]"),
+            "[lr_too_high, lr_too_low, knob_mistake, corrupted_batches, overfitting, data_arriving,"
+                + " noise_floor]"),
         m);
+  }
+
+  @Test
+  void aNoiseFloorLiesInTheArmsOwnPartAndTakesOnlyItsStep() throws Exception {
+    String floor = "  - {kind: noise_floor, step: 300}\n";
+    String good = GOOD.replace("  - {kind: corrupted_batches, step: 200, length: 50}\n", floor);
+    Trouble t =
+        parse(good).troubles().stream()
+            .filter(x -> x.kind() == Trouble.Kind.NOISE_FLOOR)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(300, t.step());
+    assertEquals(-1, t.correction(), "a lowered lr gets past it");
+    assertTrue(t.describe().contains("only a lower lr gets further"), t.describe());
+    assertFalse(t.lrChoice(), "it reaches every arm");
+
+    String m = error(good.replace(floor, "  - {kind: noise_floor, step: 50}\n"));
+    assertTrue(
+        m.contains(
+            "'troubles[2].step' (50) must lie in the arm's own part (from step 100 on): it is where"
+                + " a constant lr has stalled"),
+        m);
+    m = error(good.replace(floor, "  - {kind: noise_floor, step: 300, lr: 0.01}\n"));
+    assertTrue(m.contains("unknown key 'troubles[2].lr' (known here: kind, step)"), m);
+    m = error(good.replace(floor, "  - {kind: noise_floor, step: 600}\n"));
+    assertTrue(m.contains("'troubles[2].step' (600) is past the end"), m);
   }
 
   @Test
