@@ -190,8 +190,9 @@ public final class ServerBenchmark {
   public static Fanout fanout(Path dir, int clients, double rate, int events) throws Exception {
     Bare b = bare(dir);
     Vertx clientVertx = Vertx.vertx();
+    // held until the end: Vert.x closes a client that becomes unreachable, its streams with it
+    WebSocketClient wsc = clientVertx.createWebSocketClient();
     try {
-      WebSocketClient wsc = clientVertx.createWebSocketClient();
       List<Double> lat = Collections.synchronizedList(new ArrayList<>());
       // when each event was appended, by its seq (a fresh store numbers them 1, 2, ...)
       AtomicLongArray sentAt = new AtomicLongArray(events + 1);
@@ -259,6 +260,7 @@ public final class ServerBenchmark {
           dropped.get(),
           duplicated.get());
     } finally {
+      wsc.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       clientVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       b.close();
     }

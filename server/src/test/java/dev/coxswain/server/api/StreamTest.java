@@ -71,6 +71,7 @@ class StreamTest {
     server = TestRuns.start(dir, 1_000_000);
     TestRuns.Http http = new TestRuns.Http(server.port());
     http.awaitState("t1", s -> ((Number) s.get("last_seq")).longValue() > 60, 180);
+    // held until the end: Vert.x closes a client that becomes unreachable (GC), its streams too
     WebSocketClient client = vertx.createWebSocketClient();
     // first connection: replays from the start, goes live, leaves at seq 80
     List<Long> first =
@@ -105,5 +106,6 @@ class StreamTest {
         assertEquals(from + 1 + i, got.get(i));
       }
     }
+    client.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 }
