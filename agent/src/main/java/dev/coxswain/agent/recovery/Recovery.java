@@ -26,6 +26,13 @@ public final class Recovery {
   /** A window whose mean loss is this many times the best window's has jumped, not drifted. */
   public static final double LEVEL_JUMP = 1.2;
 
+  /**
+   * A level jump back again after a rollback with half the lr, and not this much lower than the
+   * jump it rolled back, does not answer to the lr (a window of garbage data, replayed by the
+   * rollback): rolling back again would only repeat it until recovery gives up and pauses.
+   */
+  public static final double LR_DID_NOT_HELP = 0.98;
+
   /** How recovery acts on the run. */
   @FunctionalInterface
   public interface Sender {
@@ -46,6 +53,8 @@ public final class Recovery {
   private int recoveriesInARow;
   private long healthySince = -1;
   private boolean recovering;
+  // the window mean of the last level jump rolled back, NaN when none since the run was healthy
+  private double jumpRolledBack = Double.NaN;
   // the learning rates a rollback halves: every knob with the role, as the run announced them
   private List<String> learningRates = List.of("lr");
 
@@ -123,6 +132,19 @@ public final class Recovery {
         || loss.mean() <= LEVEL_JUMP * best) {
       return false;
     }
+    if (Double.isFinite(jumpRolledBack) && loss.mean() > LR_DID_NOT_HELP * jumpRolledBack) {
+      health.health(
+          "level_jump_not_lr",
+          String.format(
+              Locale.ROOT,
+              "the loss level is %.4g again after a rollback with half the lr (it was %.4g): not"
+                  + " the lr's doing, so no further rollback; the policy decides",
+              loss.mean(),
+              jumpRolledBack));
+      jumpRolledBack = Double.NaN;
+      return false;
+    }
+    jumpRolledBack = loss.mean();
     troubleStart = Math.max(1, step - every + 1);
     recover(
         step,
@@ -167,6 +189,7 @@ public final class Recovery {
         healthySince = step;
       } else if (step - healthySince >= 100) {
         recoveriesInARow = 0; // long healthy: the next trouble starts a new count
+        jumpRolledBack = Double.NaN;
       }
     } else {
       healthySince = -1;
