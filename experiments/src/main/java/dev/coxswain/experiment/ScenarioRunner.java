@@ -1,6 +1,5 @@
 package dev.coxswain.experiment;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.coxswain.agent.AgentSettings;
 import dev.coxswain.agent.Supervisor;
 import dev.coxswain.agent.SupervisorConfig;
@@ -291,22 +290,7 @@ final class ScenarioRunner {
       List<Trouble> troubles,
       double wall)
       throws java.io.IOException {
-    int decisions = 0;
-    Map<String, Integer> outcomes = new TreeMap<>();
-    Path journal = dir.resolve("agent.jsonl");
-    if (Files.exists(journal)) {
-      for (String line : Files.readAllLines(journal)) {
-        if (line.isBlank()) {
-          continue;
-        }
-        JsonNode n = Json.mapper().readTree(line);
-        if (n.has("decision")) {
-          decisions++;
-        } else if ("outcome".equals(n.path("type").asText())) {
-          outcomes.merge(n.path("verdict").asText(), 1, Integer::sum);
-        }
-      }
-    }
+    AgentJournalTally journal = AgentJournalTally.read(dir);
     List<double[]> evals = new ArrayList<>();
     for (double[] e : seen.evals) {
       double v = sc.metric().equals("perplexity") ? Math.exp(e[1]) : e[1];
@@ -325,8 +309,8 @@ final class ScenarioRunner {
         evals,
         troubles,
         controller.actions,
-        decisions,
-        outcomes,
+        journal.decisions(),
+        journal.outcomes(),
         made.commit(),
         wall,
         null);
