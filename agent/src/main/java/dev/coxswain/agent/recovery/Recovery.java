@@ -2,6 +2,8 @@ package dev.coxswain.agent.recovery;
 
 import dev.coxswain.agent.policy.HealthSink;
 import dev.coxswain.agent.summary.Summary;
+import dev.coxswain.protocol.CommandResult;
+import dev.coxswain.protocol.CommandStatus;
 import dev.coxswain.protocol.Event;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.event.MalformedPayloadException;
@@ -53,6 +55,9 @@ public final class Recovery {
   private int recoveriesInARow;
   private long healthySince = -1;
   private boolean recovering;
+  // the checkpoint the rollback under way asked for, and the trouble's start it was chosen for
+  private String rollbackTarget;
+  private long rollbackTroubleStart = -1;
   // the window mean of the last level jump rolled back, NaN when none since the run was healthy
   private double jumpRolledBack = Double.NaN;
   // the learning rates a rollback halves: every knob with the role, as the run announced them
@@ -107,6 +112,9 @@ public final class Recovery {
       }
     } else if (body instanceof Payload.Branch) {
       recovering = false;
+      rollbackTarget = null;
+    } else if (body instanceof Payload.Result r) {
+      refused(e.step(), r.result());
     } else if (body instanceof Payload.Knobs k && k.specs() != null) {
       learningRates =
           k.specs().stream()
@@ -236,6 +244,8 @@ public final class Recovery {
             + " of at most "
             + maxRecoveries
             + ")");
+    rollbackTarget = good;
+    rollbackTroubleStart = troubleStart;
     sender.send("load_checkpoint", Map.of("checkpoint", good), Source.RULE, why);
     for (String lr : learningRates) {
       sender.send(
@@ -245,6 +255,31 @@ public final class Recovery {
           "automatic recovery: halve the learning rate after the rollback");
     }
     troubleStart = -1;
+  }
+
+  /**
+   * A rollback the run refused or could not apply (its checkpoint pruned by retention meanwhile):
+   * without this, nothing would clear {@code recovering}, and a diverging run would go on with no
+   * rollback and no pause. Tries the next older checkpoint from before the trouble, or pauses.
+   */
+  private void refused(long step, CommandResult r) {
+    if (!recovering
+        || rollbackTarget == null
+        || !"load_checkpoint".equals(r.type())
+        || r.status() == CommandStatus.APPLIED) {
+      return;
+    }
+    String was = rollbackTarget;
+    int i = checkpointIds.indexOf(was);
+    if (i >= 0) {
+      checkpointIds.remove(i);
+      checkpointSteps.remove(i);
+    }
+    rollbackTarget = null;
+    recovering = false;
+    recoveriesInARow--; // it did not roll back
+    troubleStart = rollbackTroubleStart;
+    recover(step, "the rollback to " + was + " was refused (" + r.reason() + ")");
   }
 
   /** The newest checkpoint from before the trouble, or null. */
