@@ -419,30 +419,42 @@ class AgentLoopTest {
         Json.write(scales));
   }
 
-  /** Waits until the fake server has received more than {@code n} requests; returns them all. */
-  private List<String> requestsBeyond(int n, long seconds) {
+  private static final java.util.regex.Pattern WINDOW =
+      java.util.regex.Pattern.compile("Training summary \\(steps (\\d+)-(\\d+)\\)");
+
+  /**
+   * Waits for the first prompt the fake server received whose summary window ends at or after
+   * {@code step}; returns it. Prompts of earlier windows are passed over.
+   */
+  private String promptEndingFrom(long step, long seconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    List<String> r = llm.requests();
-    while (r.size() <= n) {
+    int seen = 0;
+    while (true) {
+      List<String> r = llm.requests();
+      for (; seen < r.size(); seen++) {
+        java.util.regex.Matcher m = WINDOW.matcher(r.get(seen));
+        if (m.find() && Long.parseLong(m.group(2)) >= step) {
+          return r.get(seen);
+        }
+      }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("no request after the first " + n + " within " + seconds + " s");
+        throw new AssertionError(
+            "no prompt for a window ending at or after step " + step + " within " + seconds + " s");
       }
       java.util.concurrent.locks.LockSupport.parkNanos(50_000_000);
-      r = llm.requests();
     }
-    return r;
   }
 
-  private String commandResultStatus(String id, long seconds) throws Exception {
-    Event e =
-        await(
-                x ->
-                    x.type() == EventType.COMMAND_RESULT
-                        && id.equals(x.payload().get("command_id")),
-                1,
-                seconds)
-            .get(0);
-    return String.valueOf(e.payload().get("status"));
+  private static long stepOf(Event result) {
+    return ((Number) result.payload().get("step")).longValue();
+  }
+
+  private Event commandResult(String id, long seconds) throws Exception {
+    return await(
+            x -> x.type() == EventType.COMMAND_RESULT && id.equals(x.payload().get("command_id")),
+            1,
+            seconds)
+        .get(0);
   }
 
   @Test
@@ -466,10 +478,12 @@ class AgentLoopTest {
             Json.write(
                 Map.of("id", "words-1", "type", "tell_agent", "args", Map.of("text", words))));
     assertEquals(202, told.statusCode(), told.body());
-    assertEquals("applied", commandResultStatus("words-1", 60));
-    int n = llm.requests().size();
-    List<String> after = requestsBeyond(n + 1, 120); // one may have been in flight
-    String next = after.get(n + 1);
+    Event toldResult = commandResult("words-1", 60);
+    assertEquals("applied", toldResult.payload().get("status"));
+    // the agent reads events in log order; a window ending at or after the step the words apply
+    // from is summarized after it read them. Earlier windows may still be queued behind an
+    // answer in flight (a busy machine), and carry the old words: those prove nothing.
+    String next = promptEndingFrom(stepOf(toldResult), 120);
     assertTrue(next.contains("marker-7f3a"), "the next prompt carries the words: " + next);
     assertTrue(next.contains("A person"), "marked as a person's: " + next);
     // withdrawn: a prompt made after the withdrawal no longer has them
@@ -479,10 +493,9 @@ class AgentLoopTest {
             Json.write(
                 Map.of("id", "words-2", "type", "tell_agent", "args", Map.of("withdraw", true))));
     assertEquals(202, withdrawn.statusCode(), withdrawn.body());
-    assertEquals("applied", commandResultStatus("words-2", 60));
-    int m = llm.requests().size();
-    List<String> later = requestsBeyond(m + 1, 120); // one may have been in flight
-    assertTrue(
-        !later.get(m + 1).contains("marker-7f3a"), "withdrawn words are gone: " + later.get(m + 1));
+    Event withdrawnResult = commandResult("words-2", 60);
+    assertEquals("applied", withdrawnResult.payload().get("status"));
+    String later = promptEndingFrom(stepOf(withdrawnResult), 120);
+    assertTrue(!later.contains("marker-7f3a"), "withdrawn words are gone: " + later);
   }
 }
