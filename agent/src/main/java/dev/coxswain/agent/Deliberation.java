@@ -12,8 +12,15 @@ import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.Source;
 import dev.coxswain.protocol.event.Payload;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
@@ -21,9 +28,26 @@ import java.util.function.LongConsumer;
  * with a person's words, the agent's memory and the goal; the policy chain asked (the rule's when a
  * person chose it); the answer through the guardrails; the decision journaled and told to the run;
  * at most one command sent; and what is needed to judge it later remembered. Counts decisions,
- * failures and fallbacks. Called on the agent's thread only.
+ * failures and fallbacks. Called on the agent's thread only; the policy chain alone runs on the
+ * policy's thread, and what it reports is told to the run from the agent's thread once it answered.
+ * An answer that comes after an automatic recovery began (the agent's thread read on while it
+ * waited) is journaled and sends nothing: it judged a window from before the trouble, and the
+ * rollback has already set the learning rate.
  */
 final class Deliberation {
+  /** Why an answer that came during a recovery sends nothing (journaled with the decision). */
+  static final String OVERTAKEN =
+      "automatic recovery began while the policy decided: its answer is not applied";
+
+  /** Waits for the policy's answer on the agent's thread (reading the run's events meanwhile). */
+  @FunctionalInterface
+  interface Waiter {
+    Answer await(CompletableFuture<Answer> answer);
+  }
+
+  /** What the policy chain reported, told to the run once its answer is in. */
+  private record Said(String kind, String message) {}
+
   private final SupervisorConfig config;
   private final boolean ruleIsPrimary;
   private final PolicyChain chain;
@@ -35,6 +59,17 @@ final class Deliberation {
   private final Memory memory;
   private final GoalWatch goal;
   private final DecisionOutcomes outcomes;
+  private final HealthSink health;
+  private final ExecutorService policyThread =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "coxswain-policy");
+            t.setDaemon(true);
+            return t;
+          });
+  private final Waiter waiter;
+  private final BooleanSupplier recovering;
+  private final ConcurrentLinkedQueue<Said> said = new ConcurrentLinkedQueue<>();
   private long lastKnobChange = -1;
   // written on the agent's thread only, read from any (metrics, tests)
   private volatile long decisions;
@@ -53,11 +88,17 @@ final class Deliberation {
       GoalWatch goal,
       DecisionOutcomes outcomes,
       LongConsumer sleeper,
-      HealthSink health) {
+      HealthSink health,
+      Waiter waiter,
+      BooleanSupplier recovering) {
     this.config = config;
     this.ruleIsPrimary = primary == fallback;
-    this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, health);
-    this.ruleChain = new PolicyChain(config, fallback, fallback, null, sleeper, health);
+    HealthSink later = (kind, message) -> said.add(new Said(kind, message));
+    this.chain = new PolicyChain(config, primary, fallback, budget, sleeper, later);
+    this.ruleChain = new PolicyChain(config, fallback, fallback, null, sleeper, later);
+    this.health = health;
+    this.waiter = waiter;
+    this.recovering = recovering;
     this.guardrails = guardrails;
     this.budget = budget;
     this.log = log;
@@ -83,7 +124,7 @@ final class Deliberation {
     }
     Summary briefed =
         window.withBriefing(words, memory.render()).withGoal(goal.view(step).orElse(null));
-    Answer answer = (ruleOnly ? ruleChain : chain).decide(briefed);
+    Answer answer = ask(ruleOnly ? ruleChain : chain, briefed);
     Answer.Meta meta = answer.meta();
     if (meta.failed()) {
       failures++;
@@ -92,6 +133,9 @@ final class Deliberation {
       fallbacks++;
     }
     Guardrails.Outcome g = guardrails.apply(answer.decision(), window, lastKnobChange);
+    if (recovering.getAsBoolean()) {
+      g = overtaken(g);
+    }
     String id = "d-" + step + "-" + decisions;
     long latencyMs = (System.nanoTime() - t0) / 1_000_000;
     Command c = command(step, g, answer);
@@ -124,6 +168,23 @@ final class Deliberation {
       send("resume", "decided (blocking mode)");
     }
     return result;
+  }
+
+  /** Asks on the policy's thread; the agent's reads on meanwhile. Tells what the chain reported. */
+  private Answer ask(PolicyChain policy, Summary briefed) {
+    Answer answer =
+        waiter.await(CompletableFuture.supplyAsync(() -> policy.decide(briefed), policyThread));
+    for (Said s = said.poll(); s != null; s = said.poll()) {
+      health.health(s.kind(), s.message());
+    }
+    return answer;
+  }
+
+  /** The guardrails' outcome of an answer that came after a recovery began: nothing to send. */
+  private static Guardrails.Outcome overtaken(Guardrails.Outcome g) {
+    List<String> edits = new ArrayList<>(List.of(OVERTAKEN));
+    edits.addAll(g.edits());
+    return new Guardrails.Outcome(Optional.empty(), Map.of(), edits);
   }
 
   /** The command a decision became, if any (not sent yet). */
@@ -162,5 +223,10 @@ final class Deliberation {
 
   long fallbacks() {
     return fallbacks;
+  }
+
+  /** Lets a policy call under way finish on its own (its thread is a daemon); asks no more. */
+  void close() {
+    policyThread.shutdown();
   }
 }

@@ -5,6 +5,7 @@ import dev.coxswain.agent.goal.GoalWatch;
 import dev.coxswain.agent.guard.Guardrails;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.memory.Memory;
+import dev.coxswain.agent.policy.Answer;
 import dev.coxswain.agent.policy.Policy;
 import dev.coxswain.agent.recovery.Recovery;
 import dev.coxswain.agent.summary.Summarizer;
@@ -21,8 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -37,9 +36,16 @@ import org.slf4j.LoggerFactory;
  * CircuitBreakerPolicy} (the rule policy after repeated failed decisions, until a probe answers)
  * and {@code RetryingPolicy} (backoff with jitter, Retry-After honoured). Every answer then passes
  * the guardrails and the journal and becomes at most one command ({@link Deliberation}: one
- * decision). {@link Recovery} watches the run's health and rolls it back; {@link Memory} remembers
- * the agent's decisions and what followed them for its next prompts; a person's words ({@link
- * #tellAgent}) go into every prompt until withdrawn.
+ * decision). {@link Recovery} watches the run's health and rolls it back, and never waits for the
+ * policy: while the agent's thread waits for an answer it goes on reading the events given
+ * meanwhile for recovery, and everything else sees them after the decision, in order ({@link
+ * AgentQueue}). {@link Memory} remembers the agent's decisions and what followed them for its next
+ * prompts; a person's words ({@link #tellAgent}) go into every prompt until withdrawn.
+ *
+ * <p>Thread-safety: {@link #accept}, {@link #restore}, {@link #drain}, {@link #tellAgent} and the
+ * counters may be called from any thread; everything else runs on the agent's thread, in the order
+ * the events were given. The policy's thread runs the policy chain alone; what the chain reports
+ * ({@code health}) is sent from the agent's thread once the answer is in.
  */
 public final class Supervisor implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Supervisor.class);
@@ -63,7 +69,7 @@ public final class Supervisor implements AutoCloseable {
   private final Budget budget;
   private final DecisionLog log;
   private final Gateway gateway;
-  private final ExecutorService thread;
+  private final AgentQueue<Read> queue;
   private final Summarizer summarizer = new Summarizer();
   private final Recovery recovery;
   private final Memory memory = new Memory();
@@ -78,6 +84,14 @@ public final class Supervisor implements AutoCloseable {
   private AgentControls controls = AgentControls.NONE; // the agent's thread only
   private final PendingCommand pending; // the agent's thread only
   private final Set<EventType> malformed = EnumSet.noneOf(EventType.class); // warned of
+  private volatile long lastSeqRead = -1;
+
+  /**
+   * An event as recovery read it.
+   *
+   * @param recovering whether a recovery was under way right after it
+   */
+  private record Read(Event event, Payload body, boolean recovering) {}
 
   public Supervisor(
       SupervisorConfig config,
@@ -136,14 +150,11 @@ public final class Supervisor implements AutoCloseable {
             goal,
             outcomes,
             sleeper,
-            this::health);
-    this.thread =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "coxswain-agent");
-              t.setDaemon(true);
-              return t;
-            });
+            this::health,
+            this::awaitAnswer,
+            recovery::recovering);
+    this.queue = new AgentQueue<>("coxswain-agent", this::read, this::turn);
+    queue.start(); // after every field is set: the thread sees them all
   }
 
   private static void sleep(long ms) {
@@ -195,16 +206,7 @@ public final class Supervisor implements AutoCloseable {
 
   /** Takes an event of the run; returns at once. */
   public void accept(Event e) {
-    if (!thread.isShutdown()) {
-      thread.execute(
-          () -> {
-            try {
-              onEvent(e);
-            } catch (RuntimeException ex) {
-              LOG.warn("agent: {} while handling a {} event", ex.toString(), e.type());
-            }
-          });
-    }
+    queue.accept(e);
   }
 
   /**
@@ -212,9 +214,7 @@ public final class Supervisor implements AutoCloseable {
    * started again for a run (a resume): queued like an event, so events given after it win.
    */
   public void restore(AgentControls c) {
-    if (!thread.isShutdown()) {
-      thread.execute(() -> take(c, false));
-    }
+    queue.run(() -> take(c, false));
   }
 
   // on the agent's thread; words said again live are journaled, restored ones were already
@@ -240,16 +240,26 @@ public final class Supervisor implements AutoCloseable {
 
   /**
    * Waits until every event given so far has been handled, and every command it made the agent
-   * decide has been submitted (tests, shutdown, an experiment that holds training in lockstep).
+   * decide has been submitted, a decision waiting for its policy included (tests, shutdown, an
+   * experiment that holds training in lockstep).
    */
   public void drain(long seconds) throws Exception {
-    thread.submit(() -> {}).get(seconds, TimeUnit.SECONDS);
+    queue.drain(seconds);
   }
 
-  private void onEvent(Event e) {
+  /**
+   * The sequence number of the newest event the agent has read (its recovery has seen), -1 before
+   * any: ahead of the events that had their turn while a decision waits for its policy.
+   */
+  long lastSeqRead() {
+    return lastSeqRead;
+  }
+
+  // on the agent's thread, as soon as it can: never behind a policy's answer
+  private Read read(Event e) {
     Payload body;
     try {
-      body = e.body(); // once, for every reader below
+      body = e.body(); // once, for every reader
     } catch (MalformedPayloadException bad) {
       if (malformed.add(e.type())) { // a newer trainer's shape would otherwise warn every step
         LOG.warn(
@@ -260,10 +270,31 @@ public final class Supervisor implements AutoCloseable {
             bad.getMessage(),
             e.type().wire());
       }
-      return;
+      lastSeqRead = e.seq();
+      return null;
     }
-    summarizer.accept(e, body);
     recovery.accept(e, body);
+    lastSeqRead = e.seq();
+    return new Read(e, body, recovery.recovering());
+  }
+
+  // on the agent's thread, in order: right after its read, or once a decision waited for is made
+  private void turn(Read r) {
+    try {
+      onEvent(r);
+    } catch (RuntimeException ex) {
+      LOG.warn("agent: {} while handling a {} event", ex.toString(), r.event().type());
+    }
+  }
+
+  private Answer awaitAnswer(CompletableFuture<Answer> answer) {
+    return queue.await(answer);
+  }
+
+  private void onEvent(Read r) {
+    Event e = r.event();
+    Payload body = r.body();
+    summarizer.accept(e, body);
     memory.accept(e, body);
     goal.accept(body);
     outcomes.accept(body);
@@ -273,7 +304,8 @@ public final class Supervisor implements AutoCloseable {
         if (enabled
             && e.step() > 0
             && e.step() % every == 0
-            && !recovery.recovering()
+            && !r.recovering() // as it was after this step was read
+            && !recovery.recovering() // and now, when its turn came after a decision's wait
             && !pending.awaited(e.step())) {
           Summary window = summarizer.summarize();
           memory.windowEnded(window);
@@ -357,11 +389,7 @@ public final class Supervisor implements AutoCloseable {
 
   @Override
   public void close() {
-    thread.shutdown();
-    try {
-      thread.awaitTermination(30, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    queue.close();
+    deliberation.close();
   }
 }

@@ -57,6 +57,12 @@ public final class FakeOpenAi implements AutoCloseable {
   /** A 200 whose body is not JSON. */
   public record Garbage(String body) implements Reply {}
 
+  /**
+   * No answer until the test releases it (or the server closes, or ten minutes pass): then {@code
+   * answer}. A test holds the LLM for as long as it needs, with no clock involved.
+   */
+  public record Held(java.util.concurrent.CountDownLatch release, Reply answer) implements Reply {}
+
   public static Reply decision(String action, String rationale) {
     return new Text(
         "{\"action\": \"" + action + "\", \"rationale\": \"" + rationale + "\"}", 700, 60, 40);
@@ -141,6 +147,15 @@ public final class FakeOpenAi implements AutoCloseable {
     }
     r = schemas == Schemas.HONOUR ? nextConforming(req) : next();
     try {
+      if (r instanceof Held h) {
+        try {
+          h.release().await(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return; // the server is closing
+        }
+        r = h.answer();
+      }
       if (r == null) {
         send(ex, 500, "{\"error\":{\"message\":\"fake: no scripted answer fits the schema\"}}");
         return;

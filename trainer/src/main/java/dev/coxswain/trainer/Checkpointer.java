@@ -65,7 +65,7 @@ final class Checkpointer implements TrainingListener {
 
   @Override
   public void afterStep(StepResult r) throws IOException {
-    if (config.checkpointEvery() > 0 && r.step() % config.checkpointEvery() == 0) {
+    if (CheckpointSchedule.due(config, r.step(), !r.finite())) {
       save(null, true);
     }
   }

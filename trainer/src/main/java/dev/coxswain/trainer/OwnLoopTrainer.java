@@ -205,7 +205,7 @@ public final class OwnLoopTrainer implements SteeredRun {
         if (config.evalEvery() > 0 && s % config.evalEvery() == 0) {
           evaluate();
         }
-        if (config.checkpointEvery() > 0 && s % config.checkpointEvery() == 0) {
+        if (CheckpointSchedule.due(config, s, skipped(done))) {
           checkpoints.save(null, true);
         }
       } catch (Exception e) {
@@ -215,6 +215,11 @@ public final class OwnLoopTrainer implements SteeredRun {
       stepStarted = System.nanoTime();
       return !stop && position.step() < config.maxSteps();
     }
+  }
+
+  // a loss the loop reported and that is not finite: the step is skipped in the metrics too
+  private static boolean skipped(StepFigures f) {
+    return f.loss() != null && !Double.isFinite(f.loss());
   }
 
   private void publish(StepFigures f) {
@@ -236,7 +241,7 @@ public final class OwnLoopTrainer implements SteeredRun {
             null,
             null,
             ms,
-            f.loss() != null && !Double.isFinite(f.loss()),
+            skipped(f),
             f.values().isEmpty() ? null : f.values());
     events.emit(m);
     Map<String, Object> last = new LinkedHashMap<>(f.values());
