@@ -109,6 +109,12 @@ record BenchmarkScores(
    * an lr or garbage batches, up after too low an lr, either way after new data). Empty when none
    * came, and always for a pre-planned schedule (cosine, linear): its stairs were fixed before the
    * run and react to nothing.
+   *
+   * <p>An action counts from step S+2 on (S the trouble's step): a controller's command lands at
+   * the step after the one it was decided at (an evaluation's answer, the lockstep agent's
+   * decision), so one that applied at S+1 or before was decided on training up to step S, before
+   * the first step trained under the trouble (S+1): a plateau rule's or a population's regular move
+   * at the trouble's own evaluation, not an answer to it.
    */
   static OptionalLong stepsToCorrection(ScenarioResult r) {
     BenchArm arm = BenchArm.of(r.arm());
@@ -117,7 +123,7 @@ record BenchmarkScores(
     }
     Trouble t = r.troubles().get(0);
     for (ScenarioResult.Action a : r.actions()) {
-      if (a.step() < t.step()) {
+      if (a.step() <= t.step() + 1) {
         continue;
       }
       boolean rollback = a.type().equals("load_checkpoint");

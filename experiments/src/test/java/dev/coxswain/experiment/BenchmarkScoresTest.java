@@ -69,6 +69,15 @@ class BenchmarkScoresTest {
         "after new data a move either way counts");
     assertFalse(
         BenchmarkScores.stepsToCorrection(run("none", 1, List.of(HIGH), List.of())).isPresent());
+    // a move that applied at the trouble's step or the next was decided before any step trained
+    // under it (the trouble applies after step 100, step 101 is the first under it)
+    List<ScenarioResult.Action> early =
+        List.of(
+            new ScenarioResult.Action(100, "set_knobs", 0.03, 0.015),
+            new ScenarioResult.Action(101, "load_checkpoint", 0.03, Double.NaN),
+            new ScenarioResult.Action(102, "set_knobs", 0.03, 0.015));
+    assertEquals(
+        2, BenchmarkScores.stepsToCorrection(run("plateau", 1, List.of(HIGH), early)).getAsLong());
     assertFalse(
         BenchmarkScores.stepsToCorrection(run("constant", 1, List.of(), acts)).isPresent(),
         "no trouble reached it: nothing to correct");
