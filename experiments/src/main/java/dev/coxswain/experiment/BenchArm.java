@@ -26,7 +26,12 @@ public enum BenchArm {
   /** The supervising agent with the rule policy, from the lr the run was given. */
   RULE("agent, rule policy"),
   /** One point of the baselines' sweep, on the tuning seed; never reported as an arm. */
-  TUNE("tuning sweep point");
+  TUNE("tuning sweep point"),
+  /**
+   * The reference of "back within 2 %": {@code none} without the trouble, one run per reported
+   * seed; never reported as an arm and its steps are charged to none.
+   */
+  UNTROUBLED("none without the trouble");
 
   private final String label;
 
@@ -44,12 +49,20 @@ public enum BenchArm {
 
   /** Whether the arm's lr comes from the sweep rather than from the scenario's person. */
   public boolean tuned() {
-    return this != NONE && this != RULE;
+    return this != NONE && this != RULE && this != UNTROUBLED;
   }
 
   /** Whether the arm is a policy (an agent) the benchmark scores against the baselines. */
   public boolean policy() {
     return this == RULE;
+  }
+
+  /**
+   * Whether the arm's lr is planned before the run as a function of the step alone (cosine,
+   * linear): its moves react to nothing, so none of them counts as a correction.
+   */
+  public boolean preplanned() {
+    return this == COSINE || this == LINEAR;
   }
 
   /** The arms a person can ask for, in table order. */
@@ -60,7 +73,7 @@ public enum BenchArm {
   /** An arm by name, or null. */
   public static BenchArm of(String wire) {
     return Arrays.stream(values())
-        .filter(a -> a != TUNE && a.wire().equals(wire))
+        .filter(a -> a != TUNE && a != UNTROUBLED && a.wire().equals(wire))
         .findFirst()
         .orElse(null);
   }

@@ -140,15 +140,52 @@ final class Benchmark {
     return tuning().values().stream().mapToLong(ScenarioResult::stepsTrained).sum();
   }
 
-  int total() {
-    return (needsTuning() ? sc.tuningLrs().size() : 0) + arms.size() * seeds.size();
+  /**
+   * Whether the scenario has an untroubled reference run per seed ({@link BenchArm#UNTROUBLED}):
+   * when it has troubles and each has an untroubled form ({@link Trouble#hasUntroubledRun}).
+   */
+  boolean hasUntroubled() {
+    return !sc.troubles().isEmpty() && sc.troubles().stream().allMatch(Trouble::hasUntroubledRun);
   }
 
-  /** Runs whatever is missing: the sweep first (the tuned arms need its winner). */
+  /**
+   * The untroubled reference run of each seed, by seed; empty when the scenario has none, null when
+   * one is missing.
+   */
+  Map<Long, ScenarioResult> untroubled() throws IOException, InvalidExperimentException {
+    Map<Long, ScenarioResult> m = new LinkedHashMap<>();
+    if (!hasUntroubled()) {
+      return m;
+    }
+    for (long s : seeds) {
+      ScenarioResult r = done(BenchArm.UNTROUBLED.wire(), s);
+      if (r == null) {
+        return null;
+      }
+      m.put(s, r);
+    }
+    return m;
+  }
+
+  int total() {
+    return (needsTuning() ? sc.tuningLrs().size() : 0)
+        + (hasUntroubled() ? seeds.size() : 0)
+        + arms.size() * seeds.size();
+  }
+
+  /**
+   * Runs whatever is missing: the sweep first (the tuned arms need its winner), then the untroubled
+   * reference of each seed (each arm's run is scored against it when written).
+   */
   void runMissing(int[] counter, int total) throws Exception {
     if (needsTuning()) {
       for (double lr : sc.tuningLrs()) {
         one(BenchArm.TUNE, tuneId(lr), lr, sc.tuneSeed(), counter, total);
+      }
+    }
+    if (hasUntroubled()) {
+      for (long seed : seeds) {
+        one(BenchArm.UNTROUBLED, BenchArm.UNTROUBLED.wire(), sc.lr(), seed, counter, total);
       }
     }
     for (BenchArm a : arms) {
@@ -175,7 +212,11 @@ final class Benchmark {
     }
     log.printf(
         Locale.ROOT, "%s: lr %s, %d steps ...%n", head, LrRecoveryArm.lrText(lr), sc.steps());
-    ScenarioResult r = runner.run(arm, lr, seed, run);
+    ScenarioResult untroubled =
+        hasUntroubled() && arm != BenchArm.UNTROUBLED
+            ? done(BenchArm.UNTROUBLED.wire(), seed)
+            : null;
+    ScenarioResult r = runner.run(arm, lr, seed, run, untroubled);
     log.printf(
         Locale.ROOT,
         "%s: %s, %s at the deadline %.4f (best %.4f), %d steps trained," + " %d actions, %.1f s%n",

@@ -126,7 +126,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
         continue;
       }
       System.out.println(BenchmarkReport.scenarioTable(b, s, commandLine(), commit));
-      BenchmarkCurves.write(b, b.results(), commandLine() + " at commit " + commit);
+      Map<BenchArm, List<ScenarioResult>> curves = new LinkedHashMap<>(b.results());
+      if (!b.untroubled().isEmpty()) {
+        curves.put(BenchArm.UNTROUBLED, new ArrayList<>(b.untroubled().values()));
+      }
+      BenchmarkCurves.write(b, curves, commandLine() + " at commit " + commit);
       all.put(b, s);
     }
     if (!missing.isEmpty()) {

@@ -20,15 +20,18 @@ final class BenchmarkReport {
   static Map<BenchArm, BenchmarkScores> scores(Benchmark b)
       throws IOException, InvalidExperimentException {
     Map<BenchArm, List<ScenarioResult>> rs = b.results();
-    if (rs == null) {
+    Map<Long, ScenarioResult> untroubled = b.untroubled();
+    if (rs == null || untroubled == null) {
       return null;
     }
     long tuning = b.needsTuning() ? b.tuningSteps() : 0;
+    Scenario sc = b.scenario();
     Map<BenchArm, BenchmarkScores> m = new LinkedHashMap<>();
     for (Map.Entry<BenchArm, List<ScenarioResult>> e : rs.entrySet()) {
       m.put(
           e.getKey(),
-          BenchmarkScores.of(e.getKey(), e.getValue(), b.scenario().deadline(), tuning));
+          BenchmarkScores.of(
+              e.getKey(), e.getValue(), sc.deadline(), tuning, untroubled, sc.maximize()));
     }
     return m;
   }
@@ -36,6 +39,46 @@ final class BenchmarkReport {
   /** Writes the scenario's table and returns it. */
   static String scenarioTable(
       Benchmark b, Map<BenchArm, BenchmarkScores> scores, String commandLine, String commit)
+      throws IOException, InvalidExperimentException {
+    Scenario sc = b.scenario();
+    StringBuilder md = header(b, commandLine, commit);
+    md.append("| arm | ")
+        .append(sc.metric())
+        .append(" at the deadline | best until then |")
+        .append(" steps per run | + tuning steps | steps from trouble to first correction |")
+        .append(" steps from trouble until back within 2 % of the untroubled run |")
+        .append(" decisions: helped / hurt of all |\n");
+    md.append("|---|---|---|---|---|---|---|---|\n");
+    for (BenchmarkScores s : scores.values()) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              "| %s (%s) | %s | %s | %.0f | %d | %s | %s | %s |%n",
+              s.arm().wire(),
+              s.arm().label()
+                  + (s.stopped() == 0
+                      ? ""
+                      : "; "
+                          + s.stopped()
+                          + " of "
+                          + s.runs()
+                          + " stopped early, scored at their end"),
+              s.atDeadline().text("%.4f"),
+              s.best().text("%.4f"),
+              s.steps().mean(),
+              s.tuningSteps(),
+              correction(s),
+              back(s, b.hasUntroubled()),
+              decisions(s)));
+    }
+    md.append("\n![").append(sc.name()).append(": the goal metric vs step](curves.png)\n");
+    Files.createDirectories(b.dir());
+    Files.writeString(b.dir().resolve("results.md"), md.toString());
+    return md.toString();
+  }
+
+  /** The table's head: the troubles, the goal and the sweep, the untroubled run, the origin. */
+  private static StringBuilder header(Benchmark b, String commandLine, String commit)
       throws IOException, InvalidExperimentException {
     Scenario sc = b.scenario();
     StringBuilder md = new StringBuilder();
@@ -57,40 +100,52 @@ final class BenchmarkReport {
             sc.tuneSeed(),
             sc.tuningLrs(),
             b.needsTuning() ? b.tuningSteps() : 0));
+    md.append(untroubledLine(b));
     md.append("- made by `")
         .append(commandLine)
         .append("` at commit `")
         .append(commit)
         .append("`\n\n");
-    md.append("| arm | ")
-        .append(sc.metric())
-        .append(" at the deadline | best until then |")
-        .append(" steps per run | + tuning steps | steps from trouble to first correction |\n");
-    md.append("|---|---|---|---|---|---|\n");
-    for (BenchmarkScores s : scores.values()) {
-      md.append(
-          String.format(
-              Locale.ROOT,
-              "| %s (%s) | %s | %s | %.0f | %d | %s |%n",
-              s.arm().wire(),
-              s.arm().label()
-                  + (s.stopped() == 0
-                      ? ""
-                      : "; "
-                          + s.stopped()
-                          + " of "
-                          + s.runs()
-                          + " stopped early, scored at their end"),
-              s.atDeadline().text("%.4f"),
-              s.best().text("%.4f"),
-              s.steps().mean(),
-              s.tuningSteps(),
-              correction(s)));
+    return md;
+  }
+
+  /** The table's line on the untroubled reference: what it is and what it cost. */
+  private static String untroubledLine(Benchmark b) throws IOException, InvalidExperimentException {
+    if (!b.hasUntroubled()) {
+      return "- untroubled run: none (no trouble here has one that evaluates alike: an overfitting"
+          + " run's validation set is its own, a noise floor injects nothing), so no"
+          + " \"back within 2 %\"\n";
     }
-    md.append("\n![").append(sc.name()).append(": the goal metric vs step](curves.png)\n");
-    Files.createDirectories(b.dir());
-    Files.writeString(b.dir().resolve("results.md"), md.toString());
-    return md.toString();
+    Map<Long, ScenarioResult> u = b.untroubled();
+    double steps = u.values().stream().mapToLong(ScenarioResult::stepsTrained).average().orElse(0);
+    boolean data = b.scenario().troubles().stream().anyMatch(t -> t.inUntroubledRun() != null);
+    return String.format(
+        Locale.ROOT,
+        "- untroubled run: `none` on the same seed without the trouble%s, %.0f steps per seed,"
+            + " charged to no arm%n",
+        data ? " (the new data from the first step on)" : "",
+        steps);
+  }
+
+  private static String back(BenchmarkScores s, boolean hasUntroubled) {
+    if (!hasUntroubled) {
+      return "n/a";
+    }
+    if (s.troubled() == 0) {
+      return "no trouble reached it";
+    }
+    if (s.back().n() == 0) {
+      return String.format(Locale.ROOT, "never (0 of %d runs)", s.troubled());
+    }
+    return String.format(
+        Locale.ROOT, "%s (%d of %d runs)", s.back().text("%.0f"), s.back().n(), s.troubled());
+  }
+
+  private static String decisions(BenchmarkScores s) {
+    if (!s.arm().policy()) {
+      return "no agent";
+    }
+    return String.format(Locale.ROOT, "%d / %d of %d", s.helped(), s.hurt(), s.decisions());
   }
 
   private static String correction(BenchmarkScores s) {

@@ -18,6 +18,13 @@ import java.util.OptionalLong;
  * @param corrected how many runs took a corrective action
  * @param runs how many runs
  * @param stopped how many runs stopped before the deadline (scored on their last evaluation)
+ * @param back steps from the trouble until the run is back within 2 % of the untroubled run of its
+ *     seed ({@link RunScores#backWithin}), over the runs that got back (n = 0 when none did)
+ * @param troubled how many runs a trouble reached that has an untroubled run to compare with (0:
+ *     the score does not apply)
+ * @param decisions the agent's decisions over all runs
+ * @param helped of them, those judged to have helped
+ * @param hurt of them, those judged to have hurt
  */
 record BenchmarkScores(
     BenchArm arm,
@@ -28,22 +35,56 @@ record BenchmarkScores(
     Stat correction,
     int corrected,
     int runs,
-    int stopped) {
+    int stopped,
+    Stat back,
+    int troubled,
+    int decisions,
+    int helped,
+    int hurt) {
 
+  /** The scores without untroubled runs to compare with (the metric minimized). */
   static BenchmarkScores of(
       BenchArm arm, List<ScenarioResult> rs, long deadline, long tuningSteps) {
+    return of(arm, rs, deadline, tuningSteps, Map.of(), false);
+  }
+
+  /**
+   * The scores of an arm's runs.
+   *
+   * @param untroubled the untroubled reference run by seed (empty: the scenario has none)
+   * @param maximize whether a higher metric is better (for the band of "back within 2 %")
+   */
+  static BenchmarkScores of(
+      BenchArm arm,
+      List<ScenarioResult> rs,
+      long deadline,
+      long tuningSteps,
+      Map<Long, ScenarioResult> untroubled,
+      boolean maximize) {
     List<Double> at = new ArrayList<>();
     List<Double> best = new ArrayList<>();
     List<Double> steps = new ArrayList<>();
     List<Double> corr = new ArrayList<>();
+    List<Double> back = new ArrayList<>();
+    int troubled = 0;
+    int[] decisions = new int[3];
     for (ScenarioResult r : rs) {
       at.add(r.scoreAt(deadline));
       best.add(r.bestUntil(deadline));
       steps.add((double) r.stepsTrained());
-      OptionalLong c = stepsToCorrection(r);
-      if (c.isPresent()) {
-        corr.add((double) c.getAsLong());
+      RunScores s = RunScores.of(r, untroubled.get(r.seed()), deadline, maximize);
+      if (s.firstCorrection() != null) {
+        corr.add((double) s.stepsToCorrection());
       }
+      if (s.troubleStep() != null && untroubled.containsKey(r.seed())) {
+        troubled++;
+      }
+      if (s.backWithin() != null) {
+        back.add((double) s.stepsToBack());
+      }
+      decisions[0] += s.decisions();
+      decisions[1] += s.helped();
+      decisions[2] += s.hurt();
     }
     return new BenchmarkScores(
         arm,
@@ -54,22 +95,35 @@ record BenchmarkScores(
         Stat.of(corr),
         corr.size(),
         rs.size(),
-        (int) rs.stream().filter(r -> r.stoppedBefore(deadline)).count());
+        (int) rs.stream().filter(r -> r.stoppedBefore(deadline)).count(),
+        Stat.of(back),
+        troubled,
+        decisions[0],
+        decisions[1],
+        decisions[2]);
   }
 
   /**
    * Steps from the first trouble that reached the run to the first action of the arm's controller
    * that corrects it: a rollback, or an lr change in the correcting direction (down after too high
    * an lr or garbage batches, up after too low an lr, either way after new data). Empty when none
-   * came.
+   * came, and always for a pre-planned schedule (cosine, linear): its stairs were fixed before the
+   * run and react to nothing.
+   *
+   * <p>An action counts from step S+2 on (S the trouble's step): a controller's command lands at
+   * the step after the one it was decided at (an evaluation's answer, the lockstep agent's
+   * decision), so one that applied at S+1 or before was decided on training up to step S, before
+   * the first step trained under the trouble (S+1): a plateau rule's or a population's regular move
+   * at the trouble's own evaluation, not an answer to it.
    */
   static OptionalLong stepsToCorrection(ScenarioResult r) {
-    if (r.troubles().isEmpty()) {
+    BenchArm arm = BenchArm.of(r.arm());
+    if (r.troubles().isEmpty() || (arm != null && arm.preplanned())) {
       return OptionalLong.empty();
     }
     Trouble t = r.troubles().get(0);
     for (ScenarioResult.Action a : r.actions()) {
-      if (a.step() < t.step()) {
+      if (a.step() <= t.step() + 1) {
         continue;
       }
       boolean rollback = a.type().equals("load_checkpoint");

@@ -28,6 +28,9 @@ import java.util.Map;
  * @param wallSeconds wall time of the run
  * @param population what the population-based training arm did (its copies, its members' steps);
  *     absent for every other arm
+ * @param scores the run's scores besides its metric (first correction, back within 2 % of the
+ *     untroubled run, decisions helped and hurt), as computed when it was written; absent in a
+ *     sweep's runs and the untroubled reference's
  */
 public record ScenarioResult(
     String scenario,
@@ -46,7 +49,71 @@ public record ScenarioResult(
     Map<String, Integer> outcomes,
     String commit,
     double wallSeconds,
-    @JsonInclude(JsonInclude.Include.NON_NULL) Population population) {
+    @JsonInclude(JsonInclude.Include.NON_NULL) Population population,
+    @JsonInclude(JsonInclude.Include.NON_NULL) RunScores scores) {
+
+  /** A run as it was trained, before its scores are computed. */
+  public ScenarioResult(
+      String scenario,
+      String digest,
+      String arm,
+      long seed,
+      double lr,
+      String status,
+      long steps,
+      long stepsTrained,
+      String metric,
+      List<double[]> evals,
+      List<Trouble> troubles,
+      List<Action> actions,
+      int decisions,
+      Map<String, Integer> outcomes,
+      String commit,
+      double wallSeconds,
+      Population population) {
+    this(
+        scenario,
+        digest,
+        arm,
+        seed,
+        lr,
+        status,
+        steps,
+        stepsTrained,
+        metric,
+        evals,
+        troubles,
+        actions,
+        decisions,
+        outcomes,
+        commit,
+        wallSeconds,
+        population,
+        null);
+  }
+
+  /** This run with its scores. */
+  public ScenarioResult withScores(RunScores s) {
+    return new ScenarioResult(
+        scenario,
+        digest,
+        arm,
+        seed,
+        lr,
+        status,
+        steps,
+        stepsTrained,
+        metric,
+        evals,
+        troubles,
+        actions,
+        decisions,
+        outcomes,
+        commit,
+        wallSeconds,
+        population,
+        s);
+  }
 
   /** A run of any arm but the population's. */
   public ScenarioResult(

@@ -41,8 +41,18 @@ final class ScenarioRunner {
     this.made = made;
   }
 
-  /** The troubles that reach an arm: a wrong choice of lr does not reach a tuned baseline. */
+  /**
+   * The troubles that reach an arm: a wrong choice of lr does not reach a tuned baseline; the
+   * untroubled reference keeps only what it needs to evaluate alike ({@link
+   * Trouble#inUntroubledRun}).
+   */
   List<Trouble> troublesOf(BenchArm arm) {
+    if (arm == BenchArm.UNTROUBLED) {
+      return sc.troubles().stream()
+          .map(Trouble::inUntroubledRun)
+          .filter(java.util.Objects::nonNull)
+          .toList();
+    }
     return sc.troubles().stream().filter(t -> !(arm.tuned() && t.lrChoice())).toList();
   }
 
@@ -93,19 +103,35 @@ final class ScenarioRunner {
     return (int) Math.max(1, (sc.steps() - sc.start()) / 100);
   }
 
+  /** {@link #run(BenchArm, double, long, Path, ScenarioResult)} without an untroubled run. */
+  ScenarioResult run(BenchArm arm, double lr, long seed, Path dir) throws Exception {
+    return run(arm, lr, seed, dir, null);
+  }
+
   /**
    * Trains one run into {@code dir} (which must hold no run yet), writes {@code result.json} there
-   * and deletes the checkpoints.
+   * with the run's scores (not for a sweep point nor the untroubled reference) and deletes the
+   * checkpoints.
    *
    * @param lr the lr of the arm's own part: the person's for none and rule, the sweep's else
+   * @param untroubled the untroubled reference run of this seed, or null when there is none
    */
-  ScenarioResult run(BenchArm arm, double lr, long seed, Path dir) throws Exception {
+  ScenarioResult run(BenchArm arm, double lr, long seed, Path dir, ScenarioResult untroubled)
+      throws Exception {
     List<Trouble> troubles = troublesOf(arm);
-    if (arm == BenchArm.PBT) {
-      ScenarioResult r = new PopulationRunner(sc, this, made).run(lr, seed, dir, troubles);
-      write(dir, r);
-      return r;
+    ScenarioResult r =
+        arm == BenchArm.PBT
+            ? new PopulationRunner(sc, this, made).run(lr, seed, dir, troubles)
+            : train(arm, lr, seed, dir, troubles);
+    if (arm != BenchArm.TUNE && arm != BenchArm.UNTROUBLED) {
+      r = r.withScores(RunScores.of(r, untroubled, sc.deadline(), sc.maximize()));
     }
+    write(dir, r);
+    return r;
+  }
+
+  private ScenarioResult train(BenchArm arm, double lr, long seed, Path dir, List<Trouble> troubles)
+      throws Exception {
     AgentSettings agent = agent(arm);
     RunSpec spec = spec(arm, lr, seed, sc.checkpointEvery(), "", troubles);
     RunStore store = RunStore.create(dir, spec.runJson());
@@ -148,7 +174,6 @@ final class ScenarioRunner {
     double wall = (System.nanoTime() - t0) / 1e9;
     ScenarioResult r = result(arm, lr, seed, dir, end, seen, controller, troubles, wall);
     RunFiles.deleteCheckpoints(dir.resolve("checkpoints"));
-    write(dir, r);
     return r;
   }
 

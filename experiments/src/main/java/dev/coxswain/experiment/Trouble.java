@@ -72,6 +72,28 @@ public record Trouble(
     return kind == Kind.LR_TOO_HIGH || kind == Kind.LR_TOO_LOW;
   }
 
+  /**
+   * Whether the run without this trouble evaluates on the same data, so that "back within 2 % of
+   * the untroubled run" means something: not for overfitting (its validation set is cut from its
+   * own few documents) nor for a noise floor (nothing is injected: the untroubled run would be the
+   * troubled one).
+   */
+  public boolean hasUntroubledRun() {
+    return kind != Kind.OVERFITTING && kind != Kind.NOISE_FLOOR;
+  }
+
+  /**
+   * What is left of this trouble in the untroubled reference run: nothing (null) for a wrong lr, a
+   * knob mistake or garbage; for new data, the same data from the first step on (the run that had
+   * it all along, evaluated on the same mixture).
+   */
+  public Trouble inUntroubledRun() {
+    if (kind == Kind.DATA_ARRIVING) {
+      return new Trouble(kind, 0, lr, factor, length, documents, arriving);
+    }
+    return null;
+  }
+
   /** Which way a correction moves the lr: -1 down, +1 up, 0 either (a rollback corrects any). */
   public int correction() {
     return switch (kind) {

@@ -33,7 +33,7 @@ class BenchmarkScoresTest {
         seed,
         0.001,
         "finished",
-        300,
+        Math.max(300, 100L * evalsAt100s.length),
         300 + seed,
         "eval_loss",
         evals,
@@ -69,9 +69,134 @@ class BenchmarkScoresTest {
         "after new data a move either way counts");
     assertFalse(
         BenchmarkScores.stepsToCorrection(run("none", 1, List.of(HIGH), List.of())).isPresent());
+    // a move that applied at the trouble's step or the next was decided before any step trained
+    // under it (the trouble applies after step 100, step 101 is the first under it)
+    List<ScenarioResult.Action> early =
+        List.of(
+            new ScenarioResult.Action(100, "set_knobs", 0.03, 0.015),
+            new ScenarioResult.Action(101, "load_checkpoint", 0.03, Double.NaN),
+            new ScenarioResult.Action(102, "set_knobs", 0.03, 0.015));
+    assertEquals(
+        2, BenchmarkScores.stepsToCorrection(run("plateau", 1, List.of(HIGH), early)).getAsLong());
     assertFalse(
         BenchmarkScores.stepsToCorrection(run("constant", 1, List.of(), acts)).isPresent(),
         "no trouble reached it: nothing to correct");
+  }
+
+  @Test
+  void aPreplannedSchedulesStairsAreNoCorrectionButAnAdaptiveArmsMovesAre() {
+    List<ScenarioResult.Action> stairs =
+        List.of(
+            new ScenarioResult.Action(200, "set_knobs", 0.001, 0.00099),
+            new ScenarioResult.Action(210, "set_knobs", 0.00099, 0.00098));
+    for (String planned : List.of("cosine", "linear")) {
+      assertFalse(
+          BenchmarkScores.stepsToCorrection(run(planned, 1, List.of(HIGH), stairs)).isPresent(),
+          planned + " planned its stairs before the run: they react to nothing");
+    }
+    for (String adaptive : List.of("plateau", "greedy", "rule")) {
+      assertEquals(
+          100,
+          BenchmarkScores.stepsToCorrection(run(adaptive, 1, List.of(HIGH), stairs)).getAsLong(),
+          adaptive + " lowered its lr at step 200 in answer to what it saw (trouble at 100)");
+    }
+  }
+
+  @Test
+  void backWithinTwoPercentIsTheFirstEvaluationFromWhichOnTheRunStaysNearTheUntroubledOne() {
+    ScenarioResult clean = run("untroubled", 1, List.of(), List.of(), 3.0, 2.0, 1.5, 1.4);
+    // 2.5 at 200 is out (2.04 is the edge), 1.52 at 300 and 1.42 at 400 are in: back at 300
+    ScenarioResult slow = run("none", 1, List.of(HIGH), List.of(), 3.0, 2.5, 1.52, 1.42);
+    assertEquals(300, RunScores.backWithin(slow, clean, 400, false).getAsLong());
+    // better than the untroubled run is back too; the evaluation at the trouble's step is not
+    ScenarioResult better = run("rule", 1, List.of(HIGH), List.of(), 9.0, 1.0, 1.0, 1.0);
+    assertEquals(200, RunScores.backWithin(better, clean, 400, false).getAsLong());
+    // in at 200, out at 300, in again at 400: back from 400 only
+    ScenarioResult relapse = run("rule", 1, List.of(HIGH), List.of(), 3.0, 2.0, 1.6, 1.4);
+    assertEquals(400, RunScores.backWithin(relapse, clean, 400, false).getAsLong());
+    // out at the deadline: not back, whatever came before; evaluations past it do not count
+    assertFalse(RunScores.backWithin(relapse, clean, 300, false).isPresent());
+    ScenarioResult diverged = run("none", 1, List.of(HIGH), List.of(), 3.0, 2.0, 1.5, Double.NaN);
+    assertFalse(RunScores.backWithin(diverged, clean, 400, false).isPresent(), "NaN is not back");
+    assertFalse(
+        RunScores.backWithin(slow, null, 400, false).isPresent(), "no untroubled run to compare");
+    assertFalse(
+        RunScores.backWithin(
+                run("constant", 1, List.of(), List.of(), 3, 2, 1.5, 1.4), clean, 400, false)
+            .isPresent(),
+        "no trouble reached it: nothing to get back from");
+    // a higher accuracy is better: 0.79 is within 2 % of 0.80, 0.78 is not
+    assertTrue(RunScores.within(0.79, 0.80, true));
+    assertFalse(RunScores.within(0.78, 0.80, true));
+    assertTrue(RunScores.within(0.95, 0.80, true));
+    assertTrue(RunScores.within(0.81, 0.80, false), "a lower loss is better");
+    assertFalse(RunScores.within(0.83, 0.80, false));
+  }
+
+  @Test
+  void aRunsScoresGoIntoItsResultAndAddUpOverSeeds() throws Exception {
+    ScenarioResult clean1 = run("untroubled", 1, List.of(), List.of(), 3.0, 2.0, 1.5);
+    ScenarioResult clean2 = run("untroubled", 2, List.of(), List.of(), 3.0, 2.0, 1.5);
+    List<ScenarioResult.Action> acts =
+        List.of(new ScenarioResult.Action(150, "scale_knob", 0.03, 0.015));
+    ScenarioResult r1 =
+        withOutcomes(
+            run("rule", 1, List.of(HIGH), acts, 3.0, 2.5, 1.5), 3, Map.of("helped", 2, "hurt", 1));
+    ScenarioResult r2 =
+        withOutcomes(run("rule", 2, List.of(HIGH), acts, 3.0, 2.0, 1.5), 2, Map.of("neutral", 2));
+    RunScores s1 = RunScores.of(r1, clean1, 300, false);
+    assertEquals(new RunScores(100L, 150L, 300L, 3, 2, 1), s1);
+    assertEquals(50, s1.stepsToCorrection());
+    assertEquals(200, s1.stepsToBack());
+    ScenarioResult back = roundTrip(r1.withScores(s1));
+    assertEquals(s1, back.scores(), "result.json keeps the scores");
+
+    BenchmarkScores rule =
+        BenchmarkScores.of(
+            BenchArm.RULE, List.of(r1, r2), 300, 0, Map.of(1L, clean1, 2L, clean2), false);
+    assertEquals(2, rule.troubled());
+    assertEquals(150, rule.back().mean(), 1e-12, "200 and 100 steps after the trouble");
+    assertEquals(2, rule.back().n());
+    assertEquals(5, rule.decisions());
+    assertEquals(2, rule.helped());
+    assertEquals(1, rule.hurt());
+    assertEquals(50, rule.correction().mean(), 1e-12);
+
+    // without untroubled runs the score does not apply; a run no trouble reached is not counted
+    BenchmarkScores alone = BenchmarkScores.of(BenchArm.RULE, List.of(r1, r2), 300, 0);
+    assertEquals(0, alone.troubled());
+    assertEquals(0, alone.back().n());
+    BenchmarkScores constant =
+        BenchmarkScores.of(
+            BenchArm.CONSTANT,
+            List.of(run("constant", 1, List.of(), List.of(), 3, 2, 1.5)),
+            300,
+            0,
+            Map.of(1L, clean1),
+            false);
+    assertEquals(0, constant.troubled());
+    assertEquals(0, constant.decisions());
+  }
+
+  private static ScenarioResult withOutcomes(
+      ScenarioResult r, int decisions, Map<String, Integer> outcomes) {
+    return new ScenarioResult(
+        r.scenario(),
+        r.digest(),
+        r.arm(),
+        r.seed(),
+        r.lr(),
+        r.status(),
+        r.steps(),
+        r.stepsTrained(),
+        r.metric(),
+        r.evals(),
+        r.troubles(),
+        r.actions(),
+        decisions,
+        outcomes,
+        r.commit(),
+        r.wallSeconds());
   }
 
   @Test

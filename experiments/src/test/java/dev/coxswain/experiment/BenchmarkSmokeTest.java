@@ -211,12 +211,16 @@ class BenchmarkSmokeTest {
     Stat st = Stat.of(List.of(v1, v2));
     assertTrue(row.contains(st.text("%.4f")), st.text("%.4f") + " in " + row);
     assertTrue(st.sd() > 0, "two seeds, two data orders: " + v1 + " " + v2);
-    assertTrue(err.toString().contains("[2/2] knob-mistake-smoke none seed 2"), err.toString());
+    // the untroubled reference of each seed first, then the arm
+    assertTrue(
+        err.toString().contains("[2/4] knob-mistake-smoke untroubled seed 2"), err.toString());
+    assertTrue(err.toString().contains("[4/4] knob-mistake-smoke none seed 2"), err.toString());
   }
 
   @Test
   void everyTroubleAndEveryArmRunAndTheTablesSayWhatTheRunsSay() throws Exception {
     List<Path> files = scenarios();
+    List<String> backs = new ArrayList<>();
     Path results = dir.resolve("results");
     assertEquals(0, run(files, "--smoke", "--out", results.toString()), err.toString());
 
@@ -232,6 +236,7 @@ class BenchmarkSmokeTest {
       assertTrue(
           javax.imageio.ImageIO.read(sd.resolve("curves.png").toFile()).getWidth() > 0,
           name + ": its curves are drawn");
+      ScenarioResult clean = BenchmarkSmokeScores.untroubled(sc, sd);
       for (BenchArm arm : BenchArm.reported()) {
         ScenarioResult r = result(sd, arm.wire());
         // a run the automatic recovery paused is stopped (nobody to resume it): scored at its end
@@ -250,8 +255,10 @@ class BenchmarkSmokeTest {
                 String.format(Locale.ROOT, "| %.4f ± 0.0000 |", r.bestUntil(sc.deadline()))),
             row);
         assertTrue(summary.contains(String.format(Locale.ROOT, "%.4f ± 0.0000", at)), summary);
+        BenchmarkSmokeScores.sayWhatTheRunSays(sc, arm, r, clean, row, backs);
       }
     }
+    oldErr.println("back within 2 % of the untroubled run (scenario arm: step or -): " + backs);
 
     // under the too-high lr the rule agent lowers the lr, and none never does
     Path high = results.resolve("smoke/lr-too-high-smoke");
@@ -260,6 +267,17 @@ class BenchmarkSmokeTest {
     assertTrue(none.actions().isEmpty(), "no intervention: no actions");
     assertTrue(BenchmarkScores.stepsToCorrection(rule).isPresent(), rule.actions().toString());
     assertFalse(BenchmarkScores.stepsToCorrection(none).isPresent());
+    // the rule agent corrects after the trouble, having seen it; it decided, and said how it went
+    assertTrue(rule.scores().firstCorrection() > rule.scores().troubleStep(), rule.scores() + "");
+    assertTrue(rule.scores().decisions() > 0, rule.scores() + "");
+    assertEquals(0, none.scores().decisions());
+    assertEquals(null, none.scores().firstCorrection());
+    assertEquals(null, none.scores().backWithin(), "30x too high an lr: never back within 2 %");
+    // after a person's lr x40 the rule agent gets back near the untroubled run; none does not
+    Path knob = results.resolve("smoke/knob-mistake-smoke");
+    assertTrue(
+        result(knob, "rule").scores().backWithin() != null, "" + result(knob, "rule").scores());
+    assertEquals(null, result(knob, "none").scores().backWithin());
     // the person's lr choice does not reach a tuned baseline, the knob mistake reaches every arm
     assertTrue(result(high, "constant").troubles().isEmpty());
     assertEquals(
@@ -293,8 +311,22 @@ class BenchmarkSmokeTest {
               + " in "
               + events.lines().filter(l -> l.contains("\"data\"")).toList());
     }
-    // the cosine arm lowers its lr at every stair: after new data that counts as a move
-    assertTrue(BenchmarkScores.stepsToCorrection(result(arriving, "cosine")).isPresent());
+    // the untroubled run had the new data from the first step on
+    String untroubledEvents =
+        Files.readString(arriving.resolve("runs/untroubled/seed-1/events.jsonl"));
+    assertTrue(
+        untroubledEvents
+            .lines()
+            .anyMatch(
+                l ->
+                    l.contains("\"type\":\"data\"")
+                        && l.contains("\"new\":1.0")
+                        && l.contains("\"step\":0,")),
+        "the untroubled run's mixture: "
+            + untroubledEvents.lines().filter(l -> l.contains("\"data\"")).toList());
+    // the cosine arm lowers its lr at every stair, planned before the run: no correction
+    assertFalse(result(arriving, "cosine").actions().isEmpty());
+    assertFalse(BenchmarkScores.stepsToCorrection(result(arriving, "cosine")).isPresent());
 
     // the population: 4 members, every step counted, copies at the evaluations it applied
     for (Path f : files) {
