@@ -124,10 +124,10 @@ final class Benchmark {
       return Double.NaN;
     }
     double best = Double.NaN;
-    double bestValue = Double.POSITIVE_INFINITY;
+    double bestValue = Double.NaN;
     for (Map.Entry<Double, ScenarioResult> e : t.entrySet()) {
       double v = e.getValue().scoreAt(sc.deadline());
-      if (Double.isFinite(v) && v < bestValue) {
+      if (sc.better(v, bestValue)) {
         bestValue = v;
         best = e.getKey();
       }
@@ -224,7 +224,7 @@ final class Benchmark {
         r.status(),
         sc.metric(),
         r.scoreAt(sc.deadline()),
-        r.bestUntil(sc.deadline()),
+        r.bestUntil(sc.deadline(), sc.maximize()),
         r.stepsTrained(),
         r.actions().size(),
         r.wallSeconds());

@@ -306,13 +306,28 @@ final class LrRecoveryArmRunner {
    * rollback drops what came after its checkpoint), steps computed in all, and applied commands.
    */
   static final class Observer implements Consumer<Event> {
+    /** Evaluations: {step, the validation loss, or the workload metric this observer follows}. */
     final List<double[]> evals = new ArrayList<>();
+
     final List<double[]> lrs = new ArrayList<>();
     double lr = Double.NaN;
     long stepsTrained;
     int interventions;
     int rollbacks;
     private final Map<String, String> sources = new HashMap<>();
+    private final String metric;
+
+    /** An observer of the validation loss. */
+    Observer() {
+      this(null);
+    }
+
+    /**
+     * @param metric a workload metric to record instead of the validation loss (accuracy), or null
+     */
+    Observer(String metric) {
+      this.metric = metric;
+    }
 
     @Override
     public void accept(Event e) {
@@ -326,9 +341,10 @@ final class LrRecoveryArmRunner {
           }
         }
         case EVAL -> {
-          double loss = ((Payload.Eval) e.body()).evalLoss();
+          Payload.Eval ev = (Payload.Eval) e.body();
+          Double v = metric == null ? Double.valueOf(ev.evalLoss()) : ev.value(metric);
           evals.removeIf(x -> x[0] >= e.step());
-          evals.add(new double[] {e.step(), loss});
+          evals.add(new double[] {e.step(), v == null ? Double.NaN : v});
         }
         case BRANCH -> {
           long resumes = ((Payload.Branch) e.body()).resumesAtStep();

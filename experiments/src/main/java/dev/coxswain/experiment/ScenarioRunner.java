@@ -103,6 +103,15 @@ final class ScenarioRunner {
     return (int) Math.max(1, (sc.steps() - sc.start()) / 100);
   }
 
+  /**
+   * A run's observer: of the validation loss (perplexity is its exp, taken when the result is
+   * made), or of the workload metric that the goal names (accuracy).
+   */
+  LrRecoveryArmRunner.Observer observer() {
+    boolean loss = sc.metric().equals("eval_loss") || sc.metric().equals("perplexity");
+    return new LrRecoveryArmRunner.Observer(loss ? null : sc.metric());
+  }
+
   /** {@link #run(BenchArm, double, long, Path, ScenarioResult)} without an untroubled run. */
   ScenarioResult run(BenchArm arm, double lr, long seed, Path dir) throws Exception {
     return run(arm, lr, seed, dir, null);
@@ -135,7 +144,7 @@ final class ScenarioRunner {
     AgentSettings agent = agent(arm);
     RunSpec spec = spec(arm, lr, seed, sc.checkpointEvery(), "", troubles);
     RunStore store = RunStore.create(dir, spec.runJson());
-    LrRecoveryArmRunner.Observer seen = new LrRecoveryArmRunner.Observer();
+    LrRecoveryArmRunner.Observer seen = observer();
     ArmController controller = new ArmController(seen);
     long t0 = System.nanoTime();
     RunOutcome end;
@@ -202,8 +211,11 @@ final class ScenarioRunner {
     if (agent != null) {
       extra.put("agent", agent.describe());
     }
+    RunConfig config = runConfig(arm, lr, seed, checkpointEvery, member);
     RunSpec plain =
-        RunSpec.resolve(runConfig(arm, lr, seed, checkpointEvery, member), sc.steps(), extra);
+        sc.classifier()
+            ? RunSpec.resolve(config, sc.steps(), extra, ScenarioImages.workload(sc, seed))
+            : RunSpec.resolve(config, sc.steps(), extra);
     return new RunSpec(
         plain.runId(),
         plain.config(),
