@@ -33,12 +33,47 @@ final class Benchmark {
       List<Long> seeds,
       PrintStream log,
       ResultOrigin made) {
+    this(sc, dir, arms, seeds, log, made, Map.of());
+  }
+
+  /**
+   * @param env the LLM arm's endpoint and key (OPENAI_API_KEY, OPENAI_BASE_URL,
+   *     COXSWAIN_AGENT_MODEL)
+   */
+  Benchmark(
+      Scenario sc,
+      Path dir,
+      List<BenchArm> arms,
+      List<Long> seeds,
+      PrintStream log,
+      ResultOrigin made,
+      Map<String, String> env) {
     this.sc = sc;
     this.dir = dir;
     this.arms = arms;
     this.seeds = seeds;
     this.log = log;
-    this.runner = new ScenarioRunner(sc, made);
+    this.runner = new ScenarioRunner(sc, made, env, seed -> runDir(BenchArm.OPENAI.wire(), seed));
+  }
+
+  /**
+   * The replay arm replays the openai arm's journal of each seed: refused before anything trains
+   * when that run is neither on disk nor among the arms to run (which run in table order, the
+   * openai arm before its replay).
+   */
+  void checkReplayable() throws IOException, InvalidExperimentException {
+    if (!arms.contains(BenchArm.REPLAY) || arms.contains(BenchArm.OPENAI)) {
+      return;
+    }
+    for (long seed : seeds) {
+      if (done(BenchArm.OPENAI.wire(), seed) == null) {
+        throw new InvalidExperimentException(
+            sc.name()
+                + ": the replay arm replays the openai arm's decisions, and its run of seed "
+                + seed
+                + " is not on disk: add openai to --arms");
+      }
+    }
   }
 
   Scenario scenario() {

@@ -146,7 +146,18 @@ final class BenchmarkReport {
     if (!s.arm().policy()) {
       return "no agent";
     }
-    return String.format(Locale.ROOT, "%d / %d of %d", s.helped(), s.hurt(), s.decisions());
+    String d = String.format(Locale.ROOT, "%d / %d of %d", s.helped(), s.hurt(), s.decisions());
+    if (s.arm() == BenchArm.OPENAI) {
+      d +=
+          String.format(
+              Locale.ROOT,
+              "; LLM tokens %,d in, %,d out, $%.4f over %d runs",
+              s.inputTokens(),
+              s.outputTokens(),
+              s.costUsd(),
+              s.runs());
+    }
+    return d;
   }
 
   private static String correction(BenchmarkScores s) {

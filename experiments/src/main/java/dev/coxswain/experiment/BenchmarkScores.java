@@ -26,6 +26,9 @@ import java.util.OptionalLong;
  * @param helped of them, those judged to have helped
  * @param hurt of them, those judged to have hurt
  * @param maximize whether the metric is better higher (accuracy), else lower
+ * @param inputTokens the LLM's prompt tokens over all runs (0 without an LLM)
+ * @param outputTokens the LLM's answer tokens over all runs
+ * @param costUsd what the LLM's decisions cost over all runs
  */
 record BenchmarkScores(
     BenchArm arm,
@@ -42,7 +45,10 @@ record BenchmarkScores(
     int decisions,
     int helped,
     int hurt,
-    boolean maximize) {
+    boolean maximize,
+    long inputTokens,
+    long outputTokens,
+    double costUsd) {
 
   /** The scores without untroubled runs to compare with (the metric minimized). */
   static BenchmarkScores of(
@@ -70,6 +76,8 @@ record BenchmarkScores(
     List<Double> back = new ArrayList<>();
     int troubled = 0;
     int[] decisions = new int[3];
+    long[] tokens = new long[2];
+    double cost = 0;
     for (ScenarioResult r : rs) {
       at.add(r.scoreAt(deadline));
       best.add(r.bestUntil(deadline, maximize));
@@ -87,6 +95,13 @@ record BenchmarkScores(
       decisions[0] += s.decisions();
       decisions[1] += s.helped();
       decisions[2] += s.hurt();
+      // what the LLM cost is in the run's journal; result.json keeps it as the run was written
+      RunScores kept = r.scores();
+      if (kept != null && kept.inputTokens() != null) {
+        tokens[0] += kept.inputTokens();
+        tokens[1] += kept.outputTokens();
+        cost += kept.costUsd();
+      }
     }
     return new BenchmarkScores(
         arm,
@@ -103,7 +118,10 @@ record BenchmarkScores(
         decisions[0],
         decisions[1],
         decisions[2],
-        maximize);
+        maximize,
+        tokens[0],
+        tokens[1],
+        cost);
   }
 
   /**

@@ -65,6 +65,15 @@ public final class ScenarioParser extends ScenarioFields {
 
   /** Loads a scenario file, at smoke size when asked. */
   public static Scenario load(Path file, boolean smoke) throws InvalidExperimentException {
+    return load(file, smoke, null);
+  }
+
+  /**
+   * Loads a scenario file at smoke size when asked, or with its {@code size} replaced by {@code
+   * size} (null: as written), e.g. to run the benchmark at {@code small} on a slow machine.
+   */
+  public static Scenario load(Path file, boolean smoke, String size)
+      throws InvalidExperimentException {
     String text;
     try {
       text = Files.readString(file);
@@ -74,11 +83,18 @@ public final class ScenarioParser extends ScenarioFields {
       throw new InvalidExperimentException(file + ": " + e.getMessage());
     }
     String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-    return parse(text, file.toString(), name, smoke);
+    return parse(text, file.toString(), name, smoke, size);
   }
 
   /** Parses and checks; {@code origin} begins every message. */
   public static Scenario parse(String text, String origin, String defaultName, boolean smoke)
+      throws InvalidExperimentException {
+    return parse(text, origin, defaultName, smoke, null);
+  }
+
+  /** Parses and checks, the size replaced when one is given; {@code origin} begins messages. */
+  public static Scenario parse(
+      String text, String origin, String defaultName, boolean smoke, String size)
       throws InvalidExperimentException {
     JsonNode root;
     try {
@@ -89,6 +105,10 @@ public final class ScenarioParser extends ScenarioFields {
     }
     if (root == null || !root.isObject()) {
       throw new InvalidExperimentException(origin + ": expected a YAML mapping (a scenario)");
+    }
+    if (size != null) {
+      ((ObjectNode) root).put("size", size);
+      origin = origin + " (at --size " + size + ")";
     }
     Scenario full = new ScenarioParser(origin).read((ObjectNode) root, defaultName);
     if (!smoke) {

@@ -35,10 +35,26 @@ import java.util.concurrent.CompletableFuture;
 final class ScenarioRunner {
   private final Scenario sc;
   private final ResultOrigin made;
+  private final Map<String, String> env;
+  private final java.util.function.LongFunction<Path> openAiRun;
 
   ScenarioRunner(Scenario sc, ResultOrigin made) {
+    this(sc, made, Map.of(), seed -> null);
+  }
+
+  /**
+   * @param env the LLM arm's endpoint: OPENAI_API_KEY, OPENAI_BASE_URL, COXSWAIN_AGENT_MODEL
+   * @param openAiRun the openai arm's run directory of a seed, whose journal the replay arm replays
+   */
+  ScenarioRunner(
+      Scenario sc,
+      ResultOrigin made,
+      Map<String, String> env,
+      java.util.function.LongFunction<Path> openAiRun) {
     this.sc = sc;
     this.made = made;
+    this.env = env;
+    this.openAiRun = openAiRun;
   }
 
   /**
@@ -81,12 +97,51 @@ final class ScenarioRunner {
         r.accumulate());
   }
 
-  private AgentSettings agent(BenchArm arm) {
-    if (arm != BenchArm.RULE) {
-      return null;
-    }
+  /** What an LLM decision may cost at most per run: tokens, dollars (o4-mini's prices). */
+  static final long MAX_TOKENS = 5_000_000;
+
+  static final double MAX_USD = 5.0;
+
+  /**
+   * The agent of a policy arm (null for the others): the rule policy; the LLM at the endpoint the
+   * environment names, o4-mini's prices per million tokens; or the openai run's decisions of this
+   * seed replayed.
+   */
+  private AgentSettings agent(BenchArm arm, long seed) {
     SupervisorConfig loop = SupervisorConfig.defaults().withEvery(sc.agentEvery());
-    return new AgentSettings("rule", "lr-recovery", null, loop, 0, 0, 1.10, 4.40, null, null);
+    return switch (arm) {
+      case RULE ->
+          new AgentSettings("rule", "lr-recovery", null, loop, 0, 0, 1.10, 4.40, null, null);
+      case OPENAI ->
+          new AgentSettings(
+              "openai",
+              "lr-recovery",
+              AgentSettings.openAiDefaults(
+                  env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
+                  env.get("OPENAI_API_KEY"),
+                  env.getOrDefault("COXSWAIN_AGENT_MODEL", "o4-mini"),
+                  java.time.Duration.ofSeconds(60)),
+              loop,
+              MAX_TOKENS,
+              MAX_USD,
+              1.10,
+              4.40,
+              null,
+              null);
+      case REPLAY ->
+          new AgentSettings(
+              "replay",
+              "lr-recovery",
+              null,
+              loop,
+              MAX_TOKENS, // spends none; an exhausted budget (0) would hand over to the rule
+              MAX_USD,
+              1.10,
+              4.40,
+              null,
+              openAiRun.apply(seed).resolve("agent.jsonl"));
+      default -> null;
+    };
   }
 
   private LrSchedule schedule(BenchArm arm, double lr) {
@@ -133,7 +188,11 @@ final class ScenarioRunner {
             ? new PopulationRunner(sc, this, made).run(lr, seed, dir, troubles)
             : train(arm, lr, seed, dir, troubles);
     if (arm != BenchArm.TUNE && arm != BenchArm.UNTROUBLED) {
-      r = r.withScores(RunScores.of(r, untroubled, sc.deadline(), sc.maximize()));
+      RunScores s = RunScores.of(r, untroubled, sc.deadline(), sc.maximize());
+      if (arm == BenchArm.OPENAI) {
+        s = s.withLlm(AgentJournalTally.read(dir));
+      }
+      r = r.withScores(s);
     }
     write(dir, r);
     return r;
@@ -141,7 +200,7 @@ final class ScenarioRunner {
 
   private ScenarioResult train(BenchArm arm, double lr, long seed, Path dir, List<Trouble> troubles)
       throws Exception {
-    AgentSettings agent = agent(arm);
+    AgentSettings agent = agent(arm, seed);
     RunSpec spec = spec(arm, lr, seed, sc.checkpointEvery(), "", troubles);
     RunStore store = RunStore.create(dir, spec.runJson());
     LrRecoveryArmRunner.Observer seen = observer();
@@ -207,9 +266,9 @@ final class ScenarioRunner {
     extra.put("code", made.code());
     extra.put("code_sha256", made.codeSha256());
     extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
-    AgentSettings agent = agent(arm);
+    AgentSettings agent = agent(arm, seed);
     if (agent != null) {
-      extra.put("agent", agent.describe());
+      extra.put("agent", agent.describe()); // no key: the endpoint's host only
     }
     RunConfig config = runConfig(arm, lr, seed, checkpointEvery, member);
     RunSpec plain =

@@ -26,7 +26,7 @@ class CorruptedBatchesRuleTest {
     Files.writeString(file, text.replace("corpus: data/sotu", "corpus: " + corpus));
     Path out = dir.resolve("out");
     int code =
-        new CommandLine(new BenchmarkCommand())
+        new CommandLine(new BenchmarkCommand(java.util.Map.of()))
             .execute(file.toString(), "--smoke", "--arms", "rule", "--out", out.toString());
     assertEquals(0, code);
     Scenario sc = ScenarioParser.load(file, true);

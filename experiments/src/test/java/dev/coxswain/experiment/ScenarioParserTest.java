@@ -89,6 +89,32 @@ class ScenarioParserTest {
   }
 
   @Test
+  void aSizeGivenOnTheCommandLineReplacesTheFilesAndIsCheckedLikeIt() throws Exception {
+    Scenario tiny = ScenarioParser.parse(GOOD, "s.yaml", "s", false, "tiny");
+    assertEquals("tiny", tiny.size());
+    assertEquals(32, tiny.run().workload().embed());
+    assertEquals(600, tiny.steps(), "only the size changes");
+    assertFalse(parse(GOOD).digest().equals(tiny.digest()), "its runs are not the file's");
+    InvalidExperimentException bad =
+        assertThrows(
+            InvalidExperimentException.class,
+            () -> ScenarioParser.parse(GOOD, "s.yaml", "s", false, "huge"));
+    assertTrue(
+        bad.getMessage().contains("s.yaml (at --size huge): 'size' is 'huge'"), bad.getMessage());
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, GOOD);
+    Path out = dir.resolve("out");
+    for (String[] args :
+        List.of(
+            new String[] {good.toString(), "--size", "huge", "--out", out.toString()},
+            new String[] {good.toString(), "--size", "tiny", "--smoke", "--out", out.toString()})) {
+      assertEquals(
+          2, new CommandLine(new BenchmarkCommand(Map.of())).execute(args), String.join(" ", args));
+    }
+    assertFalse(Files.exists(out), "nothing trained");
+  }
+
+  @Test
   void everyShippedScenarioIsValidAtBothSizes() throws Exception {
     Path scenarios = repo().resolve("experiments/scenarios");
     List<Path> files;
@@ -295,7 +321,7 @@ class ScenarioParserTest {
     int code;
     try {
       code =
-          new CommandLine(new BenchmarkCommand())
+          new CommandLine(new BenchmarkCommand(Map.of()))
               .execute(good.toString(), bad.toString(), "--out", out.toString());
     } finally {
       System.setErr(old);
@@ -306,7 +332,7 @@ class ScenarioParserTest {
     assertFalse(Files.exists(out), "nothing trained, nothing written, not even the good file's");
     assertEquals(
         2,
-        new CommandLine(new BenchmarkCommand())
+        new CommandLine(new BenchmarkCommand(Map.of()))
             .execute(good.toString(), "--arms", "none,oracle", "--out", out.toString()));
     assertFalse(Files.exists(out));
   }
