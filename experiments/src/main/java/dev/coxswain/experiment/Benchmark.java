@@ -26,16 +26,6 @@ final class Benchmark {
   private final PrintStream log;
   private final ScenarioRunner runner;
 
-  Benchmark(
-      Scenario sc,
-      Path dir,
-      List<BenchArm> arms,
-      List<Long> seeds,
-      PrintStream log,
-      ResultOrigin made) {
-    this(sc, dir, arms, seeds, log, made, Map.of());
-  }
-
   /**
    * @param env the LLM arm's endpoint and key (OPENAI_API_KEY, OPENAI_BASE_URL,
    *     COXSWAIN_AGENT_MODEL)

@@ -68,24 +68,8 @@ final class LrRecoveryArmRunner {
   AgentSettings agent(LrRecoveryArm arm) {
     SupervisorConfig loop = SupervisorConfig.defaults().withEvery(config.agentEvery());
     return switch (arm.control()) {
-      case AGENT_RULE ->
-          new AgentSettings("rule", config.agentPrompt(), null, loop, 0, 0, 1.10, 4.40, null, null);
-      case AGENT_OPENAI ->
-          new AgentSettings(
-              "openai",
-              config.agentPrompt(),
-              AgentSettings.openAiDefaults(
-                  env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-                  env.get("OPENAI_API_KEY"),
-                  env.getOrDefault("COXSWAIN_AGENT_MODEL", "o4-mini"),
-                  java.time.Duration.ofSeconds(60)),
-              loop,
-              5_000_000,
-              5.0,
-              1.10,
-              4.40,
-              null,
-              null);
+      case AGENT_RULE -> ExperimentAgents.rule(config.agentPrompt(), loop);
+      case AGENT_OPENAI -> ExperimentAgents.openAi(env, config.agentPrompt(), loop);
       default -> null;
     };
   }

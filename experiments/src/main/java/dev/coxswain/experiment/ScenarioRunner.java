@@ -97,49 +97,18 @@ final class ScenarioRunner {
         r.accumulate());
   }
 
-  /** What an LLM decision may cost at most per run: tokens, dollars (o4-mini's prices). */
-  static final long MAX_TOKENS = 5_000_000;
-
-  static final double MAX_USD = 5.0;
-
   /**
    * The agent of a policy arm (null for the others): the rule policy; the LLM at the endpoint the
-   * environment names, o4-mini's prices per million tokens; or the openai run's decisions of this
-   * seed replayed.
+   * environment names; or the openai run's decisions of this seed replayed.
    */
   private AgentSettings agent(BenchArm arm, long seed) {
     SupervisorConfig loop = SupervisorConfig.defaults().withEvery(sc.agentEvery());
     return switch (arm) {
-      case RULE ->
-          new AgentSettings("rule", "lr-recovery", null, loop, 0, 0, 1.10, 4.40, null, null);
-      case OPENAI ->
-          new AgentSettings(
-              "openai",
-              "lr-recovery",
-              AgentSettings.openAiDefaults(
-                  env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-                  env.get("OPENAI_API_KEY"),
-                  env.getOrDefault("COXSWAIN_AGENT_MODEL", "o4-mini"),
-                  java.time.Duration.ofSeconds(60)),
-              loop,
-              MAX_TOKENS,
-              MAX_USD,
-              1.10,
-              4.40,
-              null,
-              null);
+      case RULE -> ExperimentAgents.rule("lr-recovery", loop);
+      case OPENAI -> ExperimentAgents.openAi(env, "lr-recovery", loop);
       case REPLAY ->
-          new AgentSettings(
-              "replay",
-              "lr-recovery",
-              null,
-              loop,
-              MAX_TOKENS, // spends none; an exhausted budget (0) would hand over to the rule
-              MAX_USD,
-              1.10,
-              4.40,
-              null,
-              openAiRun.apply(seed).resolve("agent.jsonl"));
+          ExperimentAgents.replay(
+              openAiRun.apply(seed).resolve("agent.jsonl"), "lr-recovery", loop);
       default -> null;
     };
   }

@@ -309,7 +309,7 @@ class BenchmarkSmokeTest {
       double acc = result(shuffled, arm.wire()).scoreAt(lsc.deadline());
       assertTrue(acc > 0.1 && acc <= 1, arm + ": accuracy " + acc);
     }
-    Benchmark lb = new Benchmark(lsc, shuffled, List.of(), List.of(), null, null);
+    Benchmark lb = new Benchmark(lsc, shuffled, List.of(), List.of(), null, null, Map.of());
     Map<Double, ScenarioResult> sweep = lb.tuning();
     double won = sweep.get(lb.tunedLr()).scoreAt(lsc.deadline());
     for (Map.Entry<Double, ScenarioResult> e : sweep.entrySet()) {

@@ -47,7 +47,8 @@ class StandingsTest {
         ARMS,
         List.of(1L, 2L),
         new PrintStream(java.io.OutputStream.nullOutputStream()),
-        new ResultOrigin("c", "c", "c"));
+        new ResultOrigin("c", "c", "c"),
+        Map.of());
   }
 
   /** Writes one run's result.json where the benchmark looks for it. */
