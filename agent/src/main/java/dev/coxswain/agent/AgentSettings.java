@@ -6,6 +6,7 @@ import dev.coxswain.agent.guard.KnobFloor;
 import dev.coxswain.agent.journal.Journal;
 import dev.coxswain.agent.policy.OpenAiPolicy;
 import dev.coxswain.agent.policy.Policy;
+import dev.coxswain.agent.policy.ReplayPolicy;
 import dev.coxswain.agent.policy.RulePolicy;
 import dev.coxswain.agent.prompt.PromptTemplate;
 import dev.coxswain.protocol.Json;
@@ -58,6 +59,9 @@ public record AgentSettings(
       m.put("max_completion_tokens", openai.maxCompletionTokens());
       m.put("timeout_s", openai.timeout().toSeconds());
     }
+    if (replayJournal != null) {
+      m.put("replay", replayJournal.toString()); // a resumed replay replays the same journal
+    }
     m.put(
         "budget",
         Map.of(
@@ -98,7 +102,17 @@ public record AgentSettings(
     Journal.Spent spent = Journal.spent(runDir.resolve("agent.jsonl"));
     budget.restore(spent.tokens(), spent.usd());
     Policy primary =
-        mode.equals("openai") ? new OpenAiPolicy(openai, t, g.permitted(), config.every()) : rule;
+        switch (mode) {
+          case "openai" -> new OpenAiPolicy(openai, t, g.permitted(), config.every());
+          // an earlier run's decisions, in order (a missing or empty journal fails here)
+          case "replay" -> {
+            if (replayJournal == null) {
+              throw new IOException("the replay agent needs the journal (agent.jsonl) to replay");
+            }
+            yield ReplayPolicy.fromJournal(replayJournal);
+          }
+          default -> rule;
+        };
     return new Supervisor(
         config,
         primary,

@@ -25,6 +25,17 @@ public enum BenchArm {
   PBT("population-based training, 4 members from the tuned lr"),
   /** The supervising agent with the rule policy, from the lr the run was given. */
   RULE("agent, rule policy"),
+  /**
+   * The supervising agent with an LLM policy at an OpenAI-compatible endpoint (o4-mini unless
+   * {@code COXSWAIN_AGENT_MODEL} names another), from the lr the run was given; only with {@code
+   * OPENAI_API_KEY} set.
+   */
+  OPENAI("agent, LLM policy (OpenAI-compatible)"),
+  /**
+   * The {@code openai} arm's decisions of the same seed replayed from its journal at the same
+   * steps, no LLM: whether the decisions, not the model's luck, made the run.
+   */
+  REPLAY("the openai arm's decisions replayed, no LLM"),
   /** One point of the baselines' sweep, on the tuning seed; never reported as an arm. */
   TUNE("tuning sweep point"),
   /**
@@ -49,12 +60,17 @@ public enum BenchArm {
 
   /** Whether the arm's lr comes from the sweep rather than from the scenario's person. */
   public boolean tuned() {
-    return this != NONE && this != RULE && this != UNTROUBLED;
+    return this != NONE && !policy() && this != UNTROUBLED;
   }
 
   /** Whether the arm is a policy (an agent) the benchmark scores against the baselines. */
   public boolean policy() {
-    return this == RULE;
+    return this == RULE || this == OPENAI || this == REPLAY;
+  }
+
+  /** Whether the arm needs an LLM endpoint ({@code OPENAI_API_KEY}): openai, and its replay. */
+  public boolean needsLlm() {
+    return this == OPENAI || this == REPLAY;
   }
 
   /**
@@ -67,7 +83,12 @@ public enum BenchArm {
 
   /** The arms a person can ask for, in table order. */
   public static List<BenchArm> reported() {
-    return List.of(NONE, CONSTANT, COSINE, LINEAR, PLATEAU, GREEDY, PBT, RULE);
+    return List.of(NONE, CONSTANT, COSINE, LINEAR, PLATEAU, GREEDY, PBT, RULE, OPENAI, REPLAY);
+  }
+
+  /** The arms run when none are named: all, the LLM's two only with a key. */
+  public static List<BenchArm> byDefault(boolean llm) {
+    return reported().stream().filter(a -> llm || !a.needsLlm()).toList();
   }
 
   /** An arm by name, or null. */

@@ -26,19 +26,44 @@ final class Benchmark {
   private final PrintStream log;
   private final ScenarioRunner runner;
 
+  /**
+   * @param env the LLM arm's endpoint and key (OPENAI_API_KEY, OPENAI_BASE_URL,
+   *     COXSWAIN_AGENT_MODEL)
+   */
   Benchmark(
       Scenario sc,
       Path dir,
       List<BenchArm> arms,
       List<Long> seeds,
       PrintStream log,
-      ResultOrigin made) {
+      ResultOrigin made,
+      Map<String, String> env) {
     this.sc = sc;
     this.dir = dir;
     this.arms = arms;
     this.seeds = seeds;
     this.log = log;
-    this.runner = new ScenarioRunner(sc, made);
+    this.runner = new ScenarioRunner(sc, made, env, seed -> runDir(BenchArm.OPENAI.wire(), seed));
+  }
+
+  /**
+   * The replay arm replays the openai arm's journal of each seed: refused before anything trains
+   * when that run is neither on disk nor among the arms to run (which run in table order, the
+   * openai arm before its replay).
+   */
+  void checkReplayable() throws IOException, InvalidExperimentException {
+    if (!arms.contains(BenchArm.REPLAY) || arms.contains(BenchArm.OPENAI)) {
+      return;
+    }
+    for (long seed : seeds) {
+      if (done(BenchArm.OPENAI.wire(), seed) == null) {
+        throw new InvalidExperimentException(
+            sc.name()
+                + ": the replay arm replays the openai arm's decisions, and its run of seed "
+                + seed
+                + " is not on disk: add openai to --arms");
+      }
+    }
   }
 
   Scenario scenario() {
@@ -124,10 +149,10 @@ final class Benchmark {
       return Double.NaN;
     }
     double best = Double.NaN;
-    double bestValue = Double.POSITIVE_INFINITY;
+    double bestValue = Double.NaN;
     for (Map.Entry<Double, ScenarioResult> e : t.entrySet()) {
       double v = e.getValue().scoreAt(sc.deadline());
-      if (Double.isFinite(v) && v < bestValue) {
+      if (sc.better(v, bestValue)) {
         bestValue = v;
         best = e.getKey();
       }
@@ -224,7 +249,7 @@ final class Benchmark {
         r.status(),
         sc.metric(),
         r.scoreAt(sc.deadline()),
-        r.bestUntil(sc.deadline()),
+        r.bestUntil(sc.deadline(), sc.maximize()),
         r.stepsTrained(),
         r.actions().size(),
         r.wallSeconds());

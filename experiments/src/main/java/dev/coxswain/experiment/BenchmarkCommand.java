@@ -42,8 +42,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
       split = ",",
       paramLabel = "ARM",
       description =
-          "arms to run (default: all): none, constant, cosine, linear, plateau, greedy, pbt,"
-              + " rule")
+          "arms to run (default: all, openai and replay only with OPENAI_API_KEY set): none,"
+              + " constant, cosine, linear, plateau, greedy, pbt, rule, openai, replay")
   List<String> armNames = new ArrayList<>();
 
   @Option(
@@ -59,6 +59,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
           "smoke size: every step count divided by 10, the tiny model, the first seed;"
               + " results under OUT/smoke/")
   boolean smoke;
+
+  @Option(
+      names = "--size",
+      paramLabel = "SIZE",
+      description =
+          "run every scenario at this size instead of its own: tiny, small or default;"
+              + " results under OUT/SIZE/")
+  String size;
 
   @Option(
       names = "--out",
@@ -77,6 +85,23 @@ public final class BenchmarkCommand implements Callable<Integer> {
       description = "PyTorch intra-op threads" + " (default ${DEFAULT-VALUE})")
   int threads = 1;
 
+  /** OPENAI_API_KEY, OPENAI_BASE_URL, COXSWAIN_AGENT_MODEL: the LLM arm's endpoint. */
+  private final Map<String, String> env;
+
+  public BenchmarkCommand() {
+    this(System.getenv());
+  }
+
+  /** With this environment instead of the process's (a test's endpoint, or none). */
+  BenchmarkCommand(Map<String, String> env) {
+    this.env = env;
+  }
+
+  private boolean llm() {
+    String key = env.get("OPENAI_API_KEY");
+    return key != null && !key.isBlank();
+  }
+
   String commandLine() {
     StringBuilder b = new StringBuilder("./coxswain benchmark");
     files.forEach(f -> b.append(' ').append(f));
@@ -88,6 +113,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
     }
     if (smoke) {
       b.append(" --smoke");
+    }
+    if (size != null) {
+      b.append(" --size ").append(size);
     }
     if (!out.equals(RESULTS)) {
       b.append(" --out ").append(out);
@@ -146,13 +174,24 @@ public final class BenchmarkCommand implements Callable<Integer> {
   }
 
   private Path root() {
-    return smoke ? out.resolve("smoke") : out;
+    return smoke ? out.resolve("smoke") : size != null ? out.resolve(size) : out;
   }
 
   /** Every scenario read and checked, and the arms and seeds; nothing trains before this. */
   List<Benchmark> plan() throws InvalidExperimentException, IOException {
     if (threads < 1) {
       throw new InvalidExperimentException("--threads must be at least 1");
+    }
+    if (size != null && smoke) {
+      throw new InvalidExperimentException(
+          "--size and --smoke: the smoke size is its own (tiny, steps / 10); choose one");
+    }
+    if (size != null && !ScenarioParser.SIZES.containsKey(size)) {
+      throw new InvalidExperimentException(
+          "--size is '"
+              + size
+              + "'; known: "
+              + ScenarioParser.SIZES.keySet().stream().sorted().toList());
     }
     List<BenchArm> arms = new ArrayList<>();
     for (String n : armNames) {
@@ -168,14 +207,24 @@ public final class BenchmarkCommand implements Callable<Integer> {
         arms.add(a);
       }
     }
+    arms.sort(java.util.Comparator.comparingInt(BenchArm.reported()::indexOf)); // table order
     if (arms.isEmpty()) {
-      arms.addAll(BenchArm.reported());
+      arms.addAll(BenchArm.byDefault(llm()));
+      if (!llm()) {
+        System.err.println(
+            "benchmark: OPENAI_API_KEY is not set: the openai and replay arms are left out");
+      }
+    } else if (!llm() && arms.stream().anyMatch(BenchArm::needsLlm)) {
+      throw new InvalidExperimentException(
+          "--arms: openai (and replay, which replays its decisions) needs OPENAI_API_KEY set"
+              + " (OPENAI_BASE_URL for another OpenAI-compatible endpoint, COXSWAIN_AGENT_MODEL"
+              + " for another model than o4-mini)");
     }
     List<Path> paths = files.isEmpty() ? allScenarios() : files;
     List<Benchmark> plan = new ArrayList<>();
     ResultOrigin made = ResultOrigin.current();
     for (Path f : paths) {
-      Scenario sc = ScenarioParser.load(f, smoke);
+      Scenario sc = ScenarioParser.load(f, smoke, size);
       List<Long> s = seeds.isEmpty() ? sc.seeds() : List.copyOf(seeds);
       if (s.contains(sc.tuneSeed())) {
         throw new InvalidExperimentException(
@@ -188,7 +237,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
       if (plan.stream().anyMatch(b -> b.scenario().name().equals(sc.name()))) {
         throw new InvalidExperimentException(f + ": another scenario is named '" + sc.name() + "'");
       }
-      plan.add(new Benchmark(sc, root().resolve(sc.name()), arms, s, System.err, made));
+      Benchmark b = new Benchmark(sc, root().resolve(sc.name()), arms, s, System.err, made, env);
+      b.checkReplayable();
+      plan.add(b);
     }
     return plan;
   }

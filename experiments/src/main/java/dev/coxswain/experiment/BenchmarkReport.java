@@ -44,6 +44,7 @@ final class BenchmarkReport {
     StringBuilder md = header(b, commandLine, commit);
     md.append("| arm | ")
         .append(sc.metric())
+        .append(sc.maximize() ? " ↑" : " ↓")
         .append(" at the deadline | best until then |")
         .append(" steps per run | + tuning steps | steps from trouble to first correction |")
         .append(" steps from trouble until back within 2 % of the untroubled run |")
@@ -145,7 +146,18 @@ final class BenchmarkReport {
     if (!s.arm().policy()) {
       return "no agent";
     }
-    return String.format(Locale.ROOT, "%d / %d of %d", s.helped(), s.hurt(), s.decisions());
+    String d = String.format(Locale.ROOT, "%d / %d of %d", s.helped(), s.hurt(), s.decisions());
+    if (s.arm() == BenchArm.OPENAI) {
+      d +=
+          String.format(
+              Locale.ROOT,
+              "; LLM tokens %,d in, %,d out, $%.4f over %d runs",
+              s.inputTokens(),
+              s.outputTokens(),
+              s.costUsd(),
+              s.runs());
+    }
+    return d;
   }
 
   private static String correction(BenchmarkScores s) {
@@ -177,7 +189,8 @@ final class BenchmarkReport {
     }
     List<BenchArm> policies = cols.stream().filter(BenchArm::policy).toList();
     StringBuilder md = new StringBuilder("# Benchmark summary\n\n");
-    md.append("The goal's metric at the deadline, mean ± sd over seeds (lower is better).")
+    md.append("The goal's metric at the deadline, mean ± sd over seeds (each scenario names its")
+        .append(" metric and the better way: ↓ lower, ↑ higher).")
         .append(" Each policy arm against the best baseline that computed no more than it did")
         .append(" (steps per run, every member's for pbt, plus the sweep's for a tuned arm) and")
         .append(" against the best baseline at any compute: win, tie (within one sd) or loss.")
@@ -202,7 +215,13 @@ final class BenchmarkReport {
     Map<BenchArm, List<String>> any = new LinkedHashMap<>();
     for (Map.Entry<Benchmark, Map<BenchArm, BenchmarkScores>> e : all.entrySet()) {
       Map<BenchArm, BenchmarkScores> m = e.getValue();
-      md.append("| ").append(e.getKey().scenario().name()).append(" |");
+      Scenario sc = e.getKey().scenario();
+      md.append("| ")
+          .append(sc.name())
+          .append(" (")
+          .append(sc.metric())
+          .append(sc.maximize() ? " ↑" : " ↓")
+          .append(") |");
       for (BenchArm a : cols) {
         md.append(' ')
             .append(m.containsKey(a) ? m.get(a).atDeadline().text("%.4f") : "")

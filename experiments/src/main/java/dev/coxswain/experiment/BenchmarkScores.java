@@ -25,6 +25,10 @@ import java.util.OptionalLong;
  * @param decisions the agent's decisions over all runs
  * @param helped of them, those judged to have helped
  * @param hurt of them, those judged to have hurt
+ * @param maximize whether the metric is better higher (accuracy), else lower
+ * @param inputTokens the LLM's prompt tokens over all runs (0 without an LLM)
+ * @param outputTokens the LLM's answer tokens over all runs
+ * @param costUsd what the LLM's decisions cost over all runs
  */
 record BenchmarkScores(
     BenchArm arm,
@@ -40,7 +44,11 @@ record BenchmarkScores(
     int troubled,
     int decisions,
     int helped,
-    int hurt) {
+    int hurt,
+    boolean maximize,
+    long inputTokens,
+    long outputTokens,
+    double costUsd) {
 
   /** The scores without untroubled runs to compare with (the metric minimized). */
   static BenchmarkScores of(
@@ -52,7 +60,7 @@ record BenchmarkScores(
    * The scores of an arm's runs.
    *
    * @param untroubled the untroubled reference run by seed (empty: the scenario has none)
-   * @param maximize whether a higher metric is better (for the band of "back within 2 %")
+   * @param maximize whether a higher metric is better
    */
   static BenchmarkScores of(
       BenchArm arm,
@@ -68,9 +76,11 @@ record BenchmarkScores(
     List<Double> back = new ArrayList<>();
     int troubled = 0;
     int[] decisions = new int[3];
+    long[] tokens = new long[2];
+    double cost = 0;
     for (ScenarioResult r : rs) {
       at.add(r.scoreAt(deadline));
-      best.add(r.bestUntil(deadline));
+      best.add(r.bestUntil(deadline, maximize));
       steps.add((double) r.stepsTrained());
       RunScores s = RunScores.of(r, untroubled.get(r.seed()), deadline, maximize);
       if (s.firstCorrection() != null) {
@@ -85,6 +95,13 @@ record BenchmarkScores(
       decisions[0] += s.decisions();
       decisions[1] += s.helped();
       decisions[2] += s.hurt();
+      // what the LLM cost is in the run's journal; result.json keeps it as the run was written
+      RunScores kept = r.scores();
+      if (kept != null && kept.inputTokens() != null) {
+        tokens[0] += kept.inputTokens();
+        tokens[1] += kept.outputTokens();
+        cost += kept.costUsd();
+      }
     }
     return new BenchmarkScores(
         arm,
@@ -100,7 +117,11 @@ record BenchmarkScores(
         troubled,
         decisions[0],
         decisions[1],
-        decisions[2]);
+        decisions[2],
+        maximize,
+        tokens[0],
+        tokens[1],
+        cost);
   }
 
   /**
@@ -144,17 +165,26 @@ record BenchmarkScores(
     return steps.mean() + tuningSteps;
   }
 
-  /** The arm with the lowest mean at the deadline among those given (the metrics minimize). */
+  /**
+   * The arm with the best mean at the deadline among those given: the highest when the metric is
+   * maximized, else the lowest.
+   */
   static BenchArm bestOf(Map<BenchArm, BenchmarkScores> scores, List<BenchArm> among) {
     BenchArm best = null;
     for (BenchArm a : among) {
       BenchmarkScores s = scores.get(a);
-      if (s != null
-          && (best == null || s.atDeadline().mean() < scores.get(best).atDeadline().mean())) {
+      if (s != null && (best == null || s.beats(scores.get(best)))) {
         best = a;
       }
     }
     return best;
+  }
+
+  /** Whether this arm's mean at the deadline is better than the other's. */
+  private boolean beats(BenchmarkScores other) {
+    double a = atDeadline.mean();
+    double b = other.atDeadline.mean();
+    return maximize ? a > b : a < b;
   }
 
   /**
@@ -170,6 +200,6 @@ record BenchmarkScores(
     if (Math.abs(d) <= sd) {
       return "tie";
     }
-    return d < 0 ? "win" : "loss";
+    return (maximize ? d > 0 : d < 0) ? "win" : "loss";
   }
 }

@@ -13,27 +13,32 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A workload's batches with some steps' batches replaced by garbage text: characters drawn
- * uniformly from the vocabulary, inputs and targets alike. The garbage of a step depends only on
- * (seed, step), so every arm of a seed sees the same garbage, and a branch replayed from a
- * checkpoint sees it again. Validation batches are never touched.
+ * A workload's batches with some steps' batches corrupted. A language model's become garbage text:
+ * characters drawn uniformly from the vocabulary, inputs and targets alike. A classifier's keep
+ * their images and get their labels shuffled across the batch: every label is still a real class,
+ * mostly not the image's. The corruption of a step depends only on (seed, step), so every arm of a
+ * seed sees the same, and a branch replayed from a checkpoint sees it again. Validation batches are
+ * never touched.
  */
 final class CorruptedBatches implements BatchSource {
   private final BatchSource clean;
   private final List<Trouble> troubles;
   private final long seed;
-  private final int vocab;
+  private final int vocab; // 0: a classifier, whose labels are shuffled
 
-  CorruptedBatches(BatchSource clean, List<Trouble> troubles, long seed) {
+  CorruptedBatches(BatchSource clean, List<Trouble> troubles, long seed, boolean classifier) {
     this.clean = clean;
     this.troubles = troubles;
     this.seed = seed;
     Object v = clean.describe().get("vocab");
-    if (!(v instanceof Number n)) {
+    if (classifier) {
+      this.vocab = 0;
+    } else if (v instanceof Number n) {
+      this.vocab = n.intValue();
+    } else {
       throw new IllegalArgumentException(
-          "corrupted batches need a data source that names its vocab");
+          "corrupted batches need a classifier or a data source that names its vocab");
     }
-    this.vocab = n.intValue();
   }
 
   /** The workload with its training batches corrupted where a trouble says; else unchanged. */
@@ -50,7 +55,8 @@ final class CorruptedBatches implements BatchSource {
             .setBlock(w.block())
             .setInputShape(w.inputShapes())
             .setLoss(w.loss())
-            .setData(new CorruptedBatches(w.data(), garbage, seed))
+            .setData(
+                new CorruptedBatches(w.data(), garbage, seed, w.kind() == Workload.Kind.CLASSIFIER))
             .optDescription(w.description());
     for (EvalMetric m : w.metrics()) {
       b.optMetric(m);
@@ -72,7 +78,36 @@ final class CorruptedBatches implements BatchSource {
       return b;
     }
     SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + step);
+    if (vocab == 0) {
+      return new Batch(b.data(), shuffled(manager, b.labels(), r), b.tokens());
+    }
     return new Batch(garbage(manager, b.data(), r), garbage(manager, b.labels(), r), b.tokens());
+  }
+
+  /** The labels' rows in a random order (a seeded Fisher-Yates shuffle along the batch axis). */
+  private static NDList shuffled(NDManager manager, NDList labels, SplittableRandom r) {
+    NDList out = new NDList();
+    for (NDArray a : labels) {
+      int rows = (int) a.getShape().get(0);
+      int width = (int) (a.size() / rows);
+      double[] v = a.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).toDoubleArray();
+      double[] w = new double[v.length];
+      int[] order = new int[rows];
+      for (int i = 0; i < rows; i++) {
+        order[i] = i;
+      }
+      for (int i = rows - 1; i > 0; i--) {
+        int j = r.nextInt(i + 1);
+        int t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      for (int i = 0; i < rows; i++) {
+        System.arraycopy(v, order[i] * width, w, i * width, width);
+      }
+      out.add(manager.create(w, a.getShape()).toType(a.getDataType(), false));
+    }
+    return out;
   }
 
   private NDList garbage(NDManager manager, NDList like, SplittableRandom r) {

@@ -68,24 +68,8 @@ final class LrRecoveryArmRunner {
   AgentSettings agent(LrRecoveryArm arm) {
     SupervisorConfig loop = SupervisorConfig.defaults().withEvery(config.agentEvery());
     return switch (arm.control()) {
-      case AGENT_RULE ->
-          new AgentSettings("rule", config.agentPrompt(), null, loop, 0, 0, 1.10, 4.40, null, null);
-      case AGENT_OPENAI ->
-          new AgentSettings(
-              "openai",
-              config.agentPrompt(),
-              AgentSettings.openAiDefaults(
-                  env.getOrDefault("OPENAI_BASE_URL", "https://api.openai.com/v1"),
-                  env.get("OPENAI_API_KEY"),
-                  env.getOrDefault("COXSWAIN_AGENT_MODEL", "o4-mini"),
-                  java.time.Duration.ofSeconds(60)),
-              loop,
-              5_000_000,
-              5.0,
-              1.10,
-              4.40,
-              null,
-              null);
+      case AGENT_RULE -> ExperimentAgents.rule(config.agentPrompt(), loop);
+      case AGENT_OPENAI -> ExperimentAgents.openAi(env, config.agentPrompt(), loop);
       default -> null;
     };
   }
@@ -306,13 +290,28 @@ final class LrRecoveryArmRunner {
    * rollback drops what came after its checkpoint), steps computed in all, and applied commands.
    */
   static final class Observer implements Consumer<Event> {
+    /** Evaluations: {step, the validation loss, or the workload metric this observer follows}. */
     final List<double[]> evals = new ArrayList<>();
+
     final List<double[]> lrs = new ArrayList<>();
     double lr = Double.NaN;
     long stepsTrained;
     int interventions;
     int rollbacks;
     private final Map<String, String> sources = new HashMap<>();
+    private final String metric;
+
+    /** An observer of the validation loss. */
+    Observer() {
+      this(null);
+    }
+
+    /**
+     * @param metric a workload metric to record instead of the validation loss (accuracy), or null
+     */
+    Observer(String metric) {
+      this.metric = metric;
+    }
 
     @Override
     public void accept(Event e) {
@@ -326,9 +325,10 @@ final class LrRecoveryArmRunner {
           }
         }
         case EVAL -> {
-          double loss = ((Payload.Eval) e.body()).evalLoss();
+          Payload.Eval ev = (Payload.Eval) e.body();
+          Double v = metric == null ? Double.valueOf(ev.evalLoss()) : ev.value(metric);
           evals.removeIf(x -> x[0] >= e.step());
-          evals.add(new double[] {e.step(), loss});
+          evals.add(new double[] {e.step(), v == null ? Double.NaN : v});
         }
         case BRANCH -> {
           long resumes = ((Payload.Branch) e.body()).resumesAtStep();

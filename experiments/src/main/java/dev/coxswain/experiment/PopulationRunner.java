@@ -74,8 +74,8 @@ final class PopulationRunner {
     final int index;
     final double lr;
     final Path dir;
-    final LrRecoveryArmRunner.Observer seen = new LrRecoveryArmRunner.Observer();
-    final ArmController controller = new ArmController(seen);
+    final LrRecoveryArmRunner.Observer seen;
+    final ArmController controller;
     volatile RunStore store;
     volatile InteractiveTrainer trainer;
     long heldAt = -1;
@@ -84,10 +84,12 @@ final class PopulationRunner {
     RunOutcome end;
     Exception failure;
 
-    Member(int index, double lr, Path dir) {
+    Member(int index, double lr, Path dir, LrRecoveryArmRunner.Observer seen) {
       this.index = index;
       this.lr = lr;
       this.dir = dir;
+      this.seen = seen;
+      this.controller = new ArmController(seen);
     }
   }
 
@@ -110,7 +112,7 @@ final class PopulationRunner {
     rng = new Random(seed * 1_000_003L + 24);
     Files.createDirectories(dir);
     for (int i = 0; i < FACTORS.length; i++) {
-      members.add(new Member(i, lr * FACTORS[i], dir.resolve("member-" + i)));
+      members.add(new Member(i, lr * FACTORS[i], dir.resolve("member-" + i), runner.observer()));
     }
     long t0 = System.nanoTime();
     List<Thread> threads = new ArrayList<>();
@@ -226,8 +228,9 @@ final class PopulationRunner {
       return;
     }
     final long k = step;
+    // best first: the goal's metric the better way (a member without an evaluation there last)
     Comparator<Member> byValue =
-        Comparator.comparingDouble((Member m) -> value(m, k)).thenComparingInt(m -> m.index);
+        Comparator.comparingDouble((Member m) -> rank(value(m, k))).thenComparingInt(m -> m.index);
     Member best = held.stream().min(byValue).get();
     Member worst = held.stream().max(byValue).get();
     if (best == worst) {
@@ -247,7 +250,15 @@ final class PopulationRunner {
         return e[1];
       }
     }
-    return Double.POSITIVE_INFINITY;
+    return Double.NaN;
+  }
+
+  /** A value as an ascending rank: lower is better whichever way the goal goes; NaN is worst. */
+  private double rank(double v) {
+    if (!Double.isFinite(v)) {
+      return Double.POSITIVE_INFINITY;
+    }
+    return sc.maximize() ? -v : v;
   }
 
   /** The worst member takes the best one's checkpoint at the boundary and a perturbed lr. */
@@ -319,7 +330,7 @@ final class PopulationRunner {
     Member winner = null;
     double best = Double.POSITIVE_INFINITY;
     for (Member m : members) {
-      double v = score(m);
+      double v = rank(score(m));
       if (winner == null || v < best) {
         winner = m;
         best = v;
@@ -366,7 +377,7 @@ final class PopulationRunner {
 
   private double score(Member m) {
     if (m.end == null) {
-      return Double.POSITIVE_INFINITY;
+      return Double.NaN;
     }
     ScenarioResult one =
         new ScenarioResult(
@@ -387,7 +398,6 @@ final class PopulationRunner {
             "",
             0,
             null);
-    double v = one.scoreAt(sc.deadline());
-    return Double.isFinite(v) ? v : Double.POSITIVE_INFINITY;
+    return one.scoreAt(sc.deadline());
   }
 }

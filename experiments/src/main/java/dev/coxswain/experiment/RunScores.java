@@ -18,10 +18,46 @@ import java.util.OptionalLong;
  * @param decisions the agent's decisions (0 for an arm without an agent)
  * @param helped decisions whose outcome the agent judged helpful
  * @param hurt decisions whose outcome the agent judged harmful
+ * @param inputTokens the LLM's prompt tokens over the run (the LLM arm only, else absent)
+ * @param outputTokens the LLM's answer tokens over the run (the LLM arm only)
+ * @param costUsd what the LLM's decisions cost, at the prices the arm declares (the LLM arm only)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunScores(
-    Long troubleStep, Long firstCorrection, Long backWithin, int decisions, int helped, int hurt) {
+    Long troubleStep,
+    Long firstCorrection,
+    Long backWithin,
+    int decisions,
+    int helped,
+    int hurt,
+    Long inputTokens,
+    Long outputTokens,
+    Double costUsd) {
+
+  /** The scores of a run without an LLM. */
+  public RunScores(
+      Long troubleStep,
+      Long firstCorrection,
+      Long backWithin,
+      int decisions,
+      int helped,
+      int hurt) {
+    this(troubleStep, firstCorrection, backWithin, decisions, helped, hurt, null, null, null);
+  }
+
+  /** These scores with what the LLM's decisions cost, from the run's journal. */
+  RunScores withLlm(AgentJournalTally t) {
+    return new RunScores(
+        troubleStep,
+        firstCorrection,
+        backWithin,
+        decisions,
+        helped,
+        hurt,
+        t.inputTokens(),
+        t.outputTokens(),
+        t.costUsd());
+  }
 
   /** How close to the untroubled run counts as back: 2 % of its value, the worse side only. */
   public static final double BAND = 0.02;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.coxswain.run.RunConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,15 +27,34 @@ import java.util.Map;
 public final class ScenarioParser extends ScenarioFields {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
-  /** What the default workload's evaluations report. */
-  static final List<String> METRICS = List.of("eval_loss", "perplexity");
+  /** What each workload's evaluations report, each metric with its goal's direction. */
+  static final Map<String, Map<String, String>> METRICS =
+      Map.of(
+          "char-gpt",
+          Map.of("eval_loss", "minimize", "perplexity", "minimize"),
+          Scenario.FASHION_MNIST,
+          Map.of("eval_loss", "minimize", "accuracy", "maximize"));
 
-  /** Size presets: layers, embed, heads, context, batch size, validation batches. */
+  /** char-gpt's size presets: layers, embed, heads, context, batch size, validation batches. */
   static final Map<String, int[]> SIZES =
       Map.of(
           "tiny", new int[] {1, 32, 2, 16, 8, 2},
           "small", new int[] {1, 64, 4, 32, 16, 4},
           "default", new int[] {2, 128, 4, 64, 32, 16});
+
+  /**
+   * fashion-mnist's size presets: training images (of 60,000), validation images (of the 10,000
+   * test images), batch size.
+   */
+  static final Map<String, int[]> IMAGE_SIZES =
+      Map.of(
+          "tiny", new int[] {1_000, 200, 16},
+          "small", new int[] {10_000, 1_000, 32},
+          "default", new int[] {60_000, 2_000, 64});
+
+  /** The trouble kinds that act on a corpus's documents, which the classifier does not have. */
+  private static final List<Trouble.Kind> CORPUS_ONLY =
+      List.of(Trouble.Kind.OVERFITTING, Trouble.Kind.DATA_ARRIVING);
 
   /** Smoke size: every step count divided by this, the tiny model, the first seed. */
   static final int SMOKE_DIVISOR = 10;
@@ -45,6 +65,15 @@ public final class ScenarioParser extends ScenarioFields {
 
   /** Loads a scenario file, at smoke size when asked. */
   public static Scenario load(Path file, boolean smoke) throws InvalidExperimentException {
+    return load(file, smoke, null);
+  }
+
+  /**
+   * Loads a scenario file at smoke size when asked, or with its {@code size} replaced by {@code
+   * size} (null: as written), e.g. to run the benchmark at {@code small} on a slow machine.
+   */
+  public static Scenario load(Path file, boolean smoke, String size)
+      throws InvalidExperimentException {
     String text;
     try {
       text = Files.readString(file);
@@ -54,11 +83,18 @@ public final class ScenarioParser extends ScenarioFields {
       throw new InvalidExperimentException(file + ": " + e.getMessage());
     }
     String name = file.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-    return parse(text, file.toString(), name, smoke);
+    return parse(text, file.toString(), name, smoke, size);
   }
 
   /** Parses and checks; {@code origin} begins every message. */
   public static Scenario parse(String text, String origin, String defaultName, boolean smoke)
+      throws InvalidExperimentException {
+    return parse(text, origin, defaultName, smoke, null);
+  }
+
+  /** Parses and checks, the size replaced when one is given; {@code origin} begins messages. */
+  public static Scenario parse(
+      String text, String origin, String defaultName, boolean smoke, String size)
       throws InvalidExperimentException {
     JsonNode root;
     try {
@@ -69,6 +105,10 @@ public final class ScenarioParser extends ScenarioFields {
     }
     if (root == null || !root.isObject()) {
       throw new InvalidExperimentException(origin + ": expected a YAML mapping (a scenario)");
+    }
+    if (size != null) {
+      ((ObjectNode) root).put("size", size);
+      origin = origin + " (at --size " + size + ")";
     }
     Scenario full = new ScenarioParser(origin).read((ObjectNode) root, defaultName);
     if (!smoke) {
@@ -117,7 +157,7 @@ public final class ScenarioParser extends ScenarioFields {
               + name
               + "'");
     }
-    String[] workload = workload(root);
+    Workload workload = workload(root);
     long steps = whole(root, "steps", 1);
     List<Long> seeds = seeds(root.get("seeds"));
     long tuneSeed = root.has("tune_seed") ? whole(root, "tune_seed", 0) : 0;
@@ -143,8 +183,19 @@ public final class ScenarioParser extends ScenarioFields {
         fail("'pretrain.steps' (" + pretrainSteps + ") must be below 'steps' (" + steps + ")");
       }
     }
-    Goal goal = goal(root, steps, pretrainSteps, evalEvery);
+    Goal goal = goal(root, workload.name(), steps, pretrainSteps, evalEvery);
     List<Trouble> troubles = new TroubleReader(origin).troubles(root, steps, pretrainSteps, lr);
+    if (workload.name().equals(Scenario.FASHION_MNIST)) {
+      for (Trouble t : troubles) {
+        if (CORPUS_ONLY.contains(t.kind())) {
+          fail(
+              "trouble '"
+                  + t.kind().wire()
+                  + "' names a corpus's documents, and the workload fashion-mnist has none;"
+                  + " its troubles are the others (corrupted_batches shuffles its labels)");
+        }
+      }
+    }
     JsonNode tuning = object(root, "tuning");
     only(tuning, "tuning.", "lrs");
     List<Double> lrs = positives(tuning.get("lrs"), "tuning.lrs");
@@ -152,14 +203,18 @@ public final class ScenarioParser extends ScenarioFields {
     only(agent, "agent.", "every");
     int agentEvery = (int) whole(agent, "agent.every", 1);
     atMost("agent.every", agentEvery, steps);
-    int[] z = SIZES.get(workload[0]);
     Trouble data = troubles.stream().filter(t -> t.documents() != null).findFirst().orElse(null);
-    RunConfig run = runConfig(z, workload[1], data);
+    RunConfig run =
+        workload.images() != null
+            ? RunConfig.empty() // the classifier is built in code; only trainer settings here
+            : runConfig(SIZES.get(workload.size()), workload.corpus(), data);
     String digest = digest(root, name);
     return new Scenario(
         name,
-        workload[0],
+        workload.name(),
+        workload.size(),
         run,
+        workload.images(),
         steps,
         seeds,
         tuneSeed,
@@ -194,44 +249,72 @@ public final class ScenarioParser extends ScenarioFields {
     "agent"
   };
 
-  /** The workload, its size preset and its corpus. */
-  private String[] workload(JsonNode root) throws InvalidExperimentException {
+  /**
+   * The workload, its size preset and its data: a corpus for char-gpt, the IDX files' directory for
+   * fashion-mnist (the other one null).
+   */
+  private record Workload(String name, String size, String corpus, Path images) {}
+
+  private Workload workload(JsonNode root) throws InvalidExperimentException {
     String workload = text(root, "workload");
-    if (!workload.equals("char-gpt")) {
-      fail("'workload' is '" + workload + "'; known: char-gpt (the default workload)");
+    if (!METRICS.containsKey(workload)) {
+      fail(
+          "'workload' is '"
+              + workload
+              + "'; known: char-gpt (the default workload), fashion-mnist (the classifier)");
     }
+    boolean images = workload.equals(Scenario.FASHION_MNIST);
     String size = text(root, "size");
     if (!SIZES.containsKey(size)) {
       fail("'size' is '" + size + "'; known: " + SIZES.keySet().stream().sorted().toList());
     }
-    String corpus = "data/sotu";
+    String key = images ? "dir" : "corpus";
+    String data = images ? FashionMnistData.DEBIAN_DIR.toString() : "data/sotu";
     if (root.has("data")) {
       JsonNode d = object(root, "data");
-      only(d, "data.", "corpus");
-      corpus = text(d, "data.corpus");
+      only(d, "data.", key);
+      data = text(d, "data." + key);
     }
-    return new String[] {size, corpus};
+    if (images && !Files.isRegularFile(Path.of(data, "train-images-idx3-ubyte.gz"))) {
+      fail(
+          "the workload fashion-mnist needs its IDX files in "
+              + data
+              + " (train-images-idx3-ubyte.gz not found): install Debian's dataset-fashion-mnist"
+              + " (apt-get install dataset-fashion-mnist), or name their directory with 'data.dir'");
+    }
+    return images
+        ? new Workload(workload, size, null, Path.of(data))
+        : new Workload(workload, size, data, null);
   }
 
   private record Goal(String metric, String direction, long deadline) {}
 
-  /** The goal: a metric the workload reports, minimized, scored at an evaluation step. */
-  private Goal goal(JsonNode root, long steps, long pretrainSteps, int evalEvery)
+  /** The goal: a metric the workload reports, the way it is better, scored at an evaluation. */
+  private Goal goal(JsonNode root, String workload, long steps, long pretrainSteps, int evalEvery)
       throws InvalidExperimentException {
     JsonNode g = object(root, "goal");
     only(g, "goal.", "metric", "direction", "deadline");
     String metric = text(g, "goal.metric");
-    if (!METRICS.contains(metric)) {
+    Map<String, String> reported = METRICS.get(workload);
+    if (!reported.containsKey(metric)) {
       fail(
           "'goal.metric' is '"
               + metric
-              + "': the workload char-gpt reports no such metric;"
-              + " it reports "
-              + METRICS);
+              + "': the workload "
+              + workload
+              + " reports no such metric; it reports "
+              + reported.keySet().stream().sorted().toList());
     }
     String direction = text(g, "goal.direction");
-    if (!direction.equals("minimize")) {
-      fail("'goal.direction' is '" + direction + "': " + metric + " is better lower (minimize)");
+    String better = reported.get(metric);
+    if (!direction.equals(better)) {
+      fail(
+          "'goal.direction' is '"
+              + direction
+              + "': "
+              + metric
+              + " is better "
+              + (better.equals("maximize") ? "higher (maximize)" : "lower (minimize)"));
     }
     long deadline = whole(g, "goal.deadline", 1);
     atMost("goal.deadline", deadline, steps);

@@ -189,11 +189,16 @@ public record ScenarioResult(
     return steps < deadline;
   }
 
-  /** The best value of the metric up to {@code step} (lowest: the metrics so far minimize). */
-  public double bestUntil(long step) {
+  /**
+   * The best value of the metric up to {@code step}: the highest when it is maximized, else the
+   * lowest.
+   */
+  public double bestUntil(long step, boolean maximize) {
     double best = Double.NaN;
     for (double[] e : evals) {
-      if (e[0] <= step && Double.isFinite(e[1]) && !(e[1] >= best)) {
+      if (e[0] <= step
+          && Double.isFinite(e[1])
+          && (Double.isNaN(best) || (maximize ? e[1] > best : e[1] < best))) {
         best = e[1];
       }
     }

@@ -35,10 +35,26 @@ import java.util.concurrent.CompletableFuture;
 final class ScenarioRunner {
   private final Scenario sc;
   private final ResultOrigin made;
+  private final Map<String, String> env;
+  private final java.util.function.LongFunction<Path> openAiRun;
 
   ScenarioRunner(Scenario sc, ResultOrigin made) {
+    this(sc, made, Map.of(), seed -> null);
+  }
+
+  /**
+   * @param env the LLM arm's endpoint: OPENAI_API_KEY, OPENAI_BASE_URL, COXSWAIN_AGENT_MODEL
+   * @param openAiRun the openai arm's run directory of a seed, whose journal the replay arm replays
+   */
+  ScenarioRunner(
+      Scenario sc,
+      ResultOrigin made,
+      Map<String, String> env,
+      java.util.function.LongFunction<Path> openAiRun) {
     this.sc = sc;
     this.made = made;
+    this.env = env;
+    this.openAiRun = openAiRun;
   }
 
   /**
@@ -81,12 +97,20 @@ final class ScenarioRunner {
         r.accumulate());
   }
 
-  private AgentSettings agent(BenchArm arm) {
-    if (arm != BenchArm.RULE) {
-      return null;
-    }
+  /**
+   * The agent of a policy arm (null for the others): the rule policy; the LLM at the endpoint the
+   * environment names; or the openai run's decisions of this seed replayed.
+   */
+  private AgentSettings agent(BenchArm arm, long seed) {
     SupervisorConfig loop = SupervisorConfig.defaults().withEvery(sc.agentEvery());
-    return new AgentSettings("rule", "lr-recovery", null, loop, 0, 0, 1.10, 4.40, null, null);
+    return switch (arm) {
+      case RULE -> ExperimentAgents.rule("lr-recovery", loop);
+      case OPENAI -> ExperimentAgents.openAi(env, "lr-recovery", loop);
+      case REPLAY ->
+          ExperimentAgents.replay(
+              openAiRun.apply(seed).resolve("agent.jsonl"), "lr-recovery", loop);
+      default -> null;
+    };
   }
 
   private LrSchedule schedule(BenchArm arm, double lr) {
@@ -101,6 +125,15 @@ final class ScenarioRunner {
 
   private int cosineEvery() {
     return (int) Math.max(1, (sc.steps() - sc.start()) / 100);
+  }
+
+  /**
+   * A run's observer: of the validation loss (perplexity is its exp, taken when the result is
+   * made), or of the workload metric that the goal names (accuracy).
+   */
+  LrRecoveryArmRunner.Observer observer() {
+    boolean loss = sc.metric().equals("eval_loss") || sc.metric().equals("perplexity");
+    return new LrRecoveryArmRunner.Observer(loss ? null : sc.metric());
   }
 
   /** {@link #run(BenchArm, double, long, Path, ScenarioResult)} without an untroubled run. */
@@ -124,7 +157,11 @@ final class ScenarioRunner {
             ? new PopulationRunner(sc, this, made).run(lr, seed, dir, troubles)
             : train(arm, lr, seed, dir, troubles);
     if (arm != BenchArm.TUNE && arm != BenchArm.UNTROUBLED) {
-      r = r.withScores(RunScores.of(r, untroubled, sc.deadline(), sc.maximize()));
+      RunScores s = RunScores.of(r, untroubled, sc.deadline(), sc.maximize());
+      if (arm == BenchArm.OPENAI) {
+        s = s.withLlm(AgentJournalTally.read(dir));
+      }
+      r = r.withScores(s);
     }
     write(dir, r);
     return r;
@@ -132,10 +169,10 @@ final class ScenarioRunner {
 
   private ScenarioResult train(BenchArm arm, double lr, long seed, Path dir, List<Trouble> troubles)
       throws Exception {
-    AgentSettings agent = agent(arm);
+    AgentSettings agent = agent(arm, seed);
     RunSpec spec = spec(arm, lr, seed, sc.checkpointEvery(), "", troubles);
     RunStore store = RunStore.create(dir, spec.runJson());
-    LrRecoveryArmRunner.Observer seen = new LrRecoveryArmRunner.Observer();
+    LrRecoveryArmRunner.Observer seen = observer();
     ArmController controller = new ArmController(seen);
     long t0 = System.nanoTime();
     RunOutcome end;
@@ -198,12 +235,15 @@ final class ScenarioRunner {
     extra.put("code", made.code());
     extra.put("code_sha256", made.codeSha256());
     extra.put("troubles", troubles.stream().map(Trouble::describe).toList());
-    AgentSettings agent = agent(arm);
+    AgentSettings agent = agent(arm, seed);
     if (agent != null) {
-      extra.put("agent", agent.describe());
+      extra.put("agent", agent.describe()); // no key: the endpoint's host only
     }
+    RunConfig config = runConfig(arm, lr, seed, checkpointEvery, member);
     RunSpec plain =
-        RunSpec.resolve(runConfig(arm, lr, seed, checkpointEvery, member), sc.steps(), extra);
+        sc.classifier()
+            ? RunSpec.resolve(config, sc.steps(), extra, ScenarioImages.workload(sc, seed))
+            : RunSpec.resolve(config, sc.steps(), extra);
     return new RunSpec(
         plain.runId(),
         plain.config(),

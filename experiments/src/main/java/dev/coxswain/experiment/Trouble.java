@@ -11,7 +11,7 @@ import java.util.Locale;
  * @param step the step after which it happens (0: before the first step)
  * @param lr the lr the run is given ({@code lr_too_high}, {@code lr_too_low}), else NaN
  * @param factor how far a person pushes the lr ({@code knob_mistake}), else NaN
- * @param length how many batches are garbage ({@code corrupted_batches}), else 0
+ * @param length how many batches are corrupted ({@code corrupted_batches}), else 0
  * @param documents the few training documents ({@code overfitting}) or the documents trained on
  *     before the new ones arrive ({@code data_arriving}), a glob in the corpus; else null
  * @param arriving the documents that arrive ({@code data_arriving}), a glob; else null
@@ -118,7 +118,7 @@ public record Trouble(
           String.format(Locale.ROOT, "%s: lr x%s after step %d", kind.wire(), factor, step);
       case CORRUPTED_BATCHES ->
           String.format(
-              Locale.ROOT, "%s: steps %d-%d are garbage", kind.wire(), step + 1, step + length);
+              Locale.ROOT, "%s: steps %d-%d are corrupted", kind.wire(), step + 1, step + length);
       case OVERFITTING ->
           String.format(Locale.ROOT, "%s: trains on %s only", kind.wire(), documents);
       case DATA_ARRIVING ->

@@ -241,6 +241,36 @@ class BenchmarkScoresTest {
   }
 
   @Test
+  void anAccuracyIsBetterHigherInEveryComparison() throws Exception {
+    // the same values as accuracies: the best until the deadline is now the highest, and the arm
+    // with the higher mean wins
+    ScenarioResult a1 = run("rule", 1, List.of(HIGH), List.of(), 0.5, 0.8, 0.7);
+    ScenarioResult a2 = run("rule", 2, List.of(HIGH), List.of(), 0.5, 0.9, 0.8);
+    BenchmarkScores rule =
+        BenchmarkScores.of(BenchArm.RULE, List.of(a1, a2), 300, 0, Map.of(), true);
+    assertEquals(0.85, rule.best().mean(), 1e-12, "the highest until the deadline");
+    assertEquals(0.8, a1.bestUntil(300, true), 1e-12);
+    assertEquals(0.5, a1.bestUntil(300, false), 1e-12, "as a loss: the lowest");
+    BenchmarkScores low =
+        BenchmarkScores.of(
+            BenchArm.NONE,
+            List.of(
+                run("none", 1, List.of(), List.of(), 0.5, 0.5, 0.4),
+                run("none", 2, List.of(), List.of(), 0.5, 0.5, 0.41)),
+            300,
+            0,
+            Map.of(),
+            true);
+    assertEquals("win", rule.against(low), "0.75 against 0.405");
+    assertEquals("loss", low.against(rule));
+    assertEquals(
+        BenchArm.RULE,
+        BenchmarkScores.bestOf(
+            Map.of(BenchArm.RULE, rule, BenchArm.NONE, low),
+            List.of(BenchArm.NONE, BenchArm.RULE)));
+  }
+
+  @Test
   void aRunStoppedBeforeTheDeadlineIsScoredOnTheModelItLeft() {
     ScenarioResult full = run("rule", 1, List.of(HIGH), List.of(), 3.0, 2.0, 2.5);
     ScenarioResult cut =

@@ -89,6 +89,32 @@ class ScenarioParserTest {
   }
 
   @Test
+  void aSizeGivenOnTheCommandLineReplacesTheFilesAndIsCheckedLikeIt() throws Exception {
+    Scenario tiny = ScenarioParser.parse(GOOD, "s.yaml", "s", false, "tiny");
+    assertEquals("tiny", tiny.size());
+    assertEquals(32, tiny.run().workload().embed());
+    assertEquals(600, tiny.steps(), "only the size changes");
+    assertFalse(parse(GOOD).digest().equals(tiny.digest()), "its runs are not the file's");
+    InvalidExperimentException bad =
+        assertThrows(
+            InvalidExperimentException.class,
+            () -> ScenarioParser.parse(GOOD, "s.yaml", "s", false, "huge"));
+    assertTrue(
+        bad.getMessage().contains("s.yaml (at --size huge): 'size' is 'huge'"), bad.getMessage());
+    Path good = dir.resolve("good.yaml");
+    Files.writeString(good, GOOD);
+    Path out = dir.resolve("out");
+    for (String[] args :
+        List.of(
+            new String[] {good.toString(), "--size", "huge", "--out", out.toString()},
+            new String[] {good.toString(), "--size", "tiny", "--smoke", "--out", out.toString()})) {
+      assertEquals(
+          2, new CommandLine(new BenchmarkCommand(Map.of())).execute(args), String.join(" ", args));
+    }
+    assertFalse(Files.exists(out), "nothing trained");
+  }
+
+  @Test
   void everyShippedScenarioIsValidAtBothSizes() throws Exception {
     Path scenarios = repo().resolve("experiments/scenarios");
     List<Path> files;
@@ -196,6 +222,56 @@ class ScenarioParserTest {
     assertTrue(m.contains("'goal.direction' is 'maximize'"), m);
   }
 
+  /** The classifier: its own data key, its own metrics, and only the troubles it can have. */
+  static String classifier(Path images) {
+    return String.join(
+        "\n",
+        "workload: fashion-mnist",
+        "size: tiny",
+        "data: {dir: '" + images + "'}",
+        "steps: 600",
+        "seeds: [1]",
+        "eval_every: 50",
+        "lr: 0.001",
+        "goal: {metric: accuracy, direction: maximize, deadline: 600}",
+        "troubles:",
+        "  - {kind: corrupted_batches, step: 200, length: 50}",
+        "tuning: {lrs: [0.001, 0.003]}",
+        "agent: {every: 50}",
+        "");
+  }
+
+  @Test
+  void theClassifierIsScoredOnAccuracyAndItsMistakesAreNamed() throws Exception {
+    Path images = dir.resolve("fmnist");
+    Files.createDirectories(images);
+    Files.write(images.resolve("train-images-idx3-ubyte.gz"), new byte[0]);
+    Scenario s = parse(classifier(images));
+    assertTrue(s.classifier() && s.maximize(), "accuracy is better higher");
+    assertEquals(images, s.images());
+    assertTrue(s.better(0.9, 0.8) && !s.better(0.8, 0.9) && s.better(0.5, Double.NaN));
+    assertFalse(parse(GOOD).better(0.9, 0.8), "a loss is better lower");
+    // a metric of the other workload, the wrong direction, a trouble on documents it has not
+    String m = error(classifier(images).replace("metric: accuracy", "metric: perplexity"));
+    assertTrue(m.contains("the workload fashion-mnist reports no such metric"), m);
+    assertTrue(m.contains("[accuracy, eval_loss]"), m);
+    m = error(classifier(images).replace("direction: maximize", "direction: minimize"));
+    assertTrue(m.contains("'goal.direction' is 'minimize': accuracy is better higher"), m);
+    m =
+        error(
+            classifier(images)
+                .replace(
+                    "{kind: corrupted_batches, step: 200, length: 50}",
+                    "{kind: overfitting, step: 0, documents: '179*.txt'}"));
+    assertTrue(m.contains("trouble 'overfitting' names a corpus's documents"), m);
+    // the corpus key is the other workload's; the images must be there
+    m = error(classifier(images).replace("data: {dir:", "data: {corpus:"));
+    assertTrue(m.contains("unknown key 'data.corpus' (known here: dir)"), m);
+    m = error(classifier(dir.resolve("nowhere")));
+    assertTrue(m.contains("needs its IDX files in " + dir.resolve("nowhere")), m);
+    assertTrue(m.contains("dataset-fashion-mnist"), m);
+  }
+
   @Test
   void unknownKeysAreNamedAtEveryLevel() {
     String m = error(GOOD + "learning_rate: 0.1\n");
@@ -245,7 +321,7 @@ class ScenarioParserTest {
     int code;
     try {
       code =
-          new CommandLine(new BenchmarkCommand())
+          new CommandLine(new BenchmarkCommand(Map.of()))
               .execute(good.toString(), bad.toString(), "--out", out.toString());
     } finally {
       System.setErr(old);
@@ -256,7 +332,7 @@ class ScenarioParserTest {
     assertFalse(Files.exists(out), "nothing trained, nothing written, not even the good file's");
     assertEquals(
         2,
-        new CommandLine(new BenchmarkCommand())
+        new CommandLine(new BenchmarkCommand(Map.of()))
             .execute(good.toString(), "--arms", "none,oracle", "--out", out.toString()));
     assertFalse(Files.exists(out));
   }

@@ -47,7 +47,8 @@ class StandingsTest {
         ARMS,
         List.of(1L, 2L),
         new PrintStream(java.io.OutputStream.nullOutputStream()),
-        new ResultOrigin("c", "c", "c"));
+        new ResultOrigin("c", "c", "c"),
+        Map.of());
   }
 
   /** Writes one run's result.json where the benchmark looks for it. */
@@ -135,9 +136,11 @@ class StandingsTest {
     System.err.println(md);
     assertEquals(md, Files.readString(file));
     assertTrue(md.contains("| rule vs equal compute | rule vs any compute |"), md);
-    String rowA = md.lines().filter(l -> l.startsWith("| a |")).findFirst().orElseThrow();
+    String rowA =
+        md.lines().filter(l -> l.startsWith("| a (eval_loss ↓) |")).findFirst().orElseThrow();
     assertTrue(rowA.endsWith("| win (none) | loss (pbt) |"), rowA);
-    String rowB = md.lines().filter(l -> l.startsWith("| b |")).findFirst().orElseThrow();
+    String rowB =
+        md.lines().filter(l -> l.startsWith("| b (eval_loss ↓) |")).findFirst().orElseThrow();
     assertTrue(rowB.endsWith("| tie (none) | loss (constant) |"), rowB);
     String totals = md.lines().filter(l -> l.startsWith("| totals |")).findFirst().orElseThrow();
     assertTrue(totals.endsWith("| 1 win, 1 tie, 0 losses | 0 wins, 0 ties, 2 losses |"), totals);

@@ -58,6 +58,42 @@ public record RunSpec(
     Workload w;
     try {
       w = wl.build(tc.seed());
+    } catch (IllegalArgumentException e) {
+      throw new RunConfig.ConfigException(e.getMessage());
+    }
+    return of(c, tc, device, w, c.toMap(), extra);
+  }
+
+  /**
+   * A run of a workload built in code (the Fashion-MNIST classifier of a benchmark scenario) with
+   * the trainer settings of a configuration; its {@code model} and {@code data} sections are not
+   * used, and run.json describes the workload's own.
+   *
+   * @param w built with the configuration's seed
+   */
+  public static RunSpec resolve(
+      RunConfig merged, long defaultSteps, Map<String, Object> extra, Workload w)
+      throws RunConfig.ConfigException {
+    String id = merged.runId() != null ? merged.runId() : newRunId();
+    RunConfig c =
+        merged.withOverrides(id, merged.maxSteps() == null ? defaultSteps : null, null, null, null);
+    RunDevice device = device(c.device());
+    TrainerConfig tc = c.trainer(id, null, null, null, device.djl());
+    Map<String, Object> config = new LinkedHashMap<>(c.toMap());
+    config.remove("model");
+    config.remove("data");
+    return of(c, tc, device, w, config, extra);
+  }
+
+  private static RunSpec of(
+      RunConfig c,
+      TrainerConfig tc,
+      RunDevice device,
+      Workload w,
+      Map<String, Object> config,
+      Map<String, Object> extra)
+      throws RunConfig.ConfigException {
+    try {
       // a group that matches nothing, or a parameter another group took: refused before anything
       ParamGroups.resolve(ModelTree.of(w.block()), tc.paramGroups());
     } catch (IllegalArgumentException e) {
@@ -65,7 +101,8 @@ public record RunSpec(
     }
     Map<String, Object> all = new LinkedHashMap<>(extra);
     all.put("device", Json.toMap(device.section()));
-    return new RunSpec(id, c, tc, w, runJson(id, w, c.toMap(), all));
+    String id = tc.runId();
+    return new RunSpec(id, c, tc, w, runJson(id, w, config, all));
   }
 
   /**

@@ -60,6 +60,11 @@ public final class Recovery {
   private long rollbackTroubleStart = -1;
   // the window mean of the last level jump rolled back, NaN when none since the run was healthy
   private double jumpRolledBack = Double.NaN;
+  // a level jump came back after a rollback with half the lr: until the loss is back under the
+  // jump's threshold, a raised level is the data's doing, not a reason to roll back again. Without
+  // this, a window of bad data longer than the agent's window
+  // (or the damage it leaves) was rolled back once per window until recovery gave up and paused.
+  private boolean jumpNotLr;
   // the learning rates a rollback halves: every knob with the role, as the run announced them
   private List<String> learningRates = List.of("lr");
 
@@ -134,11 +139,15 @@ public final class Recovery {
   public boolean levelJumped(long step, Summary window, int every) {
     Summary.Series loss = window.series().get("train_loss");
     double best = window.bestWindowMeanLoss();
-    if (loss == null
-        || loss.count() < 10
-        || !Double.isFinite(best)
-        || loss.mean() <= LEVEL_JUMP * best) {
+    if (loss == null || loss.count() < 10 || !Double.isFinite(best)) {
       return false;
+    }
+    if (loss.mean() <= LEVEL_JUMP * best) {
+      jumpNotLr = false; // back under the threshold: the next jump is a new one
+      return false;
+    }
+    if (jumpNotLr) {
+      return false; // the same trouble, still not the lr's: the policy decides
     }
     if (Double.isFinite(jumpRolledBack) && loss.mean() > LR_DID_NOT_HELP * jumpRolledBack) {
       health.health(
@@ -150,6 +159,7 @@ public final class Recovery {
               loss.mean(),
               jumpRolledBack));
       jumpRolledBack = Double.NaN;
+      jumpNotLr = true;
       return false;
     }
     jumpRolledBack = loss.mean();

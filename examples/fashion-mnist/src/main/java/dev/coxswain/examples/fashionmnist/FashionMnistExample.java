@@ -5,6 +5,8 @@ import dev.coxswain.server.Coxswain;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.Workload;
+import dev.coxswain.trainer.workload.FashionMnistData;
+import dev.coxswain.trainer.workload.FashionMnistWorkload;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;

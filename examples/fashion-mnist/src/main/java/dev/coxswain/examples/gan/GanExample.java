@@ -1,10 +1,10 @@
 package dev.coxswain.examples.gan;
 
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.server.Coxswain;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.loop.StepFigures;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;

@@ -5,7 +5,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
+import dev.coxswain.trainer.workload.FashionMnistData;
 
 /**
  * The GAN's two networks: small multi-layer perceptrons, fast on a CPU. The generator maps noise to

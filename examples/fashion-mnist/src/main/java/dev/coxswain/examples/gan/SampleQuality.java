@@ -8,8 +8,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.trainer.loop.LoopEvaluation;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.util.Map;
 import java.util.SplittableRandom;
 

@@ -3,11 +3,11 @@ package dev.coxswain.examples.easytrain;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;

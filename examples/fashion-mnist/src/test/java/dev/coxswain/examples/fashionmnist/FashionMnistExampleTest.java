@@ -11,6 +11,8 @@ import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.console.Browser;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
+import dev.coxswain.trainer.workload.FashionMnistWorkload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -11,6 +11,8 @@ import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.ServerProcess;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
+import dev.coxswain.trainer.workload.FashionMnistWorkload;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;

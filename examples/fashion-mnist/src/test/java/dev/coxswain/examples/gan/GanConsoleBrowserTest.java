@@ -3,11 +3,11 @@ package dev.coxswain.examples.gan;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.server.console.Browser;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.protocol.Command;
 import dev.coxswain.protocol.CommandResult;
 import dev.coxswain.protocol.CommandStatus;
@@ -18,6 +17,7 @@ import dev.coxswain.trainer.TrainerConfig;
 import dev.coxswain.trainer.control.OwnKnob;
 import dev.coxswain.trainer.events.EventSink;
 import dev.coxswain.trainer.loop.OwnLoop;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

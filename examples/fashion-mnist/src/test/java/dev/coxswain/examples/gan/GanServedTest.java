@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.coxswain.examples.fashionmnist.FashionMnistData;
 import dev.coxswain.server.Coxswain;
 import dev.coxswain.server.TestRuns;
 import dev.coxswain.trainer.RunOutcome;
 import dev.coxswain.trainer.TrainerConfig;
+import dev.coxswain.trainer.workload.FashionMnistData;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.http.HttpResponse;

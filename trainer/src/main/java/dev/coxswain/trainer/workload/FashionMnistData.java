@@ -1,4 +1,4 @@
-package dev.coxswain.examples.fashionmnist;
+package dev.coxswain.trainer.workload;
 
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -91,7 +91,8 @@ public record FashionMnistData(int count, byte[] pixels, byte[] labels) {
           file.toString(),
           null,
           "Fashion-MNIST not found: install Debian's dataset-fashion-mnist"
-              + " (apt-get install dataset-fashion-mnist) or name the directory with --data");
+              + " (apt-get install dataset-fashion-mnist) or name its directory (--data; in a"
+              + " scenario file, data.dir)");
     }
   }
 

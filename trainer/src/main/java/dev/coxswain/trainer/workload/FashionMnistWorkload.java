@@ -1,4 +1,4 @@
-package dev.coxswain.examples.fashionmnist;
+package dev.coxswain.trainer.workload;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -53,24 +53,32 @@ public final class FashionMnistWorkload {
    */
   public static Workload create(
       NDManager manager, FashionMnistData train, FashionMnistData val, int batch, long seed) {
+    return create(dataset(manager, train, batch), dataset(manager, val, batch), batch, seed);
+  }
+
+  /**
+   * Images and labels as a DJL dataset. It is only read while training, so runs one after another
+   * (or the members of a population) may share one.
+   *
+   * @param manager holds the arrays; close it when no run uses the dataset any more
+   */
+  public static ArrayDataset dataset(NDManager manager, FashionMnistData images, int batch) {
     int side = FashionMnistData.SIDE;
-    ArrayDataset trainSet =
-        new ArrayDataset.Builder()
-            .setData(manager.create(train.scaledPixels(), new Shape(train.count(), 1, side, side)))
-            .optLabels(manager.create(train.floatLabels(), new Shape(train.count())))
-            .setSampling(batch, false)
-            .build();
-    ArrayDataset valSet =
-        new ArrayDataset.Builder()
-            .setData(manager.create(val.scaledPixels(), new Shape(val.count(), 1, side, side)))
-            .optLabels(manager.create(val.floatLabels(), new Shape(val.count())))
-            .setSampling(batch, false)
-            .build();
+    return new ArrayDataset.Builder()
+        .setData(manager.create(images.scaledPixels(), new Shape(images.count(), 1, side, side)))
+        .optLabels(manager.create(images.floatLabels(), new Shape(images.count())))
+        .setSampling(batch, false)
+        .build();
+  }
+
+  /** The workload on datasets made by {@link #dataset}. */
+  public static Workload create(ArrayDataset train, ArrayDataset val, int batch, long seed) {
+    int side = FashionMnistData.SIDE;
     return Workload.builder()
         .setBlock(cnn())
         .setInputShape(new Shape(batch, 1, side, side))
         .setLoss(Loss.softmaxCrossEntropyLoss())
-        .setData(new DatasetSource(trainSet, valSet, batch, seed))
+        .setData(new DatasetSource(train, val, batch, seed))
         .optMetric(EvalMetric.accuracy())
         .optName("fashion-mnist-cnn")
         .optKind(Workload.Kind.CLASSIFIER) // accuracy and samples/s, no perplexity
@@ -81,9 +89,9 @@ public final class FashionMnistWorkload {
                 "layers",
                 "conv3x3(16)-pool-conv3x3(32)-pool-dense(64)-dense(10)",
                 "train_images",
-                train.count(),
+                train.size(),
                 "validation_images",
-                val.count()))
+                val.size()))
         .build();
   }
 }
