@@ -26,7 +26,7 @@ public final class Recovery {
   public static final double SPIKE_RECOVERED = 1.1;
 
   /** A window whose mean loss is this many times the best window's has jumped, not drifted. */
-  public static final double LEVEL_JUMP = 1.2;
+  public static final double LEVEL_JUMP = 1.1;
 
   /**
    * A level jump back again after a rollback with half the lr, and not this much lower than the
