@@ -29,6 +29,13 @@ public final class Recovery {
   public static final double LEVEL_JUMP = 1.1;
 
   /**
+   * A level jump must also stand this many standard errors of the window's mean above the best
+   * window (the standard error from the window's step-to-step volatility, which is about sqrt(2)
+   * times the steps' spread): a 10-step window of a classifier's loss moves by 10% on noise alone.
+   */
+  public static final double NOISE = 3;
+
+  /**
    * A level jump back again after a rollback with half the lr, and not this much lower than the
    * jump it rolled back, does not answer to the lr (a window of garbage data, replayed by the
    * rollback): rolling back again would only repeat it until recovery gives up and pauses.
@@ -145,6 +152,9 @@ public final class Recovery {
     if (loss.mean() <= LEVEL_JUMP * best) {
       jumpNotLr = false; // back under the threshold: the next jump is a new one
       return false;
+    }
+    if (loss.mean() - best <= NOISE * loss.volatility() / Math.sqrt(2.0 * loss.count())) {
+      return false; // within the window's own noise: a short window of a noisy loss, not a jump
     }
     if (jumpNotLr) {
       return false; // the same trouble, still not the lr's: the policy decides
